@@ -1,0 +1,17 @@
+/* Segments: flat 4 GiB code/data for the kernel (ring 0) and tasks (ring 3), and
+ * one TSS whose esp0 is the kernel stack the CPU switches to on a trap from ring 3. */
+#ifndef I386_GDT_H
+#define I386_GDT_H
+#define SEG_KCODE 0x08
+#define SEG_KDATA 0x10
+#define SEG_UCODE (0x18 | 3)
+#define SEG_UDATA (0x20 | 3)
+#define SEG_TSS   0x28
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+void gdt_init(void);
+/* The kernel stack top used on the next trap from user mode. */
+void tss_set_kernel_stack(uint32_t esp0);
+#endif
+#endif

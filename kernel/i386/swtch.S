@@ -1,0 +1,20 @@
+/* swtch(uint32_t *save_esp, uint32_t new_esp): save the callee-saved registers
+ * on the current kernel stack, store the stack pointer, load the other thread's
+ * and pop its registers. A new thread's stack is built to "return" into
+ * trap_return with its user frame above (see thread.c). */
+	.text
+	.globl swtch
+swtch:
+	movl 4(%esp), %eax
+	movl 8(%esp), %edx
+	pushl %ebp
+	pushl %ebx
+	pushl %esi
+	pushl %edi
+	movl %esp, (%eax)
+	movl %edx, %esp
+	popl %edi
+	popl %esi
+	popl %ebx
+	popl %ebp
+	ret

@@ -1,0 +1,74 @@
+/* Where every trap, interrupt and system call lands. A CPU exception in a user
+ * task kills that task with a report; one in the kernel is a bug and panics
+ * with the same report. */
+#include "i386/trap.h"
+#include "i386/pic.h"
+#include "i386/cpu.h"
+#include "kern/printf.h"
+#include "kern/clock.h"
+#include "kern/sched.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/syscall.h"
+#include "device/irq.h"
+
+static const char *const exception_names[] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
+	"invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 floating point", "alignment check", "machine check",
+	"SIMD floating point", "virtualization",
+};
+
+static void report(const char *who, const struct trapframe *tf)
+{
+	const char *name = tf->trapno < sizeof exception_names / sizeof exception_names[0]
+		? exception_names[tf->trapno] : "reserved exception";
+	kprintf("%s: %s (vector %u, error code %#x) at eip %p\n", who, name, tf->trapno, tf->err, (void *)tf->eip);
+	if (tf->trapno == T_PAGE_FAULT)
+		kprintf("  faulting address %p (%s, %s, %s mode)\n", (void *)read_cr2(),
+			tf->err & 1 ? "protection violation" : "page not present",
+			tf->err & 2 ? "write" : "read", tf->err & 4 ? "user" : "kernel");
+	kprintf("  eax %08x ebx %08x ecx %08x edx %08x\n", tf->eax, tf->ebx, tf->ecx, tf->edx);
+	kprintf("  esi %08x edi %08x ebp %08x esp %08x\n", tf->esi, tf->edi, tf->ebp,
+		trap_from_user(tf) ? tf->esp : tf->kernel_esp + 20);
+	kprintf("  cs %04x ds %04x eflags %08x\n", tf->cs, tf->ds, tf->eflags);
+}
+
+static void exception(struct trapframe *tf)
+{
+	if (!trap_from_user(tf)) {
+		report("kernel fault", tf);
+		panic("unexpected %s in the kernel", tf->trapno < 21 ? exception_names[tf->trapno] : "exception");
+	}
+	struct task *t = current_task();
+	char who[64];
+	ksnprintf(who, sizeof who, "task %u (%s) fault", t->id, t->name);
+	report(who, tf);
+	kprintf("task %u (%s) killed\n", t->id, t->name);
+	task_terminate(t, -1);
+}
+
+void trap(struct trapframe *tf)
+{
+	if (tf->trapno == T_SYSCALL) {
+		syscall(tf);
+	} else if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
+		int irq = tf->trapno - T_IRQ0;
+		if (!pic_spurious(irq)) {
+			if (irq == 0)
+				clock_tick();
+			else
+				irq_dispatch(irq);
+			pic_eoi(irq);
+		}
+	} else if (tf->trapno < T_IRQ0) {
+		exception(tf);
+	} else {
+		kwarn("unexpected interrupt vector %u\n", tf->trapno);
+	}
+	if (trap_from_user(tf)) {
+		task_exit_point();
+		sched_preempt_point();
+	}
+}

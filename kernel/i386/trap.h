@@ -1,0 +1,26 @@
+/* The register frame saved on a trap, interrupt or system call, and the
+ * dispatcher that receives it. The layout is fixed by trapentry.S. */
+#ifndef I386_TRAP_H
+#define I386_TRAP_H
+#include <stdint.h>
+
+struct trapframe {
+	uint32_t edi, esi, ebp, kernel_esp, ebx, edx, ecx, eax;   /* pushal */
+	uint32_t gs, fs, es, ds;
+	uint32_t trapno, err;
+	uint32_t eip, cs, eflags;
+	uint32_t esp, ss;       /* only valid when the trap came from ring 3 */
+};
+
+#define T_PAGE_FAULT   14
+#define T_IRQ0         32
+#define T_SYSCALL      0x81
+#define NUM_VECTORS    256
+
+void idt_init(void);
+void trap(struct trapframe *tf);
+/* Start a thread in user mode with the frame at the top of its kernel stack. */
+void trap_return(void) __attribute__((noreturn));
+
+static inline int trap_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
+#endif

@@ -1,0 +1,184 @@
+#include "ipc/kmsg.h"
+#include "ipc/msg_body.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "vm/kalloc.h"
+
+#define PORT_DEAD_WORD 0xFFFFFFFFu
+
+struct kmsg *kmsg_alloc(uint32_t size)
+{
+	struct kmsg *m = kalloc(sizeof *m + size);
+	if (m)
+		m->size = size;
+	return m;
+}
+
+static inline void set_port_slot(uint64_t *slot, uint32_t value) { *slot = value; }
+
+/* Walk the port items of a kernel-form body that lie before `limit`. */
+struct body_walk { struct ipc_space *space; uint32_t limit; mach_msg_return_t error; };
+
+static mach_msg_return_t release_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	struct body_walk *w = ctx;
+	if (it->data_offset > w->limit || !it->is_port || !it->is_inline)
+		return MACH_MSG_SUCCESS;
+	uint32_t *names = (uint32_t *)(msg + it->data_offset);
+	for (uint32_t i = 0; i < it->number; i++)
+		if (names[i] && names[i] != PORT_DEAD_WORD)
+			ipc_right_release((struct ipc_port *)names[i], it->type_name);
+	return MACH_MSG_SUCCESS;
+}
+
+static void release_body(struct kmsg *m, uint32_t limit)
+{
+	struct body_walk w = { NULL, limit, 0 };
+	msg_body_walk((uint8_t *)m->hdr, m->size, release_item, &w);
+}
+
+void kmsg_destroy(struct kmsg *m)
+{
+	mach_msg_bits_t bits = m->hdr->msgh_bits;
+	ipc_right_release(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(bits));
+	if (kmsg_local(m) && m->hdr->msgh_local_port != PORT_DEAD_WORD)
+		ipc_right_release(kmsg_local(m), MACH_MSGH_BITS_LOCAL(bits));
+	if (bits & MACH_MSGH_BITS_COMPLEX)
+		release_body(m, m->size);
+	kfree(m);
+}
+
+static bool right_present(struct ipc_space *s, mach_port_name_t name, uint32_t disposition)
+{
+	struct ipc_entry *e = ipc_space_lookup(s, name);
+	if (!e)
+		return false;
+	switch (disposition) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		return e->type & MACH_PORT_TYPE_RECEIVE;
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MOVE_SEND:
+		return e->type & MACH_PORT_TYPE_SEND;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		return e->type & MACH_PORT_TYPE_SEND_ONCE;
+	default:
+		return false;
+	}
+}
+
+static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	struct body_walk *w = ctx;
+	if (!it->is_inline) {
+		kwarn("mach_msg: out-of-line memory is not supported yet\n");
+		w->limit = it->data_offset;
+		return MACH_SEND_INVALID_TYPE;
+	}
+	if (!it->is_port)
+		return MACH_MSG_SUCCESS;
+	uint32_t *names = (uint32_t *)(msg + it->data_offset);
+	uint32_t kernel_type = 0;
+	for (uint32_t i = 0; i < it->number; i++) {
+		if (!MACH_PORT_VALID(names[i]))
+			continue;                          /* NULL and DEAD travel as they are */
+		struct ipc_port *p;
+		if (ipc_right_copyin(w->space, names[i], it->type_name, &p, &kernel_type) != KERN_SUCCESS) {
+			for (uint32_t j = 0; j < i; j++)
+				if (MACH_PORT_VALID(names[j]))
+					ipc_right_release((struct ipc_port *)names[j], kernel_type);
+			memset(names, 0, it->number * sizeof *names);
+			w->limit = it->data_offset;
+			return MACH_SEND_INVALID_RIGHT;
+		}
+		names[i] = (uint32_t)p;
+	}
+	if (!kernel_type)                              /* no valid names: type by disposition */
+		kernel_type = it->type_name == MACH_MSG_TYPE_MAKE_SEND || it->type_name == MACH_MSG_TYPE_COPY_SEND
+			? MACH_MSG_TYPE_PORT_SEND
+			: it->type_name == MACH_MSG_TYPE_MAKE_SEND_ONCE ? MACH_MSG_TYPE_PORT_SEND_ONCE : it->type_name;
+	/* Rewrite the descriptor to the right the receiver will get. */
+	mach_msg_type_t *t = (mach_msg_type_t *)(msg + it->desc_offset);
+	if (t->msgt_longform)
+		((mach_msg_type_long_t *)t)->msgtl_name = kernel_type;
+	else
+		t->msgt_name = kernel_type;
+	return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
+{
+	mach_msg_header_t *h = m->hdr;
+	uint32_t rd = MACH_MSGH_BITS_REMOTE(h->msgh_bits), ld = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
+	mach_port_name_t dest = h->msgh_remote_port, reply = h->msgh_local_port;
+	h->msgh_remote_slot = 0;
+	h->msgh_protected_payload = 0;
+	if (!MACH_PORT_VALID(dest) || !right_present(space, dest, rd) || rd == MACH_MSG_TYPE_MOVE_RECEIVE)
+		return MACH_SEND_INVALID_DEST;
+	bool has_reply = MACH_PORT_VALID(reply);
+	if (has_reply && (!right_present(space, reply, ld) || ld == MACH_MSG_TYPE_MOVE_RECEIVE))
+		return MACH_SEND_INVALID_REPLY;
+	struct ipc_port *dp, *rp = NULL;
+	uint32_t dtype, rtype = 0;
+	if (ipc_right_copyin(space, dest, rd, &dp, &dtype) != KERN_SUCCESS)
+		return MACH_SEND_INVALID_DEST;
+	if (has_reply && ipc_right_copyin(space, reply, ld, &rp, &rtype) != KERN_SUCCESS) {
+		ipc_right_release(dp, dtype);
+		return MACH_SEND_INVALID_REPLY;
+	}
+	if (!dp->active) {
+		ipc_right_release(dp, dtype);
+		ipc_right_release(rp, rtype);
+		return MACH_SEND_INVALID_DEST;
+	}
+	h->msgh_remote_port = (uint32_t)dp;
+	h->msgh_local_port = (uint32_t)rp;
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(dtype, rtype);
+	if (!(h->msgh_bits & MACH_MSGH_BITS_COMPLEX))
+		return MACH_MSG_SUCCESS;
+	struct body_walk w = { space, m->size, 0 };
+	mach_msg_return_t r = msg_body_walk((uint8_t *)h, m->size, copyin_item, &w);
+	if (r != MACH_MSG_SUCCESS) {
+		/* The message is destroyed with the rights it already took. */
+		ipc_right_release(dp, dtype);
+		ipc_right_release(rp, rtype);
+		if (w.limit)
+			release_body(m, w.limit);
+		h->msgh_remote_port = h->msgh_local_port = 0;
+	}
+	return r;
+}
+
+static mach_msg_return_t copyout_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	struct body_walk *w = ctx;
+	if (!it->is_port || !it->is_inline)
+		return MACH_MSG_SUCCESS;
+	uint32_t *words = (uint32_t *)(msg + it->data_offset);
+	for (uint32_t i = 0; i < it->number; i++)
+		if (words[i] && words[i] != PORT_DEAD_WORD)
+			words[i] = ipc_right_copyout(w->space, (struct ipc_port *)words[i], it->type_name);
+	return MACH_MSG_SUCCESS;
+}
+
+void kmsg_copyout(struct ipc_space *space, struct kmsg *m)
+{
+	mach_msg_header_t *h = m->hdr;
+	uint32_t dtype = MACH_MSGH_BITS_REMOTE(h->msgh_bits), rtype = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
+	struct ipc_port *dp = kmsg_remote(m), *rp = kmsg_local(m);
+	mach_port_name_t dest_name = dp->receiver == space ? dp->receiver_name : MACH_PORT_NULL;
+	ipc_right_release(dp, dtype);                 /* delivered: the destination right is used up */
+	mach_port_name_t reply_name = rp ? ipc_right_copyout(space, rp, rtype) : MACH_PORT_NULL;
+	h->msgh_remote_slot = 0;
+	h->msgh_protected_payload = 0;
+	h->msgh_remote_port = reply_name;
+	h->msgh_local_port = dest_name;
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(rp ? rtype : 0, dtype);
+	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) {
+		struct body_walk w = { space, m->size, 0 };
+		msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
+	}
+}

@@ -1,0 +1,41 @@
+/* A message in the kernel. Between send and receive a message is in kernel
+ * form: the header's port fields and every port in the body hold struct
+ * ipc_port pointers, each with one right (in the header, the disposition bits
+ * say which: PORT_SEND, PORT_SEND_ONCE or PORT_RECEIVE). Copyin turns a task's
+ * names into that form; copyout turns it into names in the receiver's space. */
+#ifndef IPC_KMSG_H
+#define IPC_KMSG_H
+#include <stdint.h>
+#include <mach/message.h>
+
+struct ipc_space;
+struct ipc_port;
+
+#define KMSG_MAX_SIZE (64 * 1024)   /* largest message, header included */
+
+struct kmsg {
+	struct kmsg *next;
+	uint32_t size;                  /* bytes of message in hdr */
+	mach_msg_header_t hdr[];        /* followed by the body */
+};
+
+static inline struct ipc_port *kmsg_remote(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_remote_port; }
+static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_local_port; }
+
+struct kmsg *kmsg_alloc(uint32_t size);
+/* Release every right the message carries and free it. */
+void kmsg_destroy(struct kmsg *m);
+/* Translate the header's and body's names in space into rights; on failure
+ * nothing is taken from the space and the message holds no rights. */
+mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m);
+/* Translate into names of space, swapping remote and local as a receiver sees
+ * them. Rights that cannot be named become MACH_PORT_DEAD. */
+void kmsg_copyout(struct ipc_space *space, struct kmsg *m);
+
+/* One right, from a name with a send disposition (MACH_MSG_TYPE_COPY_SEND ...)
+ * to a port pointer with a kernel-form type (MACH_MSG_TYPE_PORT_*). */
+kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
+			       struct ipc_port **port, uint32_t *kernel_type);
+mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *port, uint32_t kernel_type);
+void ipc_right_release(struct ipc_port *port, uint32_t kernel_type);
+#endif

@@ -1,0 +1,9 @@
+/* Messages to kernel-owned ports (host, task, thread) are served in the kernel
+ * by MIG server stubs, synchronously, in the sender's context. */
+#ifndef IPC_KOBJECT_H
+#define IPC_KOBJECT_H
+#include <mach/message.h>
+struct kmsg;
+/* Consume m (a request in kernel form) and send the reply to its reply port. */
+mach_msg_return_t kobject_receive(struct kmsg *m);
+#endif

@@ -1,0 +1,159 @@
+/* The mach_msg trap: copy a message in from the sending task, queue it, and
+ * receive one into the receiving task's buffer. */
+#include "ipc/mach_msg.h"
+#include "ipc/mqueue.h"
+#include "ipc/kmsg.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
+#include "ipc/kobject.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/printf.h"
+#include "vm/copyio.h"
+#include "vm/kalloc.h"
+
+mach_msg_return_t ipc_mqueue_wait_space(struct ipc_space *space, mach_port_name_t dest,
+					uint32_t disposition, mach_msg_option_t option, uint32_t timeout_ms)
+{
+	if (disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE || disposition == MACH_MSG_TYPE_MAKE_SEND_ONCE)
+		return MACH_MSG_SUCCESS;
+	for (;;) {
+		struct ipc_entry *e = ipc_space_lookup(space, dest);
+		if (!e || !e->port)
+			return MACH_MSG_SUCCESS;          /* copyin reports the bad name */
+		struct ipc_port *p = e->port;
+		if (!p->active || p->kotype != IKOT_NONE || p->msgcount < p->qlimit)
+			return MACH_MSG_SUCCESS;
+		if ((option & MACH_SEND_TIMEOUT) && timeout_ms == 0)
+			return MACH_SEND_TIMED_OUT;
+		ipc_port_ref(p);
+		enum wait_result r = thread_wait(&p->senders, (option & MACH_SEND_TIMEOUT) ? timeout_ms : 0);
+		ipc_port_release(p);
+		if (r == WAIT_TIMED_OUT)
+			return MACH_SEND_TIMED_OUT;
+		if (r == WAIT_INTERRUPTED && current_task()->exit_pending)
+			return MACH_SEND_INTERRUPTED;
+	}
+}
+
+mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
+{
+	struct ipc_port *p = kmsg_remote(m);
+	if (!p->active) {
+		kmsg_destroy(m);
+		return MACH_SEND_INVALID_DEST;
+	}
+	if (p->kotype != IKOT_NONE)
+		return kobject_receive(m);
+	m->next = NULL;
+	if (p->msgs_tail)
+		p->msgs_tail->next = m;
+	else
+		p->msgs_head = m;
+	p->msgs_tail = m;
+	p->msgcount++;
+	waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL);
+	return MACH_MSG_SUCCESS;
+}
+
+static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint32_t size,
+					mach_msg_option_t option, uint32_t timeout_ms)
+{
+	if (size < sizeof(mach_msg_header_t) || size % 4) {
+		kwarn("task %u: mach_msg send size %u is not a whole message\n", task->id, size);
+		return MACH_SEND_MSG_TOO_SMALL;
+	}
+	if (size > KMSG_MAX_SIZE) {
+		kwarn("task %u: mach_msg send size %u exceeds %u\n", task->id, size, KMSG_MAX_SIZE);
+		return MACH_SEND_NO_BUFFER;
+	}
+	mach_msg_header_t h;
+	if (copyin(&task->pmap, uaddr, &h, sizeof h) < 0)
+		return MACH_SEND_INVALID_DATA;
+	mach_msg_return_t r = ipc_mqueue_wait_space(task->space, h.msgh_remote_port,
+						    MACH_MSGH_BITS_REMOTE(h.msgh_bits), option, timeout_ms);
+	if (r != MACH_MSG_SUCCESS)
+		return r;
+	struct kmsg *m = kmsg_alloc(size);
+	if (!m)
+		return MACH_SEND_NO_BUFFER;
+	if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
+		kfree(m);
+		return MACH_SEND_INVALID_DATA;
+	}
+	m->hdr->msgh_size = size;
+	r = kmsg_copyin(task->space, m);
+	if (r != MACH_MSG_SUCCESS) {
+		kfree(m);
+		return r;
+	}
+	return ipc_mqueue_send(m);
+}
+
+static void dequeue(struct ipc_port *p, struct kmsg *m)
+{
+	p->msgs_head = m->next;
+	if (!p->msgs_head)
+		p->msgs_tail = NULL;
+	p->msgcount--;
+	waitq_wake_one(&p->senders, WAIT_AWAKENED, NULL);
+}
+
+static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uint32_t rcv_size,
+					 mach_port_name_t name, mach_msg_option_t option, uint32_t timeout_ms)
+{
+	for (;;) {
+		struct ipc_entry *e = ipc_space_lookup(task->space, name);
+		if (!e || !(e->type & MACH_PORT_TYPE_RECEIVE))
+			return MACH_RCV_INVALID_NAME;
+		struct ipc_port *p = e->port;
+		struct kmsg *m = p->msgs_head;
+		if (m) {
+			if (m->size > rcv_size) {
+				if (option & MACH_RCV_LARGE) {
+					/* Leave it queued and tell the caller the size it needs. */
+					copyout(&task->pmap, &m->size, uaddr + offsetof(mach_msg_header_t, msgh_size), sizeof m->size);
+					return MACH_RCV_TOO_LARGE;
+				}
+				dequeue(p, m);
+				kmsg_destroy(m);
+				return MACH_RCV_TOO_LARGE;
+			}
+			if (copyout_check(&task->pmap, uaddr, m->size) < 0)
+				return MACH_RCV_INVALID_DATA;  /* the message stays queued */
+			dequeue(p, m);
+			m->hdr->msgh_seqno = p->seqno++;
+			m->hdr->msgh_size = m->size;
+			kmsg_copyout(task->space, m);
+			copyout(&task->pmap, m->hdr, uaddr, m->size);
+			kfree(m);
+			return MACH_MSG_SUCCESS;
+		}
+		if ((option & MACH_RCV_TIMEOUT) && timeout_ms == 0)
+			return MACH_RCV_TIMED_OUT;
+		ipc_port_ref(p);
+		enum wait_result r = thread_wait(&p->receivers, (option & MACH_RCV_TIMEOUT) ? timeout_ms : 0);
+		bool died = !p->active;
+		ipc_port_release(p);
+		if (r == WAIT_TIMED_OUT)
+			return MACH_RCV_TIMED_OUT;
+		if (died)
+			return MACH_RCV_PORT_DIED;
+		if (r == WAIT_INTERRUPTED)
+			return MACH_RCV_INTERRUPTED;
+	}
+}
+
+mach_msg_return_t mach_msg_trap_impl(uintptr_t msg, mach_msg_option_t option, uint32_t send_size,
+				     uint32_t rcv_size, mach_port_name_t rcv_name, uint32_t timeout_ms)
+{
+	struct task *task = current_task();
+	if (option & MACH_SEND_MSG) {
+		mach_msg_return_t r = send_from_user(task, msg, send_size, option, timeout_ms);
+		if (r != MACH_MSG_SUCCESS)
+			return r;
+	}
+	if (option & MACH_RCV_MSG)
+		return receive_to_user(task, msg, rcv_size, rcv_name, option, timeout_ms);
+	return MACH_MSG_SUCCESS;
+}

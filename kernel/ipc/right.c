@@ -1,0 +1,103 @@
+/* Moving single rights between a name space and a message. */
+#include "ipc/kmsg.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
+
+kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
+			       struct ipc_port **port, uint32_t *kernel_type)
+{
+	struct ipc_entry *e = ipc_space_lookup(space, name);
+	if (!e)
+		return KERN_INVALID_NAME;
+	struct ipc_port *p = e->port;
+	switch (disposition) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+		if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+			return KERN_INVALID_RIGHT;
+		ipc_port_make_send(p);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND;
+		break;
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+			return KERN_INVALID_RIGHT;
+		ipc_port_make_send_once(p);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		break;
+	case MACH_MSG_TYPE_COPY_SEND:
+		if (!(e->type & MACH_PORT_TYPE_SEND))
+			return KERN_INVALID_RIGHT;
+		p->srights++;
+		ipc_port_ref(p);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND:
+		if (!(e->type & MACH_PORT_TYPE_SEND))
+			return KERN_INVALID_RIGHT;
+		if (e->urefs > 1) {
+			e->urefs--;
+			p->srights++;
+			ipc_port_ref(p);
+		} else if (e->type & MACH_PORT_TYPE_RECEIVE) {
+			e->type &= ~MACH_PORT_TYPE_SEND;
+			e->urefs = 0;
+			ipc_port_ref(p);
+		} else {
+			ipc_space_free_entry(space, name);   /* its reference moves */
+		}
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		if (!(e->type & MACH_PORT_TYPE_SEND_ONCE))
+			return KERN_INVALID_RIGHT;
+		ipc_space_free_entry(space, name);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		break;
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+			return KERN_INVALID_RIGHT;
+		if (e->type & MACH_PORT_TYPE_SEND) {
+			e->type &= ~MACH_PORT_TYPE_RECEIVE;
+			ipc_port_ref(p);
+		} else {
+			ipc_space_free_entry(space, name);
+		}
+		p->receiver = NULL;                 /* in transit */
+		*kernel_type = MACH_MSG_TYPE_PORT_RECEIVE;
+		break;
+	default:
+		return KERN_INVALID_VALUE;
+	}
+	*port = p;
+	return KERN_SUCCESS;
+}
+
+void ipc_right_release(struct ipc_port *p, uint32_t kernel_type)
+{
+	if (!p)
+		return;
+	switch (kernel_type) {
+	case MACH_MSG_TYPE_PORT_SEND: ipc_port_release_send(p); break;
+	case MACH_MSG_TYPE_PORT_SEND_ONCE: ipc_port_release_send_once(p); break;
+	case MACH_MSG_TYPE_PORT_RECEIVE: ipc_port_destroy(p); ipc_port_release(p); break;
+	default: ipc_port_release(p); break;
+	}
+}
+
+mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *p, uint32_t kernel_type)
+{
+	if (!p)
+		return MACH_PORT_NULL;
+	mach_port_type_t right =
+		kernel_type == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_TYPE_RECEIVE :
+		kernel_type == MACH_MSG_TYPE_PORT_SEND_ONCE ? MACH_PORT_TYPE_SEND_ONCE : MACH_PORT_TYPE_SEND;
+	if (!p->active && right != MACH_PORT_TYPE_RECEIVE) {
+		ipc_right_release(p, kernel_type);
+		return MACH_PORT_DEAD;
+	}
+	mach_port_name_t name = ipc_space_insert(space, p, right);
+	if (!name) {
+		ipc_right_release(p, kernel_type);
+		return MACH_PORT_DEAD;
+	}
+	return name;
+}

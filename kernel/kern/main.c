@@ -1,0 +1,46 @@
+/* The kernel's entry from boot.S: bring up the CPU tables, memory, time and
+ * devices, start a task for every GRUB module, and schedule. */
+#include "kern/console.h"
+#include "kern/printf.h"
+#include "kern/multiboot.h"
+#include "kern/string.h"
+#include "kern/clock.h"
+#include "kern/sched.h"
+#include "kern/task.h"
+#include "kern/host.h"
+#include "kern/bootstrap.h"
+#include "vm/pmm.h"
+#include "vm/pmap.h"
+#include "i386/gdt.h"
+#include "i386/trap.h"
+#include "i386/pic.h"
+#include "i386/fpu.h"
+#include "i386/layout.h"
+#include "device/pci/pci.h"
+
+void kmain(uint32_t magic, uint32_t mbi_phys)
+{
+	console_init();
+	kprintf("\nswiftmach: i386 microkernel booting\n");
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
+		panic("not started by a multiboot loader (magic %#x)", magic);
+	const struct multiboot_info *mbi = P2V(mbi_phys);
+	const char *cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? P2V(mbi->cmdline) : "";
+	kprintf("command line: %s\n", cmdline);
+
+	gdt_init();
+	idt_init();
+	pic_init();
+	pmm_init(mbi);
+	pmap_bootstrap(pmm_ram_top());
+	fpu_init();
+	task_init();
+	sched_init();
+	host_init();
+	clock_init();
+	pci_scan();
+	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);
+	int n = bootstrap_start_modules(mbi);
+	kprintf("bootstrap: %d task%s started\n", n, n == 1 ? "" : "s");
+	sched_start();
+}

@@ -1,0 +1,37 @@
+/* The kernel's side of include/sm/smhost.defs: console output, uptime and task
+ * exit for the first user tasks. The MIG server stub hands each routine the
+ * destination port as a word; the routine checks what object it names. */
+#include "kern/console.h"
+#include "kern/clock.h"
+#include "kern/task.h"
+#include "kern/printf.h"
+#include "ipc/port.h"
+#include <mach/mig_errors.h>
+#include "smhost_server.h"
+
+kern_return_t sm_console_write(mach_port_t host, const char *data, mach_msg_type_number_t count)
+{
+	if (!ipc_port_kobject(host, IKOT_HOST))
+		return KERN_INVALID_HOST;
+	console_write(data, count);
+	return KERN_SUCCESS;
+}
+
+kern_return_t sm_host_uptime(mach_port_t host, uint64_t *uptime_ns)
+{
+	if (!ipc_port_kobject(host, IKOT_HOST))
+		return KERN_INVALID_HOST;
+	*uptime_ns = clock_uptime_ns();
+	return KERN_SUCCESS;
+}
+
+kern_return_t sm_task_exit(mach_port_t task_port, int status)
+{
+	struct task *t = ipc_port_kobject(task_port, IKOT_TASK);
+	if (!t)
+		return KERN_INVALID_ARGUMENT;
+	/* The task ends on its way out of this trap, after the message is
+	 * disposed of, so nothing the kernel holds for the call is lost. */
+	task_request_exit(t, status);
+	return MIG_NO_REPLY;
+}

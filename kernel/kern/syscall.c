@@ -1,0 +1,97 @@
+#include "kern/syscall.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/sched.h"
+#include "kern/printf.h"
+#include "ipc/mach_msg.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
+#include "ipc/kmsg.h"
+#include "vm/copyio.h"
+#include "i386/trap.h"
+#include <mach/kern_return.h>
+
+#define MAX_ARGS 7
+
+static uint32_t sys_mach_msg(const uint32_t *a)
+{
+	return mach_msg_trap_impl(a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static uint32_t sys_mach_reply_port(const uint32_t *a)
+{
+	(void)a;
+	struct ipc_port *p = ipc_port_alloc();
+	if (!p)
+		return MACH_PORT_NULL;
+	mach_port_name_t name = ipc_space_insert(current_task()->space, p, MACH_PORT_TYPE_RECEIVE);
+	if (!name) {
+		ipc_port_destroy(p);
+		ipc_port_release(p);
+	}
+	return name;
+}
+
+/* A new send right to a kernel object's port, named in the caller's space. */
+static uint32_t self_right(struct ipc_port *p)
+{
+	if (!p)
+		return MACH_PORT_NULL;
+	ipc_port_make_send(p);
+	return ipc_right_copyout(current_task()->space, p, MACH_MSG_TYPE_PORT_SEND);
+}
+
+static uint32_t sys_mach_task_self(const uint32_t *a) { (void)a; return self_right(current_task()->self_port); }
+static uint32_t sys_mach_thread_self(const uint32_t *a) { (void)a; return self_right(current_thread()->self_port); }
+extern struct ipc_port *host_port(void);
+static uint32_t sys_mach_host_self(const uint32_t *a) { (void)a; return self_right(host_port()); }
+
+static uint32_t sys_mach_print(const uint32_t *a)
+{
+	char buf[256];
+	if (copyinstr(&current_task()->pmap, a[0], buf, sizeof buf) < 0)
+		return KERN_INVALID_ADDRESS;
+	kprintf("%s", buf);
+	return KERN_SUCCESS;
+}
+
+static uint32_t sys_yield(const uint32_t *a)
+{
+	(void)a;
+	sched_yield();
+	return KERN_SUCCESS;
+}
+
+struct trap_entry { int number; int nargs; uint32_t (*fn)(const uint32_t *args); const char *name; };
+
+static const struct trap_entry traps[] = {
+	{ -25, 7, sys_mach_msg, "mach_msg_trap" },
+	{ -26, 0, sys_mach_reply_port, "mach_reply_port" },
+	{ -27, 0, sys_mach_thread_self, "mach_thread_self" },
+	{ -28, 0, sys_mach_task_self, "mach_task_self" },
+	{ -29, 0, sys_mach_host_self, "mach_host_self" },
+	{ -30, 1, sys_mach_print, "mach_print" },
+	{ -59, 2, sys_yield, "swtch_pri" },
+	{ -60, 0, sys_yield, "swtch" },
+	{ -61, 3, sys_yield, "thread_switch" },
+};
+
+void syscall(struct trapframe *tf)
+{
+	int number = (int)tf->eax;
+	for (unsigned i = 0; i < sizeof traps / sizeof traps[0]; i++) {
+		const struct trap_entry *t = &traps[i];
+		if (t->number != number)
+			continue;
+		uint32_t args[MAX_ARGS] = { 0 };
+		if (t->nargs && copyin(&current_task()->pmap, tf->esp + 4, args, t->nargs * sizeof(uint32_t)) < 0) {
+			kwarn("task %u: %s with arguments at unreadable %p\n", current_task()->id, t->name, (void *)tf->esp);
+			tf->eax = KERN_INVALID_ADDRESS;
+			return;
+		}
+		tf->eax = t->fn(args);
+		return;
+	}
+	kwarn("task %u: unknown trap %d\n", current_task()->id, number);
+	tf->eax = KERN_INVALID_ARGUMENT;
+}

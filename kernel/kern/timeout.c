@@ -1,0 +1,40 @@
+#include "kern/timeout.h"
+#include <stddef.h>
+
+static struct timeout *pending;
+
+void timeout_set(struct timeout *t, uint64_t deadline, void (*fn)(void *), void *arg)
+{
+	timeout_cancel(t);
+	t->deadline = deadline;
+	t->fn = fn;
+	t->arg = arg;
+	t->armed = true;
+	struct timeout **p = &pending;
+	while (*p && (*p)->deadline <= deadline)
+		p = &(*p)->next;
+	t->next = *p;
+	*p = t;
+}
+
+void timeout_cancel(struct timeout *t)
+{
+	if (!t->armed)
+		return;
+	for (struct timeout **p = &pending; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->armed = false;
+}
+
+void timeout_expire(uint64_t now)
+{
+	while (pending && pending->deadline <= now) {
+		struct timeout *t = pending;
+		pending = t->next;
+		t->armed = false;
+		t->fn(t->arg);
+	}
+}

@@ -1,0 +1,44 @@
+# kernel/kernel.mk - the i386 kernel (kernel/, device/) as kernel/kernel.elf.
+# Plain GNU make, included by the top Makefile.am.
+
+KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-builtin -mgeneral-regs-only -fno-asynchronous-unwind-tables -std=gnu11 \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL -DKERNEL_SERVER \
+	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
+
+KERNEL_C_SOURCES = \
+	kernel/i386/gdt.c kernel/i386/idt.c kernel/i386/trap.c kernel/i386/pic.c kernel/i386/fpu.c \
+	kernel/kern/main.c kernel/kern/console.c kernel/kern/printf.c kernel/kern/string.c \
+	kernel/kern/halt.c kernel/kern/clock.c kernel/kern/timeout.c kernel/kern/sched.c \
+	kernel/kern/thread.c kernel/kern/task.c kernel/kern/host.c kernel/kern/elf.c \
+	kernel/kern/bootstrap.c kernel/kern/syscall.c kernel/kern/smhost.c \
+	kernel/vm/frames.c kernel/vm/pmm.c kernel/vm/pmap.c kernel/vm/kalloc.c kernel/vm/copyio.c \
+	kernel/ipc/port.c kernel/ipc/space.c kernel/ipc/right.c kernel/ipc/kmsg.c \
+	kernel/ipc/msg_body.c kernel/ipc/mach_msg.c kernel/ipc/kobject.c \
+	device/irq.c device/pci/pci.c
+KERNEL_ASM_SOURCES = kernel/i386/boot.S kernel/i386/trapentry.S kernel/i386/swtch.S
+
+KERNEL_OBJS = $(KERNEL_ASM_SOURCES:%.S=kobj/%.o) $(KERNEL_C_SOURCES:%.c=kobj/%.o) kobj/gen/smhost_server.o
+KERNEL_ELF = kernel/kernel.elf
+
+kobj/%.o: $(top_srcdir)/%.c $(MIG_SMHOST_SERVER)
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+
+kobj/%.o: $(top_srcdir)/%.S
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
+
+kobj/gen/smhost_server.o: $(top_builddir)/gen/smhost_server.c $(MIG_SMHOST_SERVER)
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(top_srcdir)/kernel/i386/kernel.ld
+	@mkdir -p $(@D)
+	$(AM_V_CCLD)$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,$(top_srcdir)/kernel/i386/kernel.ld \
+		-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(KERNEL_OBJS) $(LIBGCC32)
+
+-include $(KERNEL_OBJS:.o=.d)
+
+CLEANFILES += $(KERNEL_ELF)
+CLEAN_DIRS += kobj

@@ -1,0 +1,74 @@
+#include "vm/copyio.h"
+#include "vm/pmap.h"
+#include "kern/string.h"
+#include "i386/layout.h"
+#include <stdbool.h>
+
+static bool user_range_ok(uintptr_t uaddr, size_t len)
+{
+	return uaddr >= USER_BASE && len <= USER_TOP - uaddr;
+}
+
+/* Check the whole range first so a failed copyout leaves user memory untouched. */
+static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
+{
+	if (!user_range_ok(uaddr, len))
+		return -1;
+	for (uintptr_t page = PAGE_ROUND_DOWN(uaddr); len && page < uaddr + len; page += PAGE_SIZE) {
+		uintptr_t pa;
+		bool writable;
+		if (!pmap_lookup(pm, page, &pa, &writable) || (write && !writable))
+			return -1;
+	}
+	return 0;
+}
+
+static void copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
+{
+	while (len) {
+		uintptr_t pa;
+		pmap_lookup(pm, uaddr, &pa, NULL);
+		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		if (out)
+			memcpy(P2V(pa), kbuf, chunk);
+		else
+			memcpy(kbuf, P2V(pa), chunk);
+		uaddr += chunk;
+		kbuf += chunk;
+		len -= chunk;
+	}
+}
+
+int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len)
+{
+	if (check_range(pm, uaddr, len, false) < 0)
+		return -1;
+	copy_pages(pm, uaddr, kbuf, len, false);
+	return 0;
+}
+
+int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len)
+{
+	if (check_range(pm, uaddr, len, true) < 0)
+		return -1;
+	copy_pages(pm, uaddr, (char *)kbuf, len, true);
+	return 0;
+}
+
+int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len)
+{
+	return check_range(pm, uaddr, len, true);
+}
+
+int copyinstr(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t max)
+{
+	for (size_t i = 0; i < max; i++) {
+		if (copyin(pm, uaddr + i, &kbuf[i], 1) < 0)
+			return -1;
+		if (kbuf[i] == '\0')
+			return 0;
+	}
+	return -1;
+}

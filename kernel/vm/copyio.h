@@ -1,0 +1,18 @@
+/* The only way the kernel touches user memory. Every user range is checked page
+ * by page against the task's page tables and copied through the kernel's direct
+ * map, so a bad pointer is an error return, never a kernel fault. */
+#ifndef VM_COPYIO_H
+#define VM_COPYIO_H
+#include <stddef.h>
+#include <stdint.h>
+struct pmap;
+
+/* 0 on success, -1 if any byte of the user range is unmapped, not user, outside
+ * user space, or (copyout) read-only. Nothing is copied out on failure. */
+int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len);
+int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len);
+/* 0 if a copyout of len bytes to uaddr would succeed. */
+int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len);
+/* Copy a NUL-terminated string of at most max-1 characters; -1 if unterminated. */
+int copyinstr(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t max);
+#endif

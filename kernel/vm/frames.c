@@ -1,0 +1,89 @@
+#include "vm/frames.h"
+
+static inline void set_bit(uint32_t *b, uint32_t i)   { b[i / 32] |= 1u << (i % 32); }
+static inline void clear_bit(uint32_t *b, uint32_t i) { b[i / 32] &= ~(1u << (i % 32)); }
+static inline bool test_bit(const uint32_t *b, uint32_t i) { return b[i / 32] & (1u << (i % 32)); }
+
+void frames_init(struct frames *f, uint32_t *bitmap, uint32_t nframes)
+{
+	f->bitmap = bitmap;
+	f->nframes = nframes;
+	f->nfree = 0;
+	f->hint = 0;
+	for (uint32_t i = 0; i < (nframes + 31) / 32; i++)
+		bitmap[i] = 0xFFFFFFFFu;
+}
+
+void frames_release_range(struct frames *f, uint32_t first, uint32_t count)
+{
+	for (uint32_t i = first; i < first + count && i < f->nframes; i++)
+		if (test_bit(f->bitmap, i)) {
+			clear_bit(f->bitmap, i);
+			f->nfree++;
+		}
+}
+
+void frames_reserve_range(struct frames *f, uint32_t first, uint32_t count)
+{
+	for (uint32_t i = first; i < first + count && i < f->nframes; i++)
+		if (!test_bit(f->bitmap, i)) {
+			set_bit(f->bitmap, i);
+			f->nfree--;
+		}
+}
+
+int64_t frames_alloc(struct frames *f)
+{
+	if (f->nfree == 0)
+		return -1;
+	uint32_t words = (f->nframes + 31) / 32;
+	for (uint32_t n = 0; n < words; n++) {
+		uint32_t w = (f->hint / 32 + n) % words;
+		if (f->bitmap[w] == 0xFFFFFFFFu)
+			continue;
+		for (uint32_t bit = 0; bit < 32; bit++) {
+			uint32_t i = w * 32 + bit;
+			if (i < f->nframes && !test_bit(f->bitmap, i)) {
+				set_bit(f->bitmap, i);
+				f->nfree--;
+				f->hint = i;
+				return i;
+			}
+		}
+	}
+	return -1;
+}
+
+int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
+{
+	if (count == 0 || count > f->nfree)
+		return -1;
+	if (align == 0)
+		align = 1;
+	for (uint32_t start = 0; start + count <= f->nframes; start += align) {
+		uint32_t i = 0;
+		while (i < count && !test_bit(f->bitmap, start + i))
+			i++;
+		if (i == count) {
+			for (i = 0; i < count; i++)
+				set_bit(f->bitmap, start + i);
+			f->nfree -= count;
+			return start;
+		}
+	}
+	return -1;
+}
+
+bool frames_free(struct frames *f, uint32_t frame)
+{
+	if (frame >= f->nframes || !test_bit(f->bitmap, frame))
+		return false;
+	clear_bit(f->bitmap, frame);
+	f->nfree++;
+	return true;
+}
+
+bool frames_in_use(const struct frames *f, uint32_t frame)
+{
+	return frame < f->nframes && test_bit(f->bitmap, frame);
+}

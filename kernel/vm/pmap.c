@@ -1,0 +1,139 @@
+#include "vm/pmap.h"
+#include "vm/pmm.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "i386/layout.h"
+#include "i386/cpu.h"
+
+#define PD_INDEX(va) ((uintptr_t)(va) >> 22)
+#define PT_INDEX(va) (((uintptr_t)(va) >> 12) & 0x3FF)
+#define FRAME(e)     ((e) & ~0xFFFu)
+#define KERNEL_PDE_FIRST PD_INDEX(KERNBASE)
+
+static uint32_t kernel_pd[1024] __attribute__((aligned(4096)));
+static struct pmap kernel_pmap;
+
+void pmap_bootstrap(uintptr_t ram_top)
+{
+	uint32_t flags = PTE_P | PTE_W | PTE_PS;
+	if (ram_top > DIRECT_END - KERNBASE)
+		ram_top = DIRECT_END - KERNBASE;
+	uint32_t a, b, c, d;
+	cpuid(1, &a, &b, &c, &d);
+	if (d & (1u << 13)) {                         /* PGE: kernel TLB entries survive CR3 loads */
+		write_cr4(read_cr4() | CR4_PGE);
+		flags |= PTE_G;
+	}
+	for (uintptr_t pa = 0; pa < ram_top; pa += 4u << 20)
+		kernel_pd[PD_INDEX(KERNBASE + pa)] = pa | flags;
+	/* Page tables for the MMIO window exist from the start so every pmap,
+	 * which copies the kernel half once, sees later device mappings. */
+	for (uintptr_t va = MMIO_WINDOW; va != 0; va += 4u << 20) {
+		uintptr_t pt = pmm_alloc_page();
+		if (!pt)
+			panic("pmap: no memory for the MMIO window's page tables");
+		kernel_pd[PD_INDEX(va)] = pt | PTE_P | PTE_W;
+	}
+	kernel_pmap.pd = kernel_pd;
+	kernel_pmap.pd_phys = V2P(kernel_pd);
+	pmap_activate(&kernel_pmap);
+}
+
+struct pmap *pmap_kernel(void) { return &kernel_pmap; }
+
+int pmap_create(struct pmap *pm)
+{
+	uintptr_t pa = pmm_alloc_page();
+	if (!pa)
+		return -1;
+	pm->pd = P2V(pa);
+	pm->pd_phys = pa;
+	pm->user_pages = 0;
+	memcpy(pm->pd + KERNEL_PDE_FIRST, kernel_pd + KERNEL_PDE_FIRST,
+	       (1024 - KERNEL_PDE_FIRST) * sizeof(uint32_t));
+	return 0;
+}
+
+void pmap_destroy(struct pmap *pm)
+{
+	if (read_cr3() == pm->pd_phys)
+		pmap_activate(&kernel_pmap);
+	for (unsigned i = 0; i < KERNEL_PDE_FIRST; i++) {
+		if (!(pm->pd[i] & PTE_P))
+			continue;
+		uint32_t *pt = P2V(FRAME(pm->pd[i]));
+		for (unsigned j = 0; j < 1024; j++)
+			if (pt[j] & PTE_P)
+				pmm_free_page(FRAME(pt[j]));
+		pmm_free_page(FRAME(pm->pd[i]));
+	}
+	pmm_free_page(pm->pd_phys);
+	pm->pd = NULL;
+	pm->user_pages = 0;
+}
+
+static uint32_t *pte_for(const struct pmap *pm, uintptr_t va, bool create)
+{
+	uint32_t *pde = &pm->pd[PD_INDEX(va)];
+	if (!(*pde & PTE_P)) {
+		if (!create)
+			return NULL;
+		uintptr_t pt = pmm_alloc_page();
+		if (!pt)
+			return NULL;
+		*pde = pt | PTE_P | PTE_W | PTE_U;
+	}
+	return (uint32_t *)P2V(FRAME(*pde)) + PT_INDEX(va);
+}
+
+static void flush(const struct pmap *pm, uintptr_t va)
+{
+	if (read_cr3() == pm->pd_phys)
+		invlpg(va);
+}
+
+int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable)
+{
+	if (va < USER_BASE || va >= USER_TOP || va % PAGE_SIZE)
+		panic("pmap_enter: bad user address %p", (void *)va);
+	uint32_t *pte = pte_for(pm, va, true);
+	if (!pte)
+		return -1;
+	if (*pte & PTE_P)
+		return -2;
+	*pte = pa | PTE_P | PTE_U | (writable ? PTE_W : 0);
+	pm->user_pages++;
+	flush(pm, va);
+	return 0;
+}
+
+uintptr_t pmap_remove(struct pmap *pm, uintptr_t va)
+{
+	uint32_t *pte = pte_for(pm, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	uintptr_t pa = FRAME(*pte);
+	*pte = 0;
+	pm->user_pages--;
+	flush(pm, va);
+	return pa;
+}
+
+bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writable)
+{
+	if (va < USER_BASE || va >= USER_TOP)
+		return false;
+	uint32_t *pte = pte_for(pm, va, false);
+	if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+		return false;
+	*pa = FRAME(*pte) | (va & 0xFFF);
+	if (writable)
+		*writable = *pte & PTE_W;
+	return true;
+}
+
+void pmap_activate(const struct pmap *pm)
+{
+	if (read_cr3() != pm->pd_phys)
+		write_cr3(pm->pd_phys);
+}

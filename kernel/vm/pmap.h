@@ -1,0 +1,36 @@
+/* Page tables. A pmap is one address space: a page directory whose kernel half
+ * (KERNBASE and up) is shared with every other pmap, and whose user half maps
+ * 4 KiB pages the task owns. */
+#ifndef VM_PMAP_H
+#define VM_PMAP_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PTE_P   0x001
+#define PTE_W   0x002
+#define PTE_U   0x004
+#define PTE_PCD 0x010
+#define PTE_PS  0x080
+#define PTE_G   0x100
+
+struct pmap {
+	uint32_t *pd;           /* kernel virtual address of the page directory */
+	uintptr_t pd_phys;
+	size_t user_pages;      /* pages mapped in the user half, for accounting */
+};
+
+/* Build the kernel's own directory (direct map of RAM) and switch to it. */
+void pmap_bootstrap(uintptr_t ram_top);
+struct pmap *pmap_kernel(void);
+int pmap_create(struct pmap *pm);                 /* 0, or -1 without memory */
+/* Unmap and free every user page and page table, then the directory. */
+void pmap_destroy(struct pmap *pm);
+/* Map one user page; -1 without memory for a page table, -2 if va is taken. */
+int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
+/* Unmap one user page and return its frame (0 if none was mapped). */
+uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
+/* The frame behind va and whether it is user-writable; false if unmapped. */
+bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writable);
+void pmap_activate(const struct pmap *pm);
+#endif

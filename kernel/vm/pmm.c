@@ -1,0 +1,97 @@
+#include "vm/pmm.h"
+#include "vm/frames.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "i386/layout.h"
+
+#define MAX_FRAMES ((DIRECT_END - KERNBASE) / PAGE_SIZE)
+
+extern char kernel_image_end[];
+static uint32_t bitmap[MAX_FRAMES / 32];
+static struct frames frames;
+static size_t total;
+static uintptr_t ram_top;
+
+static void reserve_bytes(uintptr_t start, uintptr_t end)
+{
+	uint32_t first = start / PAGE_SIZE, last = PAGE_ROUND_UP(end) / PAGE_SIZE;
+	frames_reserve_range(&frames, first, last - first);
+}
+
+void pmm_init(const struct multiboot_info *mbi)
+{
+	frames_init(&frames, bitmap, MAX_FRAMES);
+	if (!(mbi->flags & MULTIBOOT_INFO_MEM_MAP))
+		panic("pmm: the boot loader gave no memory map");
+	uintptr_t p = mbi->mmap_addr, end = p + mbi->mmap_length;
+	while (p < end) {
+		const struct multiboot_mmap_entry *e = P2V(p);
+		if (e->type == 1 && e->addr < (uint64_t)MAX_FRAMES * PAGE_SIZE) {
+			uint64_t top = e->addr + e->len;
+			if (top > (uint64_t)MAX_FRAMES * PAGE_SIZE)
+				top = (uint64_t)MAX_FRAMES * PAGE_SIZE;
+			uint32_t first = PAGE_ROUND_UP((uint32_t)e->addr) / PAGE_SIZE;
+			uint32_t last = (uint32_t)(top / PAGE_SIZE);
+			if (last > first) {
+				frames_release_range(&frames, first, last - first);
+				if (last * PAGE_SIZE > ram_top)
+					ram_top = last * PAGE_SIZE;
+			}
+		}
+		p += e->size + 4;
+	}
+	reserve_bytes(0, 0x100000);                         /* BIOS, VGA, real-mode data */
+	reserve_bytes(0x100000, V2P(kernel_image_end));
+	reserve_bytes(PAGE_ROUND_DOWN((uintptr_t)mbi - KERNBASE), (uintptr_t)mbi - KERNBASE + sizeof *mbi);
+	reserve_bytes(PAGE_ROUND_DOWN(mbi->mmap_addr), mbi->mmap_addr + mbi->mmap_length);
+	if (mbi->flags & MULTIBOOT_INFO_MODS) {
+		const struct multiboot_module *mods = P2V(mbi->mods_addr);
+		reserve_bytes(PAGE_ROUND_DOWN(mbi->mods_addr), mbi->mods_addr + mbi->mods_count * sizeof *mods);
+		for (uint32_t i = 0; i < mbi->mods_count; i++) {
+			reserve_bytes(PAGE_ROUND_DOWN(mods[i].mod_start), mods[i].mod_end);
+			/* the module's name string lives somewhere GRUB chose too */
+			reserve_bytes(PAGE_ROUND_DOWN(mods[i].string), mods[i].string + 256);
+		}
+	}
+	if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
+		reserve_bytes(PAGE_ROUND_DOWN(mbi->cmdline), mbi->cmdline + 256);
+	total = frames.nfree;
+	kprintf("pmm: %u KiB free of %u KiB RAM mapped\n",
+		(unsigned)(frames.nfree * 4), (unsigned)(ram_top / 1024));
+}
+
+uintptr_t pmm_alloc_page(void)
+{
+	int64_t f = frames_alloc(&frames);
+	if (f < 0)
+		return 0;
+	uintptr_t pa = (uintptr_t)f * PAGE_SIZE;
+	memset(P2V(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
+{
+	int64_t f = frames_alloc_contig(&frames, pages, align_pages);
+	if (f < 0)
+		return 0;
+	uintptr_t pa = (uintptr_t)f * PAGE_SIZE;
+	memset(P2V(pa), 0, pages * PAGE_SIZE);
+	return pa;
+}
+
+void pmm_free_page(uintptr_t pa)
+{
+	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
+		panic("pmm: freeing page %p that is not allocated", (void *)pa);
+}
+
+void pmm_free_contig(uintptr_t pa, size_t pages)
+{
+	for (size_t i = 0; i < pages; i++)
+		pmm_free_page(pa + i * PAGE_SIZE);
+}
+
+size_t pmm_free_pages(void) { return frames.nfree; }
+size_t pmm_total_pages(void) { return total; }
+uintptr_t pmm_ram_top(void) { return ram_top; }

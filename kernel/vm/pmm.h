@@ -1,0 +1,19 @@
+/* Physical memory for the kernel: frames from the multiboot memory map, minus
+ * the kernel image, the modules GRUB loaded and the first megabyte. */
+#ifndef VM_PMM_H
+#define VM_PMM_H
+#include <stdint.h>
+#include <stddef.h>
+#include "kern/multiboot.h"
+
+void pmm_init(const struct multiboot_info *mbi);
+/* A zeroed page's physical address, or 0 when memory is exhausted. */
+uintptr_t pmm_alloc_page(void);
+uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages);
+void pmm_free_page(uintptr_t pa);
+void pmm_free_contig(uintptr_t pa, size_t pages);
+size_t pmm_free_pages(void);
+size_t pmm_total_pages(void);
+/* Highest physical address below which RAM is mapped by the kernel. */
+uintptr_t pmm_ram_top(void);
+#endif

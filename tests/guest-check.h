@@ -1,0 +1,24 @@
+/* A small test library for in-guest tests (tests/test-TOPIC.c): each CHECK is
+ * one assertion; the run ends with "test-TOPIC: N passed, N failed", which the
+ * harness (tests/run-guest-test.sh) reads. */
+#ifndef TESTS_GUEST_CHECK_H
+#define TESTS_GUEST_CHECK_H
+#include <sm/runtime.h>
+
+extern int guest_passed, guest_failed;
+
+#define CHECK(cond, ...) do { \
+	if (cond) { guest_passed++; } \
+	else { guest_failed++; printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+	       printf(__VA_ARGS__); printf("\n"); } \
+} while (0)
+
+/* CHECK that two integer values (e.g. return codes) are equal, printing both. */
+#define CHECK_EQ(actual, expected) do { \
+	long long a_ = (long long)(actual), e_ = (long long)(expected); \
+	CHECK(a_ == e_, "got %llx, expected %llx", (unsigned long long)a_, (unsigned long long)e_); \
+} while (0)
+
+/* Print the summary line and return the exit status for main. */
+int guest_summary(const char *topic);
+#endif

@@ -1,0 +1,36 @@
+#!/bin/sh
+# run-guest-test.sh NAME ISO EXPECT-FILE TIMEOUT-SECONDS [QEMU ARGS...]
+# Boots ISO headless under qemu-system-i386 and judges the run from the serial
+# log (NAME.log) and QEMU's exit status. Passes only when the kernel halted
+# cleanly (isa-debug-exit status 33), nothing panicked or faulted in the
+# kernel, the test printed a final "N passed, 0 failed" line with N > 0, and
+# every line of EXPECT-FILE (an extended regular expression) matches the log.
+set -u
+name=$1; iso=$2; expect=$3; limit=$4; shift 4
+log=$name.log
+: "${QEMU:=qemu-system-i386}"
+timeout --foreground -k 5 "$limit" "$QEMU" -m 256M -display none -no-reboot \
+	-serial "file:$log" -monitor none \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "$@" </dev/null
+status=$?
+fail() { echo "FAIL: $name: $*"; echo "--- last lines of $log:"; tail -n 25 "$log"; exit 1; }
+case $status in
+33) ;;
+124|137) fail "timed out after ${limit}s" ;;
+255) fail "kernel panic" ;;
+0) fail "QEMU reset (triple fault?)" ;;
+*) fail "QEMU exited with status $status" ;;
+esac
+grep -q 'panic:' "$log" && fail "kernel panic"
+grep -q 'kernel fault' "$log" && fail "kernel fault"
+summary=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+[ -n "$summary" ] || fail "no 'N passed, N failed' line"
+echo "$summary" | grep -Eq ' 0 failed' || fail "guest reported failures: $summary"
+echo "$summary" | grep -Eq '(^|: )0 passed' && fail "guest ran no test"
+if [ -f "$expect" ]; then
+	while IFS= read -r pattern; do
+		case $pattern in ''|'#'*) continue ;; esac
+		grep -Eq -- "$pattern" "$log" || fail "log lacks: $pattern"
+	done < "$expect"
+fi
+echo "PASS: $name ($summary)"

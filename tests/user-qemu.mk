@@ -1,0 +1,61 @@
+# tests/user-qemu.mk - in-guest tests. Each tests/test-TOPIC.c is a user
+# program; its boot image holds the kernel (told to halt QEMU when every task
+# has finished), the test and the modules in test_TOPIC_MODULES. The harness
+# (tests/run-guest-test.sh) boots it headless and judges the serial log.
+#   make check-guest     every topic
+#   make run-TOPIC       boot one topic with the serial console on this terminal
+
+GUEST_TOPICS = boot
+GUEST_TIMEOUT = 60
+GUEST_KERNEL_ARGS = exit-when-idle
+RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/run-guest-test.sh
+
+# Modules beside each test: the Swift task, a task that faults, and two files
+# that are not loadable ELF executables.
+test_boot_MODULES = $(HELLO_ELF) tests/fault-task tests/not-an-elf.bin tests/truncated-elf.bin
+
+tests/%.o: $(top_srcdir)/tests/%.c $(USER_LINK_DEPS) $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -I$(top_srcdir)/tests -c -o $@ $<
+
+tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(AM_V_CCLD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
+
+tests/fault-task: tests/fault-task.o $(USER_LINK_DEPS)
+	$(AM_V_CCLD)$(USER_LINK) -o $@ tests/fault-task.o $(USER_LIBS)
+
+tests/not-an-elf.bin:
+	@mkdir -p $(@D)
+	printf 'This is a text file, not a program. The kernel must refuse it as a\nmodule, say why, and go on starting the others.\n' > $@
+
+tests/truncated-elf.bin: tests/fault-task
+	head -c 100 tests/fault-task > $@
+
+.SECONDEXPANSION:
+tests/test-%.iso: $(KERNEL_ELF) tests/test-% $$(test_$$*_MODULES) $(top_srcdir)/tools/mkiso.sh
+	$(AM_V_GEN)$(MKISO) $@ "$(GUEST_KERNEL_ARGS)" $(KERNEL_ELF) tests/test-$* $(test_$*_MODULES)
+
+GUEST_ISOS = $(GUEST_TOPICS:%=tests/test-%.iso)
+
+# Devices on the machine for a topic, as QEMU arguments (none by default).
+# null-co is a disk that reads zeroes and needs no image file.
+VIRTIO_TEST_DEVICES = -blockdev driver=null-co,node-name=blk0,size=16777216 \
+	-device virtio-blk-pci,drive=blk0 \
+	-netdev user,id=net0 -device virtio-net-pci,netdev=net0
+test_boot_QEMU_ARGS = $(VIRTIO_TEST_DEVICES)
+
+check-guest: $(GUEST_ISOS)
+	@pass=0; fail=0; \
+	$(foreach t,$(GUEST_TOPICS),\
+	if QEMU=$(QEMU) $(RUN_GUEST_TEST) tests/test-$(t) tests/test-$(t).iso \
+		$(top_srcdir)/tests/test-$(t).expect $(GUEST_TIMEOUT) $(test_$(t)_QEMU_ARGS); \
+	then pass=$$((pass+1)); else fail=$$((fail+1)); fi;) \
+	echo "guest: $$pass passed, $$fail failed"; \
+	test $$fail -eq 0
+
+run-%: tests/test-%.iso
+	$(QEMU) -m 256M -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS)
+
+CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
+	tests/fault-task tests/not-an-elf.bin tests/truncated-elf.bin
