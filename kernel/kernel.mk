@@ -3,7 +3,7 @@
 
 KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-builtin -mgeneral-regs-only -fno-asynchronous-unwind-tables -std=gnu11 \
-	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL -DKERNEL_SERVER \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL \
 	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
 
 KERNEL_C_SOURCES = \

@@ -9,7 +9,7 @@
 #include <mach/mig_errors.h>
 #include "smhost_server.h"
 
-kern_return_t sm_console_write(mach_port_t host, const char *data, mach_msg_type_number_t count)
+kern_return_t sm_console_write(mach_port_t host, const sm_console_data_t data, mach_msg_type_number_t count)
 {
 	if (!ipc_port_kobject(host, IKOT_HOST))
 		return KERN_INVALID_HOST;

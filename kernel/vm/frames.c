@@ -14,9 +14,16 @@ void frames_init(struct frames *f, uint32_t *bitmap, uint32_t nframes)
 		bitmap[i] = 0xFFFFFFFFu;
 }
 
+/* The end of [first, first + count), clamped to the map even if the sum wraps. */
+static uint32_t range_end(const struct frames *f, uint32_t first, uint32_t count)
+{
+	uint32_t end = first + count;
+	return end < first || end > f->nframes ? f->nframes : end;
+}
+
 void frames_release_range(struct frames *f, uint32_t first, uint32_t count)
 {
-	for (uint32_t i = first; i < first + count && i < f->nframes; i++)
+	for (uint32_t i = first, end = range_end(f, first, count); i < end; i++)
 		if (test_bit(f->bitmap, i)) {
 			clear_bit(f->bitmap, i);
 			f->nfree++;
@@ -25,7 +32,7 @@ void frames_release_range(struct frames *f, uint32_t first, uint32_t count)
 
 void frames_reserve_range(struct frames *f, uint32_t first, uint32_t count)
 {
-	for (uint32_t i = first; i < first + count && i < f->nframes; i++)
+	for (uint32_t i = first, end = range_end(f, first, count); i < end; i++)
 		if (!test_bit(f->bitmap, i)) {
 			set_bit(f->bitmap, i);
 			f->nfree--;

@@ -1,0 +1,18 @@
+/*
+ * C types named by include/sm/smhost.defs.
+ *
+ * sm_console_data_t is an inline variable array of at most 512 bytes; a
+ * routine receives it as a pointer plus a count (dataCnt).  The fixed
+ * maximum keeps the whole sm_console_write request at 36 + 512 bytes.
+ */
+
+#ifndef _SM_SMHOST_TYPES_H_
+#define _SM_SMHOST_TYPES_H_
+
+#include <mach/std_types.h>
+
+#define SM_CONSOLE_DATA_MAX	512
+
+typedef char sm_console_data_t[SM_CONSOLE_DATA_MAX];
+
+#endif /* _SM_SMHOST_TYPES_H_ */

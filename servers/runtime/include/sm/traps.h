@@ -1,0 +1,51 @@
+/*
+ * sm/traps.h - Mach entry points provided by libsmrt.a.
+ *
+ * The trap stubs (traps.S) are the raw GNU Mach traps; each call of
+ * mach_task_self/mach_host_self/mach_thread_self may add a user reference to
+ * the returned send right, so long-running code should use the cached names
+ * from smrt_task_port()/smrt_host_port() instead.  mach_msg_trap and
+ * mach_msg() are declared by <mach/message.h>; the MIG reply-port hooks by
+ * <mach/mig_support.h>.
+ */
+#ifndef _SM_TRAPS_H_
+#define _SM_TRAPS_H_
+
+#include <mach/boolean.h>
+#include <mach/kern_return.h>
+#include <mach/message.h>
+#include <mach/port.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Trap numbers (GNU Mach values). */
+#define SMRT_TRAP_MACH_MSG		(-25)
+#define SMRT_TRAP_MACH_REPLY_PORT	(-26)
+#define SMRT_TRAP_MACH_THREAD_SELF	(-27)
+#define SMRT_TRAP_MACH_TASK_SELF	(-28)
+#define SMRT_TRAP_MACH_HOST_SELF	(-29)
+#define SMRT_TRAP_MACH_PRINT		(-30)
+#define SMRT_TRAP_SWTCH_PRI		(-59)
+#define SMRT_TRAP_SWTCH			(-60)
+#define SMRT_TRAP_THREAD_SWITCH		(-61)
+
+mach_port_t	mach_reply_port(void);
+mach_port_t	mach_thread_self(void);
+mach_port_t	mach_task_self(void);
+mach_port_t	mach_host_self(void);
+void		mach_print(const char *s);
+boolean_t	swtch_pri(int priority);
+boolean_t	swtch(void);
+kern_return_t	thread_switch(mach_port_t thread, int option, mach_msg_timeout_t ms);
+
+/* Names fetched once at start-up (start.c). */
+mach_port_t	smrt_task_port(void);
+mach_port_t	smrt_host_port(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _SM_TRAPS_H_ */

@@ -1,0 +1,108 @@
+# servers/servers.mk - user-task runtime (libsmrt.a, crt0.o) and the
+# skeleton Embedded Swift task servers/hello/hello.
+#
+# Plain GNU make, included by the top Makefile.am.  Sources are read from
+# $(top_srcdir); every output lands under the build directory.  From
+# configure: SWIFTC, LIBGCC32 (gcc -m32 -print-libgcc-file-name), MIG.
+# The MIG user stubs gen/smhost_user.c and gen/smhost.h come from
+# include/mig.mk.
+#
+# Linking a C user program (e.g. in tests/user-qemu.mk):
+#
+#   tests/test-foo: tests/test-foo.o $(USER_LINK_DEPS)
+#   	$(USER_LINK) -o $@ $(filter-out $(USER_LINK_DEPS),$^) $(USER_LIBS)
+#
+# USER_LINK already names crt0.o and user.ld; USER_LIBS must come after the
+# program's objects (GNU ld reads archives in command-line order).  Compile
+# the objects with $(USER_CC) $(USER_CFLAGS).
+
+USER_CC = $(CC)
+USER_AR = ar
+USER_NM = nm
+USER_OBJDUMP = objdump
+USER_READELF = readelf
+
+SMRT_SRC = $(top_srcdir)/servers/runtime
+SMRT_DIR = servers/runtime
+SMRT_GEN = $(top_builddir)/gen
+
+USER_CPPFLAGS = -I$(SMRT_SRC)/include -I$(top_srcdir)/include -I$(SMRT_GEN)
+USER_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-builtin -fno-tree-loop-distribute-patterns \
+	-mno-sse -mno-mmx -fno-asynchronous-unwind-tables -std=gnu11 \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter $(USER_CPPFLAGS)
+
+USER_LDSCRIPT = $(SMRT_SRC)/user.ld
+USER_CRT0 = $(SMRT_DIR)/crt0.o
+USER_LIBSMRT = $(SMRT_DIR)/libsmrt.a
+USER_LINK_FLAGS = -m32 -nostdlib -static -no-pie -Wl,-T,$(USER_LDSCRIPT) \
+	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none
+USER_LINK = $(USER_CC) $(USER_LINK_FLAGS) $(USER_CRT0)
+USER_LIBS = $(USER_LIBSMRT) $(LIBGCC32)
+USER_LINK_DEPS = $(USER_CRT0) $(USER_LIBSMRT) $(USER_LDSCRIPT)
+# `$(USER_CHECK_ELF) ELF` fails unless ELF is a static i386 task linked at
+# 0x400000 with no undefined symbols and no SSE/MMX code; prints its sizes.
+USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
+	OBJDUMP=$(USER_OBJDUMP) $(SHELL) $(SMRT_SRC)/check-user-elf.sh
+
+SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
+	console.o start.o support.o smhost_user.o)
+
+# What sources including the generated "smhost.h" wait for: the header and
+# mig.mk's size check of the smhost stubs.
+SMRT_MIG_HDRS = $(SMRT_GEN)/smhost.h $(MIG_SMHOST_STAMP)
+
+$(SMRT_DIR)/%.o: $(SMRT_SRC)/%.c $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SMRT_DIR)/%.o: $(SMRT_SRC)/%.S
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+
+# MIG output: generated code, so fewer warnings.
+$(SMRT_DIR)/smhost_user.o: $(SMRT_GEN)/smhost_user.c $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -MMD -MP -c -o $@ $<
+
+$(USER_LIBSMRT): $(SMRT_OBJS)
+	@rm -f $@
+	$(AM_V_GEN)$(USER_AR) rcs $@ $(SMRT_OBJS)
+
+# ---------------------------------------------------------------- Swift
+
+SWIFT_USER_FLAGS = -target i686-unknown-none-elf \
+	-enable-experimental-feature Embedded -wmo -parse-as-library \
+	-Osize -target-cpu i686 -Xfrontend -disable-stack-protector \
+	-Xcc -ffreestanding \
+	-I $(SMRT_SRC)/include $(addprefix -Xcc ,$(USER_CPPFLAGS))
+
+HELLO_DIR = servers/hello
+HELLO_ELF = $(HELLO_DIR)/hello
+HELLO_SWIFT = $(addprefix $(top_srcdir)/servers/hello/,Hello.swift \
+	Console.swift Uptime.swift Outcome.swift)
+
+$(HELLO_DIR)/hello.o: $(HELLO_SWIFT) $(SMRT_SRC)/include/module.modulemap \
+		$(wildcard $(SMRT_SRC)/include/sm/*.h) $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_USER_FLAGS) -module-name HelloTask \
+		-module-cache-path $(HELLO_DIR)/module-cache \
+		-c -o $@ $(HELLO_SWIFT)
+
+# Linked to a temporary name and only renamed once the checks pass, so a
+# bad ELF never looks up to date.
+$(HELLO_ELF): $(HELLO_DIR)/hello.o $(USER_LINK_DEPS) \
+		$(SMRT_SRC)/check-user-elf.sh
+	$(AM_V_CCLD)$(USER_LINK) -o $@.tmp $(HELLO_DIR)/hello.o $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
+	$(AM_V_at)mv -f $@.tmp $@
+
+.PHONY: servers
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(HELLO_ELF)
+
+-include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
+
+CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
+	$(USER_CRT0:.o=.d) $(USER_LIBSMRT) $(HELLO_DIR)/hello.o \
+	$(HELLO_ELF) $(HELLO_ELF).tmp
+CLEAN_DIRS += $(HELLO_DIR)/module-cache

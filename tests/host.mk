@@ -1,0 +1,127 @@
+# tests/host.mk - host unit tests (tests/host/*.c): kernel and runtime logic
+# that does no I/O, built as ordinary 32-bit Linux programs and run here.
+#
+# Plain GNU make, included by the top Makefile.am.  Sources come from
+# $(top_srcdir); programs, objects and logs land in tests/host/ under the
+# build directory.  From configure: CC (gcc with multilib, for -m32).
+#
+#   make check-host     build and run every program in HOST_TESTS, show each
+#                       one's output, then one line "host: N passed, M failed"
+#                       summed over them; fails if any check failed or any
+#                       program died without printing its summary line.
+#
+# Each program prints "N passed, M failed" as its last line of standard
+# output (tests/host/check.h).  Adding a test of a pure kernel source:
+#   HOST_TESTS += tests/host/test_foo
+#   tests/host/test_foo: tests/host/obj/tests/host/test_foo.o tests/host/obj/kernel/x/foo.o
+# (the link rule below is generic).
+#
+# Sanitizers: HOST_SANITIZE is tried once (tests/host/sanitize-flags); if a
+# program built with it does not link or run here, the tests build without.
+
+HOST_TEST_DIR = tests/host
+HOST_OBJ_DIR = $(HOST_TEST_DIR)/obj
+HOST_CC = $(CC)
+HOST_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_SANITIZE_FLAGS = $(HOST_TEST_DIR)/sanitize-flags
+HOST_CFLAGS = -m32 -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra \
+	-Wno-unused-parameter
+# Kernel sources and their tests see the kernel's include paths and -DKERNEL.
+HOST_KERNEL_CPPFLAGS = -DKERNEL -I$(top_srcdir)/kernel -I$(top_srcdir) \
+	-I$(top_srcdir)/include
+# The runtime allocator test includes the runtime sources itself.
+HOST_RUNTIME_CPPFLAGS = -I$(top_srcdir)/servers/runtime/include \
+	-I$(top_srcdir)/include
+
+HOST_TESTS = \
+	$(HOST_TEST_DIR)/test_printf \
+	$(HOST_TEST_DIR)/test_frames \
+	$(HOST_TEST_DIR)/test_elf \
+	$(HOST_TEST_DIR)/test_msg_body \
+	$(HOST_TEST_DIR)/test_malloc
+
+# test program: its own object plus the pure kernel sources it exercises
+$(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
+	$(HOST_OBJ_DIR)/kernel/kern/printf.o
+$(HOST_TEST_DIR)/test_frames: $(HOST_OBJ_DIR)/tests/host/test_frames.o \
+	$(HOST_OBJ_DIR)/kernel/vm/frames.o
+$(HOST_TEST_DIR)/test_elf: $(HOST_OBJ_DIR)/tests/host/test_elf.o \
+	$(HOST_OBJ_DIR)/kernel/kern/elf.o
+$(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
+	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+
+HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc,$(HOST_TESTS))
+
+$(HOST_KERNEL_TESTS): $(HOST_SANITIZE_FLAGS)
+	$(AM_V_CCLD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
+		-o $@ $(filter %.o,$^)
+
+$(HOST_OBJ_DIR)/%.o: $(top_srcdir)/%.c $(HOST_SANITIZE_FLAGS)
+	@mkdir -p $(@D)
+	$(AM_V_CC)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
+		$(HOST_KERNEL_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# servers/runtime/malloc.c and string.c are #included by the test itself
+# (with prefixed names), so one compile-and-link; its own header list.
+$(HOST_TEST_DIR)/test_malloc: $(top_srcdir)/tests/host/test_malloc.c \
+		$(top_srcdir)/servers/runtime/malloc.c \
+		$(top_srcdir)/servers/runtime/string.c \
+		$(wildcard $(top_srcdir)/servers/runtime/include/sm/*.h) \
+		$(HOST_SANITIZE_FLAGS)
+	@mkdir -p $(@D)
+	$(AM_V_CCLD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
+		$(HOST_RUNTIME_CPPFLAGS) -o $@ $(top_srcdir)/tests/host/test_malloc.c
+
+# Which sanitizer flags work with this compiler, found once.
+$(HOST_SANITIZE_FLAGS):
+	@mkdir -p $(@D)
+	@printf 'int main(void) { return 0; }\n' > $@.c; \
+	if $(HOST_CC) -m32 $(HOST_SANITIZE) -o $@.exe $@.c >/dev/null 2>&1 && \
+	   ./$@.exe >/dev/null 2>&1; then \
+		echo '$(HOST_SANITIZE)' > $@.tmp; \
+	else \
+		echo "host tests: '$(HOST_SANITIZE)' does not work here; building without"; \
+		: > $@.tmp; \
+	fi; \
+	rm -f $@.c $@.exe; mv -f $@.tmp $@
+
+# Runs every program even after a failure; each one's stdout goes to
+# PROG.log and stderr to PROG.err, both shown.
+check-host: $(HOST_TESTS)
+	@passed=0; failed=0; broken=''; \
+	for t in $(HOST_TESTS); do \
+		echo "== $$t"; \
+		ASAN_OPTIONS=detect_leaks=0 ./$$t > $$t.log 2> $$t.err; rc=$$?; \
+		cat $$t.log; cat $$t.err >&2; \
+		last=`tail -n 1 $$t.log`; \
+		p=`echo "$$last" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$$/\1/p'`; \
+		f=`echo "$$last" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$$/\2/p'`; \
+		if test -z "$$p"; then \
+			echo "$$t: CRASHED (exit status $$rc, no summary line)"; \
+			broken="$$broken $$t"; failed=`expr $$failed + 1`; \
+		else \
+			passed=`expr $$passed + $$p`; failed=`expr $$failed + $$f`; \
+			if test $$rc -ne 0 && test $$f -eq 0; then \
+				echo "$$t: exit status $$rc with no failed check"; \
+				broken="$$broken $$t"; failed=`expr $$failed + 1`; \
+			fi; \
+		fi; \
+	done; \
+	echo "host: $$passed passed, $$failed failed"; \
+	if test -n "$$broken"; then echo "host: crashed or bad exit:$$broken"; fi; \
+	test $$failed -eq 0
+
+.PHONY: check-host
+
+-include $(HOST_OBJ_DIR)/tests/host/test_printf.d \
+	$(HOST_OBJ_DIR)/tests/host/test_frames.d \
+	$(HOST_OBJ_DIR)/tests/host/test_elf.d \
+	$(HOST_OBJ_DIR)/tests/host/test_msg_body.d \
+	$(HOST_OBJ_DIR)/kernel/kern/printf.d \
+	$(HOST_OBJ_DIR)/kernel/vm/frames.d \
+	$(HOST_OBJ_DIR)/kernel/kern/elf.d \
+	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.d
+
+CLEANFILES += $(HOST_TESTS) $(HOST_TESTS:=.log) $(HOST_TESTS:=.err) \
+	$(HOST_SANITIZE_FLAGS)
+CLEAN_DIRS += $(HOST_OBJ_DIR)
