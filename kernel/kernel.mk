@@ -23,19 +23,19 @@ KERNEL_ELF = kernel/kernel.elf
 
 kobj/%.o: $(top_srcdir)/%.c $(MIG_SMHOST_SERVER)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
 
 kobj/%.o: $(top_srcdir)/%.S
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
+	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
 
 kobj/gen/smhost_server.o: $(top_builddir)/gen/smhost_server.c $(MIG_SMHOST_SERVER)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
+	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
 
 $(KERNEL_ELF): $(KERNEL_OBJS) $(top_srcdir)/kernel/i386/kernel.ld
 	@mkdir -p $(@D)
-	$(AM_V_CCLD)$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,$(top_srcdir)/kernel/i386/kernel.ld \
+	$(SM_V_LD)$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,$(top_srcdir)/kernel/i386/kernel.ld \
 		-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(KERNEL_OBJS) $(LIBGCC32)
 
 -include $(KERNEL_OBJS:.o=.d)

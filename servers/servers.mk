@@ -54,16 +54,16 @@ SMRT_MIG_HDRS = $(SMRT_GEN)/smhost.h $(MIG_SMHOST_STAMP)
 
 $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.c $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.S
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
 
 # MIG output: generated code, so fewer warnings.
 $(SMRT_DIR)/smhost_user.o: $(SMRT_GEN)/smhost_user.c $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -MMD -MP -c -o $@ $<
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -MMD -MP -c -o $@ $<
 
 $(USER_LIBSMRT): $(SMRT_OBJS)
 	@rm -f $@
@@ -93,7 +93,7 @@ $(HELLO_DIR)/hello.o: $(HELLO_SWIFT) $(SMRT_SRC)/include/module.modulemap \
 # bad ELF never looks up to date.
 $(HELLO_ELF): $(HELLO_DIR)/hello.o $(USER_LINK_DEPS) \
 		$(SMRT_SRC)/check-user-elf.sh
-	$(AM_V_CCLD)$(USER_LINK) -o $@.tmp $(HELLO_DIR)/hello.o $(USER_LIBS)
+	$(SM_V_LD)$(USER_LINK) -o $@.tmp $(HELLO_DIR)/hello.o $(USER_LIBS)
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
 	$(AM_V_at)mv -f $@.tmp $@
 

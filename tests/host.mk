@@ -53,12 +53,12 @@ $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc,$(HOST_TESTS))
 
 $(HOST_KERNEL_TESTS): $(HOST_SANITIZE_FLAGS)
-	$(AM_V_CCLD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
+	$(SM_V_LD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
 		-o $@ $(filter %.o,$^)
 
 $(HOST_OBJ_DIR)/%.o: $(top_srcdir)/%.c $(HOST_SANITIZE_FLAGS)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
+	$(SM_V_CC)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
 		$(HOST_KERNEL_CPPFLAGS) -MMD -MP -c -o $@ $<
 
 # servers/runtime/malloc.c and string.c are #included by the test itself
@@ -69,7 +69,7 @@ $(HOST_TEST_DIR)/test_malloc: $(top_srcdir)/tests/host/test_malloc.c \
 		$(wildcard $(top_srcdir)/servers/runtime/include/sm/*.h) \
 		$(HOST_SANITIZE_FLAGS)
 	@mkdir -p $(@D)
-	$(AM_V_CCLD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
+	$(SM_V_LD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
 		$(HOST_RUNTIME_CPPFLAGS) -o $@ $(top_srcdir)/tests/host/test_malloc.c
 
 # Which sanitizer flags work with this compiler, found once.

@@ -16,13 +16,13 @@ test_boot_MODULES = $(HELLO_ELF) tests/fault-task tests/not-an-elf.bin tests/tru
 
 tests/%.o: $(top_srcdir)/tests/%.c $(USER_LINK_DEPS) $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
-	$(AM_V_CC)$(USER_CC) $(USER_CFLAGS) -I$(top_srcdir)/tests -c -o $@ $<
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -I$(top_srcdir)/tests -c -o $@ $<
 
 tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
-	$(AM_V_CCLD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
 
 tests/fault-task: tests/fault-task.o $(USER_LINK_DEPS)
-	$(AM_V_CCLD)$(USER_LINK) -o $@ tests/fault-task.o $(USER_LIBS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/fault-task.o $(USER_LIBS)
 
 tests/not-an-elf.bin:
 	@mkdir -p $(@D)

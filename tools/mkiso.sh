@@ -4,8 +4,9 @@
 # line and loads each MODULE (a file; its name, then ARGS, is its command line).
 set -eu
 out=$1; kargs=$2; kernel=$3; shift 3
-dir=$(mktemp -d "${TMPDIR:-/tmp}/mkiso.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+work=$(mktemp -d "${TMPDIR:-/tmp}/mkiso.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dir=$work/iso          # what goes on the ISO; the log stays outside it
 mkdir -p "$dir/boot/grub"
 cp "$kernel" "$dir/boot/kernel.elf"
 {
@@ -24,4 +25,4 @@ cp "$kernel" "$dir/boot/kernel.elf"
 	echo '  boot'
 	echo '}'
 } > "$dir/boot/grub/grub.cfg"
-grub-mkrescue -o "$out" "$dir" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$dir" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
