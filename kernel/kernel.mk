@@ -6,7 +6,7 @@ KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL \
 	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
 
-KERNEL_C_SOURCES = \
+KERNEL_C_FILES = \
 	kernel/i386/gdt.c kernel/i386/idt.c kernel/i386/trap.c kernel/i386/pic.c kernel/i386/fpu.c \
 	kernel/kern/main.c kernel/kern/console.c kernel/kern/printf.c kernel/kern/string.c \
 	kernel/kern/halt.c kernel/kern/clock.c kernel/kern/timeout.c kernel/kern/sched.c \
@@ -16,12 +16,19 @@ KERNEL_C_SOURCES = \
 	kernel/ipc/port.c kernel/ipc/space.c kernel/ipc/right.c kernel/ipc/kmsg.c \
 	kernel/ipc/msg_body.c kernel/ipc/mach_msg.c kernel/ipc/kobject.c \
 	device/irq.c device/pci/pci.c
-KERNEL_ASM_SOURCES = kernel/i386/boot.S kernel/i386/trapentry.S kernel/i386/swtch.S
+KERNEL_ASM_FILES = kernel/i386/boot.S kernel/i386/trapentry.S kernel/i386/swtch.S
 
-KERNEL_OBJS = $(KERNEL_ASM_SOURCES:%.S=kobj/%.o) $(KERNEL_C_SOURCES:%.c=kobj/%.o) kobj/gen/smhost_server.o
+# The interfaces the kernel serves (see kernel/ipc/kobject.c): GNU Mach's own
+# and the project's. Each gets its MIG server stub and weak defaults for the
+# routines the kernel does not implement.
+KERNEL_INTERFACES = mach mach_port mach_host gnumach smhost
+KERNEL_MIG_SERVER = $(call mig_server_files,$(KERNEL_INTERFACES)) $(call mig_stamps,$(KERNEL_INTERFACES))
+KERNEL_MIG_OBJS = $(KERNEL_INTERFACES:%=kobj/gen/%_server.o) $(KERNEL_INTERFACES:%=kobj/gen/%_defaults.o)
+
+KERNEL_OBJS = $(KERNEL_ASM_FILES:%.S=kobj/%.o) $(KERNEL_C_FILES:%.c=kobj/%.o) $(KERNEL_MIG_OBJS)
 KERNEL_ELF = kernel/kernel.elf
 
-kobj/%.o: $(top_srcdir)/%.c $(MIG_SMHOST_SERVER)
+kobj/%.o: $(top_srcdir)/%.c $(KERNEL_MIG_SERVER)
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -29,7 +36,14 @@ kobj/%.o: $(top_srcdir)/%.S
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
 
-kobj/gen/smhost_server.o: $(top_builddir)/gen/smhost_server.c $(MIG_SMHOST_SERVER)
+kobj/gen/%_server.o: $(MIG_GEN)/%_server.c $(KERNEL_MIG_SERVER)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
+
+$(MIG_GEN)/%_defaults.c: $(MIG_GEN)/%_server.h $(top_srcdir)/tools/mig-defaults.py
+	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mig-defaults.py $< -o $@
+
+kobj/gen/%_defaults.o: $(MIG_GEN)/%_defaults.c
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
 

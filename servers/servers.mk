@@ -45,12 +45,15 @@ USER_LINK_DEPS = $(USER_CRT0) $(USER_LIBSMRT) $(USER_LDSCRIPT)
 USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 	OBJDUMP=$(USER_OBJDUMP) $(SHELL) $(SMRT_SRC)/check-user-elf.sh
 
+# The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
+# and smhost) and GNU Mach's device interface for clients of driver servers.
+SMRT_USER_INTERFACES = smhost mach mach_port mach_host gnumach device device_request
 SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
-	console.o start.o support.o smhost_user.o)
+	console.o start.o support.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
 
-# What sources including the generated "smhost.h" wait for: the header and
-# mig.mk's size check of the smhost stubs.
-SMRT_MIG_HDRS = $(SMRT_GEN)/smhost.h $(MIG_SMHOST_STAMP)
+# What sources including generated MIG headers wait for: the headers and
+# mig.mk's size check of the stubs.
+SMRT_MIG_HDRS = $(call mig_user_files,$(SMRT_USER_INTERFACES)) $(call mig_stamps,$(SMRT_USER_INTERFACES))
 
 $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.c $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
@@ -61,7 +64,7 @@ $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.S
 	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
 
 # MIG output: generated code, so fewer warnings.
-$(SMRT_DIR)/smhost_user.o: $(SMRT_GEN)/smhost_user.c $(SMRT_MIG_HDRS)
+$(SMRT_DIR)/%_user.o: $(SMRT_GEN)/%_user.c $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -MMD -MP -c -o $@ $<
 

@@ -46,7 +46,7 @@ static void exception(struct trapframe *tf)
 	ksnprintf(who, sizeof who, "task %u (%s) fault", t->id, t->name);
 	report(who, tf);
 	kprintf("task %u (%s) killed\n", t->id, t->name);
-	task_terminate(t, -1);
+	task_destroy(t, -1);
 }
 
 void trap(struct trapframe *tf)

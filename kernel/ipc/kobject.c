@@ -1,30 +1,87 @@
+/* Kernel objects: messages to ports the kernel owns (host, task, thread, ...)
+ * are served at once, in the sender's context, by the MIG server stubs of the
+ * interfaces below, generated from GNU Mach's own .defs (and the project's).
+ *
+ * Conventions for the routines behind the stubs:
+ * - Port arguments arrive as struct ipc_port pointers (in mach_port_t words).
+ *   The destination is the object the routine acts on; the routine checks its
+ *   type with ipc_port_kobject().
+ * - A port right in the request body belongs to the routine when it returns
+ *   KERN_SUCCESS (or MIG_NO_REPLY); on any error the kernel releases it.
+ * - A port a routine returns is a pointer that already holds the right handed
+ *   out (made with ipc_port_make_send and the like), or NULL.
+ * - Routines not implemented yet are weak defaults (tools/mig-defaults.py)
+ *   that log and answer MIG_BAD_ID. */
 #include "ipc/kobject.h"
 #include "ipc/kmsg.h"
+#include "ipc/msg_body.h"
 #include "ipc/mqueue.h"
 #include "ipc/port.h"
 #include "kern/printf.h"
+#include "kern/string.h"
 #include "vm/kalloc.h"
 #include <mach/mig_errors.h>
 #include <stdbool.h>
 
-#define KOBJECT_REPLY_MAX 4096
+#define KOBJECT_REPLY_MAX 8192
 
-/* Every interface the kernel serves: the MIG demux for each. A demux returns
- * false, with a MIG_BAD_ID reply, for a message id outside its subsystem. */
 typedef boolean_t (*demux_t)(mach_msg_header_t *in, mach_msg_header_t *out);
-extern boolean_t smhost_server(mach_msg_header_t *in, mach_msg_header_t *out);
-static const demux_t interfaces[] = { smhost_server };
+extern boolean_t smhost_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t mach_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t mach_port_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t mach_host_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t gnumach_server(mach_msg_header_t *, mach_msg_header_t *);
+static const demux_t interfaces[] = {
+	mach_server, mach_port_server, mach_host_server, gnumach_server, smhost_server,
+};
 
-static void bad_id_reply(const mach_msg_header_t *in, mig_reply_header_t *out)
+kern_return_t mig_not_implemented(const char *routine)
 {
-	out->Head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(in->msgh_bits), 0);
+	kwarn("kernel: %s is not implemented\n", routine);
+	return MIG_BAD_ID;
+}
+
+/* A reply carrying only a return code (its ports are set when it is sent). */
+static void error_reply(mig_reply_header_t *out, mach_msg_id_t request_id, kern_return_t code)
+{
+	memset(out, 0, sizeof *out);
 	out->Head.msgh_size = sizeof *out;
-	out->Head.msgh_remote_port = in->msgh_remote_port;
-	out->Head.msgh_local_port = MACH_PORT_NULL;
-	out->Head.msgh_seqno = 0;
-	out->Head.msgh_id = in->msgh_id + 100;
+	out->Head.msgh_id = request_id + 100;
 	out->RetCodeType = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
-	out->RetCode = MIG_BAD_ID;
+	out->RetCode = code;
+}
+
+/* The right a reply's port item carries, in kernel form. */
+static uint32_t kernel_form(uint32_t disposition)
+{
+	switch (disposition) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MOVE_SEND:
+		return MACH_MSG_TYPE_PORT_SEND;
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		return MACH_MSG_TYPE_PORT_SEND_ONCE;
+	default:
+		return disposition;
+	}
+}
+
+static mach_msg_return_t fix_reply_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	(void)ctx;
+	if (!it->is_port)
+		return MACH_MSG_SUCCESS;
+	if (!it->is_inline) {
+		kwarn("kernel object: out-of-line ports in a reply are not supported yet\n");
+		return MACH_SEND_INVALID_TYPE;
+	}
+	mach_msg_type_t *t = (mach_msg_type_t *)(msg + it->desc_offset);
+	if (t->msgt_longform)
+		((mach_msg_type_long_t *)t)->msgtl_name = kernel_form(it->type_name);
+	else
+		t->msgt_name = kernel_form(it->type_name);
+	return MACH_MSG_SUCCESS;
 }
 
 mach_msg_return_t kobject_receive(struct kmsg *m)
@@ -39,31 +96,51 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 
 	struct kmsg *r = kmsg_alloc(KOBJECT_REPLY_MAX);
 	if (!r) {
+		in->msgh_remote_port = (uint32_t)dest;
+		in->msgh_local_port = (uint32_t)reply;
+		in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(dtype, rtype);
 		kmsg_destroy(m);
 		return MACH_SEND_NO_BUFFER;
 	}
+	mach_msg_id_t id = in->msgh_id;
 	bool served = false;
 	for (unsigned i = 0; i < sizeof interfaces / sizeof interfaces[0] && !served; i++)
 		served = interfaces[i](in, r->hdr);
+	mig_reply_header_t *out = (mig_reply_header_t *)r->hdr;
 	if (!served) {
-		kwarn("kernel object: no routine for message id %d\n", in->msgh_id);
-		bad_id_reply(in, (mig_reply_header_t *)r->hdr);
+		kwarn("kernel object: no routine for message id %d\n", id);
+		error_reply(out, id, MIG_BAD_ID);
 	}
 
-	/* The request is used up: the destination right and any body rights go. */
+	/* The request is used up: the destination right goes, and the body's
+	 * rights too unless the routine succeeded and so took them. */
+	bool body_taken = served && (out->RetCode == KERN_SUCCESS || out->RetCode == MIG_NO_REPLY);
+	if (body_taken)
+		in->msgh_bits &= ~MACH_MSGH_BITS_COMPLEX;
 	in->msgh_local_port = 0;
 	in->msgh_remote_port = (uint32_t)dest;
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(dtype, 0);
 	kmsg_destroy(m);
 
-	mig_reply_header_t *out = (mig_reply_header_t *)r->hdr;
 	if (!reply || out->RetCode == MIG_NO_REPLY || out->Head.msgh_size > KOBJECT_REPLY_MAX) {
 		if (reply)
 			ipc_right_release(reply, rtype);
-		kfree(r);
+		if (out->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) {
+			r->size = out->Head.msgh_size;
+			out->Head.msgh_remote_port = 0;
+			out->Head.msgh_bits = MACH_MSGH_BITS_COMPLEX;
+			kmsg_destroy(r);
+		} else {
+			kfree(r);
+		}
 		return MACH_MSG_SUCCESS;
 	}
 	r->size = out->Head.msgh_size;
+	if ((out->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+	    msg_body_walk((uint8_t *)out, r->size, fix_reply_item, NULL) != MACH_MSG_SUCCESS) {
+		error_reply(out, id, KERN_FAILURE);          /* a routine bug: answer, never hang */
+		r->size = out->Head.msgh_size;
+	}
 	out->Head.msgh_remote_port = (uint32_t)reply;
 	out->Head.msgh_local_port = 0;
 	out->Head.msgh_bits = MACH_MSGH_BITS_OTHER(out->Head.msgh_bits) | MACH_MSGH_BITS(rtype, 0);

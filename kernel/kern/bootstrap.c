@@ -83,20 +83,20 @@ static const char *start_task(const struct multiboot_module *mod, int argc, char
 	for (const char *c = argv[0]; *c; c++)
 		if (*c == '/')
 			base = c + 1;
-	struct task *t = task_create(base);
+	struct task *t = task_spawn(base);
 	if (!t)
 		return "out of memory for a task";
 	for (int i = 0; i < elf.nsegments; i++) {
 		const struct elf_segment *s = &elf.seg[i];
 		uintptr_t first = PAGE_ROUND_DOWN(s->vaddr);
 		if (task_map_zeroed(t, first, PAGE_ROUND_UP(s->vaddr + s->memsz) - first, s->writable) < 0) {
-			task_terminate(t, -1);
+			task_destroy(t, -1);
 			return "out of memory for its segments";
 		}
 		write_task(t, s->vaddr, (const char *)image + s->offset, s->filesz);
 	}
 	if (task_map_zeroed(t, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, true) < 0) {
-		task_terminate(t, -1);
+		task_destroy(t, -1);
 		return "out of memory for its stack";
 	}
 	uint32_t esp = build_stack(t, argc, argv);
@@ -105,7 +105,7 @@ static const char *start_task(const struct multiboot_module *mod, int argc, char
 	ipc_port_make_send(device_master_port());
 	ipc_space_insert_at(t->space, 2, device_master_port(), MACH_PORT_TYPE_SEND);
 	if (!thread_create_user(t, elf.entry, esp)) {
-		task_terminate(t, -1);
+		task_destroy(t, -1);
 		return "out of memory for its thread";
 	}
 	kprintf("task %u (%s) started: entry %p, %d segments\n", t->id, t->name, (void *)elf.entry, elf.nsegments);

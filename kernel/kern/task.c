@@ -29,7 +29,7 @@ struct task *current_task(void) { return current_thread()->task; }
 int task_count(void) { return ntasks; }
 void task_set_exit_when_idle(bool on) { exit_when_idle = on; }
 
-struct task *task_create(const char *name)
+struct task *task_spawn(const char *name)
 {
 	struct task *t = kalloc(sizeof *t);
 	if (!t)
@@ -74,17 +74,17 @@ int task_map_zeroed(struct task *t, uintptr_t va, size_t size, bool writable)
 	return 0;
 }
 
-void task_terminate(struct task *t, int status)
+void task_destroy(struct task *t, int status)
 {
 	if (t == &kernel_task_store)
-		panic("task_terminate: the kernel task");
+		panic("task_destroy: the kernel task");
 	kprintf("task %u (%s) exited with status %d\n", t->id, t->name, status);
 	struct thread *self = current_thread();
 	bool suicide = false;
 	for (struct thread *th = t->threads; th; th = th->task_next) {
 		if (th == self)
 			suicide = true;
-		thread_terminate(th);
+		thread_destroy(th);
 	}
 	for (struct task **p = &tasks; *p; p = &(*p)->next)
 		if (*p == t) {
@@ -98,7 +98,7 @@ void task_terminate(struct task *t, int status)
 	kfree(t);
 	if (suicide) {
 		sched_switch();
-		panic("task_terminate: a dead thread was scheduled");
+		panic("task_destroy: a dead thread was scheduled");
 	}
 }
 
@@ -108,7 +108,7 @@ void task_request_exit(struct task *t, int status)
 		t->exit_pending = true;
 		t->exit_status = status;
 	} else {
-		task_terminate(t, status);
+		task_destroy(t, status);
 	}
 }
 
@@ -116,7 +116,7 @@ void task_exit_point(void)
 {
 	struct task *t = current_task();
 	if (t->exit_pending)
-		task_terminate(t, t->exit_status);
+		task_destroy(t, t->exit_status);
 }
 
 void task_check_all_done(void)

@@ -31,9 +31,9 @@ struct task {
 void task_init(void);
 struct task *kernel_task(void);
 struct task *current_task(void);
-struct task *task_create(const char *name);
+struct task *task_spawn(const char *name);
 /* End the task; if it is the current one, this does not return. */
-void task_terminate(struct task *t, int status);
+void task_destroy(struct task *t, int status);
 /* Ask for t to end; it ends at the next return to user mode (task_exit_point). */
 void task_request_exit(struct task *t, int status);
 void task_exit_point(void);

@@ -76,7 +76,7 @@ static void waitq_remove(struct waitq *q, struct thread *t)
 	t->wait_next = NULL;
 }
 
-void thread_terminate(struct thread *t)
+void thread_destroy(struct thread *t)
 {
 	if (t->state == TH_DEAD)
 		return;

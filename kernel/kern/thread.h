@@ -48,7 +48,7 @@ void thread_init(void);
 struct thread *thread_create_user(struct task *task, uint32_t eip, uint32_t esp);
 struct thread *current_thread(void);
 /* Take a thread off whatever it waits on and mark it DEAD; the reaper frees it. */
-void thread_terminate(struct thread *t);
+void thread_destroy(struct thread *t);
 void thread_reap(void);
 
 /* Sleep on q until woken or timeout_ms passes (0 means forever). */
