@@ -6,17 +6,9 @@ KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL \
 	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
 
-KERNEL_C_FILES = \
-	kernel/i386/gdt.c kernel/i386/idt.c kernel/i386/trap.c kernel/i386/pic.c kernel/i386/fpu.c \
-	kernel/kern/main.c kernel/kern/console.c kernel/kern/printf.c kernel/kern/string.c \
-	kernel/kern/halt.c kernel/kern/clock.c kernel/kern/timeout.c kernel/kern/sched.c \
-	kernel/kern/thread.c kernel/kern/task.c kernel/kern/host.c kernel/kern/elf.c \
-	kernel/kern/bootstrap.c kernel/kern/syscall.c kernel/kern/smhost.c \
-	kernel/vm/frames.c kernel/vm/pmm.c kernel/vm/pmap.c kernel/vm/kalloc.c kernel/vm/copyio.c \
-	kernel/ipc/port.c kernel/ipc/space.c kernel/ipc/right.c kernel/ipc/kmsg.c \
-	kernel/ipc/msg_body.c kernel/ipc/mach_msg.c kernel/ipc/kobject.c \
-	device/irq.c device/pci/pci.c
-KERNEL_ASM_FILES = kernel/i386/boot.S kernel/i386/trapentry.S kernel/i386/swtch.S
+# Every .c and .S under kernel/ and device/ is part of the kernel.
+KERNEL_C_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.c $(top_srcdir)/device/*.c $(top_srcdir)/device/*/*.c)))
+KERNEL_ASM_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.S)))
 
 # The interfaces the kernel serves (see kernel/ipc/kobject.c): GNU Mach's own
 # and the project's. Each gets its MIG server stub and weak defaults for the

@@ -5,7 +5,8 @@
 #   make check-guest     every topic
 #   make run-TOPIC       boot one topic with the serial console on this terminal
 
-GUEST_TOPICS = boot
+# Every tests/test-TOPIC.c is a topic.
+GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/test-*.c)))
 GUEST_TIMEOUT = 60
 GUEST_KERNEL_ARGS = exit-when-idle
 RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/run-guest-test.sh
