@@ -15,4 +15,8 @@
 
 typedef char sm_console_data_t[SM_CONSOLE_DATA_MAX];
 
+#define SM_DEVICE_NAME_MAX	64
+typedef char sm_device_name_t[SM_DEVICE_NAME_MAX];
+typedef const char *const_sm_device_name_t;
+
 #endif /* _SM_SMHOST_TYPES_H_ */

@@ -84,6 +84,29 @@ static mach_msg_return_t fix_reply_item(void *ctx, uint8_t *msg, const struct ms
 	return MACH_MSG_SUCCESS;
 }
 
+void kobject_reply_error(struct kmsg *m, kern_return_t code)
+{
+	mach_msg_header_t *in = m->hdr;
+	struct ipc_port *reply = kmsg_local(m);
+	uint32_t rtype = MACH_MSGH_BITS_LOCAL(in->msgh_bits);
+	mach_msg_id_t id = in->msgh_id;
+	in->msgh_local_port = 0;                          /* the reply right moves to r */
+	in->msgh_bits &= ~MACH_MSGH_BITS_LOCAL_MASK;
+	kmsg_destroy(m);
+	if (!reply)
+		return;
+	struct kmsg *r = kmsg_alloc(sizeof(mig_reply_header_t));
+	if (!r) {
+		ipc_right_release(reply, rtype);
+		return;
+	}
+	mig_reply_header_t *out = (mig_reply_header_t *)r->hdr;
+	error_reply(out, id, code);
+	out->Head.msgh_remote_port = (uint32_t)reply;
+	out->Head.msgh_bits = MACH_MSGH_BITS(rtype, 0);
+	ipc_mqueue_send(r);
+}
+
 mach_msg_return_t kobject_receive(struct kmsg *m)
 {
 	mach_msg_header_t *in = m->hdr;

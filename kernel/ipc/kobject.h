@@ -3,7 +3,10 @@
 #ifndef IPC_KOBJECT_H
 #define IPC_KOBJECT_H
 #include <mach/message.h>
+#include <mach/kern_return.h>
 struct kmsg;
 /* Consume m (a request in kernel form) and send the reply to its reply port. */
 mach_msg_return_t kobject_receive(struct kmsg *m);
+/* Consume m and answer its reply port with a reply carrying only code. */
+void kobject_reply_error(struct kmsg *m, kern_return_t code);
 #endif

@@ -6,6 +6,7 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "ipc/kobject.h"
+#include "kern/device_registry.h"
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "kern/printf.h"
@@ -42,6 +43,10 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 	if (!p->active) {
 		kmsg_destroy(m);
 		return MACH_SEND_INVALID_DEST;
+	}
+	if (p->kotype == IKOT_DEVICE_MASTER) {
+		device_master_receive(m);
+		return MACH_MSG_SUCCESS;
 	}
 	if (p->kotype != IKOT_NONE)
 		return kobject_receive(m);

@@ -1,0 +1,96 @@
+#include "kern/device_registry.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "kern/task.h"
+#include "ipc/kmsg.h"
+#include "ipc/msg_body.h"
+#include "ipc/mqueue.h"
+#include "ipc/kobject.h"
+#include "ipc/port.h"
+#include <mach/mig_errors.h>
+#include "smhost_server.h"
+
+#define MAX_DEVICES 32
+
+static struct { char name[SM_DEVICE_NAME_MAX]; struct ipc_port *port; } devices[MAX_DEVICES];
+
+static int find(const char *name)
+{
+	for (int i = 0; i < MAX_DEVICES; i++)
+		if (devices[i].port && strcmp(devices[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+kern_return_t sm_device_register(mach_port_t master, const_sm_device_name_t name, mach_port_t device)
+{
+	if (!ipc_port_kobject(master, IKOT_DEVICE_MASTER))
+		return KERN_INVALID_ARGUMENT;
+	size_t len = strnlen(name, SM_DEVICE_NAME_MAX);
+	struct ipc_port *port = (struct ipc_port *)device;
+	if (len == 0 || len == SM_DEVICE_NAME_MAX || !port) {
+		kwarn("device: registration with an empty, unterminated or null name/port refused\n");
+		return KERN_INVALID_ARGUMENT;
+	}
+	int i = find(name);
+	if (i >= 0 && devices[i].port->active) {
+		kwarn("device: %s is already registered\n", name);
+		return KERN_NAME_EXISTS;
+	}
+	if (i >= 0) {
+		ipc_port_release_send(devices[i].port);   /* its driver died: take over */
+		kprintf("device: %s re-registered by task %u\n", name, current_task()->id);
+	} else {
+		for (i = 0; i < MAX_DEVICES && devices[i].port; i++)
+			;
+		if (i == MAX_DEVICES)
+			return KERN_RESOURCE_SHORTAGE;
+		strlcpy(devices[i].name, name, SM_DEVICE_NAME_MAX);
+		kprintf("device: %s registered by task %u (%s)\n", name, current_task()->id, current_task()->name);
+	}
+	devices[i].port = port;                           /* the right is ours now */
+	return KERN_SUCCESS;
+}
+
+/* The name in a device_open request: its second item, a C string. */
+struct name_search { int item; const char *name; };
+
+static mach_msg_return_t find_name(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	struct name_search *s = ctx;
+	if (++s->item != 2)
+		return MACH_MSG_SUCCESS;
+	if (it->type_name != MACH_MSG_TYPE_STRING_C || !it->is_inline || it->data_bytes == 0)
+		return MACH_SEND_INVALID_TYPE;
+	const char *str = (const char *)msg + it->data_offset;
+	if (strnlen(str, it->data_bytes) == it->data_bytes)
+		return MACH_SEND_INVALID_TYPE;                   /* unterminated */
+	s->name = str;
+	return MACH_MSG_SUCCESS;
+}
+
+void device_master_receive(struct kmsg *m)
+{
+	mach_msg_header_t *h = m->hdr;
+	if (h->msgh_id != DEVICE_OPEN_MSG_ID) {
+		kobject_receive(m);                       /* answered as an unknown routine */
+		return;
+	}
+	struct name_search s = { 0, NULL };
+	msg_body_walk((uint8_t *)h, m->size, find_name, &s);
+	int i = s.name ? find(s.name) : -1;
+	if (i < 0 || !devices[i].port->active) {
+		kwarn("device: open of unknown device %s\n", s.name ? s.name : "(malformed request)");
+		kobject_reply_error(m, D_NO_SUCH_DEVICE);
+		return;
+	}
+	/* Retarget: the master right is used up, the driver's port gets a send right. */
+	struct ipc_port *master = kmsg_remote(m), *driver = devices[i].port;
+	ipc_right_release(master, MACH_MSGH_BITS_REMOTE(h->msgh_bits));
+	driver->srights++;
+	ipc_port_ref(driver);
+	h->msgh_remote_port = (uint32_t)driver;
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) |
+		MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(h->msgh_bits));
+	ipc_mqueue_send(m);
+}

@@ -1,0 +1,18 @@
+/* Device names behind the device master port. User-space drivers publish the
+ * names they serve (sm_device_register); a client's device_open on the master
+ * port is handed, unchanged, to the driver that registered the name, which
+ * answers on the client's reply port. So a client written for GNU Mach's
+ * device interface reaches a user-space driver without knowing it is one.
+ * Scope: names only; the kernel does not look at any other device request. */
+#ifndef KERN_DEVICE_REGISTRY_H
+#define KERN_DEVICE_REGISTRY_H
+#include <stdbool.h>
+struct kmsg;
+
+#define DEVICE_OPEN_MSG_ID 2800     /* device_open / device_open_request in device.defs */
+#define D_NO_SUCH_DEVICE   2502     /* device.defs' error for an unknown name */
+
+/* Consume a message sent to the device master port: forward a device_open to
+ * the registered driver, or answer it (or anything else) with an error. */
+void device_master_receive(struct kmsg *m);
+#endif
