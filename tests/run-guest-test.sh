@@ -3,8 +3,9 @@
 # Boots ISO headless under qemu-system-i386 and judges the run from the serial
 # log (NAME.log) and QEMU's exit status. Passes only when the kernel halted
 # cleanly (isa-debug-exit status 33), nothing panicked or faulted in the
-# kernel, the test printed a final "N passed, 0 failed" line with N > 0, and
-# every line of EXPECT-FILE (an extended regular expression) matches the log.
+# kernel, the test printed "test-TOPIC: N passed, 0 failed" with N > 0, no
+# other summary line in the log reports a failure, and every line of
+# EXPECT-FILE (an extended regular expression) matches the log.
 set -u
 name=$1; iso=$2; expect=$3; limit=$4; shift 4
 log=$name.log
@@ -23,10 +24,15 @@ case $status in
 esac
 grep -q 'panic:' "$log" && fail "kernel panic"
 grep -q 'kernel fault' "$log" && fail "kernel fault"
-summary=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-[ -n "$summary" ] || fail "no 'N passed, N failed' line"
-echo "$summary" | grep -Eq ' 0 failed' || fail "guest reported failures: $summary"
-echo "$summary" | grep -Eq '(^|: )0 passed' && fail "guest ran no test"
+# Every summary line in the log counts (the test's, and any a Swift client or
+# server prints); the test's own line must be there.
+summaries=$(tr -d '\r' < "$log" | grep -E '^([A-Za-z0-9_-]+: )?[0-9]+ passed, [0-9]+ failed')
+topic=$(basename "$name")
+summary=$(echo "$summaries" | grep -E "^$topic: " | tail -n 1)
+[ -n "$summary" ] || fail "no '$topic: N passed, N failed' line"
+bad=$(echo "$summaries" | grep -Ev ' 0 failed$' || true)
+[ -z "$bad" ] || fail "guest reported failures: $bad"
+echo "$summary" | grep -Eq ': 0 passed' && fail "guest ran no test"
 if [ -f "$expect" ]; then
 	while IFS= read -r pattern; do
 		case $pattern in ''|'#'*) continue ;; esac

@@ -1,6 +1,7 @@
 # tests/user-qemu.mk - in-guest tests. Each tests/test-TOPIC.c is a user
-# program; its boot image holds the kernel (told to halt QEMU when every task
-# has finished), the test and the modules in test_TOPIC_MODULES. The harness
+# program; its boot image holds the kernel (told to halt QEMU when the test
+# task ends, or when every task has), the test and the modules in
+# test_TOPIC_MODULES. The harness
 # (tests/run-guest-test.sh) boots it headless and judges the serial log.
 #   make check-guest     every topic
 #   make run-TOPIC       boot one topic with the serial console on this terminal
@@ -8,7 +9,7 @@
 # Every tests/test-TOPIC.c is a topic.
 GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/test-*.c)))
 GUEST_TIMEOUT = 60
-GUEST_KERNEL_ARGS = exit-when-idle
+GUEST_KERNEL_ARGS = exit-when-idle halt-when=test-$*
 RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/run-guest-test.sh
 
 # Modules beside each test: the Swift task, a task that faults, and two files

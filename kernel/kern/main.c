@@ -40,6 +40,15 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	clock_init();
 	pci_scan();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);
+	const char *halt_when = strstr(cmdline, "halt-when=");
+	if (halt_when) {
+		char name[TASK_NAME_MAX];
+		strlcpy(name, halt_when + strlen("halt-when="), sizeof name);
+		for (char *c = name; *c; c++)
+			if (*c == ' ')
+				*c = '\0';
+		task_set_halt_when(name);
+	}
 	int n = bootstrap_start_modules(mbi);
 	kprintf("bootstrap: %d task%s started\n", n, n == 1 ? "" : "s");
 	sched_start();

@@ -17,6 +17,7 @@ static struct task *tasks;
 static int ntasks;
 static uint32_t next_task_id = 1;
 static bool exit_when_idle;
+static char halt_task[TASK_NAME_MAX];   /* halt the machine when this task ends */
 
 void task_init(void)
 {
@@ -28,6 +29,18 @@ struct task *kernel_task(void) { return &kernel_task_store; }
 struct task *current_task(void) { return current_thread()->task; }
 int task_count(void) { return ntasks; }
 void task_set_exit_when_idle(bool on) { exit_when_idle = on; }
+void task_set_halt_when(const char *name) { strlcpy(halt_task, name, TASK_NAME_MAX); }
+
+/* The end of a run under test: say what is still running, then stop. */
+static void halt_after(const struct task *done)
+{
+	kprintf("halt-when: %s finished; %d task%s still running:", done->name, ntasks, ntasks == 1 ? "" : "s");
+	for (struct task *t = tasks; t; t = t->next)
+		kprintf(" %s", t->name);
+	kprintf("\nall tasks finished or halted: %u KiB free, %u bytes of kernel heap in use\n",
+		(unsigned)(pmm_free_pages() * 4), (unsigned)kalloc_bytes_in_use());
+	machine_halt(HALT_DONE);
+}
 
 struct task *task_spawn(const char *name)
 {
@@ -79,6 +92,7 @@ void task_destroy(struct task *t, int status)
 	if (t == &kernel_task_store)
 		panic("task_destroy: the kernel task");
 	kprintf("task %u (%s) exited with status %d\n", t->id, t->name, status);
+	bool halt = halt_task[0] && strcmp(t->name, halt_task) == 0;
 	struct thread *self = current_thread();
 	bool suicide = false;
 	for (struct thread *th = t->threads; th; th = th->task_next) {
@@ -95,6 +109,8 @@ void task_destroy(struct task *t, int status)
 	ipc_port_destroy_kobject(t->self_port);
 	ipc_space_destroy(t->space);
 	pmap_destroy(&t->pmap);
+	if (halt)
+		halt_after(t);
 	kfree(t);
 	if (suicide) {
 		sched_switch();

@@ -42,6 +42,9 @@ int task_count(void);
  * the machine halts (the test harness uses this). */
 void task_check_all_done(void);
 void task_set_exit_when_idle(bool on);
+/* Halt the machine as soon as the task with this name ends (tests use it, as
+ * servers never end). */
+void task_set_halt_when(const char *name);
 /* Map fresh zeroed pages at [va, va+size) in t; 0, or -1 (nothing left mapped). */
 int task_map_zeroed(struct task *t, uintptr_t va, size_t size, bool writable);
 #endif
