@@ -23,8 +23,12 @@ tests/%.o: $(top_srcdir)/tests/%.c $(USER_LINK_DEPS) $(SMRT_MIG_HDRS)
 tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
 
-tests/fault-task: tests/fault-task.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/fault-task.o $(USER_LIBS)
+# Two copies of the peer: the second takes over the name when the first dies.
+test_ipc_MODULES = tests/ipc-peer tests/ipc-peer:second
+
+# Helper tasks booted beside a test (not tests themselves).
+tests/fault-task tests/ipc-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o $(USER_LIBS)
 
 tests/not-an-elf.bin:
 	@mkdir -p $(@D)
@@ -34,7 +38,9 @@ tests/truncated-elf.bin: tests/fault-task
 	head -c 100 tests/fault-task > $@
 
 .SECONDEXPANSION:
-tests/test-%.iso: $(KERNEL_ELF) tests/test-% $$(test_$$*_MODULES) $(top_srcdir)/tools/mkiso.sh
+# A module is FILE or FILE:ARGS; the files are prerequisites.
+module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
+tests/test-%.iso: $(KERNEL_ELF) tests/test-% $$(call module_files,$$(test_$$*_MODULES)) $(top_srcdir)/tools/mkiso.sh
 	$(AM_V_GEN)$(MKISO) $@ "$(GUEST_KERNEL_ARGS)" $(KERNEL_ELF) tests/test-$* $(test_$*_MODULES)
 
 GUEST_ISOS = $(GUEST_TOPICS:%=tests/test-%.iso)
@@ -60,4 +66,4 @@ run-%: tests/test-%.iso
 		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS)
 
 CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
-	tests/fault-task tests/not-an-elf.bin tests/truncated-elf.bin
+	tests/fault-task tests/ipc-peer tests/not-an-elf.bin tests/truncated-elf.bin

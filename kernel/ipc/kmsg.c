@@ -29,7 +29,7 @@ static mach_msg_return_t release_item(void *ctx, uint8_t *msg, const struct msg_
 	uint32_t *names = (uint32_t *)(msg + it->data_offset);
 	for (uint32_t i = 0; i < it->number; i++)
 		if (names[i] && names[i] != PORT_DEAD_WORD)
-			ipc_right_release((struct ipc_port *)names[i], it->type_name);
+			ipc_right_destroy((struct ipc_port *)names[i], it->type_name);
 	return MACH_MSG_SUCCESS;
 }
 
@@ -42,9 +42,9 @@ static void release_body(struct kmsg *m, uint32_t limit)
 void kmsg_destroy(struct kmsg *m)
 {
 	mach_msg_bits_t bits = m->hdr->msgh_bits;
-	ipc_right_release(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(bits));
+	ipc_right_destroy(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(bits));
 	if (kmsg_local(m) && m->hdr->msgh_local_port != PORT_DEAD_WORD)
-		ipc_right_release(kmsg_local(m), MACH_MSGH_BITS_LOCAL(bits));
+		ipc_right_destroy(kmsg_local(m), MACH_MSGH_BITS_LOCAL(bits));
 	if (bits & MACH_MSGH_BITS_COMPLEX)
 		release_body(m, m->size);
 	kfree(m);

@@ -23,7 +23,7 @@ static inline struct ipc_port *kmsg_remote(const struct kmsg *m) { return (struc
 static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_local_port; }
 
 struct kmsg *kmsg_alloc(uint32_t size);
-/* Release every right the message carries and free it. */
+/* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);
 /* Translate the header's and body's names in space into rights; on failure
  * nothing is taken from the space and the message holds no rights. */
@@ -37,5 +37,9 @@ void kmsg_copyout(struct ipc_space *space, struct kmsg *m);
 kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
 			       struct ipc_port **port, uint32_t *kernel_type);
 mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *port, uint32_t kernel_type);
+/* Let go of a right that was used (a delivered message's destination). */
 void ipc_right_release(struct ipc_port *port, uint32_t kernel_type);
+/* Let go of a right that was never used: an unused send-once right sends a
+ * send-once notification, a receive right destroys its port. */
+void ipc_right_destroy(struct ipc_port *port, uint32_t kernel_type);
 #endif

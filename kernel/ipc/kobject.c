@@ -97,7 +97,7 @@ void kobject_reply_error(struct kmsg *m, kern_return_t code)
 		return;
 	struct kmsg *r = kmsg_alloc(sizeof(mig_reply_header_t));
 	if (!r) {
-		ipc_right_release(reply, rtype);
+		ipc_right_destroy(reply, rtype);
 		return;
 	}
 	mig_reply_header_t *out = (mig_reply_header_t *)r->hdr;
@@ -140,14 +140,15 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	bool body_taken = served && (out->RetCode == KERN_SUCCESS || out->RetCode == MIG_NO_REPLY);
 	if (body_taken)
 		in->msgh_bits &= ~MACH_MSGH_BITS_COMPLEX;
+	ipc_right_release(dest, dtype);                 /* used, even a send-once one */
 	in->msgh_local_port = 0;
-	in->msgh_remote_port = (uint32_t)dest;
-	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(dtype, 0);
+	in->msgh_remote_port = 0;
+	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits);
 	kmsg_destroy(m);
 
 	if (!reply || out->RetCode == MIG_NO_REPLY || out->Head.msgh_size > KOBJECT_REPLY_MAX) {
 		if (reply)
-			ipc_right_release(reply, rtype);
+			ipc_right_destroy(reply, rtype);
 		if (out->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) {
 			r->size = out->Head.msgh_size;
 			out->Head.msgh_remote_port = 0;

@@ -57,7 +57,8 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 		p->msgs_head = m;
 	p->msgs_tail = m;
 	p->msgcount++;
-	waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL);
+	if (!waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL) && p->pset)
+		waitq_wake_one(&p->pset->receivers, WAIT_AWAKENED, NULL);
 	return MACH_MSG_SUCCESS;
 }
 
@@ -109,10 +110,15 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 {
 	for (;;) {
 		struct ipc_entry *e = ipc_space_lookup(task->space, name);
-		if (!e || !(e->type & MACH_PORT_TYPE_RECEIVE))
+		if (!e || !(e->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)))
 			return MACH_RCV_INVALID_NAME;
-		struct ipc_port *p = e->port;
-		struct kmsg *m = p->msgs_head;
+		/* From a port set: the first member with a message. */
+		struct ipc_port *waitee = e->port, *p = waitee;
+		if (waitee->is_set)
+			p = ipc_pset_ready_member(waitee);
+		else if (waitee->pset)
+			return MACH_RCV_IN_SET;
+		struct kmsg *m = p ? p->msgs_head : NULL;
 		if (m) {
 			if (m->size > rcv_size) {
 				if (option & MACH_RCV_LARGE) {
@@ -136,10 +142,10 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 		}
 		if ((option & MACH_RCV_TIMEOUT) && timeout_ms == 0)
 			return MACH_RCV_TIMED_OUT;
-		ipc_port_ref(p);
-		enum wait_result r = thread_wait(&p->receivers, (option & MACH_RCV_TIMEOUT) ? timeout_ms : 0);
-		bool died = !p->active;
-		ipc_port_release(p);
+		ipc_port_ref(waitee);
+		enum wait_result r = thread_wait(&waitee->receivers, (option & MACH_RCV_TIMEOUT) ? timeout_ms : 0);
+		bool died = !waitee->active;
+		ipc_port_release(waitee);
 		if (r == WAIT_TIMED_OUT)
 			return MACH_RCV_TIMED_OUT;
 		if (died)

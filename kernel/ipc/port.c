@@ -1,5 +1,6 @@
 #include "ipc/port.h"
 #include "ipc/kmsg.h"
+#include "ipc/notify.h"
 #include "kern/printf.h"
 #include "vm/kalloc.h"
 
@@ -27,6 +28,14 @@ struct ipc_port *ipc_port_alloc_kobject(enum ikot type, void *object)
 	return p;
 }
 
+struct ipc_port *ipc_pset_alloc(void)
+{
+	struct ipc_port *set = ipc_port_alloc();
+	if (set)
+		set->is_set = true;
+	return set;
+}
+
 void ipc_port_ref(struct ipc_port *p) { p->refs++; }
 
 void ipc_port_release(struct ipc_port *p)
@@ -41,13 +50,61 @@ void ipc_port_release(struct ipc_port *p)
 	}
 }
 
+void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
+{
+	if (p->pset) {
+		struct ipc_port **m = &p->pset->members;
+		while (*m && *m != p)
+			m = &(*m)->next_member;
+		if (*m)
+			*m = p->next_member;
+		ipc_port_release(p->pset);
+		p->pset = NULL;
+		p->next_member = NULL;
+	}
+	if (set) {
+		p->pset = set;
+		ipc_port_ref(set);
+		p->next_member = set->members;
+		set->members = p;
+		if (p->msgs_head)               /* a receiver on the set may take it now */
+			waitq_wake_one(&set->receivers, WAIT_AWAKENED, NULL);
+	}
+}
+
+struct ipc_port *ipc_pset_ready_member(struct ipc_port *set)
+{
+	for (struct ipc_port *m = set->members; m; m = m->next_member)
+		if (m->msgs_head)
+			return m;
+	return NULL;
+}
+
 void ipc_port_destroy(struct ipc_port *p)
 {
 	if (!p->active)
 		return;
+	if (p->is_set) {
+		p->active = false;
+		while (p->members)
+			ipc_pset_move(p->members, NULL);
+		waitq_wake_all(&p->receivers, WAIT_INTERRUPTED);
+		return;
+	}
+	if (p->pdrequest && p->kotype == IKOT_NONE) {
+		/* Port-destroyed request: the receive right goes back instead of dying. */
+		struct ipc_port *notify = p->pdrequest;
+		p->pdrequest = NULL;
+		ipc_pset_move(p, NULL);
+		p->receiver = NULL;
+		ipc_port_ref(p);                  /* the notification's */
+		ipc_notify_port_destroyed(notify, p);
+		return;
+	}
 	p->active = false;
 	p->receiver = NULL;
-	ipc_port_ref(p);                  /* hold it while its queue drains */
+	ipc_port_ref(p);                      /* hold it while everything lets go */
+	ipc_pset_move(p, NULL);
 	while (p->msgs_head) {
 		struct kmsg *m = p->msgs_head;
 		p->msgs_head = m->next;
@@ -57,6 +114,15 @@ void ipc_port_destroy(struct ipc_port *p)
 	p->msgcount = 0;
 	waitq_wake_all(&p->receivers, WAIT_INTERRUPTED);
 	waitq_wake_all(&p->senders, WAIT_INTERRUPTED);
+	if (p->nsrequest) {
+		ipc_port_destroy_send_once(p->nsrequest);
+		p->nsrequest = NULL;
+	}
+	if (p->pdrequest) {
+		ipc_port_destroy_send_once(p->pdrequest);
+		p->pdrequest = NULL;
+	}
+	ipc_dnrequest_fire_all(p);
 	ipc_port_release(p);
 }
 
@@ -73,8 +139,11 @@ void ipc_port_make_send_once(struct ipc_port *p) { p->sorights++; ipc_port_ref(p
 
 void ipc_port_release_send(struct ipc_port *p)
 {
-	if (p->srights)
-		p->srights--;
+	if (p->srights && --p->srights == 0 && p->nsrequest && p->active && p->mscount >= p->nsrequest_sync) {
+		struct ipc_port *notify = p->nsrequest;
+		p->nsrequest = NULL;
+		ipc_notify_no_senders(notify, p->mscount);
+	}
 	ipc_port_release(p);
 }
 
@@ -83,6 +152,14 @@ void ipc_port_release_send_once(struct ipc_port *p)
 	if (p->sorights)
 		p->sorights--;
 	ipc_port_release(p);
+}
+
+void ipc_port_destroy_send_once(struct ipc_port *p)
+{
+	if (p->active)
+		ipc_notify_send_once(p);      /* the notification uses up the right */
+	else
+		ipc_port_release_send_once(p);
 }
 
 void *ipc_port_kobject(uint32_t port_as_word, enum ikot type)

@@ -2,7 +2,12 @@
  * receive right (held in a task's name space, or by the kernel for kernel
  * objects such as tasks and the host), any number of send rights, and a queue of
  * messages. A port whose receive right is destroyed is dead: its messages are
- * destroyed and every remaining right to it reads as a dead name. */
+ * destroyed, dead-name requests fire, and every remaining right to it reads as
+ * a dead name.
+ *
+ * A port set is a struct ipc_port too (is_set): it has no queue of its own;
+ * its members are receive rights, and a receive on the set takes the first
+ * message of any member. */
 #ifndef IPC_PORT_H
 #define IPC_PORT_H
 #include <stdint.h>
@@ -11,6 +16,7 @@
 
 struct ipc_space;
 struct kmsg;
+struct dnrequest;
 
 /* What a kernel-owned port stands for. */
 enum ikot { IKOT_NONE, IKOT_HOST, IKOT_HOST_PRIV, IKOT_TASK, IKOT_THREAD, IKOT_DEVICE_MASTER };
@@ -32,6 +38,18 @@ struct ipc_port {
 	uint32_t msgcount, qlimit;
 	struct waitq receivers;       /* threads blocked receiving */
 	struct waitq senders;         /* threads blocked on a full queue */
+
+	/* notifications (kernel/ipc/notify.c) */
+	struct ipc_port *nsrequest;   /* send-once right for a no-senders notification */
+	uint32_t nsrequest_sync;      /* fire once mscount has reached this */
+	struct ipc_port *pdrequest;   /* send-once right for port-destroyed */
+	struct dnrequest *dnrequests; /* dead-name requests of the spaces naming it */
+
+	/* port sets */
+	bool is_set;
+	struct ipc_port *pset;        /* the set this receive right is in */
+	struct ipc_port *members;     /* of a set */
+	struct ipc_port *next_member;
 };
 
 struct ipc_port *ipc_port_alloc(void);
@@ -45,8 +63,18 @@ void ipc_port_destroy_kobject(struct ipc_port *p);
 /* Make a send right from the receive right (or the kernel's ownership). */
 void ipc_port_make_send(struct ipc_port *p);
 void ipc_port_make_send_once(struct ipc_port *p);
+/* Drop a send right; the last one fires a no-senders request. */
 void ipc_port_release_send(struct ipc_port *p);
+/* Drop a send-once right that was used (its message was delivered). */
 void ipc_port_release_send_once(struct ipc_port *p);
+/* Destroy an unused send-once right: its port gets a send-once notification. */
+void ipc_port_destroy_send_once(struct ipc_port *p);
+/* A new, empty port set (one reference, for the caller). */
+struct ipc_port *ipc_pset_alloc(void);
+/* Move a receive right into set (or out of any set when set is NULL). */
+void ipc_pset_move(struct ipc_port *p, struct ipc_port *set);
+/* The first member of set with a message queued, or NULL. */
+struct ipc_port *ipc_pset_ready_member(struct ipc_port *set);
 /* The object behind a kernel port of the given type, or NULL. */
 void *ipc_port_kobject(uint32_t port_as_word, enum ikot type);
 uint32_t ipc_port_count(void);

@@ -83,6 +83,14 @@ void ipc_right_release(struct ipc_port *p, uint32_t kernel_type)
 	}
 }
 
+void ipc_right_destroy(struct ipc_port *p, uint32_t kernel_type)
+{
+	if (p && kernel_type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+		ipc_port_destroy_send_once(p);
+	else
+		ipc_right_release(p, kernel_type);
+}
+
 mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *p, uint32_t kernel_type)
 {
 	if (!p)

@@ -1,5 +1,6 @@
 #include "ipc/space.h"
 #include "ipc/port.h"
+#include "ipc/notify.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "vm/kalloc.h"
@@ -20,29 +21,32 @@ struct ipc_space *ipc_space_create(void)
 	return s;
 }
 
-/* Give back what one entry holds. */
-static void release_entry(struct ipc_entry *e)
+void ipc_space_release_entry(struct ipc_space *s, mach_port_name_t name)
 {
+	struct ipc_entry *e = &s->table[name];
 	struct ipc_port *p = e->port;
+	mach_port_type_t type = e->type;
+	ipc_space_free_entry(s, name);
 	if (!p)
-		return;
-	if (e->type & MACH_PORT_TYPE_RECEIVE)
+		return;                           /* a dead name */
+	if (type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE))
+		ipc_dnrequest_name_deleted(p, s, name);
+	if (type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET))
 		ipc_port_destroy(p);
-	if ((e->type & MACH_PORT_TYPE_SEND) && p->srights)
-		p->srights--;                     /* an entry counts once, whatever its urefs */
-	if ((e->type & MACH_PORT_TYPE_SEND_ONCE) && p->sorights)
-		p->sorights--;
-	ipc_port_release(p);
-	e->port = NULL;
-	e->type = 0;
-	e->urefs = 0;
+	/* The entry's one reference goes with the right it held last. */
+	if (type & MACH_PORT_TYPE_SEND)
+		ipc_port_release_send(p);         /* an entry counts once, whatever its urefs */
+	else if (type & MACH_PORT_TYPE_SEND_ONCE)
+		ipc_port_destroy_send_once(p);
+	else
+		ipc_port_release(p);
 }
 
 void ipc_space_destroy(struct ipc_space *s)
 {
 	for (uint32_t i = 1; i < s->size; i++)
 		if (s->table[i].type)
-			release_entry(&s->table[i]);
+			ipc_space_release_entry(s, i);
 	kfree(s->table);
 	kfree(s);
 }
@@ -52,10 +56,14 @@ struct ipc_entry *ipc_space_lookup(struct ipc_space *s, mach_port_name_t name)
 	if (name == 0 || name >= s->size || !s->table[name].type)
 		return NULL;
 	struct ipc_entry *e = &s->table[name];
-	if (e->port && !e->port->active && !(e->type & MACH_PORT_TYPE_RECEIVE)) {
-		/* The port died: the right turns into a dead name, keeping its urefs. */
-		uint32_t urefs = e->urefs ? e->urefs : 1;
-		ipc_port_release(e->port);
+	if (e->port && !e->port->active && !(e->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET))) {
+		/* The port died: the right turns into a dead name, keeping its user
+		 * references (a send-once right counts as one). */
+		uint32_t urefs = e->type & MACH_PORT_TYPE_SEND_ONCE ? e->urefs + 1 : e->urefs;
+		if (e->type & MACH_PORT_TYPE_SEND)
+			ipc_port_release_send(e->port);
+		else
+			ipc_port_release_send_once(e->port);
 		e->port = NULL;
 		e->type = MACH_PORT_TYPE_DEAD_NAME;
 		e->urefs = urefs;
@@ -63,23 +71,33 @@ struct ipc_entry *ipc_space_lookup(struct ipc_space *s, mach_port_name_t name)
 	return e;
 }
 
+/* Make the table hold at least size names; false without memory or past the cap. */
+static bool grow(struct ipc_space *s, uint32_t size)
+{
+	if (size <= s->size)
+		return true;
+	if (size > IPC_SPACE_MAX_NAMES)
+		return false;
+	uint32_t bigger = s->size;
+	while (bigger < size)
+		bigger *= 2;
+	struct ipc_entry *t = kalloc(bigger * sizeof *t);
+	if (!t)
+		return false;
+	memcpy(t, s->table, s->size * sizeof *t);
+	kfree(s->table);
+	s->table = t;
+	s->size = bigger;
+	return true;
+}
+
 static mach_port_name_t free_name(struct ipc_space *s)
 {
 	for (uint32_t i = 1; i < s->size; i++)
 		if (!s->table[i].type)
 			return i;
-	if (s->size >= IPC_SPACE_MAX_NAMES)
-		return 0;
-	uint32_t bigger = s->size * 2;
-	struct ipc_entry *t = kalloc(bigger * sizeof *t);
-	if (!t)
-		return 0;
-	memcpy(t, s->table, s->size * sizeof *t);
-	kfree(s->table);
 	mach_port_name_t name = s->size;
-	s->table = t;
-	s->size = bigger;
-	return name;
+	return grow(s, s->size + 1) ? name : 0;
 }
 
 mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_port_type_t right)
@@ -112,16 +130,15 @@ mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_
 
 bool ipc_space_insert_at(struct ipc_space *s, mach_port_name_t name, struct ipc_port *p, mach_port_type_t right)
 {
-	while (name >= s->size)
-		if (!free_name(s) && name >= s->size)
-			return false;
+	if (name == 0 || !grow(s, name + 1))
+		return false;
 	struct ipc_entry *e = &s->table[name];
 	if (e->type)
 		return false;
 	e->port = p;
 	e->type = right;
-	e->urefs = right == MACH_PORT_TYPE_SEND ? 1 : 0;
-	if (right == MACH_PORT_TYPE_RECEIVE) {
+	e->urefs = right == MACH_PORT_TYPE_SEND || right == MACH_PORT_TYPE_DEAD_NAME ? 1 : 0;
+	if (right == MACH_PORT_TYPE_RECEIVE || right == MACH_PORT_TYPE_PORT_SET) {
 		p->receiver = s;
 		p->receiver_name = name;
 	}

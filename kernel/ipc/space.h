@@ -1,7 +1,8 @@
 /* A task's port name space: names (small integers) mapped to rights. All send
  * rights a space holds for one port share one name, counted in user
  * references; each send-once right has a name of its own; a receive right shares
- * the name of the send rights for its port. */
+ * the name of the send rights for its port. A port set and a dead name (a right
+ * whose port died) are entries too. */
 #ifndef IPC_SPACE_H
 #define IPC_SPACE_H
 #include <stdint.h>
@@ -39,4 +40,8 @@ mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_
 bool ipc_space_insert_at(struct ipc_space *s, mach_port_name_t name, struct ipc_port *p, mach_port_type_t right);
 /* Drop the entry at name entirely (its rights are already accounted for). */
 void ipc_space_free_entry(struct ipc_space *s, mach_port_name_t name);
+/* Drop the entry at name and every right it holds: a receive right or port
+ * set is destroyed, send rights released, a send-once right destroyed (its
+ * port is told), a dead-name request turns into a port-deleted notification. */
+void ipc_space_release_entry(struct ipc_space *s, mach_port_name_t name);
 #endif
