@@ -26,8 +26,10 @@ tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
 # Two copies of the peer: the second takes over the name when the first dies.
 test_ipc_MODULES = tests/ipc-peer tests/ipc-peer:second
 
+test_fpu_MODULES = tests/fpu-peer
+
 # Helper tasks booted beside a test (not tests themselves).
-tests/fault-task tests/ipc-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
+tests/fault-task tests/ipc-peer tests/fpu-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o $(USER_LIBS)
 
 tests/not-an-elf.bin:
@@ -66,4 +68,4 @@ run-%: tests/test-%.iso
 		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS)
 
 CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
-	tests/fault-task tests/ipc-peer tests/not-an-elf.bin tests/truncated-elf.bin
+	tests/fault-task tests/ipc-peer tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin

@@ -6,6 +6,23 @@
 
 static bool have_fxsr;
 static char clean_state[FPU_AREA_SIZE] __attribute__((aligned(16)));
+static void *owner;           /* whose image the FPU registers hold */
+
+static void save(void *area)
+{
+	if (have_fxsr)
+		__asm__ volatile("fxsave (%0)" :: "r"(area) : "memory");
+	else
+		__asm__ volatile("fnsave (%0); frstor (%0)" :: "r"(area) : "memory");
+}
+
+static void restore(const void *area)
+{
+	if (have_fxsr)
+		__asm__ volatile("fxrstor (%0)" :: "r"(area) : "memory");
+	else
+		__asm__ volatile("frstor (%0)" :: "r"(area) : "memory");
+}
 
 void fpu_init(void)
 {
@@ -16,24 +33,37 @@ void fpu_init(void)
 	if (have_fxsr)
 		write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	__asm__ volatile("fninit");
-	fpu_save(clean_state);
-	kprintf("fpu: x87%s, saved per thread on every switch\n", have_fxsr ? " + fxsave" : " (fnsave)");
+	save(clean_state);
+	write_cr0(read_cr0() | CR0_TS);
+	kprintf("fpu: x87%s, per-thread state switched lazily\n", have_fxsr ? " + fxsave" : " (fnsave)");
 }
 
 void fpu_init_state(void *area) { memcpy(area, clean_state, FPU_AREA_SIZE); }
 
-void fpu_save(void *area)
+void fpu_switch(void *state)
 {
-	if (have_fxsr)
-		__asm__ volatile("fxsave (%0)" :: "r"(area) : "memory");
-	else
-		__asm__ volatile("fnsave (%0); frstor (%0)" :: "r"(area) : "memory");
+	uint32_t cr0 = read_cr0();
+	if (state && state == owner) {
+		if (cr0 & CR0_TS)
+			__asm__ volatile("clts");
+	} else if (!(cr0 & CR0_TS)) {
+		write_cr0(cr0 | CR0_TS);
+	}
 }
 
-void fpu_restore(const void *area)
+void fpu_device_not_available(void *state)
 {
-	if (have_fxsr)
-		__asm__ volatile("fxrstor (%0)" :: "r"(area) : "memory");
-	else
-		__asm__ volatile("frstor (%0)" :: "r"(area) : "memory");
+	__asm__ volatile("clts");
+	if (owner == state)
+		return;
+	if (owner)
+		save(owner);
+	restore(state);
+	owner = state;
+}
+
+void fpu_forget(void *state)
+{
+	if (owner == state)
+		owner = NULL;
 }

@@ -1,12 +1,21 @@
 /* Floating point state. User code may use x87 (Embedded Swift emits it for
- * Double), so every user thread has its own FPU image, saved and restored
- * eagerly on each switch (fxsave when the CPU has it, fnsave otherwise). The
- * kernel itself is built with -mgeneral-regs-only and never touches the FPU. */
+ * Double), so every user thread has its own FPU image (fxsave format when the
+ * CPU has FXSR, fnsave otherwise). Switching is lazy: the FPU keeps the image
+ * of its last user (the owner) and CR0.TS is set whenever another thread runs;
+ * that thread's first FPU instruction traps (#NM, vector 7) and only then is
+ * the owner's image saved and the new one loaded. Most threads never touch
+ * the FPU, so most switches cost nothing here. The kernel itself is built
+ * with -mgeneral-regs-only and never touches the FPU. */
 #ifndef I386_FPU_H
 #define I386_FPU_H
 void fpu_init(void);
 void fpu_init_state(void *area);     /* a clean image for a new thread */
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/* A thread whose image is `state` (NULL for kernel threads) is about to run. */
+void fpu_switch(void *state);
+/* #NM from user mode: make `state` the loaded image. */
+void fpu_device_not_available(void *state);
+/* The image is being freed: never save into it again. */
+void fpu_forget(void *state);
+#define T_DEVICE_NOT_AVAILABLE 7
 #define FPU_AREA_SIZE 512
 #endif

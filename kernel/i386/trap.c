@@ -11,6 +11,7 @@
 #include "kern/thread.h"
 #include "kern/syscall.h"
 #include "device/irq.h"
+#include "i386/fpu.h"
 
 static const char *const exception_names[] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
@@ -37,6 +38,10 @@ static void report(const char *who, const struct trapframe *tf)
 
 static void exception(struct trapframe *tf)
 {
+	if (tf->trapno == T_DEVICE_NOT_AVAILABLE && trap_from_user(tf) && current_thread()->fpu_state) {
+		fpu_device_not_available(current_thread()->fpu_state);
+		return;
+	}
 	if (!trap_from_user(tf)) {
 		report("kernel fault", tf);
 		panic("unexpected %s in the kernel", tf->trapno < 21 ? exception_names[tf->trapno] : "exception");

@@ -90,10 +90,7 @@ void sched_switch(void)
 	next->state = TH_RUNNING;
 	if (next->quantum <= 0)
 		next->quantum = QUANTUM_TICKS;
-	if (prev->fpu_state)
-		fpu_save(prev->fpu_state);
-	if (next->fpu_state)
-		fpu_restore(next->fpu_state);
+	fpu_switch(next->fpu_state);
 	if (next->kstack)
 		tss_set_kernel_stack((uint32_t)next->kstack + KSTACK_SIZE);
 	pmap_activate(&next->task->pmap);

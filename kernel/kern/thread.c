@@ -26,6 +26,7 @@ struct thread *thread_create_user(struct task *task, uint32_t eip, uint32_t esp)
 	t->fpu_alloc = kalloc(FPU_AREA_SIZE + 16);
 	if (!t->kstack || !t->fpu_alloc) {
 		kfree(t->kstack);
+		fpu_forget(t->fpu_state);
 		kfree(t->fpu_alloc);
 		kfree(t);
 		return NULL;
@@ -106,6 +107,7 @@ void thread_reap(void)
 		}
 		*p = t->run_next;
 		kfree(t->kstack);
+		fpu_forget(t->fpu_state);
 		kfree(t->fpu_alloc);
 		kfree(t);
 	}
