@@ -1,5 +1,6 @@
-# servers/servers.mk - user-task runtime (libsmrt.a, crt0.o) and the
-# skeleton Embedded Swift task servers/hello/hello.
+# servers/servers.mk - user-task runtime (libsmrt.a, crt0.o), the Swift
+# SDK (servers/sdk: module Mach, libmach.a) and the Embedded Swift server
+# servers/hello/hello.
 #
 # Plain GNU make, included by the top Makefile.am.  Sources are read from
 # $(top_srcdir); every output lands under the build directory.  From
@@ -40,6 +41,9 @@ USER_LINK_FLAGS = -m32 -nostdlib -static -no-pie -Wl,-T,$(USER_LDSCRIPT) \
 USER_LINK = $(USER_CC) $(USER_LINK_FLAGS) $(USER_CRT0)
 USER_LIBS = $(USER_LIBSMRT) $(LIBGCC32)
 USER_LINK_DEPS = $(USER_CRT0) $(USER_LIBSMRT) $(USER_LDSCRIPT)
+# Optional after USER_LINK: drop unreferenced sections (the Swift programs
+# use it; user.ld KEEPs .init_array).
+USER_GC_SECTIONS = -Wl,--gc-sections
 # `$(USER_CHECK_ELF) ELF` fails unless ELF is a static i386 task linked at
 # 0x400000 with no undefined symbols and no SSE/MMX code; prints its sizes.
 USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
@@ -47,9 +51,9 @@ USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 
 # The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
 # and smhost) and GNU Mach's device interface for clients of driver servers.
-SMRT_USER_INTERFACES = smhost mach mach_port mach_host gnumach device device_request device_reply
+SMRT_USER_INTERFACES = smhost mach mach_port mach_host gnumach device device_request device_reply virtio
 SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
-	console.o start.o support.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
+	console.o start.o support.o thread.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
 
 # What sources including generated MIG headers wait for: the headers and
 # mig.mk's size check of the stubs.
@@ -63,10 +67,11 @@ $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.S
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
 
-# MIG output: generated code, so fewer warnings.
+# MIG output: generated code, so fewer warnings.  One section per stub, so
+# a program linked with USER_GC_SECTIONS carries only the stubs it calls.
 $(SMRT_DIR)/%_user.o: $(SMRT_GEN)/%_user.c $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
-	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -MMD -MP -c -o $@ $<
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -ffunction-sections -MMD -MP -c -o $@ $<
 
 $(USER_LIBSMRT): $(SMRT_OBJS)
 	@rm -f $@
@@ -80,32 +85,78 @@ SWIFT_USER_FLAGS = -target i686-unknown-none-elf \
 	-Xcc -ffreestanding \
 	-I $(SMRT_SRC)/include $(addprefix -Xcc ,$(USER_CPPFLAGS))
 
+# ------------------------------------------------------------ Swift SDK
+# Module Mach (servers/sdk/Mach/*.swift over the C module CMach) compiled
+# once: $(SDK_DIR)/Mach.swiftmodule for `import Mach`, and libmach.a with its
+# object plus the device.defs server stub (device_server demux), linked by
+# Swift programs before $(USER_LIBS).  A Swift program using the SDK:
+#
+#   foo.o: $(FOO_SWIFT) $(SDK_DEPS)
+#   	$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -module-name Foo \
+#   		-module-cache-path DIR/module-cache -c -o $@ $(FOO_SWIFT)
+#   foo: foo.o $(SDK_LIB) $(USER_LINK_DEPS)
+#   	$(USER_LINK) $(USER_GC_SECTIONS) -o $@ foo.o $(SDK_LIB) $(USER_LIBS)
+
+SDK_SRC = $(top_srcdir)/servers/sdk/Mach
+SDK_DIR = servers/sdk
+SDK_LIB = $(SDK_DIR)/libmach.a
+SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
+	ReceiveLoop.swift Notifications.swift Device.swift Support.swift)
+SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
+SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
+	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
+	$(SMRT_MIG_HDRS) $(SDK_MIG)
+# What a Swift program importing Mach waits for.
+SDK_DEPS = $(SDK_DIR)/Mach.o $(SDK_C_DEPS)
+SWIFT_SDK_USER_FLAGS = $(SWIFT_USER_FLAGS) -I $(SDK_SRC)/include -I $(SDK_DIR)
+
+# Mach.swiftmodule is written beside the object by the same command.
+$(SDK_DIR)/Mach.o: $(SDK_SWIFT) $(SDK_C_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_USER_FLAGS) -I $(SDK_SRC)/include \
+		-module-name Mach -module-cache-path $(SDK_DIR)/module-cache \
+		-emit-module -emit-module-path $(SDK_DIR)/Mach.swiftmodule \
+		-c -o $@ $(SDK_SWIFT)
+
+$(SDK_DIR)/device_server.o: $(SMRT_GEN)/device_server.c $(SDK_MIG) $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -c -o $@ $<
+
+$(SDK_LIB): $(SDK_DIR)/Mach.o $(SDK_DIR)/device_server.o
+	@rm -f $@
+	$(AM_V_GEN)$(USER_AR) rcs $@ $(SDK_DIR)/Mach.o $(SDK_DIR)/device_server.o
+
+# ---------------------------------------------------------------- hello
+
 HELLO_DIR = servers/hello
 HELLO_ELF = $(HELLO_DIR)/hello
 HELLO_SWIFT = $(addprefix $(top_srcdir)/servers/hello/,Hello.swift \
-	Console.swift Uptime.swift Outcome.swift)
+	Console.swift Uptime.swift Outcome.swift ScratchDevice.swift \
+	DeviceRoutines.swift)
 
-$(HELLO_DIR)/hello.o: $(HELLO_SWIFT) $(SMRT_SRC)/include/module.modulemap \
-		$(wildcard $(SMRT_SRC)/include/sm/*.h) $(SMRT_MIG_HDRS)
+$(HELLO_DIR)/hello.o: $(HELLO_SWIFT) $(SDK_DEPS)
 	@mkdir -p $(@D)
-	$(AM_V_GEN)$(SWIFTC) $(SWIFT_USER_FLAGS) -module-name HelloTask \
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -module-name HelloTask \
 		-module-cache-path $(HELLO_DIR)/module-cache \
 		-c -o $@ $(HELLO_SWIFT)
 
 # Linked to a temporary name and only renamed once the checks pass, so a
 # bad ELF never looks up to date.
-$(HELLO_ELF): $(HELLO_DIR)/hello.o $(USER_LINK_DEPS) \
+$(HELLO_ELF): $(HELLO_DIR)/hello.o $(SDK_LIB) $(USER_LINK_DEPS) \
 		$(SMRT_SRC)/check-user-elf.sh
-	$(SM_V_LD)$(USER_LINK) -o $@.tmp $(HELLO_DIR)/hello.o $(USER_LIBS)
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(HELLO_DIR)/hello.o \
+		$(SDK_LIB) $(USER_LIBS)
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
 	$(AM_V_at)mv -f $@.tmp $@
 
 .PHONY: servers
-servers: $(USER_LIBSMRT) $(USER_CRT0) $(HELLO_ELF)
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF)
 
 -include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
 
 CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
 	$(USER_CRT0:.o=.d) $(USER_LIBSMRT) $(HELLO_DIR)/hello.o \
-	$(HELLO_ELF) $(HELLO_ELF).tmp
-CLEAN_DIRS += $(HELLO_DIR)/module-cache
+	$(HELLO_ELF) $(HELLO_ELF).tmp $(SDK_LIB) $(SDK_DIR)/Mach.o \
+	$(SDK_DIR)/device_server.o $(SDK_DIR)/Mach.swiftmodule \
+	$(SDK_DIR)/Mach.swiftdoc $(SDK_DIR)/Mach.swiftsourceinfo
+CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache

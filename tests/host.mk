@@ -38,7 +38,12 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_frames \
 	$(HOST_TEST_DIR)/test_elf \
 	$(HOST_TEST_DIR)/test_msg_body \
-	$(HOST_TEST_DIR)/test_malloc
+	$(HOST_TEST_DIR)/test_malloc \
+	$(HOST_TEST_DIR)/test_ipc_space \
+	$(HOST_TEST_DIR)/test_ipc_rights \
+	$(HOST_TEST_DIR)/test_ipc_notify \
+	$(HOST_TEST_DIR)/test_ipc_model \
+	$(HOST_TEST_DIR)/test_virtio
 
 # test program: its own object plus the pure kernel sources it exercises
 $(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
@@ -49,6 +54,23 @@ $(HOST_TEST_DIR)/test_elf: $(HOST_OBJ_DIR)/tests/host/test_elf.o \
 	$(HOST_OBJ_DIR)/kernel/kern/elf.o
 $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+# The IPC data structures, unchanged, over tests/host/ipc_stubs.c.
+HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o \
+	$(HOST_OBJ_DIR)/kernel/ipc/port.o $(HOST_OBJ_DIR)/kernel/ipc/space.o \
+	$(HOST_OBJ_DIR)/kernel/ipc/right.o $(HOST_OBJ_DIR)/kernel/ipc/notify.o \
+	$(HOST_OBJ_DIR)/kernel/ipc/kmsg.o $(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+$(HOST_TEST_DIR)/test_ipc_space: $(HOST_OBJ_DIR)/tests/host/test_ipc_space.o \
+	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_rights: $(HOST_OBJ_DIR)/tests/host/test_ipc_rights.o \
+	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_notify: $(HOST_OBJ_DIR)/tests/host/test_ipc_notify.o \
+	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_model: $(HOST_OBJ_DIR)/tests/host/test_ipc_model.o \
+	$(HOST_IPC_OBJS)
+
+# The virtio transport logic (device/virtio/core.c) over a fake device.
+$(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
+	$(HOST_OBJ_DIR)/tests/host/virtio_fake.o $(HOST_OBJ_DIR)/device/virtio/core.o
 
 HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc,$(HOST_TESTS))
 
@@ -120,7 +142,12 @@ check-host: $(HOST_TESTS)
 	$(HOST_OBJ_DIR)/kernel/kern/printf.d \
 	$(HOST_OBJ_DIR)/kernel/vm/frames.d \
 	$(HOST_OBJ_DIR)/kernel/kern/elf.d \
-	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.d
+	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_space.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_rights.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_notify.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_model.d \
+	$(HOST_IPC_OBJS:.o=.d)
 
 CLEANFILES += $(HOST_TESTS) $(HOST_TESTS:=.log) $(HOST_TESTS:=.err) \
 	$(HOST_SANITIZE_FLAGS)

@@ -1,7 +1,8 @@
 # tests/user-qemu.mk - in-guest tests. Each tests/test-TOPIC.c is a user
 # program; its boot image holds the kernel (told to halt QEMU when the test
 # task ends, or when every task has), the test and the modules in
-# test_TOPIC_MODULES. The harness
+# test_TOPIC_MODULES (FILE or FILE:ARGS; the test's own arguments, if any,
+# in test_TOPIC_ARGS). The harness
 # (tests/run-guest-test.sh) boots it headless and judges the serial log.
 #   make check-guest     every topic
 #   make run-TOPIC       boot one topic with the serial console on this terminal
@@ -25,11 +26,60 @@ tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
 
 # Two copies of the peer: the second takes over the name when the first dies.
 test_ipc_MODULES = tests/ipc-peer tests/ipc-peer:second
+# One writes to a page it made read-only, one reads a page it deallocated.
+test_vm_MODULES = tests/vm-fault-task tests/vm-fault-task:unmapped
 
 test_fpu_MODULES = tests/fpu-peer
 
+# The Swift device server, a second C client and a Swift client, all at once.
+test_hello_MODULES = $(HELLO_ELF) tests/hello-peer tests/swift-client/swift-client
+
+tests/hello-peer: tests/hello-peer.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/hello-peer.o tests/guest-check.o $(USER_LIBS)
+
+# A Swift client of the device, built on the SDK (servers/servers.mk).
+SWIFT_CLIENT_SWIFT = $(top_srcdir)/tests/swift-client/SwiftClient.swift
+tests/swift-client/swift-client.o: $(SWIFT_CLIENT_SWIFT) $(SDK_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -module-name SwiftClient \
+		-module-cache-path tests/swift-client/module-cache -c -o $@ $(SWIFT_CLIENT_SWIFT)
+
+tests/swift-client/swift-client: tests/swift-client/swift-client.o $(SDK_LIB) \
+		$(USER_LINK_DEPS) $(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $< $(SDK_LIB) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp >/dev/null
+	$(AM_V_at)mv -f $@.tmp $@
+
+# The virtio transport test once per transport (tests/virtio-transport.c,
+# docs/virtio-implementation.md): blk, net and rng at fixed PCI slots (3 and
+# 4 share IRQ 11 on QEMU's i440FX), all given to the test, rng also to
+# virtio-quitter, which claims it and dies holding it. Each transport has
+# its own scratch disk from tools/mkdisk.py (sectors start with their number).
+VIRTIO_TESTS = tests/test-virtio_modern tests/test-virtio_legacy
+$(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transport.o tests/virtio-guest.o \
+		tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-guest.o \
+		tests/guest-check.o $(USER_LIBS)
+tests/virtio-quitter: tests/virtio-quitter.o tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/virtio-quitter.o tests/virtio-guest.o tests/guest-check.o $(USER_LIBS)
+virtio_test_devices = -drive file=tests/virtio-$(1).img,if=none,id=vd0,format=raw \
+	-device virtio-blk-pci,drive=vd0,addr=3,$(2) \
+	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=4,$(2) \
+	-device virtio-rng-pci,addr=5,$(2)
+test_virtio_modern_ARGS = device=00:03.0,00:04.0,00:05.0
+test_virtio_legacy_ARGS = $(test_virtio_modern_ARGS)
+test_virtio_modern_MODULES = tests/virtio-quitter:device=00:05.0
+test_virtio_legacy_MODULES = $(test_virtio_modern_MODULES)
+test_virtio_modern_QEMU_ARGS = $(call virtio_test_devices,modern,disable-legacy=on)
+test_virtio_legacy_QEMU_ARGS = $(call virtio_test_devices,legacy,disable-modern=on)
+tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
+check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
+CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
+
 # Helper tasks booted beside a test (not tests themselves).
-tests/fault-task tests/ipc-peer tests/fpu-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
+tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o $(USER_LIBS)
 
 tests/not-an-elf.bin:
@@ -43,7 +93,8 @@ tests/truncated-elf.bin: tests/fault-task
 # A module is FILE or FILE:ARGS; the files are prerequisites.
 module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
 tests/test-%.iso: $(KERNEL_ELF) tests/test-% $$(call module_files,$$(test_$$*_MODULES)) $(top_srcdir)/tools/mkiso.sh
-	$(AM_V_GEN)$(MKISO) $@ "$(GUEST_KERNEL_ARGS)" $(KERNEL_ELF) tests/test-$* $(test_$*_MODULES)
+	$(AM_V_GEN)$(MKISO) $@ "$(GUEST_KERNEL_ARGS)" $(KERNEL_ELF) \
+		tests/test-$*$(if $(test_$*_ARGS),:$(test_$*_ARGS)) $(test_$*_MODULES)
 
 GUEST_ISOS = $(GUEST_TOPICS:%=tests/test-%.iso)
 
@@ -68,4 +119,6 @@ run-%: tests/test-%.iso
 		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS)
 
 CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
-	tests/fault-task tests/ipc-peer tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin
+	tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin
+CLEANFILES += tests/hello-peer tests/swift-client/swift-client tests/swift-client/swift-client.o
+CLEAN_DIRS += tests/swift-client/module-cache

@@ -38,6 +38,17 @@ typedef int *dev_status_t;
 #define DEV_STATUS_MAX	1024
 typedef int dev_status_data_t[DEV_STATUS_MAX];
 
+/* get_status flavors every device answers (GNU Mach's numbers): the word
+ * indexes in the returned status, and how many words the flavor fills. */
+#define DEV_GET_SIZE			0
+#define DEV_GET_SIZE_DEVICE_SIZE	0	/* bytes; 0 if unknown */
+#define DEV_GET_SIZE_RECORD_SIZE	1	/* bytes per record */
+#define DEV_GET_SIZE_COUNT		2
+#define DEV_GET_RECORDS			1
+#define DEV_GET_RECORDS_DEVICE_RECORDS	0	/* records; 0 if unknown */
+#define DEV_GET_RECORDS_RECORD_SIZE	1	/* bytes per record */
+#define DEV_GET_RECORDS_COUNT		2
+
 /* Device return codes (kern_return_t values). */
 #define D_IO_QUEUED		(-1)	/* queued: no reply now */
 #define D_SUCCESS		0

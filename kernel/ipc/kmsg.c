@@ -1,5 +1,6 @@
 #include "ipc/kmsg.h"
 #include "ipc/msg_body.h"
+#include "ipc/ool.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "kern/printf.h"
@@ -24,7 +25,13 @@ struct body_walk { struct ipc_space *space; uint32_t limit; mach_msg_return_t er
 static mach_msg_return_t release_item(void *ctx, uint8_t *msg, const struct msg_item *it)
 {
 	struct body_walk *w = ctx;
-	if (it->data_offset > w->limit || !it->is_port || !it->is_inline)
+	if (it->data_offset > w->limit)
+		return MACH_MSG_SUCCESS;
+	if (!it->is_inline) {
+		ool_destroy_slot((uint64_t *)(msg + it->data_offset));
+		return MACH_MSG_SUCCESS;
+	}
+	if (!it->is_port)
 		return MACH_MSG_SUCCESS;
 	uint32_t *names = (uint32_t *)(msg + it->data_offset);
 	for (uint32_t i = 0; i < it->number; i++)
@@ -70,13 +77,28 @@ static bool right_present(struct ipc_space *s, mach_port_name_t name, uint32_t d
 	}
 }
 
+/* Destination and reply name the same entry: taking the destination first
+ * must leave what the reply needs. A move of the only send right or of a
+ * send-once right leaves nothing for a second send-based disposition. */
+static bool same_name_rights_suffice(struct ipc_space *s, mach_port_name_t name, uint32_t rd, uint32_t ld)
+{
+	bool ld_sends = ld == MACH_MSG_TYPE_MOVE_SEND || ld == MACH_MSG_TYPE_COPY_SEND ||
+			ld == MACH_MSG_TYPE_MOVE_SEND_ONCE;
+	if (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+		return !ld_sends;
+	if (rd == MACH_MSG_TYPE_MOVE_SEND && (ld == MACH_MSG_TYPE_MOVE_SEND || ld == MACH_MSG_TYPE_COPY_SEND))
+		return ipc_space_lookup(s, name)->urefs >= 2;
+	return true;
+}
+
 static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_item *it)
 {
 	struct body_walk *w = ctx;
 	if (!it->is_inline) {
-		kwarn("mach_msg: out-of-line memory is not supported yet\n");
-		w->limit = it->data_offset;
-		return MACH_SEND_INVALID_TYPE;
+		mach_msg_return_t r = ool_copyin(w->space, msg, it);
+		if (r != MACH_MSG_SUCCESS)
+			w->limit = it->data_offset;          /* its slot is empty */
+		return r;
 	}
 	if (!it->is_port)
 		return MACH_MSG_SUCCESS;
@@ -121,6 +143,8 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 	bool has_reply = MACH_PORT_VALID(reply);
 	if (has_reply && (!right_present(space, reply, ld) || ld == MACH_MSG_TYPE_MOVE_RECEIVE))
 		return MACH_SEND_INVALID_REPLY;
+	if (has_reply && dest == reply && !same_name_rights_suffice(space, dest, rd, ld))
+		return MACH_SEND_INVALID_REPLY;
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
 	if (ipc_right_copyin(space, dest, rd, &dp, &dtype) != KERN_SUCCESS)
@@ -155,7 +179,11 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 static mach_msg_return_t copyout_item(void *ctx, uint8_t *msg, const struct msg_item *it)
 {
 	struct body_walk *w = ctx;
-	if (!it->is_port || !it->is_inline)
+	if (!it->is_inline) {
+		w->error |= ool_copyout(w->space, msg, it);
+		return MACH_MSG_SUCCESS;
+	}
+	if (!it->is_port)
 		return MACH_MSG_SUCCESS;
 	uint32_t *words = (uint32_t *)(msg + it->data_offset);
 	for (uint32_t i = 0; i < it->number; i++)
@@ -164,7 +192,7 @@ static mach_msg_return_t copyout_item(void *ctx, uint8_t *msg, const struct msg_
 	return MACH_MSG_SUCCESS;
 }
 
-void kmsg_copyout(struct ipc_space *space, struct kmsg *m)
+mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 {
 	mach_msg_header_t *h = m->hdr;
 	uint32_t dtype = MACH_MSGH_BITS_REMOTE(h->msgh_bits), rtype = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
@@ -180,5 +208,8 @@ void kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) {
 		struct body_walk w = { space, m->size, 0 };
 		msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
+		if (w.error)                               /* delivered, minus what did not fit */
+			return MACH_RCV_BODY_ERROR | w.error;
 	}
+	return MACH_MSG_SUCCESS;
 }

@@ -29,8 +29,12 @@ void kmsg_destroy(struct kmsg *m);
  * nothing is taken from the space and the message holds no rights. */
 mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m);
 /* Translate into names of space, swapping remote and local as a receiver sees
- * them. Rights that cannot be named become MACH_PORT_DEAD. */
-void kmsg_copyout(struct ipc_space *space, struct kmsg *m);
+ * them. Rights that cannot be named become MACH_PORT_DEAD. Out-of-line items
+ * are mapped into the receiver (space must be the current task's); one that
+ * does not fit is destroyed, its slot reads 0, and the result is
+ * MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE (or _VM_KERNEL): the message is
+ * still delivered. */
+mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m);
 
 /* One right, from a name with a send disposition (MACH_MSG_TYPE_COPY_SEND ...)
  * to a port pointer with a kernel-form type (MACH_MSG_TYPE_PORT_*). */

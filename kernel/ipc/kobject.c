@@ -10,11 +10,16 @@
  *   KERN_SUCCESS (or MIG_NO_REPLY); on any error the kernel releases it.
  * - A port a routine returns is a pointer that already holds the right handed
  *   out (made with ipc_port_make_send and the like), or NULL.
+ * - Out-of-line items (pointer_t, port arrays) arrive and leave as struct ool
+ *   pointers in their 8-byte slots: read them with ool_from_slot/ool_read,
+ *   return them with ool_data_from_kernel/ool_port_array (see ipc/ool.h).
+ *   A request's OOL memory is always freed by the kernel after the routine.
  * - Routines not implemented yet are weak defaults (tools/mig-defaults.py)
  *   that log and answer MIG_BAD_ID. */
 #include "ipc/kobject.h"
 #include "ipc/kmsg.h"
 #include "ipc/msg_body.h"
+#include "ipc/ool.h"
 #include "ipc/mqueue.h"
 #include "ipc/port.h"
 #include "kern/printf.h"
@@ -31,8 +36,10 @@ extern boolean_t mach_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_port_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_host_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t gnumach_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
 static const demux_t interfaces[] = {
 	mach_server, mach_port_server, mach_host_server, gnumach_server, smhost_server,
+	virtio_server,
 };
 
 kern_return_t mig_not_implemented(const char *routine)
@@ -71,11 +78,7 @@ static mach_msg_return_t fix_reply_item(void *ctx, uint8_t *msg, const struct ms
 {
 	(void)ctx;
 	if (!it->is_port)
-		return MACH_MSG_SUCCESS;
-	if (!it->is_inline) {
-		kwarn("kernel object: out-of-line ports in a reply are not supported yet\n");
-		return MACH_SEND_INVALID_TYPE;
-	}
+		return MACH_MSG_SUCCESS;          /* OOL data: the routine's slot holds a struct ool (ipc/ool.h) */
 	mach_msg_type_t *t = (mach_msg_type_t *)(msg + it->desc_offset);
 	if (t->msgt_longform)
 		((mach_msg_type_long_t *)t)->msgtl_name = kernel_form(it->type_name);
@@ -138,8 +141,10 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	/* The request is used up: the destination right goes, and the body's
 	 * rights too unless the routine succeeded and so took them. */
 	bool body_taken = served && (out->RetCode == KERN_SUCCESS || out->RetCode == MIG_NO_REPLY);
-	if (body_taken)
+	if (body_taken) {
+		ool_clean_request(in, m->size);           /* OOL memory stays the kernel's to free */
 		in->msgh_bits &= ~MACH_MSGH_BITS_COMPLEX;
+	}
 	ipc_right_release(dest, dtype);                 /* used, even a send-once one */
 	in->msgh_local_port = 0;
 	in->msgh_remote_port = 0;

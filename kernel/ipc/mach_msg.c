@@ -32,7 +32,7 @@ mach_msg_return_t ipc_mqueue_wait_space(struct ipc_space *space, mach_port_name_
 		ipc_port_release(p);
 		if (r == WAIT_TIMED_OUT)
 			return MACH_SEND_TIMED_OUT;
-		if (r == WAIT_INTERRUPTED && current_task()->exit_pending)
+		if (r == WAIT_INTERRUPTED && thread_should_unwind())   /* aborted or ending */
 			return MACH_SEND_INTERRUPTED;
 	}
 }
@@ -135,10 +135,10 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 			dequeue(p, m);
 			m->hdr->msgh_seqno = p->seqno++;
 			m->hdr->msgh_size = m->size;
-			kmsg_copyout(task->space, m);
+			mach_msg_return_t body = kmsg_copyout(task->space, m);   /* maps OOL memory */
 			copyout(&task->pmap, m->hdr, uaddr, m->size);
 			kfree(m);
-			return MACH_MSG_SUCCESS;
+			return body;
 		}
 		if ((option & MACH_RCV_TIMEOUT) && timeout_ms == 0)
 			return MACH_RCV_TIMED_OUT;

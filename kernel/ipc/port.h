@@ -19,7 +19,8 @@ struct kmsg;
 struct dnrequest;
 
 /* What a kernel-owned port stands for. */
-enum ikot { IKOT_NONE, IKOT_HOST, IKOT_HOST_PRIV, IKOT_TASK, IKOT_THREAD, IKOT_DEVICE_MASTER };
+enum ikot { IKOT_NONE, IKOT_HOST, IKOT_HOST_PRIV, IKOT_TASK, IKOT_THREAD, IKOT_DEVICE_MASTER,
+	IKOT_VIRTIO_DEVICE /* device/virtio/vdev.h */ };
 
 #define PORT_QLIMIT_DEFAULT 5
 

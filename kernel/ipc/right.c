@@ -2,6 +2,7 @@
 #include "ipc/kmsg.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
+#include "ipc/notify.h"
 
 kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
 			       struct ipc_port **port, uint32_t *kernel_type)
@@ -43,6 +44,7 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, u
 			ipc_port_ref(p);
 		} else {
 			ipc_space_free_entry(space, name);   /* its reference moves */
+			ipc_dnrequest_name_deleted(p, space, name);
 		}
 		*kernel_type = MACH_MSG_TYPE_PORT_SEND;
 		break;
@@ -50,6 +52,7 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, u
 		if (!(e->type & MACH_PORT_TYPE_SEND_ONCE))
 			return KERN_INVALID_RIGHT;
 		ipc_space_free_entry(space, name);
+		ipc_dnrequest_name_deleted(p, space, name);
 		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 		break;
 	case MACH_MSG_TYPE_MOVE_RECEIVE:
@@ -61,7 +64,8 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, u
 		} else {
 			ipc_space_free_entry(space, name);
 		}
-		p->receiver = NULL;                 /* in transit */
+		p->receiver = NULL;                 /* in transit, and in no set */
+		ipc_pset_move(p, NULL);
 		*kernel_type = MACH_MSG_TYPE_PORT_RECEIVE;
 		break;
 	default:
@@ -104,7 +108,7 @@ mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *p, 
 	}
 	mach_port_name_t name = ipc_space_insert(space, p, right);
 	if (!name) {
-		ipc_right_release(p, kernel_type);
+		ipc_right_destroy(p, kernel_type);     /* unused: a send-once right tells its port */
 		return MACH_PORT_DEAD;
 	}
 	return name;

@@ -130,7 +130,7 @@ mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_
 
 bool ipc_space_insert_at(struct ipc_space *s, mach_port_name_t name, struct ipc_port *p, mach_port_type_t right)
 {
-	if (name == 0 || !grow(s, name + 1))
+	if (name == 0 || name >= IPC_SPACE_MAX_NAMES || !grow(s, name + 1))
 		return false;
 	struct ipc_entry *e = &s->table[name];
 	if (e->type)

@@ -2,6 +2,7 @@
 #include "kern/thread.h"
 #include "kern/task.h"
 #include "kern/printf.h"
+#include "kern/clock.h"
 #include "i386/cpu.h"
 #include "i386/gdt.h"
 #include "i386/fpu.h"
@@ -78,10 +79,9 @@ void sched_remove(struct thread *t)
 	t->run_next = NULL;
 }
 
-void sched_switch(void)
+static void switch_to(struct thread *next)
 {
 	struct thread *prev = current;
-	struct thread *next = dequeue_next();
 	need_resched = false;
 	if (next == prev) {
 		prev->state = TH_RUNNING;
@@ -90,6 +90,9 @@ void sched_switch(void)
 	next->state = TH_RUNNING;
 	if (next->quantum <= 0)
 		next->quantum = QUANTUM_TICKS;
+	uint64_t now = rdtsc();
+	prev->run_cycles += now - prev->switched_in;
+	next->switched_in = now;
 	fpu_switch(next->fpu_state);
 	if (next->kstack)
 		tss_set_kernel_stack((uint32_t)next->kstack + KSTACK_SIZE);
@@ -100,10 +103,71 @@ void sched_switch(void)
 	thread_reap();
 }
 
+void sched_switch(void)
+{
+	switch_to(dequeue_next());
+}
+
 void sched_yield(void)
 {
 	sched_make_ready(current);
 	sched_switch();
+}
+
+bool sched_handoff(struct thread *target)
+{
+	if (target == current || target == &idle_thread || target->state != TH_READY)
+		return false;
+	sched_remove(target);
+	sched_make_ready(current);
+	switch_to(target);
+	return true;
+}
+
+bool sched_others_ready(void) { return runq_bitmap != 0; }
+
+void sched_set_priority(struct thread *t, int priority)
+{
+	if (priority < 0)
+		priority = 0;
+	if (priority >= NPRIORITIES)
+		priority = NPRIORITIES - 1;
+	if (t->priority == priority)
+		return;
+	if (t->state == TH_READY && t != current && t != &idle_thread) {
+		sched_remove(t);
+		t->priority = priority;
+		sched_make_ready(t);             /* sets need_resched if now more urgent */
+	} else {
+		t->priority = priority;
+	}
+	if (t == current && runq_bitmap && __builtin_ctz(runq_bitmap) < priority)
+		need_resched = true;
+}
+
+static void depress_expired(void *arg)
+{
+	sched_undepress(arg);
+}
+
+void sched_depress(struct thread *t, uint32_t ms)
+{
+	t->depressed = true;
+	sched_set_priority(t, PRIORITY_DEPRESSED);
+	if (ms)
+		timeout_set(&t->depress_timeout, clock_ticks() + (uint64_t)ms * HZ / 1000 + 1, depress_expired, t);
+	else
+		timeout_cancel(&t->depress_timeout);
+}
+
+bool sched_undepress(struct thread *t)
+{
+	if (!t->depressed)
+		return false;
+	t->depressed = false;
+	timeout_cancel(&t->depress_timeout);
+	sched_set_priority(t, t->base_priority);
+	return true;
 }
 
 void sched_tick(void)
@@ -114,8 +178,11 @@ void sched_tick(void)
 
 void sched_preempt_point(void)
 {
-	if (need_resched && current->state == TH_RUNNING)
+	if (need_resched && current->state == TH_RUNNING) {
 		sched_yield();
+		/* It may have been suspended or terminated while it waited. */
+		thread_return_point();
+	}
 }
 
 bool sched_idle(void) { return current == &idle_thread; }

@@ -4,6 +4,7 @@
 #ifndef KERN_SCHED_H
 #define KERN_SCHED_H
 #include <stdbool.h>
+#include <stdint.h>
 struct thread;
 
 void sched_init(void);
@@ -19,4 +20,22 @@ void sched_preempt_point(void);
 /* Switch to the first ready thread and idle forever in between. */
 void sched_start(void) __attribute__((noreturn));
 bool sched_idle(void);
+/* Run target now if it is ready (the current thread stays ready); false if
+ * it is not ready. */
+bool sched_handoff(struct thread *target);
+/* Whether any thread besides the current one is ready to run. */
+bool sched_others_ready(void);
+/* Change the priority t is scheduled at (requeued if ready; the current thread
+ * is preempted at its return to user mode if no longer the most urgent). */
+void sched_set_priority(struct thread *t, int priority);
+/* Depression: t runs at PRIORITY_DEPRESSED for ms milliseconds (0: until
+ * sched_undepress), then at its base priority again. sched_undepress returns
+ * whether t was depressed. */
+void sched_depress(struct thread *t, uint32_t ms);
+bool sched_undepress(struct thread *t);
+
+/* Bodies of the scheduling traps (kern/thread_server.c), for syscall.c. */
+uint32_t trap_swtch(const uint32_t *args);
+uint32_t trap_swtch_pri(const uint32_t *args);
+uint32_t trap_thread_switch(const uint32_t *args);
 #endif

@@ -6,6 +6,9 @@
 #include "kern/task.h"
 #include "kern/printf.h"
 #include "ipc/port.h"
+#include "ipc/ool.h"
+#include "vm/pmm.h"
+#include "vm/kalloc.h"
 #include <mach/mig_errors.h>
 #include "smhost_server.h"
 
@@ -34,4 +37,19 @@ kern_return_t sm_task_exit(mach_port_t task_port, int status)
 	 * disposed of, so nothing the kernel holds for the call is lost. */
 	task_request_exit(t, status);
 	return MIG_NO_REPLY;
+}
+
+/* Kernel resources in use, for leak checks in tests: free physical pages,
+ * kernel heap bytes, live ports, and out-of-line items held by messages. */
+kern_return_t sm_kernel_stats(mach_port_t host, natural_t *free_pages, natural_t *heap_bytes, natural_t *ports,
+			      natural_t *ool_items)
+{
+	if (!ipc_port_kobject(host, IKOT_HOST))
+		return KERN_INVALID_HOST;
+	uint32_t ool_pages;
+	*free_pages = pmm_free_pages();
+	*heap_bytes = kalloc_bytes_in_use();
+	*ports = ipc_port_count();
+	ool_stats(ool_items, &ool_pages);
+	return KERN_SUCCESS;
 }

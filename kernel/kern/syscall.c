@@ -7,6 +7,7 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "ipc/kmsg.h"
+#include "device/virtio/vdev.h"
 #include "vm/copyio.h"
 #include "i386/trap.h"
 #include <mach/kern_return.h>
@@ -55,13 +56,6 @@ static uint32_t sys_mach_print(const uint32_t *a)
 	return KERN_SUCCESS;
 }
 
-static uint32_t sys_yield(const uint32_t *a)
-{
-	(void)a;
-	sched_yield();
-	return KERN_SUCCESS;
-}
-
 struct trap_entry { int number; int nargs; uint32_t (*fn)(const uint32_t *args); const char *name; };
 
 static const struct trap_entry traps[] = {
@@ -71,9 +65,10 @@ static const struct trap_entry traps[] = {
 	{ -28, 0, sys_mach_task_self, "mach_task_self" },
 	{ -29, 0, sys_mach_host_self, "mach_host_self" },
 	{ -30, 1, sys_mach_print, "mach_print" },
-	{ -59, 2, sys_yield, "swtch_pri" },
-	{ -60, 0, sys_yield, "swtch" },
-	{ -61, 3, sys_yield, "thread_switch" },
+	{ -59, 1, trap_swtch_pri, "swtch_pri" },
+	{ -60, 0, trap_swtch, "swtch" },
+	{ -61, 3, trap_thread_switch, "thread_switch" },
+	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
 };
 
 void syscall(struct trapframe *tf)

@@ -2,12 +2,14 @@
 #include "kern/thread.h"
 #include "kern/sched.h"
 #include "kern/halt.h"
+#include "kern/clock.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "vm/kalloc.h"
 #include "vm/pmm.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
+#include "device/virtio/vdev.h"
 #include "i386/layout.h"
 
 #define DEFAULT_PAGE_LIMIT (64 * 1024 * 1024 / PAGE_SIZE)
@@ -65,6 +67,8 @@ struct task *task_spawn(const char *name)
 	t->id = next_task_id++;
 	strlcpy(t->name, name, TASK_NAME_MAX);
 	t->page_limit = DEFAULT_PAGE_LIMIT;
+	t->priority = PRIORITY_USER;
+	t->created_ns = clock_uptime_ns();
 	t->next = tasks;
 	tasks = t;
 	ntasks++;
@@ -73,49 +77,72 @@ struct task *task_spawn(const char *name)
 
 int task_map_zeroed(struct task *t, uintptr_t va, size_t size, bool writable)
 {
-	for (uintptr_t off = 0; off < size; off += PAGE_SIZE) {
-		uintptr_t pa = 0;
-		if (t->pmap.user_pages >= t->page_limit || !(pa = pmm_alloc_page()) ||
-		    pmap_enter(&t->pmap, va + off, pa, writable) < 0) {
-			if (pa)
-				pmm_free_page(pa);
-			for (uintptr_t undo = 0; undo < off; undo += PAGE_SIZE)
-				pmm_free_page(pmap_remove(&t->pmap, va + undo));
-			return -1;
-		}
-	}
-	return 0;
+	uintptr_t addr = va;
+	int prot = VM_PROT_READ | VM_PROT_EXECUTE | (writable ? VM_PROT_WRITE : 0);
+	return vm_map_allocate(t, &addr, PAGE_ROUND_UP(size), false, prot) == KERN_SUCCESS ? 0 : -1;
 }
 
 void task_destroy(struct task *t, int status)
 {
 	if (t == &kernel_task_store)
 		panic("task_destroy: the kernel task");
-	kprintf("task %u (%s) exited with status %d\n", t->id, t->name, status);
-	bool halt = halt_task[0] && strcmp(t->name, halt_task) == 0;
-	struct thread *self = current_thread();
-	bool suicide = false;
-	for (struct thread *th = t->threads; th; th = th->task_next) {
-		if (th == self)
-			suicide = true;
-		thread_destroy(th);
+	if (!t->exit_pending) {
+		t->exit_pending = true;
+		t->exit_status = status;
 	}
+	if (t->self_port) {                          /* holders see a dead name now */
+		ipc_port_destroy_kobject(t->self_port);
+		t->self_port = NULL;
+	}
+	struct thread *self = current_thread();
+	struct thread *next;
+	for (struct thread *th = t->threads; th; th = next) {
+		next = th->task_next;
+		if (th != self)
+			thread_terminate_other(th);          /* in a wait: unwinds, ends later */
+	}
+	if (self->task == t)
+		thread_exit_self();                      /* frees t if it is the last */
+	if (t->nthreads == 0)
+		task_finish(t);
+}
+
+static struct waitq task_death;
+
+struct waitq *task_death_queue(void) { return &task_death; }
+
+bool task_alive(uint32_t id)
+{
+	for (struct task *t = tasks; t; t = t->next)
+		if (t->id == id)
+			return true;
+	return false;
+}
+
+void task_finish(struct task *t)
+{
+	kprintf("task %u (%s) exited with status %d\n", t->id, t->name, t->exit_status);
+	bool halt = halt_task[0] && strcmp(t->name, halt_task) == 0;
 	for (struct task **p = &tasks; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
 			break;
 		}
 	ntasks--;
-	ipc_port_destroy_kobject(t->self_port);
+	if (t->self_port)
+		ipc_port_destroy_kobject(t->self_port);
+	if (t->bootstrap_port)
+		ipc_port_release_send(t->bootstrap_port);
+	if (t->exception_port)
+		ipc_port_release_send(t->exception_port);
+	virtio_task_cleanup(t);                     /* devices reset before their DMA memory goes */
 	ipc_space_destroy(t->space);
-	pmap_destroy(&t->pmap);
+	pmap_destroy(&t->pmap);                     /* frees every page its map held */
+	vm_map_destroy(&t->map);
 	if (halt)
 		halt_after(t);
 	kfree(t);
-	if (suicide) {
-		sched_switch();
-		panic("task_destroy: a dead thread was scheduled");
-	}
+	waitq_wake_all(&task_death, WAIT_AWAKENED);
 }
 
 void task_request_exit(struct task *t, int status)
@@ -130,9 +157,7 @@ void task_request_exit(struct task *t, int status)
 
 void task_exit_point(void)
 {
-	struct task *t = current_task();
-	if (t->exit_pending)
-		task_destroy(t, t->exit_status);
+	thread_return_point();
 }
 
 void task_check_all_done(void)

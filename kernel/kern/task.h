@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vm/pmap.h"
+#include "vm/vm_map.h"
 
 struct thread;
 struct ipc_space;
@@ -18,6 +19,7 @@ struct task {
 	uint32_t id;
 	char name[TASK_NAME_MAX];
 	struct pmap pmap;
+	struct vm_map map;            /* its allocated regions (vm/vm_map.h) */
 	struct ipc_space *space;
 	struct thread *threads;
 	int nthreads;
@@ -26,17 +28,37 @@ struct task {
 	bool exit_pending;
 	int exit_status;
 	struct task *next;
+
+	/* task and thread control (kern/task_server.c, kern/thread_server.c) */
+	int priority;                 /* base priority of its new threads */
+	int suspend_count;            /* task_suspend: every thread stops */
+	struct ipc_port *bootstrap_port;  /* special ports: send rights or NULL */
+	struct ipc_port *exception_port;
+	uint64_t dead_run_cycles;     /* TSC cycles its ended threads ran */
+	uint64_t created_ns;          /* uptime at creation */
 };
 
 void task_init(void);
 struct task *kernel_task(void);
 struct task *current_task(void);
 struct task *task_spawn(const char *name);
-/* End the task; if it is the current one, this does not return. */
+/* End the task: its port dies at once, clean threads end at once, threads
+ * inside a kernel wait unwind and end at their return point, and the last
+ * thread out frees the task (task_finish); with no thread left it is freed
+ * here. If the current thread is one of t's, this does not return. */
 void task_destroy(struct task *t, int status);
 /* Ask for t to end; it ends at the next return to user mode (task_exit_point). */
 void task_request_exit(struct task *t, int status);
+/* On every return to user mode: ends the task or thread if asked, and stops a
+ * suspended thread (thread_return_point). */
 void task_exit_point(void);
+/* Free an ending task that has no thread left: its rights (its ports die),
+ * memory and special ports. */
+void task_finish(struct task *t);
+/* Whether the task with this id still exists (ids are never reused), and a
+ * queue woken whenever a task is freed. */
+bool task_alive(uint32_t id);
+struct waitq *task_death_queue(void);
 int task_count(void);
 /* Called when nothing is runnable: with exit-when-idle set and no task left,
  * the machine halts (the test harness uses this). */
@@ -45,6 +67,7 @@ void task_set_exit_when_idle(bool on);
 /* Halt the machine as soon as the task with this name ends (tests use it, as
  * servers never end). */
 void task_set_halt_when(const char *name);
-/* Map fresh zeroed pages at [va, va+size) in t; 0, or -1 (nothing left mapped). */
+/* Allocate fresh zeroed pages at [va, va+size) in t as a region of its map
+ * (read/execute, plus write if writable); 0, or -1 (nothing left mapped). */
 int task_map_zeroed(struct task *t, uintptr_t va, size_t size, bool writable);
 #endif

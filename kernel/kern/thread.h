@@ -1,6 +1,20 @@
 /* Threads: a kernel stack, saved registers, FPU state, a scheduling priority,
  * and the state of whatever the thread is waiting for. Every thread belongs to
- * a task; the idle thread belongs to the kernel task. */
+ * a task; the idle thread belongs to the kernel task.
+ *
+ * Ending, stopping and aborting threads. A thread that is not running is
+ * either at a clean point (about to return to user mode: preempted, stopped
+ * by a suspension, or new) and holds nothing in the kernel, or inside
+ * thread_wait (in_wait), where its kernel frames may hold references, a
+ * message, a kernel routine's state. A clean thread can be destroyed on the
+ * spot. A thread in a wait is instead made to unwind: its wait ends with
+ * WAIT_INTERRUPTED, it returns out of the kernel the ordinary way, releasing
+ * what it holds, and ends (or stops) at its return point (thread_return_point,
+ * called on every return to user mode). While a thread must unwind
+ * (thread_should_unwind), thread_wait does not sleep: it returns
+ * WAIT_INTERRUPTED at once, so every wait loop must give up on
+ * WAIT_INTERRUPTED when thread_should_unwind() says so. A thread must not give
+ * up the CPU other than through thread_wait while it holds anything. */
 #ifndef KERN_THREAD_H
 #define KERN_THREAD_H
 #include <stdint.h>
@@ -9,7 +23,9 @@
 
 struct task;
 struct ipc_port;
-struct waitq;
+struct trapframe;
+
+struct waitq { struct thread *head, *tail; };
 
 enum thread_state { TH_READY, TH_RUNNING, TH_WAITING, TH_DEAD };
 enum wait_result { WAIT_AWAKENED, WAIT_TIMED_OUT, WAIT_INTERRUPTED };
@@ -23,7 +39,7 @@ struct thread {
 	uint32_t id;
 	struct task *task;
 	enum thread_state state;
-	int priority;
+	int priority;                 /* in effect: base_priority, or lower if depressed */
 	int quantum;                  /* ticks left before preemption */
 	uint32_t kernel_esp;          /* saved by swtch while not running */
 	void *kstack;                 /* KSTACK_SIZE bytes */
@@ -39,17 +55,61 @@ struct thread {
 	enum wait_result wait_result;
 	struct timeout wait_timeout;
 	void *wait_data;              /* handed over by whoever wakes the thread */
+	bool in_wait;                 /* inside thread_wait: must unwind, not vanish */
+
+	/* control from other threads (kern/thread_server.c) */
+	int base_priority;            /* priority unless depressed */
+	int max_priority;             /* the most urgent base priority allowed */
+	bool depressed;               /* running at PRIORITY_DEPRESSED for a while */
+	struct timeout depress_timeout;
+	int suspend_count;            /* thread_suspend; stops at the return point */
+	struct waitq resume_wq;       /* where a stopped thread waits */
+	bool abort_pending;           /* thread_abort: end the current wait */
+	bool terminate_pending;       /* end at the return point */
+	struct ipc_port *exception_port;  /* a send right, or NULL */
+	uint64_t run_cycles;          /* TSC cycles spent running */
+	uint64_t switched_in;         /* TSC when it last started running */
+	uint64_t created_ns;          /* uptime at creation */
 };
 
-struct waitq { struct thread *head, *tail; };
+/* Priorities (Mach convention: 0 is the most urgent). A user thread may set
+ * its priority anywhere from its max_priority (PRIORITY_USER_MAX unless
+ * lowered) to PRIORITY_LEAST. A depressed thread runs at PRIORITY_DEPRESSED. */
+#define PRIORITY_USER_MAX   PRIORITY_USER
+#define PRIORITY_LEAST      (NPRIORITIES - 1)
+#define PRIORITY_DEPRESSED  (NPRIORITIES - 1)
 
 void thread_init(void);
 /* A user thread that starts at eip with stack esp, READY but not yet run. */
 struct thread *thread_create_user(struct task *task, uint32_t eip, uint32_t esp);
 struct thread *current_thread(void);
-/* Take a thread off whatever it waits on and mark it DEAD; the reaper frees it. */
+/* Take a thread off whatever it waits on, out of its task, and mark it DEAD;
+ * the reaper frees it. Only for the current thread or a clean one (!in_wait). */
 void thread_destroy(struct thread *t);
 void thread_reap(void);
+/* End the current thread (and its task, if the task is ending and this was
+ * its last thread). Does not return. */
+void thread_exit_self(void) __attribute__((noreturn));
+/* End t: at once if it is clean, else make it unwind and end at its return
+ * point. t must not be the current thread (set terminate_pending instead). */
+void thread_terminate_other(struct thread *t);
+/* End t's wait (if it is in one) with WAIT_INTERRUPTED. */
+void thread_interrupt(struct thread *t);
+/* thread_abort: interrupt the kernel wait t is in, if any. */
+void thread_abort_wait(struct thread *t);
+/* Suspension counts: the thread stops at its return point while its own or
+ * its task's count is positive. thread_release wakes it if both are zero. */
+void thread_release(struct thread *t);
+/* On every return to user mode (from task_exit_point): end the thread or its
+ * task if asked, forget a pending abort, and wait here while suspended. */
+void thread_return_point(void);
+/* True when the current thread's waits must end (aborted, ending, or its task
+ * ending). */
+bool thread_should_unwind(void);
+/* The user register frame at the top of t's kernel stack. */
+struct trapframe *thread_user_frame(struct thread *t);
+/* TSC cycles t has run, including the current run (kern/thread_server.c). */
+uint64_t thread_run_cycles(struct thread *t);
 
 /* Sleep on q until woken or timeout_ms passes (0 means forever). */
 enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms);

@@ -132,6 +132,18 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 	return true;
 }
 
+bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable)
+{
+	if (va < USER_BASE || va >= USER_TOP)
+		return false;
+	uint32_t *pte = pte_for(pm, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return false;
+	*pte = (*pte & ~(uint32_t)(PTE_U | PTE_W)) | (user ? PTE_U : 0) | (user && writable ? PTE_W : 0);
+	flush(pm, va);
+	return true;
+}
+
 void pmap_activate(const struct pmap *pm)
 {
 	if (read_cr3() != pm->pd_phys)

@@ -32,5 +32,9 @@ int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
 /* The frame behind va and whether it is user-writable; false if unmapped. */
 bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writable);
+/* Change a mapped user page's access: user (readable by the task) and
+ * writable. A page kept without user access stays mapped (and is freed by
+ * pmap_destroy) but every access by the task faults. False if unmapped. */
+bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable);
 void pmap_activate(const struct pmap *pm);
 #endif

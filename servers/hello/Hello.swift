@@ -1,12 +1,18 @@
-// Hello.swift - the skeleton Embedded Swift task.
+// Hello.swift - the first Embedded Swift server.
 //
-// Exercises the path every server will use: MIG user stubs over mach_msg to
-// the kernel's smhost interface.  Prints a banner, reads the uptime clock,
-// sends console writes of several lengths (and one too long, which the stub
-// must refuse), then "hello: MIG round trip ok" and exit status 0; on any
-// failure a "hello: FAIL ..." line and exit status 1.
+// At start it exercises the path every server uses as a client: MIG user
+// stubs over mach_msg to the kernel's smhost interface.  It prints a
+// banner, reads the uptime clock, sends console writes of several lengths
+// (and one too long, which the stub must refuse), then "hello: MIG round
+// trip ok"; on any failure a "hello: FAIL ..." line and exit status 1.
+//
+// Then it becomes a server: it registers the device name "hello" on the
+// device master port and serves GNU Mach's device.defs for it through the
+// SDK's receive loop (ScratchDevice.swift has the device, DeviceRoutines.swift
+// the MIG routines).  The loop only ends if its port fails.
 
 import SMRuntime
+import Mach
 
 @main
 struct Hello {
@@ -61,11 +67,38 @@ struct Hello {
             fail("uptime did not advance")
         }
 
-        if failures == 0 {
-            console.line("hello: MIG round trip ok")
-            exit(0)
+        if failures != 0 {
+            console.line("hello: \(failures) failure(s)")
+            exit(1)
         }
-        console.line("hello: \(failures) failure(s)")
-        exit(1)
+        console.line("hello: MIG round trip ok")
+        exit(serve(console))
+    }
+
+    /// Registers the device and serves it; returns an exit status.
+    static func serve(_ console: Console) -> Int32 {
+        guard let set = PortSet.allocate(), let registered = ReceiveRight.allocate() else {
+            console.line("hello: FAIL no ports for the device")
+            return 1
+        }
+        var kr = registered.join(set.name)
+        if kr == KERN_SUCCESS {
+            kr = DeviceRegistry.register(HelloDevice.name, port: registered.name)
+        }
+        guard kr == KERN_SUCCESS else {
+            console.line("hello: FAIL registering the device: \(hex(kr))")
+            return 1
+        }
+        console.line("hello: serving device \"\(HelloDevice.name)\" on port \(registered.name.raw)")
+        helloDevice = HelloDevice(set: set.name, registered: registered)
+        Notifications.onNoSenders = { port, _ in helloDevice?.forget(port) }
+        var loop = ReceiveLoop(set: set,
+                               interfaces: [MIGInterface(demux: device_server,
+                                                         maxReplySize: deviceMaxReply),
+                                            Notifications.interface])
+        loop.maxRequestSize = 8192     // device.defs requests are under 4.2 KiB
+        let mr = loop.run()
+        console.line("hello: receive loop ended: \(hex(mr))")
+        return 1
     }
 }

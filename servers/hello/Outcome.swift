@@ -23,17 +23,4 @@ func rpc<Value>(_ initial: Value,
     return kr == KERN_SUCCESS ? .ok(value) : .failed(kr)
 }
 
-/// Lowercase hex for return codes, which read best that way (0x10000003).
-/// Works on bytes: Character operations would pull in Unicode tables the
-/// i686 Embedded stdlib does not ship.
-func hex<T: FixedWidthInteger>(_ v: T) -> String {
-    var bits = UInt64(truncatingIfNeeded: v)
-    if T.bitWidth < 64 { bits &= (UInt64(1) << UInt64(T.bitWidth)) - 1 }
-    var digits: [UInt8] = []
-    repeat {
-        let d = UInt8(truncatingIfNeeded: bits & 0xf)
-        digits.append(d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10)
-        bits >>= 4
-    } while bits != 0
-    return "0x" + String(decoding: digits.reversed(), as: UTF8.self)
-}
+// hex() comes from the SDK (module Mach).

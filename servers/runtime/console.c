@@ -14,6 +14,7 @@
  */
 #include <sm/runtime.h>
 #include <sm/traps.h>
+#include <sm/threads.h>
 #include "smhost.h"
 
 #define SMRT_CONSOLE_LINE	512
@@ -22,8 +23,12 @@ static char	line[SMRT_CONSOLE_LINE + 1];	/* +1 for mach_print's NUL */
 static unsigned	line_len;
 static int	rpc_broken;	/* sticky: stop trying after the RPC failed */
 
-void
-smrt_console_flush(void)
+/* One lock for the line buffer: whole printf/puts calls hold it, so lines
+ * from several threads do not mix. */
+smrt_lock_t _smrt_console_lock = SMRT_LOCK_INIT;
+
+static void
+flush_locked(void)
 {
 	mach_port_t host = smrt_host_port();
 
@@ -38,21 +43,39 @@ smrt_console_flush(void)
 	line_len = 0;
 }
 
-int
-putchar(int c)
+static void
+put_locked(int c)
 {
 	line[line_len++] = (char)c;
 	if (c == '\n' || line_len == SMRT_CONSOLE_LINE)
-		smrt_console_flush();
+		flush_locked();
+}
+
+void
+smrt_console_flush(void)
+{
+	smrt_lock(&_smrt_console_lock);
+	flush_locked();
+	smrt_unlock(&_smrt_console_lock);
+}
+
+int
+putchar(int c)
+{
+	smrt_lock(&_smrt_console_lock);
+	put_locked(c);
+	smrt_unlock(&_smrt_console_lock);
 	return (unsigned char)c;
 }
 
 int
 puts(const char *s)
 {
+	smrt_lock(&_smrt_console_lock);
 	while (*s)
-		putchar(*s++);
-	putchar('\n');
+		put_locked(*s++);
+	put_locked('\n');
+	smrt_unlock(&_smrt_console_lock);
 	return 0;
 }
 
@@ -68,7 +91,7 @@ static void
 emit(struct sink *k, char c)
 {
 	if (k->console)
-		putchar(c);
+		put_locked(c);
 	else if (k->count + 1 < k->cap)
 		k->buf[k->count] = c;
 	k->count++;
@@ -210,8 +233,12 @@ int
 vprintf(const char *fmt, va_list ap)
 {
 	struct sink k = { 1, NULL, 0, 0 };
+	int n;
 
-	return format(&k, fmt, ap);
+	smrt_lock(&_smrt_console_lock);
+	n = format(&k, fmt, ap);
+	smrt_unlock(&_smrt_console_lock);
+	return n;
 }
 
 int

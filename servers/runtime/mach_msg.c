@@ -6,17 +6,13 @@
  * that was interrupted after the send completed is retried as a receive only
  * (the message has already gone, sending it again would duplicate it).
  *
- * Reply ports: one per task, created on first use and reused by every RPC.
- * That is correct only while tasks are single-threaded.  After a failed RPC
- * the stub calls mig_dealloc_reply_port(); the port may still hold a late
- * reply, so we stop using it.  Destroying it needs mach_port_mod_refs,
- * which the runtime does not have yet, so for now the name is leaked.
+ * Reply ports are per thread: mig_get_reply_port and its companions are in
+ * thread.c.
  */
 #include <sm/runtime.h>
 #include <sm/traps.h>
 #include <mach/mig_support.h>
-
-static mach_port_t reply_port = MACH_PORT_NULL;
+#include "mach.h"
 
 mach_msg_return_t
 mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
@@ -34,34 +30,6 @@ mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
 		mr = mach_msg_trap(msg, option & ~MACH_SEND_MSG, 0, rcv_size,
 				   rcv_name, timeout, notify);
 	return mr;
-}
-
-void
-mig_init(void *first)
-{
-	(void)first;
-	reply_port = MACH_PORT_NULL;
-}
-
-mach_port_t
-mig_get_reply_port(void)
-{
-	if (reply_port == MACH_PORT_NULL)
-		reply_port = mach_reply_port();
-	return reply_port;
-}
-
-void
-mig_put_reply_port(mach_port_t port)
-{
-	(void)port;		/* stays cached */
-}
-
-void
-mig_dealloc_reply_port(mach_port_t port)
-{
-	if (port == reply_port)
-		reply_port = MACH_PORT_NULL;	/* leaked, see above */
 }
 
 /*
@@ -83,21 +51,21 @@ mig_strncpy(char *dst, const char *src, vm_size_t len)
 }
 
 /*
- * Out-of-line buffers for stubs that need them.  Their memory must come
- * from (and go back to) vm_allocate/vm_deallocate, which the kernel does
- * not offer yet: allocation reports failure with a zero address and
- * deallocation leaves the pages mapped.
+ * Out-of-line buffers for stubs that need them: fresh zero-filled pages from
+ * vm_allocate anywhere in this task (address 0 when that fails), given back
+ * with vm_deallocate.  Sizes are rounded up to whole pages by the kernel.
  */
 void
 mig_allocate(vm_address_t *addr, vm_size_t size)
 {
-	(void)size;
 	*addr = 0;
+	if (size == 0 || vm_allocate(smrt_task_port(), addr, size, TRUE) != KERN_SUCCESS)
+		*addr = 0;
 }
 
 void
 mig_deallocate(vm_address_t addr, vm_size_t size)
 {
-	(void)addr;
-	(void)size;
+	if (addr != 0 && size != 0)
+		(void)vm_deallocate(smrt_task_port(), addr, size);
 }

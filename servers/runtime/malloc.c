@@ -2,10 +2,11 @@
  * malloc.c - the user-task heap: first fit over an explicit free list, with
  * boundary tags so that free() coalesces with both neighbours in O(1).
  *
- * Memory comes in "regions" from smrt_morecore().  Today that hands out one
- * static arena in .bss (SMRT_ARENA_SIZE bytes) and then reports exhaustion;
- * when the kernel grows vm_allocate it can return fresh regions instead and
- * nothing else here changes.  Regions are never returned.
+ * Memory comes in "regions" from smrt_morecore().  The first is a static
+ * arena in .bss (SMRT_ARENA_SIZE bytes); after that each region is fresh
+ * pages from vm_allocate (through mig_allocate), at least SMRT_GROW_SIZE
+ * bytes.  Host tests (which define SMRT_NAME) see only the arena, so they
+ * reach exhaustion.  Regions are never returned.
  *
  * Layout of a region (every payload is 16-byte aligned):
  *
@@ -23,13 +24,31 @@
  * Invariants (checked by smrt_heap_check): no two free blocks are adjacent;
  * every free block is on the free list exactly once; footers match headers.
  *
- * Not thread-safe: the runtime is single-threaded for now.  Host tests build
- * this file with -D'SMRT_NAME(n)=test_##n' so it does not replace libc's.
+ * Thread-safe in the runtime: the public calls hold _smrt_heap_lock (see
+ * <sm/threads.h>); the heap_* functions below them assume it is held.  Host
+ * tests build this file with -D'SMRT_NAME(n)=test_##n' so it does not
+ * replace libc's, and without the lock.
  */
 #include <sm/runtime.h>
 
 #ifndef SMRT_NAME
 #define SMRT_NAME(n)	n
+#define SMRT_GROW_WITH_VM	1	/* the real runtime, not a host test */
+#include <mach/mig_support.h>
+#endif
+
+#ifdef SMRT_GROW_WITH_VM
+#include <sm/threads.h>
+smrt_lock_t _smrt_heap_lock = SMRT_LOCK_INIT;
+#define HEAP_LOCK()	smrt_lock(&_smrt_heap_lock)
+#define HEAP_UNLOCK()	smrt_unlock(&_smrt_heap_lock)
+#else
+#define HEAP_LOCK()	((void)0)
+#define HEAP_UNLOCK()	((void)0)
+#endif
+
+#ifndef SMRT_GROW_SIZE
+#define SMRT_GROW_SIZE	(256u * 1024u)
 #endif
 
 #ifndef SMRT_ARENA_SIZE
@@ -71,16 +90,31 @@ static int arena_given;
 
 /*
  * Source of heap memory.  Returns at least `min` bytes (in *got) or NULL.
- * Later: round up to a few pages and vm_allocate(mach_task_self(), ...).
  */
 static void *
 smrt_morecore(size_t min, size_t *got)
 {
-	if (arena_given || min > sizeof(arena))
-		return NULL;
-	arena_given = 1;
-	*got = sizeof(arena);
-	return arena;
+	if (!arena_given && min <= sizeof(arena)) {
+		arena_given = 1;
+		*got = sizeof(arena);
+		return arena;
+	}
+#ifdef SMRT_GROW_WITH_VM
+	{
+		vm_address_t addr = 0;
+		size_t len = (min + SMRT_GROW_SIZE - 1) & ~(size_t)(SMRT_GROW_SIZE - 1);
+
+		if (len < min)
+			return NULL;
+		mig_allocate(&addr, len);
+		if (addr == 0)
+			return NULL;
+		*got = len;
+		return (void *)addr;
+	}
+#else
+	return NULL;
+#endif
 }
 
 static inline uint32_t bsize(const struct blk *b)	{ return b->size & ~FLAGS; }
@@ -252,8 +286,8 @@ found:
 	return b;
 }
 
-void *
-SMRT_NAME(malloc)(size_t n)
+static void *
+heap_malloc(size_t n)
 {
 	size_t need = block_need(n ? n : 1);
 	struct blk *b;
@@ -263,11 +297,25 @@ SMRT_NAME(malloc)(size_t n)
 	return (uint8_t *)b + HDR;
 }
 
+void *
+SMRT_NAME(malloc)(size_t n)
+{
+	void *p;
+
+	HEAP_LOCK();
+	p = heap_malloc(n);
+	HEAP_UNLOCK();
+	return p;
+}
+
 void
 SMRT_NAME(free)(void *p)
 {
-	if (p)
+	if (p) {
+		HEAP_LOCK();
 		make_free(check_used(p));
+		HEAP_UNLOCK();
+	}
 }
 
 void *
@@ -284,15 +332,15 @@ SMRT_NAME(calloc)(size_t nmemb, size_t size)
 }
 
 /* realloc(p, 0) frees p and returns NULL.  On failure p is left intact. */
-void *
-SMRT_NAME(realloc)(void *p, size_t n)
+static void *
+heap_realloc(void *p, size_t n)
 {
 	struct blk *b, *nx;
 	size_t need, old;
 	void *q;
 
 	if (!p)
-		return SMRT_NAME(malloc)(n);
+		return heap_malloc(n);
 	b = check_used(p);
 	if (n == 0) {
 		make_free(b);
@@ -313,7 +361,7 @@ SMRT_NAME(realloc)(void *p, size_t n)
 		return p;
 	}
 	old = bsize(b) - HDR;
-	q = SMRT_NAME(malloc)(n);
+	q = heap_malloc(n);
 	if (!q)
 		return NULL;
 	memcpy(q, p, old < n ? old : n);
@@ -321,8 +369,19 @@ SMRT_NAME(realloc)(void *p, size_t n)
 	return q;
 }
 
-int
-SMRT_NAME(posix_memalign)(void **memptr, size_t align, size_t n)
+void *
+SMRT_NAME(realloc)(void *p, size_t n)
+{
+	void *q;
+
+	HEAP_LOCK();
+	q = heap_realloc(p, n);
+	HEAP_UNLOCK();
+	return q;
+}
+
+static int
+heap_memalign(void **memptr, size_t align, size_t n)
 {
 	struct blk *b, *a;
 	size_t need, gap;
@@ -331,7 +390,7 @@ SMRT_NAME(posix_memalign)(void **memptr, size_t align, size_t n)
 	if (align < sizeof(void *) || (align & (align - 1)))
 		return SMRT_EINVAL;
 	if (align <= ALIGN) {
-		void *r = SMRT_NAME(malloc)(n);
+		void *r = heap_malloc(n);
 		if (!r)
 			return SMRT_ENOMEM;
 		*memptr = r;
@@ -358,6 +417,17 @@ SMRT_NAME(posix_memalign)(void **memptr, size_t align, size_t n)
 	trim(b, need);
 	*memptr = (void *)q;
 	return 0;
+}
+
+int
+SMRT_NAME(posix_memalign)(void **memptr, size_t align, size_t n)
+{
+	int r;
+
+	HEAP_LOCK();
+	r = heap_memalign(memptr, align, n);
+	HEAP_UNLOCK();
+	return r;
 }
 
 void

@@ -12,6 +12,7 @@
  */
 #include <sm/runtime.h>
 #include <sm/traps.h>
+#include <sm/threads.h>
 #include <mach/mig_support.h>
 #include "smhost.h"
 
@@ -38,6 +39,14 @@ smrt_host_port(void)
 	if (host_port == MACH_PORT_NULL)
 		host_port = mach_host_self();
 	return host_port;
+}
+
+/* A task made with inherit_memory has its parent's names cached here. */
+void
+_smrt_forget_ports(void)
+{
+	task_port = MACH_PORT_NULL;
+	host_port = MACH_PORT_NULL;
 }
 
 static void __attribute__((noreturn))

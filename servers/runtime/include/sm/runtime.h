@@ -8,8 +8,9 @@
  * is safe next to a host libc.  Mach-specific entry points (traps, mach_msg,
  * MIG reply ports) are in <sm/traps.h>.
  *
- * Not provided: FILE, errno, locale, threads, floating-point formatting.
- * Single-threaded: nothing here takes a lock.
+ * Not provided: FILE, errno, locale, floating-point formatting.
+ * Threads are in <sm/threads.h>; the heap and the console take a lock, so
+ * they may be used from several threads (arc4random may not).
  */
 #ifndef _SM_RUNTIME_H_
 #define _SM_RUNTIME_H_

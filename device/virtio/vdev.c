@@ -1,0 +1,328 @@
+/* Virtio PCI functions as kernel objects: discovery at boot, handing a
+ * device to a boot module, interrupts delivered as messages, the notify
+ * trap, and cleanup when a driver task dies. The MIG routines are in
+ * virtio_server.c, the memory handed to drivers in vmem.c.
+ *
+ * Interrupts: legacy INTx only (MSI-X is never enabled). Each device hooks
+ * its PCI interrupt line (device/irq.c calls every handler of a shared line
+ * in turn). The handler reads the ISR status byte, which acknowledges the
+ * interrupt and makes the device deassert the line (4.1.4.5); a zero ISR
+ * means the interrupt was another device's. The ISR bits are collected and
+ * one message (sm_virtio_irq_msg_t) goes to the driver's port; until the
+ * driver answers with virtio_irq_ack, further interrupts only add bits (the
+ * "mask"), and an ack with bits pending sends the next message at once, so
+ * nothing is lost and the driver's queue never holds more than one. */
+#include "device/virtio/vdev.h"
+#include "device/irq.h"
+#include "kern/task.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "ipc/port.h"
+#include "ipc/space.h"
+#include "ipc/kmsg.h"
+#include "ipc/mqueue.h"
+#include <stdarg.h>
+
+#define LOGGED_ERRORS_PER_DEVICE 16
+
+static struct vdev devices[VDEV_MAX];
+static int ndevices;
+
+struct vdev *vdev_at(int i) { return i >= 0 && i < ndevices ? &devices[i] : NULL; }
+
+struct vdev *vdev_from_port(uint32_t port_word)
+{
+	return ipc_port_kobject(port_word, IKOT_VIRTIO_DEVICE);
+}
+
+void vdev_refuse(struct vdev *d, const char *fmt, ...)
+{
+	d->st.errors++;
+	if (d->st.errors > LOGGED_ERRORS_PER_DEVICE)
+		return;
+	char line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	struct task *t = current_task();
+	kwarn("virtio %s: task %u (%s): %s%s\n", d->name, t->id, t->name, line,
+	      d->st.errors == LOGGED_ERRORS_PER_DEVICE ? " (further errors not logged)" : "");
+}
+
+static uint32_t virtio_type_of(const struct pci_function *f)
+{
+	if (f->device >= 0x1040 && f->device <= 0x107f)
+		return f->device - 0x1040;                  /* 4.1.2 */
+	return f->subsys_id;                            /* 4.1.2.2: transitional */
+}
+
+static const char *type_name(uint32_t type)
+{
+	switch (type) {
+	case VIRTIO_ID_NET: return "virtio-net";
+	case VIRTIO_ID_BLOCK: return "virtio-blk";
+	case VIRTIO_ID_CONSOLE: return "virtio-console";
+	case VIRTIO_ID_ENTROPY: return "virtio-rng";
+	case VIRTIO_ID_BALLOON: return "virtio-balloon";
+	case VIRTIO_ID_SCSI: return "virtio-scsi";
+	default: return "virtio";
+	}
+}
+
+/* ---------------------------------------------------------------- interrupts */
+
+static void send_irq_message(struct vdev *d)
+{
+	struct ipc_port *p = d->irq_port;
+	if (!p->active) {
+		kwarn("virtio %s: interrupt port of task %u is dead; interrupts dropped\n", d->name,
+		      d->owner ? d->owner->id : 0);
+		ipc_port_release_send(p);
+		d->irq_port = NULL;
+		return;
+	}
+	struct kmsg *m = kmsg_alloc(sizeof(sm_virtio_irq_msg_t));
+	if (!m)
+		return;                                 /* the bits stay pending for the next try */
+	sm_virtio_irq_msg_t *msg = (sm_virtio_irq_msg_t *)m->hdr;
+	memset(msg, 0, sizeof *msg);
+	msg->head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, 0);
+	msg->head.msgh_size = sizeof *msg;
+	msg->head.msgh_id = SM_VIRTIO_IRQ_MSG_ID;
+	msg->isr_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
+	msg->isr = d->irq_pending;
+	msg->count_type = msg->isr_type;
+	msg->count = d->st.interrupts;
+	p->srights++;                                   /* the message's own send right */
+	ipc_port_ref(p);
+	msg->head.msgh_remote_port = (uint32_t)p;
+	d->irq_pending = 0;
+	d->irq_outstanding = true;
+	d->st.irq_messages++;
+	ipc_mqueue_send(m);
+}
+
+static void irq_handler(int irq, void *arg)
+{
+	struct vdev *d = arg;
+	uint8_t isr = d->tr.ops->isr_read(&d->tr);   /* acknowledges (4.1.4.5) */
+	if (!isr)
+		return;                                     /* a neighbour on a shared line */
+	d->st.interrupts++;
+	d->irq_pending |= isr;
+	if (!d->irq_port)
+		return;
+	if (d->irq_outstanding) {
+		d->st.irq_coalesced++;
+		return;
+	}
+	send_irq_message(d);
+}
+
+void vdev_irq_set_port(struct vdev *d, struct ipc_port *port)
+{
+	if (d->irq_port)
+		ipc_port_release_send(d->irq_port);
+	d->irq_port = port;
+	d->irq_outstanding = false;
+	if (port && d->irq_pending)
+		send_irq_message(d);
+}
+
+void vdev_irq_ack(struct vdev *d)
+{
+	d->irq_outstanding = false;
+	if (d->irq_port && d->irq_pending)
+		send_irq_message(d);
+}
+
+/* ---------------------------------------------------------------- discovery */
+
+void virtio_pci_probe(const struct pci_function *f)
+{
+	if (f->vendor != VIRTIO_PCI_VENDOR || f->device < 0x1000 || f->device > 0x107f)
+		return;                                     /* 4.1.2 */
+	char name[16];
+	ksnprintf(name, sizeof name, "%02x:%02x.%u", f->bus, f->dev, f->fn);
+	if (ndevices == VDEV_MAX) {
+		kwarn("virtio %s: more than %d devices; ignored\n", name, VDEV_MAX);
+		return;
+	}
+	struct vdev *d = &devices[ndevices];
+	memset(d, 0, sizeof *d);
+	strlcpy(d->name, name, sizeof d->name);
+	d->pci = f;
+	d->virtio_type = virtio_type_of(f);
+	const char *why;
+	if (vmodern_present(f))
+		why = vmodern_attach(&d->tr, &d->regs.modern, f);
+	else if (f->device >= 0x1040)
+		why = "no virtio capabilities on a non-transitional device";
+	else
+		why = vlegacy_attach(&d->tr, &d->regs.legacy, f);
+	if (why) {
+		kwarn("virtio %s: not usable: %s\n", name, why);
+		return;
+	}
+	d->port = ipc_port_alloc_kobject(IKOT_VIRTIO_DEVICE, d);
+	if (!d->port) {
+		kwarn("virtio %s: no memory for its port\n", name);
+		return;
+	}
+	vcore_init(&d->core, &d->tr);
+	/* Enable decoding of its BARs; bus mastering waits for a driver. */
+	uint16_t cmd = pci_read(f, PCI_COMMAND, 2);
+	pci_write(f, PCI_COMMAND, 2, (cmd | PCI_CMD_IO | PCI_CMD_MEMORY) & ~PCI_CMD_BUS_MASTER);
+	vcore_stop(&d->core);                           /* quiet until a driver claims it */
+	d->offered = d->tr.ops->get_features(&d->tr);
+	ndevices++;
+	if (f->irq_pin && f->irq_line > 0 && f->irq_line < 16)
+		d->irq_hooked = irq_register(f->irq_line, irq_handler, d) == 0;
+	kprintf("virtio %s: %s, %s transport, %u queues, %u bytes of config, features %#llx, irq %s%u\n",
+		name, type_name(d->virtio_type), d->tr.ops->name, d->tr.num_queues, d->tr.config_size,
+		(unsigned long long)d->offered, d->irq_hooked ? "" : "not hooked, line ", f->irq_line);
+}
+
+/* ---------------------------------------------------------------- boot grants */
+
+static struct vdev *find_spec(const char *spec, size_t len)
+{
+	for (int i = 0; i < ndevices; i++) {
+		struct vdev *d = &devices[i];
+		if (strlen(d->name) == len && strncmp(d->name, spec, len) == 0)
+			return d;
+		const char *tn = type_name(d->virtio_type);
+		if (!d->granted && strlen(tn) == len && strncmp(tn, spec, len) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+int virtio_grant_from_args(struct task *t, int argc, char **argv)
+{
+	int given = 0;
+	struct vdev *mine[VDEV_MAX];
+	for (int a = 1; a < argc; a++) {
+		if (strncmp(argv[a], "device=", 7) != 0)
+			continue;
+		for (const char *s = argv[a] + 7; *s;) {
+			size_t len = 0;
+			while (s[len] && s[len] != ',')
+				len++;
+			struct vdev *d = find_spec(s, len);
+			mach_port_name_t name = SM_VIRTIO_FIRST_DEVICE_NAME + given;
+			for (int i = 0; d && i < given; i++)
+				if (mine[i] == d)
+					d = NULL;                   /* one name per port in a space */
+			if (!d) {
+				char spec[24];
+				strlcpy(spec, s, len + 1 < sizeof spec ? len + 1 : sizeof spec);
+				kwarn("bootstrap: task %u (%s): device %s: no such virtio device, or already given\n",
+				      t->id, t->name, spec);
+			} else {
+				ipc_port_make_send(d->port);
+				if (ipc_space_insert_at(t->space, name, d->port, MACH_PORT_TYPE_SEND)) {
+					d->granted = true;
+					mine[given++] = d;
+					kprintf("virtio %s: given to task %u (%s) at name %u\n", d->name, t->id, t->name, name);
+				} else {
+					ipc_port_release_send(d->port);
+					kwarn("bootstrap: task %u: name %u taken; %s not given\n", t->id, name, d->name);
+				}
+			}
+			s += len;
+			if (*s == ',')
+				s++;
+		}
+	}
+	return given;
+}
+
+/* ---------------------------------------------------------------- ownership */
+
+static void set_bus_master(struct vdev *d, bool on)
+{
+	uint16_t cmd = pci_read(d->pci, PCI_COMMAND, 2);
+	cmd = on ? cmd | PCI_CMD_BUS_MASTER : cmd & ~PCI_CMD_BUS_MASTER;
+	pci_write(d->pci, PCI_COMMAND, 2, cmd);
+}
+
+void vdev_release_queues(struct vdev *d)
+{
+	uint32_t freed = 0;
+	if (d->owner)
+		vmem_release_dev(d->owner, d, &freed);
+	for (int q = 0; q < VT_MAX_QUEUES; q++)
+		d->q[q] = (struct vqueue){ 0 };
+	d->st.queues = 0;
+	d->st.ring_pages = 0;
+}
+
+int vdev_reset(struct vdev *d)
+{
+	/* The device stops using its queues before their memory goes. */
+	set_bus_master(d, false);
+	int r = vcore_reset(&d->core);
+	vdev_release_queues(d);
+	d->irq_pending = 0;
+	d->irq_outstanding = false;
+	d->owner = current_task();
+	d->st.resets++;
+	if (r == VT_OK)
+		set_bus_master(d, true);
+	return r;
+}
+
+void virtio_task_cleanup(struct task *t)
+{
+	int reset = 0;
+	for (int i = 0; i < ndevices; i++) {
+		struct vdev *d = &devices[i];
+		if (d->owner != t)
+			continue;
+		/* Reset first, and cut bus mastering even if the reset hangs:
+		 * after this the device cannot write to memory. */
+		int r = vcore_stop(&d->core);
+		set_bus_master(d, false);
+		vdev_release_queues(d);
+		vdev_irq_set_port(d, NULL);
+		d->irq_pending = 0;
+		d->owner = NULL;
+		reset++;
+		kprintf("virtio %s: owner task %u (%s) ended: device reset%s, bus mastering off\n",
+			d->name, t->id, t->name, r == VT_OK ? "" : " FAILED");
+	}
+	uint32_t dma = 0;
+	vmem_release_task(t, &dma);
+	if (reset || dma)
+		kprintf("virtio: task %u (%s): %u DMA pages freed after %d device reset%s\n", t->id, t->name,
+			dma, reset, reset == 1 ? "" : "s");
+}
+
+/* ---------------------------------------------------------------- notify trap */
+
+uint32_t virtio_notify_trap(const uint32_t *args)
+{
+	struct task *t = current_task();
+	struct ipc_entry *e = ipc_space_lookup(t->space, args[0]);
+	if (!e || !e->port || !(e->type & MACH_PORT_TYPE_SEND))
+		return KERN_INVALID_NAME;
+	struct vdev *d = vdev_from_port((uint32_t)e->port);
+	if (!d)
+		return KERN_INVALID_CAPABILITY;
+	if (d->owner != t) {
+		vdev_refuse(d, "notify from a task that does not own the device");
+		return KERN_NO_ACCESS;
+	}
+	uint32_t q = args[1];
+	if (q >= VT_MAX_QUEUES || !d->q[q].active) {
+		vdev_refuse(d, "notify of queue %u, which is not set up", q);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (d->tr.broken)
+		return SM_VIRTIO_E_BROKEN;
+	d->tr.ops->queue_notify(&d->tr, q);
+	d->st.notifies_trap++;
+	return KERN_SUCCESS;
+}

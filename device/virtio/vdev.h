@@ -1,0 +1,92 @@
+/* Virtio devices as kernel objects. Every virtio PCI function found at boot
+ * becomes a struct vdev with a port (IKOT_VIRTIO_DEVICE); a boot module
+ * started with device=... gets a send right to it, and the MIG routines of
+ * include/sm/virtio.defs (virtio_server.c) act on the device the port
+ * names, for the task that claimed it with virtio_reset (its owner).
+ *
+ * Lifetime of what a driver gets: queue memory lives until the device is
+ * reset again or its owner dies; DMA memory until the owner dies. Either
+ * way the device is reset and its bus mastering turned off first, so no
+ * DMA can land in a page after it is freed. */
+#ifndef DEVICE_VIRTIO_VDEV_H
+#define DEVICE_VIRTIO_VDEV_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "device/virtio/transport.h"
+#include "device/virtio/pci_transport.h"
+#include <sm/virtio_types.h>
+
+struct task;
+struct ipc_port;
+
+#define VDEV_MAX 16
+
+struct vqueue {
+	bool active;
+	uint16_t size;
+	uintptr_t pa;                 /* the block: desc table, avail, used (2.7.2 layout) */
+	uint32_t pages;
+	uintptr_t uva;                /* where the owner sees it */
+};
+
+struct vdev {
+	char name[16];                /* "00:04.0" */
+	const struct pci_function *pci;
+	struct ipc_port *port;        /* IKOT_VIRTIO_DEVICE, kobject = this */
+	struct vtransport tr;
+	struct vcore core;
+	union { struct vmodern modern; struct vlegacy legacy; } regs;
+	uint32_t virtio_type;         /* VIRTIO_ID_* */
+	uint64_t offered;             /* features offered, read at boot */
+	bool granted;                 /* handed to a boot module */
+	struct task *owner;           /* the task that claimed it (virtio_reset) */
+	struct vqueue q[VT_MAX_QUEUES];
+	/* interrupts (INTx through the PIC; irq.c shares the line) */
+	bool irq_hooked;
+	struct ipc_port *irq_port;    /* send right, or NULL */
+	bool irq_outstanding;         /* a message the driver has not acked */
+	uint8_t irq_pending;          /* ISR bits not yet reported */
+	sm_virtio_stats_t st;
+};
+
+/* From pci_scan: make a vdev for f if it is a virtio function. */
+void virtio_pci_probe(const struct pci_function *f);
+/* The vdev a port (as a MIG routine sees it) stands for, or NULL. */
+struct vdev *vdev_from_port(uint32_t port_word);
+struct vdev *vdev_at(int i);          /* i-th device, NULL past the end */
+/* Boot: for every device=SPEC[,SPEC...] in argv, give t a send right to
+ * that device at SM_VIRTIO_FIRST_DEVICE_NAME, +1, ... SPEC is BB:DD.F (that
+ * device, even if another module has it too: a right may be shared, only
+ * one task at a time can claim the device) or a type name (virtio-blk,
+ * virtio-net, virtio-rng, virtio-console: the first such device not yet
+ * given to any module). Returns how many were given. */
+int virtio_grant_from_args(struct task *t, int argc, char **argv);
+/* A task is being freed (before its memory): reset every device it owns,
+ * stop their DMA, release its queues, DMA memory and interrupt ports. */
+void virtio_task_cleanup(struct task *t);
+/* The sm_virtio_notify trap: args[0] device name, args[1] queue index. */
+uint32_t virtio_notify_trap(const uint32_t *args);
+
+/* Claim and reset d for the current task (virtio_reset). */
+int vdev_reset(struct vdev *d);
+/* Release what the owner holds of d's queues (after the device was reset). */
+void vdev_release_queues(struct vdev *d);
+/* Interrupt delivery: register (takes the send right), acknowledge. */
+void vdev_irq_set_port(struct vdev *d, struct ipc_port *port);
+void vdev_irq_ack(struct vdev *d);
+/* Count and log a refused request (only the first few per device). */
+void vdev_refuse(struct vdev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Memory mapped into a task for its devices (vmem.c): a reserved window of
+ * its address space outside its vm_map regions, so vm_deallocate and
+ * vm_protect cannot touch it. Frames are physically contiguous. */
+#define VMEM_WINDOW_BASE 0xA0000000u
+#define VMEM_WINDOW_END  0xB0000000u
+/* 0, or a kern_return_t. dev is the device for queue memory, NULL for DMA. */
+int vmem_alloc(struct task *t, struct vdev *dev, uint32_t pages, uintptr_t *uva, uintptr_t *pa);
+/* Free one mapping the device was never told about (a failed setup). */
+void vmem_release_one(struct task *t, uintptr_t uva);
+void vmem_release_dev(struct task *t, struct vdev *dev, uint32_t *pages_freed);
+void vmem_release_task(struct task *t, uint32_t *dma_pages_freed);
+uint32_t vmem_dma_pages(const struct task *t);
+#endif

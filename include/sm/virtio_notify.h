@@ -1,0 +1,36 @@
+/*
+ * sm/virtio_notify.h - the fast path for virtqueue notifications (user side).
+ *
+ * sm_virtio_notify(device, queue) tells the device that queue has new
+ * available buffers: the kernel writes the queue index to the device's
+ * notify register (modern: the queue's address in the notification
+ * structure; legacy: the Queue Notify port). device is the name of the
+ * caller's send right to the device port; the caller must be the task that
+ * set the device up. Returns KERN_SUCCESS, or the codes of virtio.defs
+ * (KERN_INVALID_NAME for a name that is not a device port).
+ *
+ * It is a trap (int $0x81, %eax = SM_TRAP_VIRTIO_NOTIFY, arguments on the
+ * stack as for a cdecl call) rather than an RPC: no message, no reply port.
+ * docs/virtio-implementation.md gives the measured costs of both.
+ */
+#ifndef _SM_VIRTIO_NOTIFY_H_
+#define _SM_VIRTIO_NOTIFY_H_
+
+#include <sm/virtio_types.h>
+
+static inline kern_return_t sm_virtio_notify(mach_port_t device, unsigned int queue)
+{
+	kern_return_t r;
+	/* Build the frame a cdecl call would: queue, device, a return slot. */
+	__asm__ volatile("pushl %2\n\t"
+			 "pushl %1\n\t"
+			 "pushl $0\n\t"
+			 "int $0x81\n\t"
+			 "addl $12, %%esp"
+			 : "=a"(r)
+			 : "r"(device), "r"(queue), "0"(SM_TRAP_VIRTIO_NOTIFY)
+			 : "memory", "cc");
+	return r;
+}
+
+#endif /* _SM_VIRTIO_NOTIFY_H_ */

@@ -1,0 +1,92 @@
+/*
+ * sm/virtio_types.h - C types and constants of include/sm/virtio.defs, the
+ * kernel's virtio transport interface for user-space drivers: the device
+ * description and statistics records, the interrupt message, the error
+ * codes, the port names a driver finds its devices at, and the limits.
+ */
+#ifndef _SM_VIRTIO_TYPES_H_
+#define _SM_VIRTIO_TYPES_H_
+
+#include <mach/std_types.h>
+
+/* A task started with device=... (docs/virtio-implementation.md) finds a
+ * send right to its first device at this name, the next at +1, and so on. */
+#define SM_VIRTIO_FIRST_DEVICE_NAME	3
+
+/* sm_virtio_info.transport */
+#define SM_VIRTIO_MODERN		1
+#define SM_VIRTIO_LEGACY		2
+
+/* sm_virtio_info.state: how far the handshake has come. */
+#define SM_VIRTIO_STATE_IDLE		0	/* reset, or never claimed */
+#define SM_VIRTIO_STATE_DRIVER		1	/* ACKNOWLEDGE | DRIVER */
+#define SM_VIRTIO_STATE_FEATURES_OK	2
+#define SM_VIRTIO_STATE_DRIVER_OK	3
+
+typedef struct sm_virtio_info {
+	natural_t bus, dev, fn;			/* PCI address */
+	natural_t vendor_id, device_id;
+	natural_t subsys_vendor, subsys_id, revision;
+	natural_t virtio_type;			/* VIRTIO_ID_* (<sm/virtio_spec.h>) */
+	natural_t transport;			/* SM_VIRTIO_MODERN / _LEGACY */
+	natural_t num_queues;			/* modern: num_queues; legacy: 0 (ask) */
+	natural_t config_size;			/* bytes of device configuration */
+	natural_t irq_line, irq_pin;		/* legacy INTx: PIC line, pin 1-4 */
+	natural_t offered_lo, offered_hi;	/* device features (read at boot) */
+	natural_t state;			/* SM_VIRTIO_STATE_* */
+	natural_t owner_task;			/* task id holding it, 0 if none */
+	natural_t reserved[6];
+} sm_virtio_info_t;
+
+typedef struct sm_virtio_stats {
+	natural_t interrupts;			/* INTx with this device's ISR set */
+	natural_t irq_messages;			/* messages sent to the driver */
+	natural_t irq_coalesced;		/* interrupts folded into a pending message */
+	natural_t notifies_trap;		/* sm_virtio_notify */
+	natural_t notifies_rpc;			/* virtio_queue_notify */
+	natural_t resets;
+	natural_t queues;			/* set up since the last reset */
+	natural_t ring_pages;			/* their memory */
+	natural_t dma_pages;			/* the owner's DMA memory, all devices */
+	natural_t config_retries;		/* reads repeated for consistency */
+	natural_t errors;			/* refused requests */
+	natural_t reserved[5];
+} sm_virtio_stats_t;
+
+typedef char sm_virtio_config_t[256];
+
+/* Error codes beyond the KERN_* ones (which keep their Mach meaning:
+ * KERN_INVALID_CAPABILITY the port is not a virtio device, KERN_NO_ACCESS
+ * another task holds it, KERN_INVALID_ARGUMENT an offset, width, size or
+ * queue out of range, KERN_RESOURCE_SHORTAGE no memory or over a limit). */
+#define SM_VIRTIO_E_STATE		7281	/* call out of order (3.1.1) */
+#define SM_VIRTIO_E_REFUSED		7282	/* the device cleared FEATURES_OK */
+#define SM_VIRTIO_E_BROKEN		7283	/* the device misbehaved: reset it */
+#define SM_VIRTIO_E_FEATURES		7284	/* modern device without VERSION_1 */
+#define SM_VIRTIO_E_EXISTS		7285	/* queue already set up */
+
+/* The interrupt message: sent to the port given to virtio_irq_register
+ * when the device raises its interrupt and no earlier message is still
+ * unacknowledged (virtio_irq_ack). isr holds the ISR status bits
+ * (VIRTIO_ISR_QUEUE, VIRTIO_ISR_CONFIG) of every interrupt since the last
+ * message; count is the device's interrupt total. The layout is that of a
+ * MIG simpleroutine with two natural_t arguments. */
+#define SM_VIRTIO_IRQ_MSG_ID		7300
+typedef struct {
+	mach_msg_header_t head;
+	mach_msg_type_t isr_type;
+	natural_t isr;
+	mach_msg_type_t count_type;
+	natural_t count;
+} sm_virtio_irq_msg_t;
+
+/* DMA memory (virtio_dma_alloc): the largest single block, and what one
+ * task may hold in all (queues not included). */
+#define SM_VIRTIO_DMA_MAX_ALLOC		(1024 * 1024)
+#define SM_VIRTIO_DMA_TASK_LIMIT	(4 * 1024 * 1024)
+
+/* The notify trap (<sm/virtio_notify.h>): a project trap number, outside
+ * the range GNU Mach uses. */
+#define SM_TRAP_VIRTIO_NOTIFY		(-100)
+
+#endif /* _SM_VIRTIO_TYPES_H_ */

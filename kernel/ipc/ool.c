@@ -1,0 +1,421 @@
+#include "ipc/ool.h"
+#include "ipc/kmsg.h"
+#include "ipc/space.h"
+#include "kern/task.h"
+#include "kern/thread.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "vm/vm_map.h"
+#include "vm/pmap.h"
+#include "vm/pmm.h"
+#include "vm/kalloc.h"
+#include "vm/copyio.h"
+#include "i386/layout.h"
+
+#define OOL_MAGIC 0x6f6f6c64u           /* "oold" */
+#define DEAD_WORD 0xFFFFFFFFu
+#define KERNEL_RESERVE_PAGES 256        /* frames a message copy may not take */
+
+enum grab { GRAB_OK, GRAB_BAD_MEMORY, GRAB_NO_MEMORY };
+
+static uint32_t live_descriptors, live_pages;
+
+void ool_stats(uint32_t *descriptors, uint32_t *pages)
+{
+	*descriptors = live_descriptors;
+	*pages = live_pages;
+}
+
+static struct ool *ool_new(enum ool_kind kind, uint32_t count)
+{
+	struct ool *o = kalloc(sizeof *o + (size_t)count * sizeof(uintptr_t));
+	if (!o)
+		return NULL;
+	o->magic = OOL_MAGIC;
+	o->kind = kind;
+	o->count = count;
+	live_descriptors++;
+	return o;
+}
+
+/* Free the descriptor itself; what it held has been dealt with. */
+static void ool_free_container(struct ool *o)
+{
+	o->magic = 0;
+	live_descriptors--;
+	kfree(o);
+}
+
+static void free_frames(struct ool *o)
+{
+	for (uint32_t i = 0; i < o->count; i++)
+		if (o->words[i]) {
+			pmm_free_page(o->words[i]);
+			live_pages--;
+		}
+}
+
+static void destroy_rights(struct ool *o, void (*drop)(struct ipc_port *, uint32_t))
+{
+	for (uint32_t i = 0; i < o->count; i++)
+		if (o->words[i] && o->words[i] != DEAD_WORD)
+			drop((struct ipc_port *)o->words[i], o->kernel_type);
+}
+
+static void ool_destroy(struct ool *o)
+{
+	if (o->kind == OOL_DATA)
+		free_frames(o);
+	else
+		destroy_rights(o, ipc_right_destroy);
+	ool_free_container(o);
+}
+
+struct ool *ool_from_slot(mach_ool_ptr_t slot)
+{
+	struct ool *o = (struct ool *)(uintptr_t)(uint32_t)slot;
+	if (!o)
+		return NULL;
+	if ((slot >> 32) || o->magic != OOL_MAGIC)
+		panic("ool: slot %#llx does not hold an out-of-line descriptor", (unsigned long long)slot);
+	return o;
+}
+
+void ool_destroy_slot(uint64_t *slot)
+{
+	struct ool *o = ool_from_slot(*slot);
+	*slot = 0;
+	if (o)
+		ool_destroy(o);
+}
+
+/* A copy of [addr, addr + len) of t in fresh frames. */
+static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
+{
+	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE;
+	for (uintptr_t va = PAGE_ROUND_DOWN(addr); va < addr + len; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (!pmap_lookup(&t->pmap, va, &pa, NULL))
+			return GRAB_BAD_MEMORY;
+	}
+	struct ool *o = pmm_free_pages() >= npages + KERNEL_RESERVE_PAGES ? ool_new(OOL_DATA, npages) : NULL;
+	if (!o)
+		return GRAB_NO_MEMORY;
+	for (uint32_t i = 0; i < npages; i++) {
+		uintptr_t pa = pmm_alloc_page();
+		if (!pa) {
+			o->count = i;
+			ool_destroy(o);
+			return GRAB_NO_MEMORY;
+		}
+		o->words[i] = pa;
+		live_pages++;
+		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
+		copyin(&t->pmap, addr + i * PAGE_SIZE, P2V(pa), chunk);   /* checked above */
+	}
+	o->size = len;
+	*out = o;
+	return GRAB_OK;
+}
+
+/* The pages of [addr, addr + len) themselves, taken out of t (addr is page aligned). */
+static enum grab move_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
+{
+	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE;
+	struct ool *o = ool_new(OOL_DATA, npages);
+	if (!o)
+		return GRAB_NO_MEMORY;
+	kern_return_t kr = vm_map_extract(t, addr, npages, o->words);
+	if (kr != KERN_SUCCESS) {
+		ool_free_container(o);
+		return kr == KERN_INVALID_ADDRESS ? GRAB_BAD_MEMORY : GRAB_NO_MEMORY;
+	}
+	live_pages += npages;
+	if (len % PAGE_SIZE)                       /* the receiver sees nothing past the data */
+		memset((char *)P2V(o->words[npages - 1]) + len % PAGE_SIZE, 0, PAGE_SIZE - len % PAGE_SIZE);
+	o->size = len;
+	*out = o;
+	return GRAB_OK;
+}
+
+static void set_type_name(uint8_t *msg, const struct msg_item *it, uint32_t name)
+{
+	mach_msg_type_t *t = (mach_msg_type_t *)(msg + it->desc_offset);
+	if (t->msgt_longform)
+		((mach_msg_type_long_t *)t)->msgtl_name = name;
+	else
+		t->msgt_name = name;
+}
+
+static uint32_t kernel_type_for(uint32_t disposition)
+{
+	switch (disposition) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+		return MACH_MSG_TYPE_PORT_SEND;
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		return MACH_MSG_TYPE_PORT_SEND_ONCE;
+	default:
+		return disposition;
+	}
+}
+
+static mach_msg_return_t copyin_ports(struct task *t, uint8_t *msg, const struct msg_item *it,
+				      uintptr_t addr, struct ool **out)
+{
+	uint32_t n = it->number;
+	struct ool *o = ool_new(OOL_PORTS, n);
+	if (!o)
+		return MACH_SEND_NO_BUFFER;
+	if (copyin(&t->pmap, addr, o->words, (size_t)n * 4) < 0) {
+		ool_free_container(o);
+		return MACH_SEND_INVALID_MEMORY;
+	}
+	uint32_t kernel_type = kernel_type_for(it->type_name);
+	for (uint32_t i = 0; i < n; i++) {
+		mach_port_name_t name = o->words[i];
+		if (!MACH_PORT_VALID(name))
+			continue;                          /* NULL and DEAD travel as they are */
+		struct ipc_port *p;
+		if (ipc_right_copyin(t->space, name, it->type_name, &p, &kernel_type) != KERN_SUCCESS) {
+			o->count = i;
+			o->kernel_type = kernel_type;
+			destroy_rights(o, ipc_right_release);
+			ool_free_container(o);
+			return MACH_SEND_INVALID_RIGHT;
+		}
+		o->words[i] = (uintptr_t)p;
+	}
+	o->size = n;
+	o->kernel_type = kernel_type;
+	set_type_name(msg, it, kernel_type);
+	*out = o;
+	return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct msg_item *it)
+{
+	uint64_t *slotp = (uint64_t *)(msg + it->data_offset);
+	uint64_t slot = *slotp;
+	*slotp = 0;                                /* until a descriptor holds something */
+	struct task *t = current_task();
+	if (t->space != space) {
+		kwarn("mach_msg: out-of-line item outside its sender's context\n");
+		return MACH_SEND_INVALID_MEMORY;
+	}
+	uint64_t bytes = it->is_port ? (uint64_t)it->number * 4 : ((uint64_t)it->number * it->size_bits + 7) / 8;
+	if (bytes > OOL_MAX_BYTES || (it->is_port && it->number > OOL_MAX_PORTS)) {
+		kwarn("task %u (%s): out-of-line item of %llu bytes is too large\n", t->id, t->name,
+		      (unsigned long long)bytes);
+		return MACH_SEND_NO_BUFFER;
+	}
+	if (bytes == 0)
+		return MACH_MSG_SUCCESS;                 /* the receiver gets address 0 */
+	uintptr_t addr = (uint32_t)slot;
+	if (!MACH_OOL_VALID(slot) || addr < USER_BASE || bytes > USER_TOP - addr) {
+		kwarn("task %u (%s): out-of-line item at %#llx (%u bytes) is outside user space\n", t->id, t->name,
+		      (unsigned long long)slot, (unsigned)bytes);
+		return MACH_SEND_INVALID_MEMORY;
+	}
+	struct ool *o = NULL;
+	bool moved = false;
+	if (it->is_port) {
+		mach_msg_return_t r = copyin_ports(t, msg, it, addr, &o);
+		if (r != MACH_MSG_SUCCESS)
+			return r;
+	} else {
+		moved = it->deallocate && addr % PAGE_SIZE == 0 && bytes >= PAGE_SIZE;
+		enum grab g = moved ? move_from_task(t, addr, bytes, &o) : copy_from_task(t, addr, bytes, &o);
+		if (g == GRAB_BAD_MEMORY)
+			return MACH_SEND_INVALID_MEMORY;
+		if (g == GRAB_NO_MEMORY) {
+			kwarn("task %u (%s): no kernel memory for an out-of-line item of %u bytes\n", t->id, t->name,
+			      (unsigned)bytes);
+			return MACH_SEND_NO_BUFFER;
+		}
+	}
+	if (it->deallocate && !moved &&
+	    vm_map_remove(t, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + bytes)) != KERN_SUCCESS)
+		kwarn("task %u (%s): out-of-line memory at %p not deallocated\n", t->id, t->name, (void *)addr);
+	*slotp = (uint32_t)o;
+	return MACH_MSG_SUCCESS;
+}
+
+/* Port array -> fresh pages of t holding its names. */
+static mach_msg_return_t copyout_ports(struct task *t, struct ool *o, uintptr_t *addr)
+{
+	uint32_t npages = PAGE_ROUND_UP((size_t)o->count * 4) / PAGE_SIZE;
+	struct ool *names = ool_new(OOL_DATA, npages);
+	mach_msg_return_t r = MACH_MSG_SUCCESS;
+	for (uint32_t i = 0; names && i < npages; i++)
+		if (!(names->words[i] = pmm_alloc_page())) {
+			names->count = i;
+			r = MACH_MSG_VM_KERNEL;
+			break;
+		} else {
+			live_pages++;
+		}
+	if (!names)
+		r = MACH_MSG_VM_KERNEL;
+	else if (r == MACH_MSG_SUCCESS && vm_map_enter_frames(t, addr, names->words, npages) != KERN_SUCCESS)
+		r = MACH_MSG_VM_SPACE;
+	if (r != MACH_MSG_SUCCESS) {
+		if (names)
+			ool_destroy(names);
+		ool_destroy(o);
+		return r;
+	}
+	for (uint32_t i = 0; i < o->count; i++) {
+		uint32_t word = o->words[i];
+		if (word && word != DEAD_WORD)
+			word = ipc_right_copyout(t->space, (struct ipc_port *)word, o->kernel_type);
+		((uint32_t *)P2V(names->words[i / 1024]))[i % 1024] = word;
+	}
+	live_pages -= npages;                          /* the task owns them now */
+	ool_free_container(names);
+	ool_free_container(o);
+	return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struct msg_item *it)
+{
+	uint64_t *slotp = (uint64_t *)(msg + it->data_offset);
+	struct ool *o = ool_from_slot(*slotp);
+	*slotp = 0;
+	if (!o)
+		return MACH_MSG_SUCCESS;
+	struct task *t = current_task();
+	if (t->space != space) {
+		kwarn("mach_msg: out-of-line item delivered outside its receiver's context\n");
+		ool_destroy(o);
+		return MACH_MSG_VM_KERNEL;
+	}
+	uintptr_t addr;
+	if (o->kind == OOL_PORTS) {
+		mach_msg_return_t r = copyout_ports(t, o, &addr);
+		if (r != MACH_MSG_SUCCESS)
+			return r;
+	} else if (vm_map_enter_frames(t, &addr, o->words, o->count) == KERN_SUCCESS) {
+		live_pages -= o->count;
+		ool_free_container(o);
+	} else {
+		kwarn("task %u (%s): no room for %u bytes of out-of-line data\n", t->id, t->name, o->size);
+		ool_destroy(o);
+		return MACH_MSG_VM_SPACE;
+	}
+	*slotp = addr;
+	return MACH_MSG_SUCCESS;
+}
+
+static mach_msg_return_t clean_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	if (it->is_inline)
+		return MACH_MSG_SUCCESS;
+	uint64_t *slotp = (uint64_t *)(msg + it->data_offset);
+	struct ool *o = ool_from_slot(*slotp);
+	*slotp = 0;
+	if (o && o->kind == OOL_DATA)
+		ool_destroy(o);
+	else if (o)
+		ool_free_container(o);                    /* the routine took the rights */
+	return MACH_MSG_SUCCESS;
+}
+
+void ool_clean_request(mach_msg_header_t *h, uint32_t size)
+{
+	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX)
+		msg_body_walk((uint8_t *)h, size, clean_item, NULL);
+}
+
+size_t ool_read(const struct ool *o, size_t offset, void *buf, size_t len)
+{
+	if (!o || o->kind != OOL_DATA || offset >= o->size)
+		return 0;
+	if (len > o->size - offset)
+		len = o->size - offset;
+	char *dst = buf;
+	for (size_t done = 0; done < len;) {
+		size_t at = offset + done, in_page = at % PAGE_SIZE;
+		size_t chunk = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
+		memcpy(dst + done, (char *)P2V(o->words[at / PAGE_SIZE]) + in_page, chunk);
+		done += chunk;
+	}
+	return len;
+}
+
+kern_return_t ool_write_task(const struct ool *o, struct task *t, uintptr_t addr)
+{
+	size_t len = o ? o->size : 0;
+	if (!o || o->kind != OOL_DATA)
+		return KERN_INVALID_ARGUMENT;
+	if (addr < USER_BASE || len > USER_TOP - addr ||
+	    !vm_map_covered(&t->map, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)))
+		return KERN_INVALID_ADDRESS;
+	if (copyout_check(&t->pmap, addr, len) < 0)
+		return KERN_PROTECTION_FAILURE;
+	for (uint32_t i = 0; i < o->count; i++) {
+		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
+		copyout(&t->pmap, P2V(o->words[i]), addr + i * PAGE_SIZE, chunk);
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t ool_data_from_kernel(const void *buf, size_t len, mach_ool_ptr_t *slot)
+{
+	*slot = 0;
+	if (len == 0)
+		return KERN_SUCCESS;
+	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE;
+	struct ool *o = len <= OOL_MAX_BYTES ? ool_new(OOL_DATA, npages) : NULL;
+	if (!o)
+		return KERN_RESOURCE_SHORTAGE;
+	for (uint32_t i = 0; i < npages; i++) {
+		if (!(o->words[i] = pmm_alloc_page())) {
+			o->count = i;
+			ool_destroy(o);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		live_pages++;
+		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
+		memcpy(P2V(o->words[i]), (const char *)buf + i * PAGE_SIZE, chunk);
+	}
+	o->size = len;
+	*slot = (uint32_t)o;
+	return KERN_SUCCESS;
+}
+
+kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, mach_ool_ptr_t *slot)
+{
+	*slot = 0;
+	if (len == 0)
+		return KERN_SUCCESS;
+	if (len > OOL_MAX_BYTES)
+		return KERN_RESOURCE_SHORTAGE;
+	if (addr < USER_BASE || len > USER_TOP - addr)
+		return KERN_INVALID_ADDRESS;
+	struct ool *o;
+	enum grab g = copy_from_task(t, addr, len, &o);
+	if (g != GRAB_OK)
+		return g == GRAB_BAD_MEMORY ? KERN_INVALID_ADDRESS : KERN_RESOURCE_SHORTAGE;
+	*slot = (uint32_t)o;
+	return KERN_SUCCESS;
+}
+
+kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kernel_type, mach_ool_ptr_t *slot)
+{
+	*slot = 0;
+	if (n == 0)
+		return KERN_SUCCESS;
+	struct ool *o = n <= OOL_MAX_PORTS ? ool_new(OOL_PORTS, n) : NULL;
+	if (!o) {
+		for (uint32_t i = 0; i < n; i++)
+			ipc_right_release(ports[i], kernel_type);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		o->words[i] = (uintptr_t)ports[i];
+	o->size = n;
+	o->kernel_type = kernel_type;
+	*slot = (uint32_t)o;
+	return KERN_SUCCESS;
+}

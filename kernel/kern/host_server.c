@@ -1,0 +1,94 @@
+/* The kernel's side of the host routines of GNU Mach's mach_host.defs.
+ *
+ * host_get_time reports time since boot: the kernel has no real-time clock
+ * reading yet, so the boot time is taken as 0 (1970-01-01). Routines GNU Mach
+ * reserves to the privileged host port (host_reboot) also accept the host
+ * port, as this kernel does not hand out a separate privileged one yet.
+ * Processors and processor sets are not served. */
+#include "kern/clock.h"
+#include "kern/halt.h"
+#include "kern/printf.h"
+#include "kern/string.h"
+#include "kern/thread.h"
+#include "kern/task.h"
+#include "ipc/port.h"
+#include "vm/pmm.h"
+#include "i386/layout.h"
+#include <mach/host_info.h>
+#include "mach_host_server.h"
+
+#define KERNEL_VERSION_STRING "swiftmach 0.1 (i386, uniprocessor, GNU Mach 1.x interfaces)"
+
+static bool is_host(mach_port_t port) { return ipc_port_kobject(port, IKOT_HOST) != NULL; }
+static bool is_host_priv(mach_port_t port)
+{
+	return is_host(port) || ipc_port_kobject(port, IKOT_HOST_PRIV) != NULL;
+}
+
+kern_return_t host_info(mach_port_t host, int flavor, host_info_t out, mach_msg_type_number_t *count)
+{
+	if (!is_host_priv(host))
+		return KERN_INVALID_HOST;
+	switch (flavor) {
+	case HOST_BASIC_INFO: {
+		if (*count < HOST_BASIC_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		struct host_basic_info bi = {
+			.max_cpus = 1,
+			.avail_cpus = 1,
+			.memory_size = (rpc_vm_size_t)(pmm_total_pages() * PAGE_SIZE),
+			.cpu_type = CPU_TYPE_PENTIUMPRO,
+			.cpu_subtype = CPU_SUBTYPE_AT386,
+		};
+		memcpy(out, &bi, sizeof bi);
+		*count = HOST_BASIC_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
+	case HOST_PROCESSOR_SLOTS:
+		if (*count < 1)
+			return KERN_INVALID_ARGUMENT;
+		out[0] = 0;                      /* the one processor is in slot 0 */
+		*count = 1;
+		return KERN_SUCCESS;
+	case HOST_SCHED_INFO: {
+		if (*count < HOST_SCHED_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		struct host_sched_info si = {
+			.min_timeout = 1000 / HZ,
+			.min_quantum = QUANTUM_TICKS * 1000 / HZ,
+		};
+		memcpy(out, &si, sizeof si);
+		*count = HOST_SCHED_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+}
+
+kern_return_t host_kernel_version(mach_port_t host, kernel_version_t kernel_version)
+{
+	if (!is_host_priv(host))
+		return KERN_INVALID_HOST;
+	strlcpy(kernel_version, KERNEL_VERSION_STRING, sizeof(kernel_version_t));
+	return KERN_SUCCESS;
+}
+
+kern_return_t host_get_time(mach_port_t host, time_value_t *current_time)
+{
+	if (!is_host_priv(host))
+		return KERN_INVALID_HOST;
+	uint64_t ns = clock_uptime_ns();
+	current_time->seconds = (int32_t)(ns / 1000000000u);
+	current_time->microseconds = (int32_t)(ns % 1000000000u / 1000);
+	return KERN_SUCCESS;
+}
+
+kern_return_t host_reboot(mach_port_t host_priv, int options)
+{
+	if (!is_host_priv(host_priv))
+		return KERN_INVALID_HOST;
+	struct task *t = current_task();
+	kprintf("host_reboot (options %#x) from task %u (%s): halting\n", (unsigned)options, t->id, t->name);
+	machine_halt(HALT_DONE);
+}

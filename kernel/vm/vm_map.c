@@ -1,0 +1,357 @@
+#include "vm/vm_map.h"
+#include "vm/pmap.h"
+#include "vm/pmm.h"
+#include "vm/kalloc.h"
+#include "kern/task.h"
+#include "kern/printf.h"
+#include "i386/layout.h"
+
+/* Physical pages kept back from user allocations for the kernel itself. */
+#define KERNEL_RESERVE_PAGES 256
+
+static bool user_range(uintptr_t start, uintptr_t end)
+{
+	return start >= USER_BASE && start < end && end <= USER_TOP;
+}
+
+void vm_map_destroy(struct vm_map *map)
+{
+	while (map->regions) {
+		struct vm_region *r = map->regions;
+		map->regions = r->next;
+		kfree(r);
+	}
+	map->nregions = 0;
+}
+
+struct vm_region *vm_map_next(const struct vm_map *map, uintptr_t addr)
+{
+	struct vm_region *r = map->regions;
+	while (r && r->end <= addr)
+		r = r->next;
+	return r;
+}
+
+struct vm_region *vm_map_lookup(const struct vm_map *map, uintptr_t addr)
+{
+	struct vm_region *r = vm_map_next(map, addr);
+	return r && r->start <= addr ? r : NULL;
+}
+
+bool vm_map_covered(const struct vm_map *map, uintptr_t start, uintptr_t end)
+{
+	uintptr_t at = start;
+	for (struct vm_region *r = vm_map_lookup(map, start); r && at < end; r = r->next) {
+		if (r->start > at)
+			return false;
+		at = r->end;
+	}
+	return at >= end;
+}
+
+static bool same_attributes(const struct vm_region *a, const struct vm_region *b)
+{
+	return a->prot == b->prot && a->max_prot == b->max_prot && a->inherit == b->inherit;
+}
+
+/* Merge neighbours that touch and agree, so the list stays short. */
+static void coalesce(struct vm_map *map)
+{
+	for (struct vm_region *r = map->regions; r; r = r->next)
+		while (r->next && r->end == r->next->start && same_attributes(r, r->next)) {
+			struct vm_region *n = r->next;
+			r->end = n->end;
+			r->next = n->next;
+			kfree(n);
+			map->nregions--;
+		}
+}
+
+static struct vm_region *new_region(struct task *t)
+{
+	if (t->map.nregions >= VM_MAP_MAX_REGIONS) {
+		kwarn("task %u (%s): more than %u memory regions\n", t->id, t->name, VM_MAP_MAX_REGIONS);
+		return NULL;
+	}
+	return kalloc(sizeof(struct vm_region));
+}
+
+/* Make addr a region boundary (split the region strictly containing it). */
+static kern_return_t clip(struct task *t, uintptr_t addr)
+{
+	struct vm_region *r = vm_map_lookup(&t->map, addr);
+	if (!r || r->start == addr)
+		return KERN_SUCCESS;
+	struct vm_region *n = new_region(t);
+	if (!n)
+		return KERN_RESOURCE_SHORTAGE;
+	*n = *r;
+	n->start = addr;
+	r->end = addr;
+	r->next = n;
+	t->map.nregions++;
+	return KERN_SUCCESS;
+}
+
+/* Add [start, end), which must be free. The caller coalesces once the
+ * range is complete, so a failure can still remove exactly this record. */
+static kern_return_t insert(struct task *t, uintptr_t start, uintptr_t end, int prot)
+{
+	struct vm_region *n = new_region(t);
+	if (!n)
+		return KERN_RESOURCE_SHORTAGE;
+	n->start = start;
+	n->end = end;
+	n->prot = prot;
+	n->max_prot = VM_PROT_ALL;
+	n->inherit = VM_INHERIT_DEFAULT;
+	struct vm_region **link = &t->map.regions;
+	while (*link && (*link)->start < start)
+		link = &(*link)->next;
+	n->next = *link;
+	*link = n;
+	t->map.nregions++;
+	return KERN_SUCCESS;
+}
+
+/* Drop the records of [start, end), which must be region boundaries. */
+static void unlink_range(struct task *t, uintptr_t start, uintptr_t end)
+{
+	struct vm_region **link = &t->map.regions;
+	while (*link && (*link)->start < end) {
+		struct vm_region *r = *link;
+		if (r->start >= start) {
+			*link = r->next;
+			kfree(r);
+			t->map.nregions--;
+		} else {
+			link = &r->next;
+		}
+	}
+}
+
+static bool range_free(const struct vm_map *map, uintptr_t start, uintptr_t end)
+{
+	struct vm_region *r = vm_map_next(map, start);
+	return !r || r->start >= end;
+}
+
+/* First fit of size bytes in [lo, hi). */
+static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr)
+{
+	uintptr_t at = lo;
+	for (const struct vm_region *r = map->regions; r; r = r->next) {
+		if (r->end <= at)
+			continue;
+		if (r->start >= at && r->start - at >= size)
+			break;
+		at = r->end;
+		if (at >= hi)
+			return false;
+	}
+	if (at >= hi || hi - at < size)
+		return false;
+	*addr = at;
+	return true;
+}
+
+/* A page of [start, end) that is mapped although no region covers it (the
+ * kernel maps some pages itself, e.g. device/virtio's DMA window), or 0. */
+static uintptr_t foreign_page(const struct task *t, uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (pmap_lookup(&t->pmap, va, &pa, NULL))
+			return va;
+	}
+	return 0;
+}
+
+static bool fit_unmapped(struct task *t, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr)
+{
+	while (fit_between(&t->map, lo, hi, size, addr)) {
+		uintptr_t busy = foreign_page(t, *addr, *addr + size);
+		if (!busy)
+			return true;
+		lo = busy + PAGE_SIZE;
+	}
+	return false;
+}
+
+static kern_return_t find_space(struct task *t, size_t size, uintptr_t *addr)
+{
+	if (fit_unmapped(t, VM_ANYWHERE_MIN, USER_TOP, size, addr) ||
+	    fit_unmapped(t, USER_BASE, VM_ANYWHERE_MIN, size, addr))
+		return KERN_SUCCESS;
+	return KERN_NO_SPACE;
+}
+
+/* The common checks before npages new pages go into t at *addr. */
+static kern_return_t reserve(struct task *t, uintptr_t *addr, size_t npages, bool anywhere)
+{
+	size_t size = npages * PAGE_SIZE;
+	if (npages == 0 || npages > (USER_TOP - USER_BASE) / PAGE_SIZE)
+		return KERN_INVALID_ARGUMENT;
+	if (t->pmap.user_pages + npages > t->page_limit) {
+		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
+		      (unsigned)npages, (unsigned)t->page_limit);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	if (anywhere)
+		return find_space(t, size, addr);
+	if (*addr % PAGE_SIZE)
+		return KERN_INVALID_ARGUMENT;
+	if (!user_range(*addr, *addr + size) || *addr + size < *addr)
+		return KERN_INVALID_ADDRESS;
+	return range_free(&t->map, *addr, *addr + size) && !foreign_page(t, *addr, *addr + size)
+		? KERN_SUCCESS : KERN_NO_SPACE;
+}
+
+static void apply_protection(struct task *t, uintptr_t va, int prot)
+{
+	pmap_protect(&t->pmap, va, prot != VM_PROT_NONE, prot & VM_PROT_WRITE);
+}
+
+/* Unmap and free the pages of [start, end) that regions cover. */
+static void free_pages(struct task *t, uintptr_t start, uintptr_t end)
+{
+	for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next) {
+		uintptr_t lo = r->start > start ? r->start : start, hi = r->end < end ? r->end : end;
+		for (uintptr_t va = lo; va < hi; va += PAGE_SIZE) {
+			uintptr_t pa = pmap_remove(&t->pmap, va);
+			if (pa)
+				pmm_free_page(pa);
+		}
+	}
+}
+
+kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot)
+{
+	if (size % PAGE_SIZE)
+		return KERN_INVALID_ARGUMENT;
+	size_t npages = size / PAGE_SIZE;
+	uintptr_t start = *addr;
+	kern_return_t kr = reserve(t, &start, npages, anywhere);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (pmm_free_pages() < npages + KERNEL_RESERVE_PAGES) {
+		kwarn("task %u (%s): no physical memory for %u pages\n", t->id, t->name, (unsigned)npages);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	if ((kr = insert(t, start, start + size, prot)) != KERN_SUCCESS)
+		return kr;
+	for (uintptr_t va = start; va < start + size; va += PAGE_SIZE) {
+		uintptr_t pa = pmm_alloc_page();
+		if (!pa || pmap_enter(&t->pmap, va, pa, prot & VM_PROT_WRITE) < 0) {
+			if (pa)
+				pmm_free_page(pa);
+			vm_map_remove(t, start, start + size);   /* frees what was mapped */
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (prot == VM_PROT_NONE)
+			apply_protection(t, va, prot);
+	}
+	coalesce(&t->map);
+	*addr = start;
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages)
+{
+	uintptr_t start = 0;
+	kern_return_t kr = reserve(t, &start, npages, true);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	uintptr_t end = start + npages * PAGE_SIZE;
+	if ((kr = insert(t, start, end, VM_PROT_DEFAULT)) != KERN_SUCCESS)
+		return kr;
+	for (size_t i = 0; i < npages; i++)
+		if (pmap_enter(&t->pmap, start + i * PAGE_SIZE, frames[i], true) < 0) {
+			while (i--)
+				pmap_remove(&t->pmap, start + i * PAGE_SIZE);   /* the caller keeps them */
+			vm_map_remove(t, start, end);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+	coalesce(&t->map);
+	*addr = start;
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames)
+{
+	uintptr_t end = start + npages * PAGE_SIZE;
+	if (npages == 0 || start % PAGE_SIZE || !user_range(start, end) || !vm_map_covered(&t->map, start, end))
+		return KERN_INVALID_ADDRESS;
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (!pmap_lookup(&t->pmap, va, &pa, NULL))
+			return KERN_INVALID_ADDRESS;
+	}
+	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS)
+		return KERN_RESOURCE_SHORTAGE;
+	for (size_t i = 0; i < npages; i++)
+		frames[i] = pmap_remove(&t->pmap, start + i * PAGE_SIZE);
+	unlink_range(t, start, end);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end)
+{
+	if (start % PAGE_SIZE || end % PAGE_SIZE || !user_range(start, end))
+		return KERN_INVALID_ADDRESS;
+	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS)
+		return KERN_RESOURCE_SHORTAGE;
+	free_pages(t, start, end);
+	unlink_range(t, start, end);
+	return KERN_SUCCESS;
+}
+
+/* Check [start, end) is allocated and make its ends region boundaries. */
+static kern_return_t prepare_change(struct task *t, uintptr_t start, uintptr_t end)
+{
+	if (start % PAGE_SIZE || end % PAGE_SIZE || !user_range(start, end) || !vm_map_covered(&t->map, start, end))
+		return KERN_INVALID_ADDRESS;
+	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS) {
+		coalesce(&t->map);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_protect(struct task *t, uintptr_t start, uintptr_t end, bool set_max, int prot)
+{
+	if (prot & ~VM_PROT_ALL)
+		return KERN_INVALID_ARGUMENT;
+	if (!set_max && user_range(start, end))
+		for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next)
+			if (prot & ~r->max_prot)
+				return KERN_PROTECTION_FAILURE;
+	kern_return_t kr = prepare_change(t, start, end);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	for (struct vm_region *r = vm_map_lookup(&t->map, start); r && r->start < end; r = r->next) {
+		if (set_max) {
+			r->max_prot = prot;
+			r->prot &= prot;
+		} else {
+			r->prot = prot;
+		}
+		for (uintptr_t va = r->start; va < r->end; va += PAGE_SIZE)
+			apply_protection(t, va, r->prot);
+	}
+	coalesce(&t->map);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_inherit(struct task *t, uintptr_t start, uintptr_t end, int inherit)
+{
+	if (inherit < VM_INHERIT_SHARE || inherit > VM_INHERIT_NONE)
+		return KERN_INVALID_ARGUMENT;
+	kern_return_t kr = prepare_change(t, start, end);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	for (struct vm_region *r = vm_map_lookup(&t->map, start); r && r->start < end; r = r->next)
+		r->inherit = inherit;
+	coalesce(&t->map);
+	return KERN_SUCCESS;
+}

@@ -1,0 +1,71 @@
+/* A task's address map: the regions of user space it has allocated, sorted
+ * by address and never overlapping, each with a protection, a maximum
+ * protection and an inheritance attribute.
+ *
+ * Memory is eager: every page of a region exists (zero-filled when it was
+ * allocated) and is mapped in the task's pmap for as long as the region
+ * covers it. The pmap owns the frames: removing a range frees them, and
+ * pmap_destroy frees whatever a dying task still maps, so vm_map_destroy only
+ * frees the region records. A page outside every region is never mapped,
+ * so a task touching one takes an ordinary page fault and is killed.
+ *
+ * Protection is kept in the page tables: VM_PROT_WRITE makes pages
+ * writable, VM_PROT_NONE keeps them mapped for the kernel but without user
+ * access (the task faults, copyin/copyout refuse them).
+ *
+ * Accounting: pmap.user_pages is what a task holds; nothing may take it past
+ * task->page_limit (KERN_RESOURCE_SHORTAGE and a kwarn line). */
+#ifndef VM_VM_MAP_H
+#define VM_VM_MAP_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <mach/kern_return.h>
+#include <mach/vm_prot.h>
+#include <mach/vm_inherit.h>
+
+struct task;
+
+struct vm_region {
+	struct vm_region *next;
+	uintptr_t start, end;        /* page aligned, start < end */
+	int prot, max_prot;          /* VM_PROT_* */
+	int inherit;                 /* VM_INHERIT_* */
+};
+
+struct vm_map {
+	struct vm_region *regions;   /* sorted by address */
+	uint32_t nregions;
+};
+
+#define VM_MAP_MAX_REGIONS 4096
+/* "Anywhere" allocations are first fit from here up, then below it. */
+#define VM_ANYWHERE_MIN 0x00400000u
+
+/* Free the region records (not the pages: pmap_destroy frees those). */
+void vm_map_destroy(struct vm_map *map);
+/* The region containing addr, or the first one above it; NULL if none. */
+struct vm_region *vm_map_lookup(const struct vm_map *map, uintptr_t addr);
+struct vm_region *vm_map_next(const struct vm_map *map, uintptr_t addr);
+/* True if regions cover every byte of [start, end). */
+bool vm_map_covered(const struct vm_map *map, uintptr_t start, uintptr_t end);
+
+/* New zero-filled pages. size is a nonzero multiple of the page size; with
+ * anywhere false, *addr is the page-aligned start that must be free.
+ * KERN_INVALID_ADDRESS (outside user space), KERN_NO_SPACE (taken, or no
+ * room), KERN_RESOURCE_SHORTAGE (task limit or physical memory). */
+kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot);
+/* Map npages frames the caller owns anywhere in t, read/write; on success t
+ * owns them. Fails like vm_map_allocate, leaving the frames with the caller. */
+kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages);
+/* Take the pages of [start, start + npages pages) out of t (they must all be
+ * allocated and readable): their frames go to frames[], the range becomes
+ * free. KERN_INVALID_ADDRESS if any page is missing or inaccessible. */
+kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames);
+/* Deallocate [start, end) (page aligned); holes in it are fine. */
+kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end);
+/* Every page of [start, end) must be allocated (else KERN_INVALID_ADDRESS);
+ * a protection beyond a region's maximum is KERN_PROTECTION_FAILURE. */
+kern_return_t vm_map_protect(struct task *t, uintptr_t start, uintptr_t end, bool set_max, int prot);
+kern_return_t vm_map_inherit(struct task *t, uintptr_t start, uintptr_t end, int inherit);
+#endif

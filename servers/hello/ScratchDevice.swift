@@ -1,0 +1,243 @@
+// ScratchDevice.swift - the "hello" device: an echo/scratch store behind
+// GNU Mach's device interface.  The MIG glue (DeviceRoutines.swift) turns
+// requests into calls on HelloDevice; this file is the device's logic.
+//
+// Semantics (record size 1 byte, so record numbers are byte offsets):
+//   open        modes D_READ D_WRITE D_NODELAY D_NOWAIT; other bits are
+//               D_INVALID_OPERATION, other names D_NO_SUCH_DEVICE.  Each
+//               open gets a port of its own (a member of the server's port
+//               set) and the client a send right to it; at most `maxOpen`
+//               opens at a time (D_NO_MEMORY).
+//   close       after device_close the open's port stays, and everything
+//               on it answers D_NO_SUCH_DEVICE as GNU Mach does for a closed
+//               device, until the client lets go of its send right: the
+//               no-senders notification then retires the open (closed or
+//               not, so a client that dies holding opens frees them).  Of
+//               closed ports still held, the last `keptClosed` are kept and
+//               older ones destroyed (their holders then see a dead name).
+//   write       appends: the record number must be the current size (so
+//               concurrent writers find out with D_INVALID_RECNUM that
+//               someone else appended first); at most 128 bytes
+//               (D_INVALID_SIZE), at most `ScratchBuffer.limit` in all
+//               (D_NO_MEMORY); the open needs D_WRITE (D_INVALID_OPERATION).
+//   read        up to 128 bytes from any record up to the size (at the end:
+//               0 bytes); beyond it D_INVALID_RECNUM, a negative or larger
+//               count D_INVALID_SIZE; the open needs D_READ.
+//   get_status  DEV_GET_SIZE and DEV_GET_RECORDS (2 words each); other
+//               flavors D_INVALID_OPERATION, room for fewer than 2 words
+//               D_INVALID_SIZE.
+//   set_status  D_INVALID_OPERATION.
+// All opens share one store: the device, not the open, holds the data.
+
+import SMRuntime
+import Mach
+
+/// The device's bytes: an append-only buffer (a class: one store shared by
+/// every open, reference counted).
+final class ScratchBuffer {
+    static let limit = 16 * 1024
+    private(set) var bytes: [UInt8] = []
+
+    var count: Int { bytes.count }
+
+    func append(_ data: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: data)
+    }
+
+    /// Copies `n` bytes from `offset` to `out`.
+    func copy(from offset: Int, count n: Int, to out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<n { out[i] = bytes[offset + i] }
+    }
+}
+
+/// One device_open: its port (the receive right, owned here), its mode,
+/// and whether device_close has been called on it.
+final class OpenDevice {
+    let right: ReceiveRight
+    let mode: dev_mode_t
+    var closed = false
+
+    init(right: consuming ReceiveRight, mode: dev_mode_t) {
+        self.right = right
+        self.mode = mode
+    }
+}
+
+/// The device as the server sees it: the port set its ports are in, the
+/// registered port (device_open arrives there), its opens, its store, and
+/// the checks every request goes through.
+final class HelloDevice {
+    static let name: StaticString = "hello"
+    static let recordSize: Int32 = 1
+    static let knownModes = dev_mode_t(D_READ | D_WRITE | D_NODELAY | D_NOWAIT)
+    static let maxOpen = 64
+    static let keptClosed = 16
+
+    let set: PortName
+    let registered: ReceiveRight
+    private(set) var opens: [OpenDevice] = []
+    let store = ScratchBuffer()
+    var complaints = LogLimiter(burst: 40, every: 200)
+
+    init(set: PortName, registered: consuming ReceiveRight) {
+        self.set = set
+        self.registered = registered
+    }
+
+    /// Logs why a request failed (rate limited) and returns its code.
+    func refuse(_ routine: StaticString, _ code: kern_return_t, _ why: String) -> kern_return_t {
+        if complaints.allow() {
+            print("hello: \(routine): \(why): \(deviceErrorName(code))")
+        }
+        return code
+    }
+
+    /// device_open: on success `port` names the new open's port.
+    func open(mode: dev_mode_t, name: UnsafePointer<CChar>, port: inout PortName) -> kern_return_t {
+        guard strncmp(name, cName(HelloDevice.name), MemoryLayout<dev_name_t>.size) == 0 else {
+            return refuse("device_open", D_NO_SUCH_DEVICE, "unknown name")
+        }
+        guard mode & ~HelloDevice.knownModes == 0 else {
+            return refuse("device_open", D_INVALID_OPERATION, "mode \(hex(mode))")
+        }
+        var live = 0
+        for o in opens where !o.closed { live += 1 }
+        guard live < HelloDevice.maxOpen else {
+            return refuse("device_open", D_NO_MEMORY, "\(live) opens already")
+        }
+        guard let right = ReceiveRight.allocate() else {
+            return refuse("device_open", D_NO_MEMORY, "no port")
+        }
+        var kr = right.join(set)
+        if kr == KERN_SUCCESS { kr = right.requestNoSenders() }
+        guard kr == KERN_SUCCESS else {
+            return refuse("device_open", D_NO_MEMORY, "port set or notification: \(hex(kr))")
+        }
+        port = right.name
+        opens.append(OpenDevice(right: right, mode: mode))
+        return D_SUCCESS
+    }
+
+    /// The open a request arrived on, unless it is closed (or the request
+    /// came to the registered port, which is no open device).
+    func lookup(_ routine: StaticString, _ port: mach_port_t) -> OpenDevice? {
+        for o in opens where o.right.name.raw == port {
+            if !o.closed { return o }
+            _ = refuse(routine, D_NO_SUCH_DEVICE, "device is closed")
+            return nil
+        }
+        _ = refuse(routine, D_NO_SUCH_DEVICE, "port \(port) is no open device")
+        return nil
+    }
+
+    /// The no-senders notification for an open's port: nobody can reach
+    /// it any more, so the open goes, with its port.
+    func forget(_ port: PortName) {
+        if let i = opens.firstIndex(where: { $0.right.name == port }) {
+            opens.remove(at: i)
+        }
+    }
+
+    func close(_ port: mach_port_t) -> kern_return_t {
+        guard let o = lookup("device_close", port) else { return D_NO_SUCH_DEVICE }
+        o.closed = true
+        var closed = 0
+        for o in opens where o.closed { closed += 1 }
+        if closed > HelloDevice.keptClosed, let i = opens.firstIndex(where: { $0.closed }) {
+            opens.remove(at: i)                 // its port is destroyed with it
+        }
+        return D_SUCCESS
+    }
+
+    /// An open that allows `need` (D_READ or D_WRITE), asked with a mode
+    /// of known bits.
+    func usable(_ routine: StaticString, _ port: mach_port_t, _ mode: dev_mode_t,
+                _ need: Int32, _ code: inout kern_return_t) -> OpenDevice? {
+        code = D_NO_SUCH_DEVICE
+        guard let o = lookup(routine, port) else { return nil }
+        if mode & ~HelloDevice.knownModes != 0 {
+            code = refuse(routine, D_INVALID_OPERATION, "mode \(hex(mode))")
+        } else if o.mode & dev_mode_t(need) == 0 {
+            code = refuse(routine, D_INVALID_OPERATION, "opened with mode \(hex(o.mode))")
+        } else {
+            code = D_SUCCESS
+            return o
+        }
+        return nil
+    }
+
+    func write(_ port: mach_port_t, mode: dev_mode_t, record: recnum_t,
+               _ data: UnsafeBufferPointer<UInt8>, written: inout Int32) -> kern_return_t {
+        var kr = D_SUCCESS
+        guard usable("device_write_inband", port, mode, D_WRITE, &kr) != nil else { return kr }
+        if data.count > Int(IO_INBAND_MAX) {
+            kr = refuse("device_write_inband", D_INVALID_SIZE, "\(data.count) bytes")
+        } else if Int(record) != store.count {
+            kr = refuse("device_write_inband", D_INVALID_RECNUM,
+                        "record \(record) is not the end (\(store.count))")
+        } else if store.count + data.count > ScratchBuffer.limit {
+            kr = refuse("device_write_inband", D_NO_MEMORY, "store full")
+        } else {
+            store.append(data)
+            written = Int32(data.count)
+        }
+        return kr
+    }
+
+    func read(_ port: mach_port_t, mode: dev_mode_t, record: recnum_t, wanted: Int32,
+              into out: UnsafeMutablePointer<UInt8>, count: inout Int) -> kern_return_t {
+        var kr = D_SUCCESS
+        guard usable("device_read_inband", port, mode, D_READ, &kr) != nil else { return kr }
+        guard wanted >= 0 && wanted <= Int32(IO_INBAND_MAX) && Int(wanted) <= count else {
+            return refuse("device_read_inband", D_INVALID_SIZE, "\(wanted) bytes")
+        }
+        guard UInt64(record) <= UInt64(store.count) else {
+            return refuse("device_read_inband", D_INVALID_RECNUM,
+                          "record \(record) beyond the end (\(store.count))")
+        }
+        count = min(Int(wanted), store.count - Int(record))
+        store.copy(from: Int(record), count: count, to: out)
+        return D_SUCCESS
+    }
+
+    func status(_ port: mach_port_t, flavor: dev_flavor_t, into out: UnsafeMutablePointer<Int32>,
+                count: inout Int) -> kern_return_t {
+        guard lookup("device_get_status", port) != nil else { return D_NO_SUCH_DEVICE }
+        guard flavor == DEV_GET_SIZE || flavor == DEV_GET_RECORDS else {
+            return refuse("device_get_status", D_INVALID_OPERATION, "flavor \(flavor)")
+        }
+        guard count >= Int(DEV_GET_SIZE_COUNT) else {
+            return refuse("device_get_status", D_INVALID_SIZE, "room for \(count) words")
+        }
+        // DEV_GET_SIZE: device size in bytes, record size.  DEV_GET_RECORDS:
+        // number of records, record size.  With 1-byte records both say
+        // the same, and the word indexes agree too.
+        out[Int(DEV_GET_SIZE_DEVICE_SIZE)] = Int32(store.count)
+        out[Int(DEV_GET_SIZE_RECORD_SIZE)] = HelloDevice.recordSize
+        count = Int(DEV_GET_SIZE_COUNT)
+        return D_SUCCESS
+    }
+
+    func setStatus(_ port: mach_port_t, flavor: dev_flavor_t) -> kern_return_t {
+        guard lookup("device_set_status", port) != nil else { return D_NO_SUCH_DEVICE }
+        return refuse("device_set_status", D_INVALID_OPERATION, "flavor \(flavor)")
+    }
+}
+
+/// A string literal as a C string.
+func cName(_ s: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// The D_* name of a device return code, for log lines.
+func deviceErrorName(_ code: kern_return_t) -> String {
+    switch code {
+    case D_SUCCESS: return "D_SUCCESS"
+    case D_NO_SUCH_DEVICE: return "D_NO_SUCH_DEVICE"
+    case D_INVALID_OPERATION: return "D_INVALID_OPERATION"
+    case D_INVALID_RECNUM: return "D_INVALID_RECNUM"
+    case D_INVALID_SIZE: return "D_INVALID_SIZE"
+    case D_NO_MEMORY: return "D_NO_MEMORY"
+    default: return hex(code)
+    }
+}

@@ -1,0 +1,72 @@
+// Notifications.swift - Mach notifications (notify.defs, ids 64-77) served
+// by a receive loop, so that a server learns when the last client of one of
+// its ports has gone (no-senders).
+
+import CMach
+
+let notifyNoSenders: mach_msg_id_t = 64 + 6      // MACH_NOTIFY_NO_SENDERS
+let notifyDeadName: mach_msg_id_t = 64 + 8       // MACH_NOTIFY_DEAD_NAME
+
+/// What a loop does with the kernel's notifications.  Add
+/// `Notifications.interface` to a ReceiveLoop's interfaces and set
+/// `onNoSenders`; ask for the notification with
+/// `ReceiveRight.requestNoSenders()`.  No-senders calls the handler with the
+/// port that lost its last send right and its make-send count; a dead-name
+/// notification gives back the dead name's reference; any other
+/// notification is destroyed with the rights it carries.  Notifications get
+/// no reply.
+public enum Notifications {
+    nonisolated(unsafe) public static var onNoSenders: ((PortName, mach_port_mscount_t) -> Void)?
+
+    /// The demux for ReceiveLoop (notifications have no large replies).
+    public static var interface: MIGInterface {
+        MIGInterface(demux: notificationDemux, maxReplySize: MemoryLayout<mig_reply_header_t>.size)
+    }
+}
+
+/// Written as a MIG demux: returns false for ids outside notify.defs, and
+/// answers MIG_NO_REPLY (handled) or MIG_DESTROY_REQUEST (anything else,
+/// or a malformed notification) otherwise.
+func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
+                       _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
+    guard let inP, let outP else { return 0 }
+    let id = inP.pointee.msgh_id
+    guard id >= 64 && id <= 77 else { return 0 }
+    let size = Int(inP.pointee.msgh_size)
+    let raw = UnsafeMutableRawPointer(inP)
+    // Both carry one 32-bit item after a 4-byte type descriptor.
+    let item = size >= 40 ? raw.load(fromByteOffset: 36, as: UInt32.self) : 0
+    let local = PortName(raw.load(fromByteOffset: 16, as: UInt32.self))
+    var code = MIG_DESTROY_REQUEST
+    if size == 40 && id == notifyNoSenders, let handler = Notifications.onNoSenders {
+        handler(local, item)
+        code = MIG_NO_REPLY
+    } else if size == 40 && id == notifyDeadName {
+        _ = mach_port_deallocate(smrt_task_port(), item)
+        code = MIG_NO_REPLY
+    }
+    let out = UnsafeMutableRawPointer(outP)
+    out.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)                    // bits
+    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: 4, as: UInt32.self)
+    out.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)                    // no reply port
+    out.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
+    out.storeBytes(of: UInt32(bitPattern: id &+ 100), toByteOffset: 28, as: UInt32.self)
+    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: 36, as: UInt32.self)
+    return 1
+}
+
+extension ReceiveRight {
+    /// Asks the kernel for a no-senders notification once this port has no
+    /// send rights left after at least one was made (sync 1), sent to
+    /// `notify` (default: this port itself, so the loop serving it sees it).
+    public func requestNoSenders(to notify: PortName? = nil) -> kern_return_t {
+        var previous = mach_port_t(0)
+        let kr = mach_port_request_notification(
+            smrt_task_port(), name.raw, notifyNoSenders, 1, (notify ?? name).raw,
+            mach_msg_type_name_t(MACH_MSG_TYPE_MAKE_SEND_ONCE), &previous)
+        if kr == KERN_SUCCESS && PortName(previous).isValid {
+            _ = mach_port_deallocate(smrt_task_port(), previous)    // the old request's right
+        }
+        return kr
+    }
+}

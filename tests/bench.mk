@@ -1,0 +1,27 @@
+# tests/bench.mk - make bench: the IPC benchmark, booted twice under QEMU
+# (once timing wall clock and TSC, once with -icount so guest time counts
+# instructions), summarised by tools/run-bench.sh into a table and
+# bench-results.csv. Not part of make check: figures are not assertions.
+
+BENCH_INTERFACES = bench
+BENCH_MIG = $(call mig_user_files,bench) $(call mig_server_files,bench) $(call mig_stamps,bench)
+
+tests/bench-ipc.o tests/bench-server.o: $(BENCH_MIG)
+tests/bench_user.o: $(MIG_GEN)/bench_user.c $(BENCH_MIG)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -c -o $@ $<
+tests/bench_server.o: $(MIG_GEN)/bench_server.c $(BENCH_MIG)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -c -o $@ $<
+
+tests/bench-ipc: tests/bench-ipc.o tests/bench_user.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/bench-ipc.o tests/bench_user.o $(USER_LIBS)
+tests/bench-server: tests/bench-server.o tests/bench_server.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/bench-server.o tests/bench_server.o $(USER_LIBS)
+
+tests/bench-ipc.iso: $(KERNEL_ELF) tests/bench-ipc tests/bench-server $(top_srcdir)/tools/mkiso.sh
+	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-ipc" $(KERNEL_ELF) tests/bench-ipc tests/bench-server
+
+bench: tests/bench-ipc.iso
+	QEMU=$(QEMU) $(SHELL) $(top_srcdir)/tools/run-bench.sh tests/bench-ipc.iso bench-results.csv
+
+CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv
+.PHONY: bench

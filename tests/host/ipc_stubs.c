@@ -1,0 +1,250 @@
+/*
+ * ipc_stubs.c - the minimal kernel environment for host tests of the IPC
+ * data structures (see ipc_stubs.h for what each stub does and records).
+ * Compiled with the kernel's include paths, like the kernel sources it
+ * serves, so every prototype is checked against the kernel headers.
+ */
+#include "ipc_stubs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc/kobject.h"
+#include "ipc/mqueue.h"
+#include "ipc/ool.h"
+#include "ipc/port.h"
+#include "kern/printf.h"
+#include "kern/task.h"
+#include "vm/kalloc.h"
+
+/* ----- kalloc / kfree ----- */
+
+/* Under AddressSanitizer the block header is poisoned while the block is in
+ * use, so a kernel write just before a block is reported, not absorbed. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define HIDE(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define SHOW(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define HIDE(p, n) ((void)(p), (void)(n))
+#define SHOW(p, n) ((void)(p), (void)(n))
+#endif
+
+size_t stub_kalloc_bytes, stub_kalloc_blocks;
+unsigned long stub_kalloc_calls;
+long stub_kalloc_fail_after = -1;
+
+#define BLOCK_USED 0x6b616c63u		/* "kalc" */
+#define BLOCK_FREED 0x66726565u		/* "free" */
+
+/* 16 bytes before each block, so blocks stay 16-byte aligned like the kernel's. */
+struct block_header { uint32_t magic; uint32_t size; uint32_t pad[2]; };
+_Static_assert(sizeof(struct block_header) == 16, "block header");
+
+void *kalloc(size_t size)
+{
+	stub_kalloc_calls++;
+	if (stub_kalloc_fail_after == 0) {
+		stub_kalloc_fail_after = -1;
+		return NULL;
+	}
+	if (stub_kalloc_fail_after > 0)
+		stub_kalloc_fail_after--;
+	if (size > 64 * 1024 * 1024)		/* the kernel's limit too */
+		return NULL;
+	struct block_header *h = calloc(1, sizeof *h + size);
+	if (!h) {
+		fprintf(stderr, "ipc_stubs: host calloc(%zu) failed\n", size);
+		abort();
+	}
+	h->magic = BLOCK_USED;
+	h->size = (uint32_t)size;
+	stub_kalloc_bytes += size;
+	stub_kalloc_blocks++;
+	HIDE(h, sizeof *h);
+	return h + 1;
+}
+
+void kfree(void *p)
+{
+	if (!p)
+		return;
+	struct block_header *h = (struct block_header *)p - 1;
+	SHOW(h, sizeof *h);
+	if (h->magic != BLOCK_USED)
+		panic("kfree: %p is not an allocated block (magic %x)", p, h->magic);
+	h->magic = BLOCK_FREED;
+	stub_kalloc_bytes -= h->size;
+	stub_kalloc_blocks--;
+	free(h);
+}
+
+size_t kalloc_bytes_in_use(void) { return stub_kalloc_bytes; }
+
+/* ----- panic and console ----- */
+
+jmp_buf *stub_panic_jmp;
+char stub_panic_msg[256];
+int stub_panic_calls, stub_kprintf_calls;
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(stub_panic_msg, sizeof stub_panic_msg, fmt, ap);
+	va_end(ap);
+	stub_panic_calls++;
+	if (stub_panic_jmp) {
+		jmp_buf *j = stub_panic_jmp;
+		stub_panic_jmp = NULL;		/* one expected panic per arming */
+		longjmp(*j, 1);
+	}
+	fflush(stdout);
+	fprintf(stderr, "PANIC: %s\n", stub_panic_msg);
+	printf("PANIC: %s\n", stub_panic_msg);
+	fflush(stdout);
+	abort();
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	stub_kprintf_calls++;
+	fputs("kprintf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* ----- waits ----- */
+
+struct stub_wake stub_wakes[STUB_MAX_WAKES];
+int stub_nwakes, stub_thread_wait_calls;
+enum wait_result stub_thread_wait_result = WAIT_AWAKENED;
+
+static void record_wake(struct waitq *q, enum wait_result r, bool all)
+{
+	if (q->head || q->tail)
+		panic("ipc_stubs: waitq %p has a waiter, and the host has no threads", (void *)q);
+	if (stub_nwakes < STUB_MAX_WAKES)
+		stub_wakes[stub_nwakes] = (struct stub_wake){ q, r, all };
+	stub_nwakes++;
+}
+
+struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data)
+{
+	record_wake(q, r, false);
+	return NULL;			/* nobody was waiting */
+}
+
+void waitq_wake_all(struct waitq *q, enum wait_result r) { record_wake(q, r, true); }
+
+bool waitq_empty(const struct waitq *q) { return !q->head; }
+
+enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
+{
+	stub_thread_wait_calls++;
+	return stub_thread_wait_result;
+}
+
+bool stub_woken(const struct waitq *q, enum wait_result r)
+{
+	int n = stub_nwakes < STUB_MAX_WAKES ? stub_nwakes : STUB_MAX_WAKES;
+	for (int i = 0; i < n; i++)
+		if (stub_wakes[i].q == q && stub_wakes[i].r == r)
+			return true;
+	return false;
+}
+
+void stub_wakes_reset(void) { stub_nwakes = 0; }
+
+/* ----- messages ----- */
+
+struct stub_msg stub_msgs[STUB_MAX_MSGS];
+int stub_nmsgs;
+unsigned long stub_msgs_total;
+
+static mach_msg_return_t capture(struct kmsg *m, bool kobject)
+{
+	if (stub_nmsgs == STUB_MAX_MSGS)
+		panic("ipc_stubs: more than %d captured messages", STUB_MAX_MSGS);
+	struct ipc_port *dest = kmsg_remote(m);
+	stub_msgs[stub_nmsgs++] = (struct stub_msg){ m, kobject, dest && dest->active };
+	stub_msgs_total++;
+	return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t ipc_mqueue_send(struct kmsg *m) { return capture(m, false); }
+mach_msg_return_t kobject_receive(struct kmsg *m) { return capture(m, true); }
+
+struct kmsg *stub_msg_take(int i)
+{
+	if (i < 0 || i >= stub_nmsgs)
+		panic("stub_msg_take: no message %d (%d captured)", i, stub_nmsgs);
+	struct kmsg *m = stub_msgs[i].m;
+	memmove(&stub_msgs[i], &stub_msgs[i + 1], (size_t)(stub_nmsgs - i - 1) * sizeof stub_msgs[0]);
+	stub_nmsgs--;
+	return m;
+}
+
+void stub_msg_consume(struct kmsg *m)
+{
+	mach_msg_header_t *h = m->hdr;
+	ipc_right_release(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(h->msgh_bits));
+	h->msgh_remote_port = 0;
+	kmsg_destroy(m);
+}
+
+mach_msg_return_t stub_msg_receive(struct kmsg *m, struct ipc_space *space,
+				   mach_msg_header_t *hdr, uint32_t *body)
+{
+	mach_msg_return_t r = kmsg_copyout(space, m);
+	if (hdr)
+		*hdr = *m->hdr;
+	if (body)
+		*body = m->size >= sizeof(mach_msg_header_t) + 8
+			? *(uint32_t *)((uint8_t *)m->hdr + sizeof(mach_msg_header_t) + 4) : 0;
+	kfree(m);
+	return r;
+}
+
+int stub_msgs_drain(void)
+{
+	int n = 0;
+	while (stub_nmsgs) {
+		bool active = kmsg_remote(stub_msgs[0].m) && kmsg_remote(stub_msgs[0].m)->active;
+		struct kmsg *m = stub_msg_take(0);
+		if (active)
+			stub_msg_consume(m);
+		else
+			kmsg_destroy(m);
+		n++;
+	}
+	return n;
+}
+
+/* ----- out-of-line items: not in the host tests ----- */
+
+mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct msg_item *it)
+{
+	panic("ipc_stubs: ool_copyin called (out-of-line items are not stubbed)");
+}
+
+mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struct msg_item *it)
+{
+	panic("ipc_stubs: ool_copyout called (out-of-line items are not stubbed)");
+}
+
+void ool_destroy_slot(uint64_t *slot)
+{
+	if (*slot)
+		panic("ipc_stubs: ool_destroy_slot of a full slot (out-of-line items are not stubbed)");
+}
+
+/* ----- tasks ----- */
+
+struct task *stub_current_task;
+
+struct task *current_task(void) { return stub_current_task; }

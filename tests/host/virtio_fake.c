@@ -1,0 +1,154 @@
+/* The fake virtio device of virtio_fake.h. */
+#include "virtio_fake.h"
+#include <string.h>
+
+static struct fake_dev *F(struct vtransport *t) { return t->priv; }
+
+static uint8_t get_status(struct vtransport *t)
+{
+	struct fake_dev *f = F(t);
+	if (f->reset_never && f->status == 0)
+		return 0x40;                                  /* stuck mid-reset */
+	if (f->reset_reads > 0) {
+		f->reset_reads--;
+		return 0x01;
+	}
+	return f->status;
+}
+
+static void set_status(struct vtransport *t, uint8_t s)
+{
+	struct fake_dev *f = F(t);
+	if (f->status_writes < sizeof f->status_log)
+		f->status_log[f->status_writes] = s;
+	f->status_writes++;
+	if (s == 0) {
+		f->driver_features = 0;
+		for (int i = 0; i < VT_MAX_QUEUES; i++) {
+			f->q[i].enabled = 0;
+			f->q[i].last_avail = 0;
+		}
+	}
+	if ((s & VIRTIO_STATUS_FEATURES_OK) && (!f->modern || (f->driver_features & f->refuse_mask)))
+		s &= ~VIRTIO_STATUS_FEATURES_OK;            /* refused (legacy never keeps it) */
+	if ((s & VIRTIO_STATUS_DRIVER_OK) && f->needs_reset_on_driver_ok)
+		s |= VIRTIO_STATUS_NEEDS_RESET;
+	f->status = s;
+}
+
+static uint64_t get_features(struct vtransport *t)
+{
+	struct fake_dev *f = F(t);
+	return f->modern ? f->offered : (f->offered & 0xFFFFFFFFull);
+}
+
+static void set_features(struct vtransport *t, uint64_t v)
+{
+	struct fake_dev *f = F(t);
+	f->driver_features = f->modern ? v : (v & 0xFFFFFFFFull);
+}
+
+static uint8_t config_generation(struct vtransport *t) { return F(t)->modern ? F(t)->generation : 0; }
+
+static uint32_t config_read(struct vtransport *t, uint32_t off, int width)
+{
+	struct fake_dev *f = F(t);
+	f->config_reads++;
+	f->access_widths[width]++;
+	if (f->change_always || (f->change_after_reads && f->config_reads == (uint32_t)f->change_after_reads)) {
+		f->config[0]++;
+		f->generation++;
+	}
+	uint32_t v = 0;
+	for (int i = 0; i < width; i++)
+		v |= (uint32_t)f->config[off + i] << (8 * i);
+	return v;
+}
+
+static void config_write(struct vtransport *t, uint32_t off, int width, uint32_t v)
+{
+	struct fake_dev *f = F(t);
+	f->config_writes++;
+	f->last_write_offset = off;
+	f->last_write_value = v;
+	for (int i = 0; i < width; i++)
+		f->config[off + i] = v >> (8 * i);
+}
+
+static uint16_t queue_max(struct vtransport *t, uint16_t q) { return q < VT_MAX_QUEUES ? F(t)->q[q].max : 0; }
+
+static int queue_enable(struct vtransport *t, uint16_t q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	struct fake_dev *f = F(t);
+	if (q >= VT_MAX_QUEUES || f->q[q].max == 0)
+		return -1;
+	f->q[q] = (struct fake_queue){ f->q[q].max, size, desc, avail, used, 1, 0, 0 };
+	return 0;
+}
+
+static void queue_notify(struct vtransport *t, uint16_t q) { F(t)->q[q].notifies++; }
+
+static uint8_t isr_read(struct vtransport *t)
+{
+	uint8_t v = F(t)->isr;
+	F(t)->isr = 0;
+	return v;
+}
+
+static const struct vtransport_ops fake_ops = {
+	.name = "fake",
+	.get_status = get_status, .set_status = set_status,
+	.get_features = get_features, .set_features = set_features,
+	.config_generation = config_generation,
+	.config_read = config_read, .config_write = config_write,
+	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify,
+	.isr_read = isr_read,
+};
+
+void fake_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues)
+{
+	memset(f, 0, sizeof *f);
+	f->modern = modern;
+	f->t = (struct vtransport){
+		.ops = &fake_ops, .modern = modern, .can_resize_queues = modern,
+		.config_size = config_size, .num_queues = modern ? num_queues : 0, .priv = f,
+	};
+}
+
+int fake_process(struct fake_dev *f, uint16_t qi, fake_serve_fn serve, void *ctx, int in_order)
+{
+	struct fake_queue *q = &f->q[qi];
+	struct virtq_desc *desc = (struct virtq_desc *)(uintptr_t)q->desc;
+	struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)q->avail;
+	struct virtq_used *used = (struct virtq_used *)(uintptr_t)q->used;
+	uint16_t heads[1024];
+	uint32_t lens[1024];
+	int n = 0;
+	while (q->last_avail != avail->idx && n < 1024) {
+		uint16_t head = avail->ring[q->last_avail % q->size], d = head;
+		q->last_avail++;
+		uint8_t *bufs[64];
+		uint32_t blen[64];
+		int wr[64], k = 0;
+		for (;;) {
+			if (k < 64) {
+				bufs[k] = (uint8_t *)(uintptr_t)desc[d].addr;
+				blen[k] = desc[d].len;
+				wr[k] = desc[d].flags & VIRTQ_DESC_F_WRITE;
+				k++;
+			}
+			if (!(desc[d].flags & VIRTQ_DESC_F_NEXT))
+				break;
+			d = desc[d].next;
+		}
+		heads[n] = head;
+		lens[n] = serve ? serve(ctx, bufs, blen, wr, k) : 0;
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		int j = in_order ? i : n - 1 - i;
+		used->ring[used->idx % q->size] = (struct virtq_used_elem){ heads[j], lens[j] };
+		used->idx++;
+	}
+	return n;
+}
