@@ -247,9 +247,15 @@ static void test_notifications(void)
 static void test_task_death(int how)
 {
 	mach_port_t reply = new_port(), peer = MACH_PORT_NULL, notify = new_port(), prev;
-	CHECK_EQ(device_open_request(2, reply, 0, "ipc-peer"), KERN_SUCCESS);
+	/* The peer may not have registered its name yet: ask until it has. */
 	struct { mach_msg_header_t head; mach_msg_type_t ct; kern_return_t code; mach_msg_type_t pt; mach_port_t port; } r;
-	CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, reply, 5000, 0), MACH_MSG_SUCCESS);
+	for (int tries = 0; tries < 2000; tries++) {
+		CHECK_EQ(device_open_request(2, reply, 0, "ipc-peer"), KERN_SUCCESS);
+		CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, reply, 5000, 0), MACH_MSG_SUCCESS);
+		if (r.code != D_NO_SUCH_DEVICE)
+			break;
+		swtch_pri(0);
+	}
 	CHECK_EQ(r.code, KERN_SUCCESS);
 	peer = r.port;
 	expect_rights(peer, MACH_PORT_TYPE_SEND, 1, "send right to the peer");

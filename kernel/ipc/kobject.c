@@ -120,19 +120,24 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	in->msgh_local_port = (uint32_t)dest;
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(rtype, dtype);
 
-	struct kmsg *r = kmsg_alloc(KOBJECT_REPLY_MAX);
-	if (!r) {
+	/* The stub writes its reply into a scratch buffer; only the reply's real
+	 * size is allocated afterwards. A routine that sends to a kernel object
+	 * itself nests here and gets a buffer of its own. */
+	static uint32_t scratch[KOBJECT_REPLY_MAX / 4];
+	static int depth;
+	mig_reply_header_t *out = depth ? kalloc(KOBJECT_REPLY_MAX) : (mig_reply_header_t *)scratch;
+	if (!out) {
 		in->msgh_remote_port = (uint32_t)dest;
 		in->msgh_local_port = (uint32_t)reply;
 		in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(dtype, rtype);
 		kmsg_destroy(m);
 		return MACH_SEND_NO_BUFFER;
 	}
+	depth++;
 	mach_msg_id_t id = in->msgh_id;
 	bool served = false;
 	for (unsigned i = 0; i < sizeof interfaces / sizeof interfaces[0] && !served; i++)
-		served = interfaces[i](in, r->hdr);
-	mig_reply_header_t *out = (mig_reply_header_t *)r->hdr;
+		served = interfaces[i](in, &out->Head);
 	if (!served) {
 		kwarn("kernel object: no routine for message id %d\n", id);
 		error_reply(out, id, MIG_BAD_ID);
@@ -151,25 +156,36 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits);
 	kmsg_destroy(m);
 
-	if (!reply || out->RetCode == MIG_NO_REPLY || out->Head.msgh_size > KOBJECT_REPLY_MAX) {
+	if (out->RetCode != MIG_NO_REPLY &&
+	    (out->Head.msgh_size > KOBJECT_REPLY_MAX || out->Head.msgh_size < sizeof(mig_reply_header_t))) {
+		kwarn("kernel object: routine %d wrote a reply of %u bytes\n", id, out->Head.msgh_size);
+		error_reply(out, id, KERN_FAILURE);             /* a routine bug: answer, never hang */
+	}
+	struct kmsg *r = out->RetCode == MIG_NO_REPLY ? NULL : kmsg_alloc(out->Head.msgh_size);
+	if (r)
+		memcpy(r->hdr, out, out->Head.msgh_size);
+	bool no_reply = out->RetCode == MIG_NO_REPLY;
+	if (out != (mig_reply_header_t *)scratch)
+		kfree(out);
+	depth--;                                        /* the scratch buffer is free again */
+	if (r && (r->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+	    msg_body_walk((uint8_t *)r->hdr, r->size, fix_reply_item, NULL) != MACH_MSG_SUCCESS) {
+		error_reply((mig_reply_header_t *)r->hdr, id, KERN_FAILURE);   /* a routine bug: answer, never hang */
+		r->size = r->hdr->msgh_size;
+	}
+	if (!r || !reply) {
 		if (reply)
 			ipc_right_destroy(reply, rtype);
-		if (out->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) {
-			r->size = out->Head.msgh_size;
-			out->Head.msgh_remote_port = 0;
-			out->Head.msgh_bits = MACH_MSGH_BITS_COMPLEX;
-			kmsg_destroy(r);
+		if (r && (r->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX)) {
+			r->hdr->msgh_remote_port = 0;
+			r->hdr->msgh_bits = MACH_MSGH_BITS_COMPLEX;
+			kmsg_destroy(r);                        /* the rights a routine handed out */
 		} else {
 			kfree(r);
 		}
-		return MACH_MSG_SUCCESS;
+		return r || no_reply ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 	}
-	r->size = out->Head.msgh_size;
-	if ((out->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
-	    msg_body_walk((uint8_t *)out, r->size, fix_reply_item, NULL) != MACH_MSG_SUCCESS) {
-		error_reply(out, id, KERN_FAILURE);          /* a routine bug: answer, never hang */
-		r->size = out->Head.msgh_size;
-	}
+	out = (mig_reply_header_t *)r->hdr;
 	out->Head.msgh_remote_port = (uint32_t)reply;
 	out->Head.msgh_local_port = 0;
 	out->Head.msgh_bits = MACH_MSGH_BITS_OTHER(out->Head.msgh_bits) | MACH_MSGH_BITS(rtype, 0);

@@ -46,7 +46,7 @@ void clock_init(void)
 void clock_tick(void)
 {
 	ticks++;
-	timeout_expire(ticks);
+	timeout_expire(clock_uptime_ns());
 	sched_tick();
 }
 

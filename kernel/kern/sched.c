@@ -155,7 +155,7 @@ void sched_depress(struct thread *t, uint32_t ms)
 	t->depressed = true;
 	sched_set_priority(t, PRIORITY_DEPRESSED);
 	if (ms)
-		timeout_set(&t->depress_timeout, clock_ticks() + (uint64_t)ms * HZ / 1000 + 1, depress_expired, t);
+		timeout_set(&t->depress_timeout, timeout_after_ms(ms), depress_expired, t);
 	else
 		timeout_cancel(&t->depress_timeout);
 }

@@ -266,7 +266,7 @@ enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
 	t->wait_result = WAIT_INTERRUPTED;
 	waitq_append(q, t);
 	if (timeout_ms)
-		timeout_set(&t->wait_timeout, clock_ticks() + (uint64_t)timeout_ms * HZ / 1000 + 1, wait_timed_out, t);
+		timeout_set(&t->wait_timeout, timeout_after_ms(timeout_ms), wait_timed_out, t);
 	t->in_wait = true;
 	sched_switch();
 	t->in_wait = false;

@@ -1,5 +1,6 @@
 #include "kern/timeout.h"
 #include <stddef.h>
+#include "kern/clock.h"
 
 static struct timeout *pending;
 
@@ -17,6 +18,11 @@ void timeout_set(struct timeout *t, uint64_t deadline, void (*fn)(void *), void 
 	*p = t;
 }
 
+uint64_t timeout_after_ms(uint32_t ms)
+{
+	return clock_uptime_ns() + (uint64_t)ms * 1000000u;
+}
+
 void timeout_cancel(struct timeout *t)
 {
 	if (!t->armed)
@@ -29,9 +35,9 @@ void timeout_cancel(struct timeout *t)
 	t->armed = false;
 }
 
-void timeout_expire(uint64_t now)
+void timeout_expire(uint64_t now_ns)
 {
-	while (pending && pending->deadline <= now) {
+	while (pending && pending->deadline <= now_ns) {
 		struct timeout *t = pending;
 		pending = t->next;
 		t->armed = false;

@@ -1,11 +1,15 @@
-/* One-shot timeouts on the clock tick, kept in a list sorted by deadline. */
+/* One-shot timeouts, kept in a list sorted by deadline. Deadlines are in
+ * nanoseconds of uptime (clock_uptime_ns, from the TSC) and are checked on
+ * every clock tick, so a timeout fires no earlier than asked and at most one
+ * tick late. (Counting ticks instead would fire early when QEMU delivers
+ * missed timer interrupts in a burst.) */
 #ifndef KERN_TIMEOUT_H
 #define KERN_TIMEOUT_H
 #include <stdint.h>
 #include <stdbool.h>
 
 struct timeout {
-	uint64_t deadline;            /* in clock ticks */
+	uint64_t deadline;            /* uptime in ns */
 	void (*fn)(void *arg);
 	void *arg;
 	struct timeout *next;
@@ -13,6 +17,8 @@ struct timeout {
 };
 
 void timeout_set(struct timeout *t, uint64_t deadline, void (*fn)(void *), void *arg);
+/* A deadline ms milliseconds from now. */
+uint64_t timeout_after_ms(uint32_t ms);
 void timeout_cancel(struct timeout *t);
-void timeout_expire(uint64_t now);
+void timeout_expire(uint64_t now_ns);
 #endif
