@@ -102,6 +102,25 @@ $(MIG_GEN)/%_server.c $(MIG_GEN)/%_server.h: %.defs $(MIG_TYPE_DEFS)
 	  $(MIG_GEN)/$*_server.defs.i \
 	  || { rm -f $(MIG_GEN)/$*_server.c $(MIG_GEN)/$*_server.h; exit 1; }
 
+# GNU's names for the user headers, so programs written for GNU Mach find
+# them: <mach/mach_interface.h> is mach.defs', <mach/X.h> and <device/X.h>
+# the others'. Each is a one-line wrapper around the generated gen/X.h.
+MIG_GNU_HDRS = $(MIG_GEN)/mach/mach_interface.h $(MIG_GEN)/mach/mach_port.h \
+	$(MIG_GEN)/mach/mach_host.h $(MIG_GEN)/mach/gnumach.h \
+	$(MIG_GEN)/device/device.h $(MIG_GEN)/device/device_request.h \
+	$(MIG_GEN)/device/device_reply.h
+mig_gnu_target = $(if $(filter mach_interface,$(1)),mach,$(1))
+$(MIG_GEN)/mach/%.h $(MIG_GEN)/device/%.h:
+	@$(MKDIR_P) $(@D)
+	echo '#include "../$(call mig_gnu_target,$*).h"' > $@
+$(MIG_GEN)/mach/mach_interface.h: $(MIG_GEN)/mach.h
+$(MIG_GEN)/mach/mach_port.h: $(MIG_GEN)/mach_port.h
+$(MIG_GEN)/mach/mach_host.h: $(MIG_GEN)/mach_host.h
+$(MIG_GEN)/mach/gnumach.h: $(MIG_GEN)/gnumach.h
+$(MIG_GEN)/device/device.h: $(MIG_GEN)/device.h
+$(MIG_GEN)/device/device_request.h: $(MIG_GEN)/device_request.h
+$(MIG_GEN)/device/device_reply.h: $(MIG_GEN)/device_reply.h
+
 # User stub checked as user code, server stub as kernel code (-DKERNEL),
 # both under gcc -m32 and again natively (host tests build them too).
 $(MIG_GEN)/%.sizecheck.stamp: $(MIG_GEN)/%_user.c $(MIG_GEN)/%.h \

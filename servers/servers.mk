@@ -57,7 +57,8 @@ SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
 
 # What sources including generated MIG headers wait for: the headers and
 # mig.mk's size check of the stubs.
-SMRT_MIG_HDRS = $(call mig_user_files,$(SMRT_USER_INTERFACES)) $(call mig_stamps,$(SMRT_USER_INTERFACES))
+SMRT_MIG_HDRS = $(call mig_user_files,$(SMRT_USER_INTERFACES)) $(call mig_stamps,$(SMRT_USER_INTERFACES)) \
+	$(MIG_GNU_HDRS)
 
 $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.c $(SMRT_MIG_HDRS)
 	@mkdir -p $(@D)
