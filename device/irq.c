@@ -7,6 +7,7 @@
 
 static struct { irq_handler_t fn; void *arg; } handlers[NIRQ][HANDLERS_PER_LINE];
 static unsigned long counts[NIRQ];
+static unsigned long unclaimed[NIRQ];   /* interrupts in a row nobody claimed */
 
 int irq_register(int irq, irq_handler_t fn, void *arg)
 {
@@ -16,6 +17,7 @@ int irq_register(int irq, irq_handler_t fn, void *arg)
 		if (!handlers[irq][i].fn) {
 			handlers[irq][i].fn = fn;
 			handlers[irq][i].arg = arg;
+			unclaimed[irq] = 0;
 			pic_unmask(irq);
 			return 0;
 		}
@@ -25,14 +27,23 @@ int irq_register(int irq, irq_handler_t fn, void *arg)
 void irq_dispatch(int irq)
 {
 	counts[irq]++;
-	int handled = 0;
+	int present = 0, claimed = 0;
 	for (int i = 0; i < HANDLERS_PER_LINE; i++)
 		if (handlers[irq][i].fn) {
-			handlers[irq][i].fn(irq, handlers[irq][i].arg);
-			handled = 1;
+			present = 1;
+			claimed |= handlers[irq][i].fn(irq, handlers[irq][i].arg);   /* every one: shared lines */
 		}
-	if (!handled) {
+	if (!present) {
 		kwarn("irq %d with no handler: masking it\n", irq);
+		pic_mask(irq);
+		return;
+	}
+	/* An unclaimed interrupt now and then is normal on a shared line (one
+	 * handler already served the event); an endless run is a stuck device. */
+	if (claimed) {
+		unclaimed[irq] = 0;
+	} else if (++unclaimed[irq] >= IRQ_UNCLAIMED_LIMIT) {
+		kwarn("irq %d: %d interrupts in a row that no handler claimed: masking it\n", irq, IRQ_UNCLAIMED_LIMIT);
 		pic_mask(irq);
 	}
 }

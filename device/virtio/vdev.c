@@ -103,21 +103,21 @@ static void send_irq_message(struct vdev *d)
 	ipc_mqueue_send(m);
 }
 
-static void irq_handler(int irq, void *arg)
+static bool irq_handler(int irq, void *arg)
 {
 	struct vdev *d = arg;
 	uint8_t isr = d->tr.ops->isr_read(&d->tr);   /* acknowledges (4.1.4.5) */
 	if (!isr)
-		return;                                     /* a neighbour on a shared line */
+		return false;                               /* a neighbour on a shared line */
 	d->st.interrupts++;
 	d->irq_pending |= isr;
 	if (!d->irq_port)
-		return;
-	if (d->irq_outstanding) {
+		return true;
+	if (d->irq_outstanding)
 		d->st.irq_coalesced++;
-		return;
-	}
-	send_irq_message(d);
+	else
+		send_irq_message(d);
+	return true;
 }
 
 void vdev_irq_set_port(struct vdev *d, struct ipc_port *port)

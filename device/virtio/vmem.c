@@ -8,8 +8,9 @@
  * the device that used them was reset and its bus mastering turned off
  * (vdev.c). Pages are counted in the task's pmap like its other memory.
  *
- * Scope: no partial frees (a task's DMA memory lives as long as the task),
- * window addresses are not reused within a task's life. */
+ * Scope: no partial frees (a task's DMA memory lives as long as the task);
+ * addresses are handed out upwards and reused only once the window's top is
+ * reached. */
 #include "device/virtio/vdev.h"
 #include "kern/task.h"
 #include "kern/printf.h"
@@ -63,11 +64,11 @@ uint32_t vmem_dma_pages(const struct task *t)
 	return v ? v->dma_pages : 0;
 }
 
-/* The first window range of npages at or above the cursor that no region
- * of the task covers and no page of which is mapped. */
-static bool find_space(struct task *t, struct vtask *v, uint32_t npages, uintptr_t *out)
+/* The first window range of npages from 'from' up that no region of the
+ * task covers and no page of which is mapped. */
+static bool find_from(struct task *t, uintptr_t from, uint32_t npages, uintptr_t *out)
 {
-	uintptr_t at = v->cursor, size = (uintptr_t)npages * PAGE_SIZE;
+	uintptr_t at = from, size = (uintptr_t)npages * PAGE_SIZE;
 	while (at < VMEM_WINDOW_END && VMEM_WINDOW_END - at >= size) {
 		struct vm_region *r = vm_map_next(&t->map, at);
 		if (r && r->start < at + size) {
@@ -87,6 +88,13 @@ static bool find_space(struct task *t, struct vtask *v, uint32_t npages, uintptr
 		at = busy + PAGE_SIZE;
 	}
 	return false;
+}
+
+/* Above the cursor first; then from the bottom of the window again, where
+ * queues freed by a reset left holes. */
+static bool find_space(struct task *t, struct vtask *v, uint32_t npages, uintptr_t *out)
+{
+	return find_from(t, v->cursor, npages, out) || find_from(t, VMEM_WINDOW_BASE, npages, out);
 }
 
 int vmem_alloc(struct task *t, struct vdev *dev, uint32_t pages, uintptr_t *uva, uintptr_t *pa)
