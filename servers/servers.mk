@@ -27,7 +27,7 @@ SMRT_SRC = $(top_srcdir)/servers/runtime
 SMRT_DIR = servers/runtime
 SMRT_GEN = $(top_builddir)/gen
 
-USER_CPPFLAGS = -I$(SMRT_SRC)/include -I$(top_srcdir)/include -I$(SMRT_GEN)
+USER_CPPFLAGS = -I$(SMRT_SRC)/include/libc -I$(SMRT_SRC)/include -I$(top_srcdir)/include -I$(SMRT_GEN)
 USER_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-builtin -fno-tree-loop-distribute-patterns \
 	-mno-sse -mno-mmx -fno-asynchronous-unwind-tables -std=gnu11 \

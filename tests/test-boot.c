@@ -239,9 +239,31 @@ static void test_bad_messages(void)
 
 /* Thousands of random headers and bodies: every one is refused or delivered,
  * and the kernel keeps answering. */
+static void random_round(mach_port_t p, int *delivered, int *refused);
+
+/* Thousands of random headers and bodies: every one is refused or delivered,
+ * the kernel keeps answering, and a second round leaves the kernel's memory
+ * and ports exactly where the first left them. */
 static void test_random_messages(void)
 {
 	mach_port_t p = mach_reply_port();
+	int delivered = 0, refused = 0;
+	random_round(p, &delivered, &refused);                  /* warms the heap's size classes */
+	uint32_t before[4], after[4];
+	CHECK_EQ(sm_kernel_stats(mach_host_self(), &before[0], &before[1], &before[2], &before[3]), KERN_SUCCESS);
+	random_round(p, &delivered, &refused);
+	CHECK_EQ(sm_kernel_stats(mach_host_self(), &after[0], &after[1], &after[2], &after[3]), KERN_SUCCESS);
+	printf("test-boot: random messages: %d delivered, %d refused\n", delivered, refused);
+	CHECK(delivered > 200 && refused > 200, "delivered %d refused %d", delivered, refused);
+	CHECK(after[0] == before[0] && after[1] == before[1] && after[2] == before[2] && after[3] == before[3],
+	      "kernel free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u", before[0], after[0],
+	      before[1], after[1], before[2], after[2], before[3], after[3]);
+	uint64_t t;
+	CHECK_EQ(sm_host_uptime(mach_host_self(), &t), KERN_SUCCESS);
+}
+
+static void random_round(mach_port_t p, int *delivered_out, int *refused_out)
+{
 	static uint32_t buf[64];
 	int refused = 0, delivered = 0;
 	for (int i = 0; i < 3000; i++) {
@@ -264,10 +286,8 @@ static void test_random_messages(void)
 			refused++;
 		}
 	}
-	printf("test-boot: random messages: %d delivered, %d refused\n", delivered, refused);
-	CHECK(delivered > 100 && refused > 100, "delivered %d refused %d", delivered, refused);
-	uint64_t t;
-	CHECK_EQ(sm_host_uptime(mach_host_self(), &t), KERN_SUCCESS);
+	*delivered_out += delivered;
+	*refused_out += refused;
 }
 
 int main(int argc, char **argv)

@@ -242,6 +242,61 @@ static void test_notifications(void)
 	mach_port_destroy(self, notify);
 }
 
+/* Every disposition a body port can carry, and what the receiver gets. */
+static void test_body_rights(void)
+{
+	mach_port_t carrier = new_port(), r = new_port(), q = new_port();
+	struct { mach_msg_header_t head; mach_msg_type_t t; mach_port_t ports[1]; } m, in;
+	static const struct { uint32_t disp, got; mach_port_type_t type; } cases[] = {
+		{ MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_PORT_SEND, MACH_PORT_TYPE_SEND },
+		{ MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_PORT_TYPE_SEND_ONCE },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&m, 0, sizeof m);
+		m.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
+					      sizeof m, { carrier }, { 0 }, 0, 70 + i };
+		m.t = (mach_msg_type_t){ cases[i].disp, 32, 1, 1, 0, 0, 0 };
+		m.ports[0] = q;
+		CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, 0, 0, 0), MACH_MSG_SUCCESS);
+		CHECK_EQ(mach_msg(&in.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, carrier, 0, 0), MACH_MSG_SUCCESS);
+		CHECK_EQ(in.t.msgt_name, cases[i].got);
+		mach_port_type_t t = 0;
+		CHECK_EQ(mach_port_type(self, in.ports[0], &t), KERN_SUCCESS);
+		CHECK(t & cases[i].type, "case %u: type %x", i, t);
+		if (cases[i].disp == MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+			CHECK(in.ports[0] != q, "a send-once right gets a name of its own");
+			/* MOVE_SEND_ONCE it back through the body, then use it up. */
+			m.t = (mach_msg_type_t){ MACH_MSG_TYPE_MOVE_SEND_ONCE, 32, 1, 1, 0, 0, 0 };
+			m.ports[0] = in.ports[0];
+			CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, 0, 0, 0), MACH_MSG_SUCCESS);
+			expect_rights(in.ports[0], 0, 0, "moved send-once right left the name");
+			CHECK_EQ(mach_msg(&in.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, carrier, 0, 0), MACH_MSG_SUCCESS);
+			CHECK_EQ(mach_port_deallocate(self, in.ports[0]), KERN_SUCCESS);
+			struct notification n;
+			CHECK_EQ(receive_notification(q, &n, 0), MACH_MSG_SUCCESS);   /* destroyed unused */
+			CHECK_EQ(n.head.msgh_id, MACH_NOTIFY_SEND_ONCE);
+		}
+	}
+	/* MOVE_RECEIVE: the receive right travels, with the messages queued on it. */
+	CHECK_EQ(send_simple(r, MACH_MSG_TYPE_MAKE_SEND, 77, 0, 0), MACH_MSG_SUCCESS);
+	memset(&m, 0, sizeof m);
+	m.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
+				      sizeof m, { carrier }, { 0 }, 0, 80 };
+	m.t = (mach_msg_type_t){ MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, 1, 0, 0, 0 };
+	m.ports[0] = r;
+	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, 0, 0, 0), MACH_MSG_SUCCESS);
+	expect_rights(r, 0, 0, "receive right left its name");
+	CHECK_EQ(mach_msg(&in.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, carrier, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(in.t.msgt_name, MACH_MSG_TYPE_PORT_RECEIVE);
+	expect_rights(in.ports[0], MACH_PORT_TYPE_RECEIVE, 0, "receive right arrived");
+	struct simple got;
+	CHECK_EQ(mach_msg(&got.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof got, in.ports[0], 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(got.head.msgh_id, 77);
+	mach_port_destroy(self, in.ports[0]);
+	mach_port_destroy(self, carrier);
+	mach_port_destroy(self, q);
+}
+
 /* Another task's ports die with it: our send right becomes a dead name and a
  * request queued in its port sends our reply port a send-once notification. */
 static void test_task_death(int how)
@@ -285,6 +340,7 @@ int main(void)
 	test_queue_limit();
 	test_port_sets();
 	test_notifications();
+	test_body_rights();
 	test_task_death(1);       /* the peer exits */
 	test_task_death(2);       /* the second peer, under the same name, faults */
 	return guest_summary("test-ipc");
