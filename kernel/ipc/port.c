@@ -137,6 +137,15 @@ void ipc_port_destroy_kobject(struct ipc_port *p)
 void ipc_port_make_send(struct ipc_port *p) { p->srights++; p->mscount++; ipc_port_ref(p); }
 void ipc_port_make_send_once(struct ipc_port *p) { p->sorights++; ipc_port_ref(p); }
 
+struct ipc_port *ipc_port_copy_send(struct ipc_port *p)
+{
+	if (p) {
+		p->srights++;
+		ipc_port_ref(p);
+	}
+	return p;
+}
+
 void ipc_port_release_send(struct ipc_port *p)
 {
 	if (p->srights && --p->srights == 0 && p->nsrequest && p->active && p->mscount >= p->nsrequest_sync) {

@@ -64,6 +64,8 @@ void ipc_port_destroy_kobject(struct ipc_port *p);
 /* Make a send right from the receive right (or the kernel's ownership). */
 void ipc_port_make_send(struct ipc_port *p);
 void ipc_port_make_send_once(struct ipc_port *p);
+/* Another send right from one the caller holds (NULL stays NULL). */
+struct ipc_port *ipc_port_copy_send(struct ipc_port *p);
 /* Drop a send right; the last one fires a no-senders request. */
 void ipc_port_release_send(struct ipc_port *p);
 /* Drop a send-once right that was used (its message was delivered). */

@@ -1,4 +1,5 @@
 #include "kern/clock.h"
+#include <mach/mach_types.h>
 #include "kern/printf.h"
 #include "kern/sched.h"
 #include "kern/timeout.h"
@@ -52,6 +53,12 @@ void clock_tick(void)
 
 uint64_t clock_ticks(void) { return ticks; }
 uint64_t clock_tsc_hz(void) { return tsc_hz; }
+
+struct rpc_time_value clock_cycles_to_time(uint64_t cycles)
+{
+	struct rpc_time_value tv = { (int32_t)(cycles / tsc_hz), (int32_t)((cycles % tsc_hz) * 1000000 / tsc_hz) };
+	return tv;
+}
 
 uint64_t clock_uptime_ns(void)
 {

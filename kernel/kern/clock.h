@@ -11,4 +11,6 @@ void clock_tick(void);            /* from the timer interrupt */
 uint64_t clock_ticks(void);
 uint64_t clock_uptime_ns(void);
 uint64_t clock_tsc_hz(void);
+/* A count of TSC cycles as Mach's seconds + microseconds. */
+struct rpc_time_value clock_cycles_to_time(uint64_t cycles);
 #endif

@@ -36,22 +36,6 @@
 
 static struct task *task_of(mach_port_t port) { return ipc_port_kobject(port, IKOT_TASK); }
 
-static struct ipc_port *copy_send(struct ipc_port *p)
-{
-	if (p) {
-		p->srights++;
-		ipc_port_ref(p);
-	}
-	return p;
-}
-
-static time_value_t cycles_to_time(uint64_t cycles)
-{
-	uint64_t hz = clock_tsc_hz();
-	time_value_t tv = { (int32_t)(cycles / hz), (int32_t)((cycles % hz) * 1000000 / hz) };
-	return tv;
-}
-
 /* Give child a copy of parent's inheritable regions. */
 static kern_return_t copy_memory(struct task *parent, struct task *child)
 {
@@ -93,8 +77,8 @@ kern_return_t task_create(mach_port_t target_task, boolean_t inherit_memory, mac
 	strlcpy(child->name + keep, suffix, TASK_NAME_MAX - keep);
 	child->priority = parent->priority;
 	child->page_limit = parent->page_limit;
-	child->bootstrap_port = copy_send(parent->bootstrap_port);
-	child->exception_port = copy_send(parent->exception_port);
+	child->bootstrap_port = ipc_port_copy_send(parent->bootstrap_port);
+	child->exception_port = ipc_port_copy_send(parent->exception_port);
 	if (inherit_memory) {
 		kern_return_t kr = copy_memory(parent, child);
 		if (kr != KERN_SUCCESS) {
@@ -166,7 +150,7 @@ kern_return_t task_info(mach_port_t target_task, int flavor, task_info_t out, ma
 			.base_priority = t->priority,
 			.virtual_size = vsize,
 			.resident_size = (uint32_t)(t->pmap.user_pages * PAGE_SIZE),
-			.user_time = cycles_to_time(t->dead_run_cycles),
+			.user_time = clock_cycles_to_time(t->dead_run_cycles),
 			.creation_time = { (int32_t)(t->created_ns / 1000000000u),
 					   (int32_t)(t->created_ns % 1000000000u / 1000) },
 		};
@@ -181,7 +165,7 @@ kern_return_t task_info(mach_port_t target_task, int flavor, task_info_t out, ma
 		uint64_t cycles = 0;
 		for (struct thread *th = t->threads; th; th = th->task_next)
 			cycles += thread_run_cycles(th);
-		struct task_thread_times_info ti = { .user_time = cycles_to_time(cycles) };
+		struct task_thread_times_info ti = { .user_time = clock_cycles_to_time(cycles) };
 		memcpy(out, &ti, sizeof ti);
 		*count = TASK_THREAD_TIMES_INFO_COUNT;
 		return KERN_SUCCESS;
@@ -200,10 +184,10 @@ kern_return_t task_get_special_port(mach_port_t task, int which_port, mach_port_
 		*special_port = (mach_port_t)t->self_port;
 		return KERN_SUCCESS;
 	case TASK_BOOTSTRAP_PORT:
-		*special_port = (mach_port_t)copy_send(t->bootstrap_port);
+		*special_port = (mach_port_t)ipc_port_copy_send(t->bootstrap_port);
 		return KERN_SUCCESS;
 	case TASK_EXCEPTION_PORT:
-		*special_port = (mach_port_t)copy_send(t->exception_port);
+		*special_port = (mach_port_t)ipc_port_copy_send(t->exception_port);
 		return KERN_SUCCESS;
 	default:
 		return KERN_INVALID_ARGUMENT;

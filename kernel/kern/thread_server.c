@@ -44,22 +44,6 @@ static struct ipc_port *send_right_arg(mach_port_t word)
 	return word == MACH_PORT_NULL || word == PORT_DEAD_WORD ? NULL : (struct ipc_port *)word;
 }
 
-static struct ipc_port *copy_send(struct ipc_port *p)
-{
-	if (p) {
-		p->srights++;
-		ipc_port_ref(p);
-	}
-	return p;
-}
-
-static time_value_t cycles_to_time(uint64_t cycles)
-{
-	uint64_t hz = clock_tsc_hz();
-	time_value_t tv = { (int32_t)(cycles / hz), (int32_t)((cycles % hz) * 1000000 / hz) };
-	return tv;
-}
-
 static time_value_t ns_to_time(uint64_t ns)
 {
 	time_value_t tv = { (int32_t)(ns / 1000000000u), (int32_t)(ns % 1000000000u / 1000) };
@@ -237,7 +221,7 @@ kern_return_t thread_info(mach_port_t thread, int flavor, thread_info_t out, mac
 		if (*count < THREAD_BASIC_INFO_COUNT - 2)
 			return KERN_INVALID_ARGUMENT;
 		struct thread_basic_info bi = {
-			.user_time = cycles_to_time(thread_run_cycles(t)),
+			.user_time = clock_cycles_to_time(thread_run_cycles(t)),
 			.base_priority = t->base_priority,
 			.cur_priority = t->priority,
 			.run_state = run_state(t),
@@ -277,7 +261,7 @@ kern_return_t thread_get_special_port(mach_port_t thread, int which_port, mach_p
 		*special_port = (mach_port_t)t->self_port;
 		return KERN_SUCCESS;
 	case THREAD_EXCEPTION_PORT:
-		*special_port = (mach_port_t)copy_send(t->exception_port);
+		*special_port = (mach_port_t)ipc_port_copy_send(t->exception_port);
 		return KERN_SUCCESS;
 	default:
 		return KERN_INVALID_ARGUMENT;

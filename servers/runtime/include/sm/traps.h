@@ -15,6 +15,7 @@
 #include <mach/kern_return.h>
 #include <mach/message.h>
 #include <mach/port.h>
+#include <mach/mach_traps.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,14 +32,7 @@ extern "C" {
 #define SMRT_TRAP_SWTCH			(-60)
 #define SMRT_TRAP_THREAD_SWITCH		(-61)
 
-mach_port_t	mach_reply_port(void);
-mach_port_t	mach_thread_self(void);
-mach_port_t	mach_task_self(void);
-mach_port_t	mach_host_self(void);
-void		mach_print(const char *s);
-boolean_t	swtch_pri(int priority);
-boolean_t	swtch(void);
-kern_return_t	thread_switch(mach_port_t thread, int option, mach_msg_timeout_t ms);
+/* The traps themselves: <mach/mach_traps.h>. */
 
 /* Names fetched once at start-up (start.c). */
 mach_port_t	smrt_task_port(void);
