@@ -48,7 +48,7 @@ static kern_return_t copy_memory(struct task *parent, struct task *child)
 			return kr;
 		for (uintptr_t va = r->start; va < r->end; va += PAGE_SIZE) {
 			uintptr_t from, to;
-			if (pmap_lookup(&parent->pmap, va, &from, NULL) && pmap_lookup(&child->pmap, va, &to, NULL))
+			if (pmap_frame(&parent->pmap, va, &from) && pmap_frame(&child->pmap, va, &to))
 				memcpy(P2V(to), P2V(from), PAGE_SIZE);
 		}
 		int inherit = r->inherit == VM_INHERIT_SHARE ? VM_INHERIT_SHARE : VM_INHERIT_COPY;

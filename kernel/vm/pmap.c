@@ -144,6 +144,17 @@ bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable)
 	return true;
 }
 
+bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa)
+{
+	if (va < USER_BASE || va >= USER_TOP)
+		return false;
+	uint32_t *pte = pte_for(pm, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return false;
+	*pa = FRAME(*pte);
+	return true;
+}
+
 void pmap_activate(const struct pmap *pm)
 {
 	if (read_cr3() != pm->pd_phys)

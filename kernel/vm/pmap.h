@@ -36,5 +36,8 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
  * writable. A page kept without user access stays mapped (and is freed by
  * pmap_destroy) but every access by the task faults. False if unmapped. */
 bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable);
+/* The frame behind a present user page whatever its access bits (for the
+ * kernel's own copies, e.g. of a VM_PROT_NONE page); false if unmapped. */
+bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa);
 void pmap_activate(const struct pmap *pm);
 #endif

@@ -287,8 +287,10 @@ kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uin
 		if (!pmap_lookup(&t->pmap, va, &pa, NULL))
 			return KERN_INVALID_ADDRESS;
 	}
-	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS)
+	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS) {
+		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;
+	}
 	for (size_t i = 0; i < npages; i++)
 		frames[i] = pmap_remove(&t->pmap, start + i * PAGE_SIZE);
 	unlink_range(t, start, end);
@@ -299,8 +301,10 @@ kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end)
 {
 	if (start % PAGE_SIZE || end % PAGE_SIZE || !user_range(start, end))
 		return KERN_INVALID_ADDRESS;
-	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS)
+	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS) {
+		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;
+	}
 	free_pages(t, start, end);
 	unlink_range(t, start, end);
 	return KERN_SUCCESS;
@@ -322,7 +326,7 @@ kern_return_t vm_map_protect(struct task *t, uintptr_t start, uintptr_t end, boo
 {
 	if (prot & ~VM_PROT_ALL)
 		return KERN_INVALID_ARGUMENT;
-	if (!set_max && user_range(start, end))
+	if (user_range(start, end))
 		for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next)
 			if (prot & ~r->max_prot)
 				return KERN_PROTECTION_FAILURE;
