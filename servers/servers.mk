@@ -1,6 +1,6 @@
 # servers/servers.mk - user-task runtime (libsmrt.a, crt0.o), the Swift
-# SDK (servers/sdk: module Mach, libmach.a) and the Embedded Swift server
-# servers/hello/hello.
+# SDK (servers/sdk: modules Mach and Virtio, libmach.a and libvirtio.a) and
+# the Embedded Swift servers servers/hello/hello and servers/blk/blk.
 #
 # Plain GNU make, included by the top Makefile.am.  Sources are read from
 # $(top_srcdir); every output lands under the build directory.  From
@@ -102,7 +102,8 @@ SDK_SRC = $(top_srcdir)/servers/sdk/Mach
 SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
-	ReceiveLoop.swift Notifications.swift Device.swift Support.swift)
+	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
+	PendingReply.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -150,8 +151,71 @@ $(HELLO_ELF): $(HELLO_DIR)/hello.o $(SDK_LIB) $(USER_LINK_DEPS) \
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
 	$(AM_V_at)mv -f $@.tmp $@
 
+# ------------------------------------------------------ Swift SDK: Virtio
+# Module Virtio (servers/sdk/Virtio/*.swift over the C modules CVirtio and
+# CVirtioRing in servers/sdk/Virtio/include): device attach, features,
+# split virtqueues, DMA pools, interrupts (docs/sdk.md).  A virtio driver:
+#
+#   drv.o: $(DRV_SWIFT) $(VIRTIO_SDK_DEPS)
+#   	$(SWIFTC) $(SWIFT_VIRTIO_USER_FLAGS) -module-name Drv \
+#   		-module-cache-path DIR/module-cache -c -o $@ $(DRV_SWIFT)
+#   drv: drv.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LINK_DEPS)
+#   	$(USER_LINK) $(USER_GC_SECTIONS) -o $@ drv.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LIBS)
+
+VIRTIO_SDK_SRC = $(top_srcdir)/servers/sdk/Virtio
+VIRTIO_SDK_LIB = $(SDK_DIR)/libvirtio.a
+# The ring logic (no kernel calls) comes first: tests/host.mk builds it
+# into a host test with a fake device.
+VIRTIO_SDK_RING_SWIFT = $(addprefix $(VIRTIO_SDK_SRC)/,Features.swift DMA.swift \
+	InFlightChain.swift IndirectTables.swift Virtqueue.swift DMAPool.swift \
+	PageReserve.swift InFlightTable.swift BootArguments.swift)
+VIRTIO_SDK_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_SRC)/,\
+	VirtioDevice.swift Interrupts.swift KernelPages.swift)
+VIRTIO_SDK_C_DEPS = $(addprefix $(VIRTIO_SDK_SRC)/include/,module.modulemap cvirtio.h \
+	vring_access.h) $(call mig_user_files,virtio gnumach)
+VIRTIO_SDK_DEPS = $(SDK_DIR)/Virtio.o $(SDK_DEPS) $(VIRTIO_SDK_C_DEPS)
+SWIFT_VIRTIO_USER_FLAGS = $(SWIFT_SDK_USER_FLAGS) -I $(VIRTIO_SDK_SRC)/include
+
+$(SDK_DIR)/Virtio.o: $(VIRTIO_SDK_SWIFT) $(SDK_DEPS) $(VIRTIO_SDK_C_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_VIRTIO_USER_FLAGS) -module-name Virtio \
+		-module-cache-path $(SDK_DIR)/virtio-module-cache \
+		-emit-module -emit-module-path $(SDK_DIR)/Virtio.swiftmodule \
+		-c -o $@ $(VIRTIO_SDK_SWIFT)
+
+$(VIRTIO_SDK_LIB): $(SDK_DIR)/Virtio.o
+	@rm -f $@
+	$(AM_V_GEN)$(USER_AR) rcs $@ $(SDK_DIR)/Virtio.o
+
+# ------------------------------------------------------------------ blk
+# The virtio-blk server (servers/blk): "vda", "vdb", ... behind the device
+# master port.  Boot module line: blk device=virtio-blk[,...] [inflight=N]
+# [zerocopy=0] ... (servers/blk/Main.swift lists the arguments).
+
+BLK_DIR = servers/blk
+BLK_ELF = $(BLK_DIR)/blk
+BLK_SRC = $(top_srcdir)/servers/blk
+BLK_SWIFT = $(addprefix $(BLK_SRC)/,Main.swift BlockSpec.swift Config.swift \
+	Disk.swift IORequest.swift Engine.swift Completion.swift Opens.swift \
+	Status.swift DeviceRoutines.swift)
+BLK_C_DEPS = $(BLK_SRC)/include/module.modulemap $(BLK_SRC)/include/cblk.h \
+	$(top_srcdir)/include/sm/blk_stats.h $(call mig_user_files,device_reply)
+
+$(BLK_DIR)/blk.o: $(BLK_SWIFT) $(VIRTIO_SDK_DEPS) $(BLK_C_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_VIRTIO_USER_FLAGS) -I $(BLK_SRC)/include \
+		-module-name BlkServer -module-cache-path $(BLK_DIR)/module-cache \
+		-c -o $@ $(BLK_SWIFT)
+
+$(BLK_ELF): $(BLK_DIR)/blk.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LINK_DEPS) \
+		$(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(BLK_DIR)/blk.o \
+		$(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
+	$(AM_V_at)mv -f $@.tmp $@
+
 .PHONY: servers
-servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF)
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(BLK_ELF)
 
 -include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
 
@@ -160,4 +224,8 @@ CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
 	$(HELLO_ELF) $(HELLO_ELF).tmp $(SDK_LIB) $(SDK_DIR)/Mach.o \
 	$(SDK_DIR)/device_server.o $(SDK_DIR)/Mach.swiftmodule \
 	$(SDK_DIR)/Mach.swiftdoc $(SDK_DIR)/Mach.swiftsourceinfo
-CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache
+CLEANFILES += $(SDK_DIR)/Virtio.o $(VIRTIO_SDK_LIB) $(SDK_DIR)/Virtio.swiftmodule \
+	$(SDK_DIR)/Virtio.swiftdoc $(SDK_DIR)/Virtio.swiftsourceinfo $(BLK_DIR)/blk.o \
+	$(BLK_ELF) $(BLK_ELF).tmp
+CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
+	$(SDK_DIR)/virtio-module-cache $(BLK_DIR)/module-cache

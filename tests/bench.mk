@@ -25,3 +25,23 @@ bench: tests/bench-ipc.iso
 
 CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv
 .PHONY: bench
+
+# virtiobench (tests/virtiobench.c): block I/O through the virtio-blk server,
+# booted by tools/run-virtiobench.sh against a raw image (tests/vdisk-bench.img,
+# made afresh) and against QEMU's null-co driver, three times each (medians);
+# table and virtiobench-results.csv. Part of make bench; make virtiobench
+# runs it alone (RUNS=N for another number of boots).
+VIRTIOBENCH_MIB = 64
+RUNS = 3
+tests/virtiobench: tests/virtiobench.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/virtiobench.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+tests/virtiobench.iso: $(KERNEL_ELF) tests/virtiobench $(call module_files,$(BLK_MODULE)) $(top_srcdir)/tools/mkiso.sh
+	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=virtiobench" $(KERNEL_ELF) tests/virtiobench $(BLK_MODULE)
+virtiobench: tests/virtiobench.iso
+	$(PYTHON) $(top_srcdir)/tools/mkdisk.py tests/vdisk-bench.img $(VIRTIOBENCH_MIB)
+	QEMU=$(QEMU) RUNS=$(RUNS) $(SHELL) $(top_srcdir)/tools/run-virtiobench.sh tests/virtiobench.iso tests/vdisk-bench.img \
+		virtiobench-results.csv
+bench: virtiobench
+CLEANFILES += tests/virtiobench tests/virtiobench.iso tests/vdisk-bench.img virtiobench-results.csv \
+	virtiobench-image-*.log virtiobench-null-*.log
+.PHONY: virtiobench

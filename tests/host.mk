@@ -43,7 +43,8 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_rights \
 	$(HOST_TEST_DIR)/test_ipc_notify \
 	$(HOST_TEST_DIR)/test_ipc_model \
-	$(HOST_TEST_DIR)/test_virtio
+	$(HOST_TEST_DIR)/test_virtio \
+	$(HOST_TEST_DIR)/test_virtio_sdk
 
 # test program: its own object plus the pure kernel sources it exercises
 $(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
@@ -83,7 +84,28 @@ $(HOST_TEST_DIR)/test_vm_map_model: $(HOST_OBJ_DIR)/tests/host/test_vm_map_model
 $(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
 	$(HOST_OBJ_DIR)/tests/host/virtio_fake.o $(HOST_OBJ_DIR)/device/virtio/core.o
 
-HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc,$(HOST_TESTS))
+# The Swift virtio SDK's ring and memory logic (servers/sdk/Virtio: the files
+# that make no kernel calls) against the C fake device beside its tests,
+# compiled as for the guest (Embedded, i686, -Osize) and linked into a
+# 32-bit Linux program (docs/sdk.md).
+VIRTIO_SDK_TEST_SRC = $(top_srcdir)/servers/sdk/Virtio/Tests
+VIRTIO_SDK_TEST_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_TEST_SRC)/,HostCheck.swift \
+	RingTests.swift PoolTests.swift)
+$(HOST_OBJ_DIR)/virtio_sdk_test.o: $(VIRTIO_SDK_TEST_SWIFT) $(VIRTIO_SDK_TEST_SRC)/include/fake_device.h \
+		$(VIRTIO_SDK_SRC)/include/vring_access.h $(top_srcdir)/include/sm/virtio_spec.h
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) -target i686-unknown-none-elf -enable-experimental-feature Embedded \
+		-wmo -parse-as-library -Osize -target-cpu i686 -Xfrontend -disable-stack-protector \
+		-I $(VIRTIO_SDK_SRC)/include -I $(VIRTIO_SDK_TEST_SRC)/include -Xcc -I$(top_srcdir)/include \
+		-module-name VirtioHostTest -module-cache-path $(HOST_OBJ_DIR)/swift-module-cache \
+		-c -o $@ $(VIRTIO_SDK_TEST_SWIFT)
+$(HOST_OBJ_DIR)/virtio_fake_device.o: $(VIRTIO_SDK_TEST_SRC)/fake_device.c $(VIRTIO_SDK_TEST_SRC)/include/fake_device.h
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(HOST_CC) $(HOST_CFLAGS) -I$(VIRTIO_SDK_TEST_SRC)/include -c -o $@ $<
+$(HOST_TEST_DIR)/test_virtio_sdk: $(HOST_OBJ_DIR)/virtio_sdk_test.o $(HOST_OBJ_DIR)/virtio_fake_device.o
+	$(SM_V_LD)$(HOST_CC) -m32 -o $@ $^ $(LIBGCC32)
+
+HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc $(HOST_TEST_DIR)/test_virtio_sdk,$(HOST_TESTS))
 
 $(HOST_KERNEL_TESTS): $(HOST_SANITIZE_FLAGS)
 	$(SM_V_LD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \

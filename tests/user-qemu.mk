@@ -6,11 +6,18 @@
 # (tests/run-guest-test.sh) boots it headless and judges the serial log.
 #   make check-guest     every topic
 #   make run-TOPIC       boot one topic with the serial console on this terminal
+# A topic in GUEST_VARIANTS boots another topic's program (test_TOPIC_PROGRAM)
+# in another configuration; test_TOPIC_SETUP runs before each boot and
+# test_TOPIC_POSTCHECK (given the serial log) after it; test_TOPIC_TIMEOUT
+# replaces GUEST_TIMEOUT.
 
-# Every tests/test-TOPIC.c is a topic.
-GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/test-*.c)))
+# Every tests/test-TOPIC.c is a topic, and so is every variant.
+GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/test-*.c))) \
+	$(GUEST_VARIANTS)
 GUEST_TIMEOUT = 60
-GUEST_KERNEL_ARGS = exit-when-idle halt-when=test-$*
+# The program a topic boots: its own, or test_TOPIC_PROGRAM's.
+guest_program = $(or $(test_$(1)_PROGRAM),$(1))
+GUEST_KERNEL_ARGS = exit-when-idle halt-when=test-$(call guest_program,$*)
 RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/run-guest-test.sh
 
 # Modules beside each test: the Swift task, a task that faults, and two files
@@ -78,6 +85,59 @@ tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
 
+# The virtio-blk server (servers/blk, device "vda") under test-virtio
+# (tests/test-virtio.c), booted in several configurations. Topic virtio:
+# modern transport, 256-entry queue, 512-byte blocks, three virtio-client
+# tasks on the same disk; each virtio-V topic changes one thing. Every topic
+# has its own scratch disk, made afresh before each boot; after QEMU exits,
+# tools/vdisk-check.py replays the writes the log records over a fresh image
+# and compares the result with the disk byte for byte.
+BLK_ELF ?= servers/blk/blk
+BLK_MODULE ?= $(BLK_ELF):device=00:03.0
+VDISK_MIB = 16
+vd_comma = ,
+vdisk_img = tests/vdisk-$(1).img
+# $(call vdisk_devices,TOPIC,DEVICE OPTIONS,DRIVE OPTIONS): the disk at 00:03.0
+# (no default network card in that slot).
+vdisk_devices = -nic none -drive file=$(call vdisk_img,$(1)),if=none,id=vd0,format=raw$(3) \
+	-device virtio-blk-pci,drive=vd0,addr=3,$(2)
+# $(call virtio_blk_topic,TOPIC,TEST ARGS,DEVICE OPTIONS,DRIVE OPTIONS,MORE SERVER ARGS,MORE MODULES)
+# (topic names with a dash cannot be assigned directly in an automake file).
+virtio_blk_topic = $(eval test_$(1)_PROGRAM = virtio)$(eval test_$(1)_ARGS = $(2))\
+	$(eval test_$(1)_QEMU_ARGS = $(call vdisk_devices,$(1),$(3),$(4)))\
+	$(eval test_$(1)_MODULES = $$(BLK_MODULE)$(5) $(6))\
+	$(eval test_$(1)_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(call vdisk_img,$(1)) $$(VDISK_MIB))\
+	$(eval test_$(1)_POSTCHECK = $$(PYTHON) $$(top_srcdir)/tools/vdisk-check.py $(call vdisk_img,$(1)))
+$(call virtio_blk_topic,virtio,clients=3,disable-legacy=on$(vd_comma)queue-size=256,,,\
+	tests/virtio-client:1 tests/virtio-client:2 tests/virtio-client:3)
+$(call virtio_blk_topic,virtio-legacy,clients=1$(vd_comma)legacy,disable-modern=on,,,tests/virtio-client:1)
+# A 64-entry queue, and the server's waiting paths: no indirect descriptors
+# (the ring fills), 8 KiB chains (requests split), a pool of 4 to 16
+# buffers, no event index.
+$(call virtio_blk_topic,virtio-q64,qsize=64,disable-legacy=on$(vd_comma)queue-size=64,,+indirect=0+chain=8+pool=4+poolmax=16+eventidx=0)
+$(call virtio_blk_topic,virtio-4k,bs=4096,disable-legacy=on$(vd_comma)logical_block_size=4096$(vd_comma)physical_block_size=4096)
+$(call virtio_blk_topic,virtio-ro,ro,disable-legacy=on,$(vd_comma)readonly=on)
+VIRTIO_BLK_TOPICS = virtio virtio-legacy virtio-q64 virtio-4k virtio-ro
+GUEST_VARIANTS = $(filter-out virtio,$(VIRTIO_BLK_TOPICS))
+
+tests/test-virtio tests/virtio-client: tests/%: tests/%.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+CLEANFILES += tests/virtio-client $(VIRTIO_BLK_TOPICS:%=tests/vdisk-%.img) $(VIRTIO_BLK_TOPICS:%=tests/test-%.check)
+
+# The virtio-blk server's smoke test (tests/test-blk-smoke.c): servers/blk
+# on a 16 MiB scratch disk from tools/mkdisk.py, made afresh before each boot
+# (the dashed name is assigned through $(eval), which automake leaves alone).
+BLK_SMOKE_IMG = tests/blk-smoke.img
+$(eval test_blk-smoke_MODULES = $$(BLK_ELF):device=virtio-blk)
+$(eval test_blk-smoke_QEMU_ARGS = -drive file=$(BLK_SMOKE_IMG),if=none,id=vd0,format=raw \
+	-device virtio-blk-pci,drive=vd0)
+$(eval test_blk-smoke_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_SMOKE_IMG) 16)
+$(BLK_SMOKE_IMG): $(top_srcdir)/tools/mkdisk.py
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
+check-guest run-blk-smoke: $(BLK_SMOKE_IMG)
+CLEANFILES += $(BLK_SMOKE_IMG)
+
 # Helper tasks booted beside a test (not tests themselves).
 tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o $(USER_LIBS)
@@ -90,11 +150,14 @@ tests/truncated-elf.bin: tests/fault-task
 	head -c 100 tests/fault-task > $@
 
 .SECONDEXPANSION:
-# A module is FILE or FILE:ARGS; the files are prerequisites.
+# A module is FILE or FILE:ARGS (a + in ARGS stands for a space between two
+# arguments); the files are prerequisites.
 module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
-tests/test-%.iso: $(KERNEL_ELF) tests/test-% $$(call module_files,$$(test_$$*_MODULES)) $(top_srcdir)/tools/mkiso.sh
+tests/test-%.iso: $(KERNEL_ELF) tests/test-$$(call guest_program,$$*) $$(call module_files,$$(test_$$*_MODULES)) \
+		$(top_srcdir)/tools/mkiso.sh
 	$(AM_V_GEN)$(MKISO) $@ "$(GUEST_KERNEL_ARGS)" $(KERNEL_ELF) \
-		tests/test-$*$(if $(test_$*_ARGS),:$(test_$*_ARGS)) $(test_$*_MODULES)
+		tests/test-$(call guest_program,$*)$(if $(test_$*_ARGS),:$(test_$*_ARGS)) \
+		$(foreach m,$(test_$*_MODULES),"$(subst +, ,$(m))")
 
 GUEST_ISOS = $(GUEST_TOPICS:%=tests/test-%.iso)
 
@@ -108,13 +171,15 @@ test_boot_QEMU_ARGS = $(VIRTIO_TEST_DEVICES)
 check-guest: $(GUEST_ISOS)
 	@pass=0; fail=0; \
 	$(foreach t,$(GUEST_TOPICS),\
-	if QEMU=$(QEMU) $(RUN_GUEST_TEST) tests/test-$(t) tests/test-$(t).iso \
-		$(top_srcdir)/tests/test-$(t).expect $(GUEST_TIMEOUT) $(test_$(t)_QEMU_ARGS); \
+	if QEMU=$(QEMU) GUEST_SUMMARY=test-$(call guest_program,$(t)) GUEST_SETUP='$(test_$(t)_SETUP)' \
+		GUEST_POSTCHECK='$(test_$(t)_POSTCHECK)' $(RUN_GUEST_TEST) tests/test-$(t) tests/test-$(t).iso \
+		$(top_srcdir)/tests/test-$(t).expect $(or $(test_$(t)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(t)_QEMU_ARGS); \
 	then pass=$$((pass+1)); else fail=$$((fail+1)); fi;) \
 	echo "guest: $$pass passed, $$fail failed"; \
 	test $$fail -eq 0
 
 run-%: tests/test-%.iso
+	$(test_$*_SETUP)
 	$(QEMU) -m 256M -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS)
 

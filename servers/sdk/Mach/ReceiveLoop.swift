@@ -145,10 +145,12 @@ public struct ReceiveLoop: ~Copyable {
 
     mutating func dispatch() {
         var handled = false
+        currentRequest = request.header            // for PendingReply.takeFromCurrentRequest
         for i in interfaces where i.demux(request.header, reply.header) != 0 {
             handled = true
             break
         }
+        currentRequest = nil
         if !handled {
             makeBadIDReply()
             stats.unknownID += 1

@@ -1,0 +1,125 @@
+// Completion.swift - interrupts, finished chains, and the replies to clients.
+//
+// An interrupt message means "look at the queue": every finished chain is
+// taken off the used ring in one batch, the interrupt is acknowledged, and
+// the ring is looked at once more (chains that finished in between would
+// otherwise wait for an interrupt the device need not send).  Then the
+// waiting requests get the freed slots and buffers.
+
+import Mach
+import Virtio
+import CBlk
+
+extension Disk {
+    func interrupt(_ isr: UInt32) {
+        stats.interrupts += 1
+        if isr & UInt32(VIRTIO_ISR_CONFIG) != 0 { configurationChanged() }
+        var batch = drain()
+        device.acknowledgeInterrupt()
+        while queue.rearm() { batch += drain() }
+        stats.maxBatch = max(stats.maxBatch, UInt32(batch))
+        pump()
+        if let why = queue.broken, complaints.allow() {
+            print("blk: \(name): request queue broken (\(why)); requests wait forever")
+        }
+    }
+
+    func drain() -> Int {
+        queue.takeUsed { self.finishChain($0) }
+    }
+
+    /// 5.2.6.1: the driver SHOULD check capacity after a configuration
+    /// change notification.
+    func configurationChanged() {
+        guard let c = try? device.config64(BlkConfig.capacity), c != capacity else { return }
+        print("blk: \(name): capacity changed from \(capacity) to \(c) sectors")
+        capacity = c
+    }
+
+    /// One chain the device has finished: recycle it, take its status and
+    /// data, and answer the request once its last chain is back.
+    func finishChain(_ used: UsedChain) {
+        let slot = Int(slotOfHead[Int(used.head)])
+        slotOfHead[Int(used.head)] = -1
+        guard let record = chains.take(slot) else {
+            print("blk: \(name): the device finished chain \(used.head), which has no request")
+            return
+        }
+        let r = record.request, offset = record.offset, length = record.length, isWrite = record.isWrite
+        var buffers = record.buffers
+        queue.complete(record.chain)
+        stats.chains += 1
+        if isWrite { writesInFlight -= 1 }
+        // The status byte decides, not used.written: 5.2.6.3 says legacy
+        // drivers SHOULD ignore the used length, which old devices got wrong.
+        let status = block(slot).address.load(fromByteOffset: 16, as: UInt8.self)
+        r.chainsOut -= 1
+        if status != BlkRequest.statusOK {
+            stats.ioErrors += 1
+            if r.error == D_SUCCESS {
+                r.error = D_IO_ERROR
+                if complaints.allow() {
+                    print("blk: \(name): device \(status == BlkRequest.statusUnsupported ? "does not support" : "failed") " +
+                          "\(r.kind) of \(length) bytes at sector \(r.sector + UInt64(offset / 512)) " +
+                          "(status \(status)): D_IO_ERROR")
+                }
+            }
+        } else {
+            if r.kind == .read && !r.zeroCopy {
+                copyOut(r.region!.address + offset, length, buffers)
+            }
+        }
+        pool.give(all: &buffers)
+        if r.finished { finishRequest(r) }
+    }
+
+    /// Sends the reply and lets go of everything the request held.
+    func finishRequest(_ r: IORequest) {
+        if let src = r.source {
+            _ = vm_deallocate(smrt_task_port(), vm_address_t(UInt(bitPattern: src)), vm_size_t(r.sourceSize))
+            r.source = nil
+        }
+        let code = r.error
+        if code != D_SUCCESS { stats.errors += 1 }
+        guard let reply = r.reply.take() else { return }
+        let ok = code == D_SUCCESS
+        switch r.kind {
+        case .read:
+            let (port, poly) = reply.consumeForStub()
+            if ok, let region = r.region {
+                stats.reads += 1
+                stats.bytesRead += UInt64(r.bytes)
+                if r.zeroCopy { stats.bytesZeroCopy += UInt64(r.bytes) } else { stats.bytesCopied += UInt64(r.bytes) }
+                // device_reply.defs sends the pages with the deallocate bit:
+                // a page or more is moved to the client, less is copied and
+                // our page freed.  Either way they are gone from this task.
+                let kr = ds_device_read_reply(port, poly, D_SUCCESS, region.oolSlot, mach_msg_type_number_t(r.bytes))
+                if kr != KERN_SUCCESS {
+                    replyFailed(kr)
+                    reserve.discard(region)
+                }
+            } else {
+                if let region = r.region { reserve.discard(region) }
+                let kr = ds_device_read_reply(port, poly, code, 0, 0)
+                if kr != KERN_SUCCESS { replyFailed(kr) }
+            }
+        case .write:
+            let (port, poly) = reply.consumeForStub()
+            if ok {
+                stats.writes += 1
+                stats.bytesWritten += UInt64(r.bytes)
+            }
+            let kr = ds_device_write_reply(port, poly, code, ok ? Int32(r.bytes) : 0)
+            if kr != KERN_SUCCESS { replyFailed(kr) }
+        case .flush, .discard, .writeZeroes:
+            if ok && r.kind == .flush && has(BlkFeature.flush) { stats.flushes += 1 }
+            if ok && r.kind != .flush { stats.discards += 1 }
+            let kr = reply.send(code)
+            if kr != MACH_MSG_SUCCESS { replyFailed(kr) }
+        }
+    }
+
+    func replyFailed(_ kr: kern_return_t) {
+        if complaints.allow() { print("blk: \(name): reply not delivered: \(hex(kr)) (the client is gone?)") }
+    }
+}

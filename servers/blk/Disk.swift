@@ -1,0 +1,210 @@
+// Disk.swift - one virtio-blk device: bring-up, what was negotiated, and
+// the resources its requests run on.  The request engine (Engine.swift,
+// Completion.swift) and the client side (Opens.swift, Status.swift) are
+// extensions of the same class.
+
+import Mach
+import Virtio
+import CBlk
+
+/// One disk ("vda", "vdb", ...): its virtio device and request queue, the
+/// DMA memory its requests use (command blocks, the buffer pool, the pages
+/// for zero-copy reads), its geometry and features, its requests waiting
+/// and in flight, and its counters.
+final class Disk {
+    let name: String
+    let device: VirtioDevice
+    let config: ServerConfig
+    var queue: Virtqueue!
+    var pool: DMAPool!
+    let reserve = PageReserve.fromKernel()
+    /// One 64-byte command block per in-flight slot: the request header
+    /// (16 bytes) at 0, the status byte at 16, a discard/write-zeroes range
+    /// (16 bytes) at 32.
+    var blocks: DMARegion!
+    var chains: InFlightTable<ChainRecord>
+    var slotOfHead: [Int32] = []
+
+    // What the device is (5.2.4), read after FEATURES_OK.
+    var capacity: UInt64 = 0                // 512-byte sectors
+    var recordSize = 512
+    var readOnly = false
+    var sizeMax = 0                         // 0: no limit
+    var segMax = 0                          // 0: no limit
+    var physicalBlockExp = 0, alignmentOffset = 0, minIOSize = 0, optIOSize = 0
+    var writeback: UInt32 = 2               // 2: unknown
+    var maxDiscardSectors: UInt32 = 0, maxDiscardSeg: UInt32 = 0
+    var maxWriteZeroesSectors: UInt32 = 0, maxWriteZeroesSeg: UInt32 = 0
+    // How requests are cut into chains.
+    var dataSegments = 1                    // data descriptors per chain
+    var poolChainBytes = 4096               // chains through the pool
+    var directChainBytes = 4096             // chains into contiguous pages
+
+    // The engine's state.
+    var waiting: [IORequest] = []
+    var writesInFlight = 0
+    var segments: [Segment] = []            // scratch for building one chain
+    var stats = DiskStats()
+    var opens = 0
+    var complaints = LogLimiter(burst: 40, every: 200)
+    var registered: ReceiveRight?
+
+    init(name: String, device: VirtioDevice, config: ServerConfig) {
+        self.name = name
+        self.device = device
+        self.config = config
+        chains = InFlightTable(capacity: config.inflight)
+        segments.reserveCapacity(260)
+    }
+
+    var features: VirtioFeatures { device.accepted }
+    var records: UInt64 { capacity * UInt64(BlkRequest.sectorSize) / UInt64(recordSize) }
+    var sectorsPerRecord: UInt64 { UInt64(recordSize / BlkRequest.sectorSize) }
+    func has(_ bit: Int) -> Bool { features.has(bit: bit) }
+
+    /// 3.1.1 from reset to DRIVER_OK, with the queue, memory and interrupt
+    /// port in `set`.  Logs and throws the first failure.
+    func bringUp(set: PortName) throws(MachError) {
+        try device.claim()
+        var wanted = VirtioFeatures(bits: [BlkFeature.sizeMax, BlkFeature.segMax, BlkFeature.readOnly,
+                                           BlkFeature.blockSize, BlkFeature.flush, BlkFeature.topology,
+                                           BlkFeature.configWCE, BlkFeature.discard,
+                                           BlkFeature.writeZeroes])
+        wanted.insert(.version1)
+        if config.indirect { wanted.insert(.indirectDescriptors) }
+        if config.eventIndex { wanted.insert(.eventIndex) }
+        // Not asked for: MQ (one queue serves), ZONED (5.2.5.1: not without
+        // zone support), SECURE_ERASE, LIFETIME, legacy BARRIER and SCSI.
+        try device.negotiate(wanted, deviceNames: BlkFeature.names, logPrefix: "blk: \(name)")
+        try readConfiguration()
+        let q = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
+        queue = q
+        slotOfHead = [Int32](repeating: -1, count: Int(q.size))
+        planChains()
+        guard let b = device.allocateDMA((config.inflight * 64 + pageSize - 1) & ~(pageSize - 1)) else {
+            throw MachError(KERN_RESOURCE_SHORTAGE)
+        }
+        blocks = b
+        let dev = device
+        pool = DMAPool(initial: config.poolInitial, growBy: 64, limit: config.poolMax,
+                       allocate: { dev.allocateDMA($0) })
+        try device.listenForInterrupts(in: set) { [self] isr in self.interrupt(isr) }
+        try device.driverOK()
+        print("blk: \(name): \(device.label) \(device.isModern ? "modern" : "legacy"), " +
+              "\(capacity) sectors, \(recordSize)-byte records\(readOnly ? ", read-only" : ""), " +
+              "queue \(q.size)\(q.indirect ? " indirect" : "")\(q.eventIndex ? " event-idx" : ""), " +
+              "\(dataSegments) segments and \(poolChainBytes / 1024)/\(directChainBytes / 1024) KiB per chain, " +
+              "pool \(pool.stats.total) buffers")
+    }
+
+    /// 5.2.5 Device Initialization: every field the accepted features make
+    /// valid (after FEATURES_OK: 5.2.5.1 forbids reading writeback before).
+    func readConfiguration() throws(MachError) {
+        capacity = try device.config64(BlkConfig.capacity)
+        readOnly = has(BlkFeature.readOnly)
+        if has(BlkFeature.blockSize) {
+            let bs = Int(try device.config32(BlkConfig.blkSize))
+            if bs >= 512 && bs <= 4096 && bs & (bs - 1) == 0 {
+                recordSize = bs
+            } else {
+                print("blk: \(name): blk_size \(bs) not supported (512..4096, a power of two); using 512")
+            }
+        }
+        if has(BlkFeature.sizeMax) { sizeMax = Int(try device.config32(BlkConfig.sizeMax)) }
+        if has(BlkFeature.segMax) { segMax = Int(try device.config32(BlkConfig.segMax)) }
+        if has(BlkFeature.topology) {
+            physicalBlockExp = Int(try device.config8(BlkConfig.physicalBlockExp))
+            alignmentOffset = Int(try device.config8(BlkConfig.alignmentOffset))
+            minIOSize = Int(try device.config16(BlkConfig.minIOSize))
+            optIOSize = Int(try device.config32(BlkConfig.optIOSize))
+        }
+        if has(BlkFeature.configWCE) {
+            writeback = UInt32(try device.config8(BlkConfig.writeback))
+        } else {
+            // 5.2.5.1: FLUSH without CONFIG_WCE: assume a writeback cache;
+            // neither: the driver may deduce writethrough.
+            writeback = has(BlkFeature.flush) ? 1 : 0
+        }
+        if has(BlkFeature.discard) {
+            maxDiscardSectors = try device.config32(BlkConfig.maxDiscardSectors)
+            maxDiscardSeg = try device.config32(BlkConfig.maxDiscardSeg)
+        }
+        if has(BlkFeature.writeZeroes) {
+            maxWriteZeroesSectors = try device.config32(BlkConfig.maxWriteZeroesSectors)
+            maxWriteZeroesSeg = try device.config32(BlkConfig.maxWriteZeroesSeg)
+        }
+        if has(BlkFeature.topology) || has(BlkFeature.sizeMax) || has(BlkFeature.segMax) {
+            print("blk: \(name): size_max \(sizeMax) seg_max \(segMax) physical_block_exp \(physicalBlockExp) " +
+                  "alignment \(alignmentOffset) min_io \(minIOSize) opt_io \(optIOSize) writeback \(writeback)")
+        }
+    }
+
+    /// How many bytes one chain carries.  A chain is the header, data
+    /// segments, the status byte: at most the queue's segments per chain
+    /// (its indirect table, or the ring), seg_max data segments (5.2.6.1),
+    /// each at most size_max bytes; through the pool every 4 KiB buffer is
+    /// at least one segment.  Chains are whole records and at most the
+    /// server's chain size.
+    func planChains() {
+        dataSegments = max(queue.maxSegments - 2, 1)
+        if segMax > 0 { dataSegments = min(dataSegments, segMax) }
+        let limit = config.chainBytes
+        let segPool = sizeMax > 0 ? min(sizeMax, pageSize) : pageSize
+        let perBuffer = (pageSize + segPool - 1) / segPool
+        let pooled = dataSegments >= perBuffer ? dataSegments / perBuffer * pageSize : dataSegments * segPool
+        let direct = dataSegments * (sizeMax > 0 ? min(sizeMax, limit) : limit)
+        func whole(_ b: Int) -> Int { max(recordSize, min(b, limit) / recordSize * recordSize) }
+        poolChainBytes = whole(min(pooled, config.poolMax * pageSize))
+        directChainBytes = whole(direct)
+        if pooled < recordSize || direct < recordSize {
+            print("blk: \(name): seg_max \(segMax) and size_max \(sizeMax) leave less than a record per chain")
+        }
+    }
+
+    /// Where command block `slot` is.
+    func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * 64, size: 64) }
+
+    /// Logs why a request was refused (rate limited), counts it, returns `code`.
+    func refuse(_ what: StaticString, _ code: kern_return_t, _ why: String) -> kern_return_t {
+        stats.errors += 1
+        return complain(what, code, why)
+    }
+
+    /// The log line of `refuse` alone, for requests whose error is counted
+    /// when their reply goes (Completion.finishRequest).
+    func complain(_ what: StaticString, _ code: kern_return_t, _ why: String) -> kern_return_t {
+        if complaints.allow() { print("blk: \(name): \(what): \(why): \(deviceErrorName(code))") }
+        return code
+    }
+}
+
+/// The counters behind BLK_GET_STATS (struct blk_stats, include/sm/blk_stats.h).
+struct DiskStats {
+    var bytesRead: UInt64 = 0, bytesWritten: UInt64 = 0
+    var bytesZeroCopy: UInt64 = 0, bytesCopied: UInt64 = 0
+    var requests: UInt32 = 0, reads: UInt32 = 0, writes: UInt32 = 0
+    var flushes: UInt32 = 0, flushesEmulated: UInt32 = 0, discards: UInt32 = 0
+    var errors: UInt32 = 0, ioErrors: UInt32 = 0
+    var chains: UInt32 = 0, splitRequests: UInt32 = 0
+    var inflightHWM: UInt32 = 0, waitingChains: UInt32 = 0, waitingHWM: UInt32 = 0
+    var interrupts: UInt32 = 0, maxBatch: UInt32 = 0
+    var poolWaits: UInt32 = 0
+    // Counters kept elsewhere (queue, pool, page reserve) as they were at
+    // the last BLK_SET_STATS_RESET.
+    var notifiesBase = 0, suppressedBase = 0, growsBase = 0, zcPagesBase = 0, zcChunksBase = 0
+}
+
+/// The D_* name of a device return code, for log lines.
+func deviceErrorName(_ code: kern_return_t) -> String {
+    switch code {
+    case D_SUCCESS: return "D_SUCCESS"
+    case D_IO_ERROR: return "D_IO_ERROR"
+    case D_NO_SUCH_DEVICE: return "D_NO_SUCH_DEVICE"
+    case D_INVALID_OPERATION: return "D_INVALID_OPERATION"
+    case D_INVALID_RECNUM: return "D_INVALID_RECNUM"
+    case D_INVALID_SIZE: return "D_INVALID_SIZE"
+    case D_NO_MEMORY: return "D_NO_MEMORY"
+    case D_READ_ONLY: return "D_READ_ONLY"
+    default: return hex(code)
+    }
+}

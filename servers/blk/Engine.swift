@@ -1,0 +1,240 @@
+// Engine.swift - from accepted requests to descriptor chains in the device.
+//
+// Requests wait in arrival order; `pump` starts chains from the oldest
+// request while there is a free in-flight slot (the inflight= limit), room
+// in the ring and, for data that goes through the pool, DMA buffers.  The
+// first request that cannot start stops the others behind it, so a large
+// request is not overtaken forever by small ones.  A flush waits at the
+// head until every write started before it has completed (5.2.6.2: a
+// write is stable once a flush sent after its completion has completed).
+
+import Mach
+import Virtio
+import CBlk
+
+extension Disk {
+    /// Accepts a request: counts it and starts what can start.
+    func accept(_ r: IORequest) {
+        if r.bytes > chainBytes(for: r) { stats.splitRequests += 1 }
+        waiting.append(r)
+        pump()
+    }
+
+    /// Data bytes of the request's next chain at most.
+    func chainBytes(for r: IORequest) -> Int {
+        switch r.kind {
+        case .read: return r.zeroCopy ? directChainBytes : poolChainBytes
+        case .write: return poolChainBytes
+        case .flush: return 0
+        case .discard: return rangeChainBytes(maxDiscardSectors)
+        case .writeZeroes: return rangeChainBytes(maxWriteZeroesSectors)
+        }
+    }
+
+    /// Discard and write zeroes carry a range, not data: its "bytes" are its
+    /// sectors × 512, cut at the device's maximum (whole records).
+    func rangeChainBytes(_ maxSectors: UInt32) -> Int {
+        let most = maxSectors == 0 ? Int(BLK_MAX_IO) : Int(maxSectors) * BlkRequest.sectorSize
+        return max(recordSize, most / recordSize * recordSize)
+    }
+
+    /// Starts chains from the waiting requests, in order, until one cannot
+    /// start; then notifies the device once for all of them.
+    func pump() {
+        var started = false
+        if queue.broken != nil {
+            failWaiting(D_IO_ERROR, "the request queue is broken")
+        }
+        while let r = waiting.first {
+            if r.kind == .flush {
+                if writesInFlight > 0 { break }
+                if !has(BlkFeature.flush) {
+                    // Nothing to send: the device writes through (5.2.6.2
+                    // case 1 when FLUSH was not offered at all).
+                    waiting.removeFirst()
+                    stats.flushesEmulated += 1
+                    finishRequest(r)
+                    continue
+                }
+            }
+            guard startChain(r) else {
+                // Nothing in flight will free what it lacks: give up on it
+                // rather than wait forever (the pool could not grow).
+                if chains.count == 0 {
+                    waiting.removeFirst()
+                    r.error = complain("request", D_NO_MEMORY, "no DMA buffers for it and none will come back")
+                    r.nextOffset = r.bytes
+                    r.allStarted = true
+                    finishRequest(r)
+                    continue
+                }
+                break
+            }
+            started = true
+            if r.allStarted { waiting.removeFirst() }
+        }
+        var pending: UInt32 = 0
+        for r in waiting {
+            let each = max(chainBytes(for: r), 1)
+            pending += UInt32(max(1, (r.bytes - r.nextOffset + each - 1) / each))
+        }
+        stats.waitingChains = pending
+        stats.waitingHWM = max(stats.waitingHWM, pending)
+        if started { queue.kickIfNeeded() }
+    }
+
+    /// Ends every waiting request with `code` (their chains in flight, if
+    /// any, still finish).
+    func failWaiting(_ code: kern_return_t, _ why: String) {
+        let doomed = waiting
+        waiting.removeAll()
+        for r in doomed {
+            if r.error == D_SUCCESS { r.error = complain("request", code, why) }
+            r.nextOffset = r.bytes
+            r.allStarted = true
+            if r.finished { finishRequest(r) }
+        }
+    }
+
+    /// Builds and submits the next chain of `r`: header, data, status.
+    /// False (and nothing taken) when a slot, ring space or buffers are
+    /// missing.
+    func startChain(_ r: IORequest) -> Bool {
+        guard let slot = chains.reserve() else { return false }
+        let blk = block(slot)
+        let offset = r.nextOffset
+        var len = min(r.bytes - offset, chainBytes(for: r))
+        var type = BlkRequest.typeIn
+        var sector = r.sector + UInt64(offset / BlkRequest.sectorSize)
+        var buffers: [DMABuffer] = []
+        var isWrite = false
+        segments.removeAll(keepingCapacity: true)
+        segments.append(Segment(physical: blk.physical, length: UInt32(BlkRequest.headerBytes),
+                                deviceWrites: false))
+        switch r.kind {
+        case .read:
+            if r.zeroCopy {
+                addDirect(r.region!.advanced(by: offset, size: len), deviceWrites: true)
+            } else {
+                guard takeBuffers(len, &buffers, r) else { return giveUp(slot, &buffers) }
+                addBuffers(buffers, len, deviceWrites: true)
+            }
+        case .write:
+            type = BlkRequest.typeOut
+            isWrite = true
+            guard takeBuffers(len, &buffers, r) else { return giveUp(slot, &buffers) }
+            addBuffers(buffers, len, deviceWrites: false)
+        case .flush:
+            type = BlkRequest.typeFlush
+            sector = 0                  // 5.2.6.1: sector 0, and no data
+            len = 0
+        case .discard, .writeZeroes:
+            type = r.kind == .discard ? BlkRequest.typeDiscard : BlkRequest.typeWriteZeroes
+            isWrite = true
+            let range = blk.address + 32
+            let count = UInt32(len / BlkRequest.sectorSize)
+            range.storeBytes(of: sector, as: UInt64.self)
+            range.storeBytes(of: count, toByteOffset: 8, as: UInt32.self)
+            // 5.2.6.1: unmap MUST be zero for discard.
+            range.storeBytes(of: r.kind == .writeZeroes && r.unmap ? 1 : 0, toByteOffset: 12, as: UInt32.self)
+            segments.append(Segment(physical: blk.physical + 32, length: UInt32(BlkRequest.rangeBytes),
+                                    deviceWrites: false))
+            sector = 0                  // unused for these commands (5.2.6)
+        }
+        segments.append(Segment(physical: blk.physical + 16, length: 1, deviceWrites: true))
+        guard queue.hasRoom(for: segments.count) else { return giveUp(slot, &buffers) }
+        if r.kind == .write { copyIn(r.source! + offset, len, buffers) }
+        blk.address.storeBytes(of: type, as: UInt32.self)
+        blk.address.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
+        blk.address.storeBytes(of: sector, toByteOffset: 8, as: UInt64.self)
+        blk.address.storeBytes(of: 0xFF, toByteOffset: 16, as: UInt8.self)   // the device must overwrite it
+        guard let token = queue.submit(segments) else { return giveUp(slot, &buffers) }
+        let head = token.head
+        slotOfHead[Int(head)] = Int32(slot)
+        chains.fill(slot, ChainRecord(chain: token, request: r, offset: offset, length: len,
+                                      buffers: buffers, isWrite: isWrite))
+        r.nextOffset = offset + len
+        r.chainsOut += 1
+        if r.nextOffset >= r.bytes { r.allStarted = true }
+        if isWrite { writesInFlight += 1 }
+        stats.inflightHWM = max(stats.inflightHWM, UInt32(chains.count))
+        if config.verbose {
+            print("blk: \(name): chain \(head) slot \(slot) type \(type) sector \(sector) bytes \(len)")
+        }
+        return true
+    }
+
+    /// Undoes a chain that could not start.
+    func giveUp(_ slot: Int, _ buffers: inout [DMABuffer]) -> Bool {
+        pool.give(all: &buffers)
+        chains.unreserve(slot)
+        return false
+    }
+
+    /// Buffers for `len` bytes, all or none; a request that has to wait for
+    /// them is counted once.
+    func takeBuffers(_ len: Int, _ buffers: inout [DMABuffer], _ r: IORequest) -> Bool {
+        if pool.take(count: (len + pageSize - 1) / pageSize, into: &buffers) { return true }
+        if !r.waitedForPool {
+            r.waitedForPool = true
+            stats.poolWaits += 1
+        }
+        return false
+    }
+
+    /// Data segments over pool buffers: each buffer (the last one possibly
+    /// partly), merged with its neighbour when physically adjacent, cut at
+    /// size_max.
+    func addBuffers(_ buffers: [DMABuffer], _ len: Int, deviceWrites: Bool) {
+        var left = len
+        var runStart: UInt64 = 0, runLength = 0
+        for b in buffers where left > 0 {
+            let n = min(left, pageSize)
+            left -= n
+            if runLength > 0 && runStart + UInt64(runLength) == b.physical {
+                runLength += n
+            } else {
+                if runLength > 0 { addRun(runStart, runLength, deviceWrites) }
+                runStart = b.physical
+                runLength = n
+            }
+        }
+        if runLength > 0 { addRun(runStart, runLength, deviceWrites) }
+    }
+
+    /// Data segments over contiguous memory.
+    func addDirect(_ region: DMARegion, deviceWrites: Bool) {
+        addRun(region.physical, region.size, deviceWrites)
+    }
+
+    /// One physically contiguous run as segments of at most size_max bytes.
+    func addRun(_ start: UInt64, _ length: Int, _ deviceWrites: Bool) {
+        let most = sizeMax > 0 ? sizeMax : length
+        var at = 0
+        while at < length {
+            let n = min(most, length - at)
+            segments.append(Segment(physical: start + UInt64(at), length: UInt32(n), deviceWrites: deviceWrites))
+            at += n
+        }
+    }
+
+    /// Copies `len` bytes from `src` into consecutive buffers.
+    func copyIn(_ src: UnsafeMutableRawPointer, _ len: Int, _ buffers: [DMABuffer]) {
+        var at = 0
+        for b in buffers where at < len {
+            let n = min(pageSize, len - at)
+            b.address.copyMemory(from: src + at, byteCount: n)
+            at += n
+        }
+    }
+
+    /// Copies `len` bytes out of consecutive buffers to `dst`.
+    func copyOut(_ dst: UnsafeMutableRawPointer, _ len: Int, _ buffers: [DMABuffer]) {
+        var at = 0
+        for b in buffers where at < len {
+            let n = min(pageSize, len - at)
+            (dst + at).copyMemory(from: b.address, byteCount: n)
+            at += n
+        }
+    }
+}

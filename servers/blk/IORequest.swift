@@ -1,0 +1,68 @@
+// IORequest.swift - one client request on its way through the disk, and
+// the record kept for each of its descriptor chains while the device has it.
+
+import Mach
+import Virtio
+
+/// What a client asked for.
+enum IOKind {
+    case read           // device_read: out-of-line pages
+    case write          // device_write: out-of-line data, copied into DMA buffers
+    case flush          // BLK_SET_FLUSH
+    case discard        // BLK_SET_DISCARD
+    case writeZeroes    // BLK_SET_WRITE_ZEROES
+}
+
+/// A client request from the moment it is accepted until its reply is
+/// sent.  It may be split into several chains (size_max, seg_max, the
+/// server's chain size); `nextOffset` says how much of it has been handed
+/// to chains, `chainsOut` how many of those the device still has.  The
+/// reply right is a PendingReply, so the request is answered exactly once.
+final class IORequest {
+    let kind: IOKind
+    var reply: PendingReply?
+    /// First 512-byte sector, and data bytes (whole records).
+    let sector: UInt64
+    let bytes: Int
+    var nextOffset = 0
+    var allStarted = false
+    var chainsOut = 0
+    var error: kern_return_t = D_SUCCESS
+    var waitedForPool = false
+
+    /// Reads: where the data goes (pages sent to the client), and whether
+    /// the device writes there directly.
+    var region: DMARegion?
+    var zeroCopy = false
+    /// Writes: the client's data (out-of-line pages now in this task, freed
+    /// when the request ends).
+    var source: UnsafeMutableRawPointer?
+    var sourceSize = 0
+    /// Discard and write zeroes: sectors, and the unmap flag.
+    var rangeSectors: UInt64 = 0
+    var unmap = false
+
+    init(kind: IOKind, reply: consuming PendingReply, sector: UInt64, bytes: Int) {
+        self.kind = kind
+        self.reply = consume reply
+        self.sector = sector
+        self.bytes = bytes
+    }
+
+    /// Every chain started and none left with the device.
+    var finished: Bool { allStarted && chainsOut == 0 }
+}
+
+/// What the server keeps for a chain the device holds: the token it must
+/// hand back to the queue exactly once, the request it serves, which part
+/// of the request, and the DMA buffers it uses.  Its slot number in the
+/// disk's InFlightTable is also its command block (header and status).
+struct ChainRecord: ~Copyable {
+    var chain: InFlightChain
+    let request: IORequest
+    let offset: Int
+    let length: Int
+    var buffers: [DMABuffer]
+    /// It counts in Disk.writesInFlight (a flush waits for it).
+    let isWrite: Bool
+}

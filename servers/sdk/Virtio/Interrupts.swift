@@ -1,0 +1,66 @@
+// Interrupts.swift - interrupt messages from the kernel, in the receive loop.
+
+import Mach
+import CVirtio
+
+/// Interrupt messages (sm_virtio_irq_msg_t, id 7300) served by a
+/// ReceiveLoop: each device's interrupt port is a member of the server's
+/// port set, and `VirtioInterrupts.interface` is one of the loop's
+/// interfaces beside `device_server`.  A message calls the handler
+/// registered for the port it arrived on with the ISR bits
+/// (VIRTIO_ISR_QUEUE, VIRTIO_ISR_CONFIG) gathered since the last one.  The
+/// kernel sends no further message for that device until the driver calls
+/// `VirtioDevice.acknowledgeInterrupt` (virtio_irq_ack), so a handler takes
+/// every finished chain of every queue, acknowledges, and looks once more
+/// (`Virtqueue.rearm`), in that order, so that nothing that finished
+/// in between is left waiting.
+public enum VirtioInterrupts {
+    nonisolated(unsafe) static var handlers: [(port: PortName, handler: (UInt32) -> Void)] = []
+    nonisolated(unsafe) public static var malformed = 0
+    nonisolated(unsafe) public static var messages = 0
+
+    /// Calls `handler` for interrupt messages arriving on `port`.
+    public static func register(port: PortName, _ handler: @escaping (UInt32) -> Void) {
+        handlers.append((port, handler))
+    }
+
+    /// The demux for ReceiveLoop; interrupt messages get no reply.
+    public static var interface: MIGInterface {
+        MIGInterface(demux: interruptDemux, maxReplySize: MemoryLayout<mig_reply_header_t>.size)
+    }
+}
+
+let irqMessageID = mach_msg_id_t(SM_VIRTIO_IRQ_MSG_ID)
+
+/// Written as a MIG demux: false for other ids; otherwise the handler runs
+/// and the "reply" says MIG_NO_REPLY (nothing to send, nothing to destroy:
+/// the message carries no rights).
+func interruptDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
+                    _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
+    guard let inP, let outP, inP.pointee.msgh_id == irqMessageID else { return 0 }
+    let raw = UnsafeRawPointer(inP)
+    let local = PortName(raw.load(fromByteOffset: 16, as: UInt32.self))
+    var code = MIG_NO_REPLY
+    if Int(inP.pointee.msgh_size) == MemoryLayout<sm_virtio_irq_msg_t>.size {
+        let isr = raw.load(fromByteOffset: 36, as: UInt32.self)
+        VirtioInterrupts.messages += 1
+        var found = false
+        for h in VirtioInterrupts.handlers where h.port == local {
+            h.handler(isr)
+            found = true
+            break
+        }
+        if !found { VirtioInterrupts.malformed += 1 }
+    } else {
+        VirtioInterrupts.malformed += 1
+        code = MIG_DESTROY_REQUEST
+    }
+    let out = UnsafeMutableRawPointer(outP)
+    out.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
+    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: 4, as: UInt32.self)
+    out.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)
+    out.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
+    out.storeBytes(of: UInt32(bitPattern: irqMessageID &+ 100), toByteOffset: 28, as: UInt32.self)
+    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: 36, as: UInt32.self)
+    return 1
+}

@@ -1,0 +1,105 @@
+// PageReserve.swift - pages a device fills and the task then gives away.
+
+/// Page-aligned runs of DMA-addressable pages that are ordinary task
+/// memory, for zero-copy reads: the device writes the data straight into
+/// them and the driver sends them to its client as out-of-line memory with
+/// the deallocate bit, which the kernel moves (unmaps here, maps there)
+/// instead of copying (docs/abi.md, kernel/ipc/ool.c).  Once sent they are
+/// the client's; the reserve never sees them again.
+///
+/// Why not DMAPool memory: virtio_dma_alloc memory lies outside the task's
+/// regions on purpose (the task cannot free it under the device), so the
+/// kernel cannot move it into a message.  These pages come from
+/// vm_allocate_contiguous instead: they count as ordinary task memory (the
+/// task's page limit, not the 4 MiB virtio DMA limit) and are safe to DMA
+/// into while they are here, because a dying driver's devices are reset
+/// before its memory is freed (virtio_task_cleanup).
+///
+/// Each vm_allocate_contiguous call is an RPC, so pages are taken from
+/// chunks of `chunkPages` (default 64 pages, 256 KiB) and up to `maxRuns`
+/// partly used chunks are kept; a request larger than a chunk gets its
+/// own allocation.  Pages that are not sent after all (the read failed)
+/// are released with `discard`, never reused: they may hold data another
+/// client must not see.
+public final class PageReserve {
+    public let chunkPages: Int
+    let maxRuns: Int
+    let allocate: DMAAllocator
+    let release: (DMARegion) -> Void
+    var runs: [DMARegion] = []
+    public private(set) var stats = Stats()
+
+    public struct Stats {
+        public var pagesTaken = 0, chunks = 0, failures = 0, pagesReleased = 0
+        /// Pages allocated and not yet taken or released.
+        public var pagesHeld = 0
+    }
+
+    /// `allocate(bytes)` gets contiguous pages (vm_allocate_contiguous in a
+    /// server), `release` gives pages back to the kernel (vm_deallocate).
+    public init(chunkPages: Int = 64, maxRuns: Int = 4, allocate: @escaping DMAAllocator,
+                release: @escaping (DMARegion) -> Void) {
+        self.chunkPages = max(chunkPages, 1)
+        self.maxRuns = max(maxRuns, 1)
+        self.allocate = allocate
+        self.release = release
+    }
+
+    /// `pages` contiguous pages (virtually and physically), or nil if the
+    /// kernel has no such memory for us now.
+    public func take(pages: Int) -> DMARegion? {
+        precondition(pages > 0)
+        let bytes = pages * pageSize
+        // The smallest kept run that is large enough.
+        var best = -1
+        for (i, r) in runs.enumerated() where r.size >= bytes {
+            if best < 0 || r.size < runs[best].size { best = i }
+        }
+        if best < 0 {
+            if pages >= chunkPages {
+                guard let r = allocate(bytes) else {
+                    stats.failures += 1
+                    return nil
+                }
+                stats.chunks += 1
+                stats.pagesTaken += pages
+                return r
+            }
+            guard let chunk = allocate(chunkPages * pageSize) else {
+                stats.failures += 1
+                return nil
+            }
+            stats.chunks += 1
+            stats.pagesHeld += chunkPages
+            if runs.count >= maxRuns {
+                // Keep the larger runs; the smallest goes back to the kernel.
+                var smallest = 0
+                for (i, r) in runs.enumerated() where r.size < runs[smallest].size { smallest = i }
+                discardHeld(runs.remove(at: smallest))
+            }
+            runs.append(chunk)
+            best = runs.count - 1
+        }
+        let r = runs[best]
+        let taken = DMARegion(address: r.address, physical: r.physical, size: bytes)
+        if r.size == bytes {
+            runs.remove(at: best)
+        } else {
+            runs[best] = r.advanced(by: bytes, size: r.size - bytes)
+        }
+        stats.pagesHeld -= pages
+        stats.pagesTaken += pages
+        return taken
+    }
+
+    /// Gives back pages taken and not sent after all.
+    public func discard(_ region: DMARegion) {
+        stats.pagesReleased += pagesFor(region.size)
+        release(region)
+    }
+
+    func discardHeld(_ region: DMARegion) {
+        stats.pagesHeld -= pagesFor(region.size)
+        discard(region)
+    }
+}

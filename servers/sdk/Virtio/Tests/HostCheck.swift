@@ -1,0 +1,38 @@
+// HostCheck.swift - the host test of the virtio SDK's ring and memory logic
+// (servers/sdk/Virtio), built by tests/host.mk as a 32-bit Linux program:
+// the SDK's Swift files that make no kernel calls, these tests, and the C
+// fake device (fake_device.c) playing the other side of the rings.  Prints
+// "N passed, M failed" last, as every host test does.
+
+import FakeVirtioDevice
+
+nonisolated(unsafe) var passed = 0
+nonisolated(unsafe) var failed = 0
+
+func check(_ ok: Bool, _ what: @autoclosure () -> String, line: Int = #line) {
+    if ok {
+        passed += 1
+    } else {
+        failed += 1
+        print("FAIL line \(line): \(what())")
+    }
+}
+
+func checkEqual<T: Equatable>(_ a: T, _ b: T, _ what: String, line: Int = #line) {
+    check(a == b, "\(what)", line: line)
+}
+
+/// Heap memory that stands in for DMA memory: physical == virtual.
+func hostRegion(_ bytes: Int) -> DMARegion {
+    let p = fake_alloc(UInt32(bytes))!
+    return DMARegion(address: p, physical: UInt64(UInt(bitPattern: p)), size: bytes)
+}
+
+@_cdecl("main")
+func hostMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    ringTests()
+    poolTests()
+    print("test_virtio_sdk: \(passed) passed, \(failed) failed")
+    print("\(passed) passed, \(failed) failed")
+    return failed == 0 ? 0 : 1
+}

@@ -1,0 +1,327 @@
+// Virtqueue.swift - the driver's side of a split virtqueue (virtio 1.2, 2.7).
+
+import CVirtioRing
+
+/// One buffer of a descriptor chain: guest-physical address, length, and
+/// whether the device writes it (VIRTQ_DESC_F_WRITE) or reads it.
+@frozen
+public struct Segment {
+    public var physical: UInt64
+    public var length: UInt32
+    public var deviceWrites: Bool
+
+    @inlinable
+    public init(physical: UInt64, length: UInt32, deviceWrites: Bool) {
+        self.physical = physical
+        self.length = length
+        self.deviceWrites = deviceWrites
+    }
+}
+
+/// A chain the device has finished with: its head (the id to look the
+/// driver's request up by) and the bytes it wrote (the used `len`).
+@frozen
+public struct UsedChain {
+    public let head: UInt16
+    public let written: UInt32
+}
+
+/// The driver's side of one split virtqueue in memory shared with the
+/// device (descriptor table, available ring, used ring; 2.7.2): a free
+/// list of descriptors, chains made available directly or through an
+/// indirect table when VIRTIO_F_INDIRECT_DESC was negotiated, notification
+/// decisions with VIRTIO_F_EVENT_IDX or the NO_NOTIFY flag, and finished
+/// chains taken off the used ring in batches.
+///
+/// The queue keeps its own copy of everything it needs to recycle
+/// descriptors (chain lengths, the free list), so a device that scribbles
+/// over the descriptor table cannot corrupt the driver's bookkeeping; a
+/// device that reports a chain that is not in flight marks the queue
+/// broken (`broken` says why) and every later call does nothing.
+///
+/// Single-threaded: one thread drives a queue.  Host-testable: it knows
+/// nothing of the transport except the `notify` closure.
+public final class Virtqueue {
+    public let queueIndex: UInt16
+    public let size: UInt16
+    let desc: UnsafeMutableRawPointer
+    let avail: UnsafeMutableRawPointer
+    let used: UnsafeMutableRawPointer
+    public let indirect: Bool
+    public let eventIndex: Bool
+    /// Sends the available-buffer notification (the transport's kick).
+    public var notify: () -> Void
+
+    var freeHead: UInt16 = 0
+    public private(set) var freeDescriptors: Int
+    var nextFree: [UInt16]          // our copy of `next` for free and chained descriptors
+    var chainLength: [UInt16]       // per head: ring descriptors it holds; 0 = not in flight
+    var returned: [Bool]            // per head: reported by takeUsed, not yet completed
+    var tableOf: [Int32]            // per head: its indirect table, or -1
+    let tables: IndirectTables?
+    var availIdx: UInt16 = 0        // the idx we publish next
+    var decidedIdx: UInt16 = 0      // avail idx at the last notification decision
+    var lastUsed: UInt16 = 0
+    public private(set) var inFlight = 0
+    public private(set) var broken: String?
+    public private(set) var stats = Stats()
+
+    public struct Stats {
+        public var submitted = 0, completed = 0, indirectChains = 0
+        public var notifies = 0, suppressed = 0, fullRefusals = 0
+    }
+
+    /// A queue over ring memory of `size` entries (a power of two up to
+    /// 32768) that the caller got from virtio_queue_setup.  `maxIndirect`:
+    /// the most segments one indirect table holds (0: never indirect);
+    /// `allocate` gives DMA memory for the tables.
+    public init(queueIndex: UInt16, size: UInt16, descriptors: UnsafeMutableRawPointer,
+                available: UnsafeMutableRawPointer, used: UnsafeMutableRawPointer,
+                features: VirtioFeatures, maxIndirect: Int = 0,
+                allocate: DMAAllocator? = nil, notify: @escaping () -> Void) {
+        precondition(size != 0 && size & (size &- 1) == 0, "queue size must be a power of two")
+        self.queueIndex = queueIndex
+        self.size = size
+        desc = descriptors
+        avail = available
+        self.used = used
+        eventIndex = features.contains(.eventIndex)
+        let wantIndirect = features.contains(.indirectDescriptors) && maxIndirect > 1 && allocate != nil
+        indirect = wantIndirect
+        // 2.7.5.3.1: a chain may not be longer than the queue size.
+        tables = wantIndirect ? IndirectTables(entries: min(maxIndirect, Int(size)), allocate: allocate!) : nil
+        self.notify = notify
+        let n = Int(size)
+        freeDescriptors = n
+        nextFree = (0..<n).map { UInt16(truncatingIfNeeded: $0 + 1) }
+        chainLength = [UInt16](repeating: 0, count: n)
+        returned = [Bool](repeating: false, count: n)
+        tableOf = [Int32](repeating: -1, count: n)
+        // The rings are zeroed by the kernel; say what we start from anyway:
+        // interrupts wanted (avail flags 0, used_event 0), and 2.7.10.1 "The
+        // driver MUST initialize flags in the used ring to 0".
+        vio_store16(avail, 0)
+        vio_store16(used, 0)
+        if eventIndex { vio_store16(avail + 4 + 2 * n, 0) }
+        availIdx = vio_load16(avail + 2)
+        decidedIdx = availIdx
+        lastUsed = vio_load16(used + 2)
+    }
+
+    /// The most segments `submit` accepts in one chain right now.
+    public var maxSegments: Int { indirect ? tables!.entries : Int(size) }
+
+    /// Whether a chain of `segments` buffers would fit now.
+    public func hasRoom(for segments: Int) -> Bool {
+        broken == nil && freeDescriptors >= descriptorsNeeded(segments)
+    }
+
+    func descriptorsNeeded(_ segments: Int) -> Int {
+        indirect && segments > 1 ? 1 : segments
+    }
+
+    /// Makes one chain available to the device: `segments` in order, every
+    /// device-readable one before every device-writable one (2.7.13.1).
+    /// Returns its token, or nil if the ring (or the indirect tables' DMA
+    /// memory) has no room now, the queue is broken, or the chain breaks a
+    /// rule (empty, readable after writable, over 4 GiB, 2.7.5.2).  Does not
+    /// notify: call `kickIfNeeded` after a batch.
+    public func submit(_ segments: [Segment], count: Int? = nil) -> InFlightChain? {
+        let n = count ?? segments.count
+        guard broken == nil, n > 0, n <= segments.count, validOrder(segments, n) else { return nil }
+        guard freeDescriptors >= descriptorsNeeded(n) else {
+            stats.fullRefusals += 1
+            return nil
+        }
+        let head: UInt16
+        if indirect && n > 1 {
+            guard n <= tables!.entries, let t = tables!.take() else { return nil }
+            let (table, tablePhys) = tables!.location(t)
+            for i in 0..<n {
+                let s = segments[i]
+                let flags = UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) |
+                    UInt16(i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)
+                vio_desc_write(table, UInt16(i), s.physical, s.length, flags, UInt16(truncatingIfNeeded: i + 1))
+            }
+            head = popFree()
+            // 2.7.5.3.1: INDIRECT without NEXT; the WRITE flag is ignored.
+            vio_desc_write(desc, head, tablePhys, UInt32(n * 16), UInt16(VIRTQ_DESC_F_INDIRECT), 0)
+            chainLength[Int(head)] = 1
+            tableOf[Int(head)] = t
+            stats.indirectChains += 1
+        } else {
+            head = freeHead
+            var d = head
+            for i in 0..<n {
+                let s = segments[i]
+                let last = i + 1 == n
+                let flags = UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) |
+                    UInt16(last ? 0 : VIRTQ_DESC_F_NEXT)
+                let next = nextFree[Int(d)]
+                vio_desc_write(desc, d, s.physical, s.length, flags, last ? 0 : next)
+                if !last { d = next }
+            }
+            freeHead = nextFree[Int(d)]
+            freeDescriptors -= n
+            chainLength[Int(head)] = UInt16(n)
+        }
+        publish(head)
+        inFlight += 1
+        stats.submitted += 1
+        return InFlightChain(head: head, queueIndex: queueIndex)
+    }
+
+    func validOrder(_ segments: [Segment], _ n: Int) -> Bool {
+        var sawWritable = false
+        var total: UInt64 = 0
+        for i in 0..<n {
+            let s = segments[i]
+            if s.deviceWrites { sawWritable = true } else if sawWritable { return false }
+            total += UInt64(s.length)
+        }
+        return total <= 0xFFFF_FFFF                         // 2.7.5.2: at most 2^32 bytes
+    }
+
+    func popFree() -> UInt16 {
+        let d = freeHead
+        freeHead = nextFree[Int(d)]
+        freeDescriptors -= 1
+        return d
+    }
+
+    /// 2.7.13.2-3: the head goes into the next ring entry, then (after the
+    /// barrier of 2.7.13.3.1) the index that exposes it.
+    func publish(_ head: UInt16) {
+        vio_store16(avail + 4 + 2 * Int(availIdx & (size &- 1)), head)
+        vio_compiler_barrier()
+        availIdx &+= 1
+        vio_store16(avail + 2, availIdx)
+    }
+
+    /// Notifies the device if chains were added since the last decision and
+    /// the device wants to hear about them (2.7.10: `avail_event` with
+    /// VIRTIO_F_EVENT_IDX, else the used ring's NO_NOTIFY flag).  Returns
+    /// whether it notified.
+    @discardableResult
+    public func kickIfNeeded() -> Bool {
+        guard availIdx != decidedIdx, broken == nil else { return false }
+        // 2.7.13.4.1: a full barrier between publishing idx and reading
+        // flags or avail_event, or a notification could be missed.
+        vio_full_barrier()
+        let old = decidedIdx, new = availIdx
+        decidedIdx = new
+        var wanted: Bool
+        if eventIndex {
+            let event = vio_load16(used + 4 + 8 * Int(size))
+            wanted = Virtqueue.eventCrossed(event: event, new: new, old: old)
+        } else {
+            wanted = vio_load16(used) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
+        }
+        if wanted {
+            stats.notifies += 1
+            notify()
+        } else {
+            stats.suppressed += 1
+        }
+        return wanted
+    }
+
+    /// 2.7.10 with VIRTIO_F_EVENT_IDX: the other side asked to hear when the
+    /// index passes `event`; moving it from `old` to `new` crossed it iff
+    /// event lies in [old, new) modulo 2^16.
+    @inlinable
+    public static func eventCrossed(event: UInt16, new: UInt16, old: UInt16) -> Bool {
+        new &- event &- 1 < new &- old
+    }
+
+    /// Whether the device has finished chains not taken yet.
+    public var hasUsed: Bool { broken == nil && vio_load16(used + 2) != lastUsed }
+
+    /// Takes finished chains off the used ring, oldest first, up to `limit`,
+    /// calling `body` for each; returns how many.  Their tokens may then be
+    /// completed.  A used entry naming a chain that is not in flight marks
+    /// the queue broken.
+    @discardableResult
+    public func takeUsed(limit: Int = Int.max, _ body: (UsedChain) -> Void) -> Int {
+        var taken = 0
+        while taken < limit, broken == nil {
+            let idx = vio_load16(used + 2)
+            if idx == lastUsed { break }
+            if idx &- lastUsed > size {
+                markBroken("used idx \(idx) is more than the queue size past \(lastUsed)")
+                break
+            }
+            // 2.7.14: the entry is read after the index that covers it.
+            vio_compiler_barrier()
+            let elem = used + 4 + 8 * Int(lastUsed & (size &- 1))
+            let id = vio_load32(elem)
+            let written = vio_load32(elem + 4)
+            lastUsed &+= 1
+            guard id < UInt32(size), chainLength[Int(id)] != 0, !returned[Int(id)] else {
+                markBroken("used ring names chain \(id), which is not in flight")
+                break
+            }
+            returned[Int(id)] = true
+            taken += 1
+            body(UsedChain(head: UInt16(id), written: written))
+        }
+        return taken
+    }
+
+    /// Recycles a chain the device has returned (takeUsed reported its
+    /// head): its descriptors and indirect table become free.  Consumes the
+    /// token.  Returns false (and keeps the descriptors, which the device
+    /// may still use) for a chain the device has not returned.
+    @discardableResult
+    public func complete(_ chain: consuming InFlightChain) -> Bool {
+        let head = Int(chain.head)
+        chain.retire()
+        guard head < Int(size), returned[head] else {
+            print("virtio: queue \(queueIndex): completing chain \(head), which the device has not returned")
+            return false
+        }
+        returned[head] = false
+        let n = Int(chainLength[head])
+        chainLength[head] = 0
+        if tableOf[head] >= 0 {
+            tables!.give(tableOf[head])
+            tableOf[head] = -1
+        }
+        // The chain's descriptors are linked through nextFree already (they
+        // were taken off the free list in that order): find the last one
+        // and put the whole run back at the front.
+        var last = UInt16(head)
+        for _ in 1..<max(n, 1) { last = nextFree[Int(last)] }
+        nextFree[Int(last)] = freeHead
+        freeHead = UInt16(head)
+        freeDescriptors += n
+        inFlight -= 1
+        stats.completed += 1
+        return true
+    }
+
+    /// Asks for an interrupt when the next chain is used (VIRTIO_F_EVENT_IDX:
+    /// used_event = the next entry we will look at, 2.7.7) and returns
+    /// whether chains arrived meanwhile, so the caller takes those too
+    /// instead of waiting for an interrupt that may not come.
+    public func rearm() -> Bool {
+        guard broken == nil else { return false }
+        if eventIndex {
+            vio_store16(avail + 4 + 2 * Int(size), lastUsed)
+        }
+        vio_full_barrier()
+        return vio_load16(used + 2) != lastUsed
+    }
+
+    /// Indirect tables in use and allocated, for statistics.
+    public var indirectTables: (inUse: Int, total: Int) {
+        tables.map { ($0.inUse, $0.total) } ?? (0, 0)
+    }
+
+    func markBroken(_ why: String) {
+        if broken == nil {
+            broken = why
+            print("virtio: queue \(queueIndex) broken: \(why)")
+        }
+    }
+}
