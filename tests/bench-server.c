@@ -9,6 +9,8 @@
 #include "device_reply.h"
 #include "bench_server.h"
 
+boolean_t bench_server(mach_msg_header_t *in, mach_msg_header_t *out);   /* the MIG demux */
+
 static mach_port_t service;
 
 kern_return_t bench_null(mach_port_t server)
