@@ -120,7 +120,7 @@ $(call virtio_blk_topic,virtio-ro,ro,disable-legacy=on,$(vd_comma)readonly=on)
 VIRTIO_BLK_TOPICS = virtio virtio-legacy virtio-q64 virtio-4k virtio-ro
 GUEST_VARIANTS = $(filter-out virtio,$(VIRTIO_BLK_TOPICS))
 
-tests/test-virtio tests/virtio-client: tests/%: tests/%.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+tests/test-virtio tests/virtio-client tests/test-blk-errors tests/test-blk-disks: tests/%: tests/%.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
 CLEANFILES += tests/virtio-client $(VIRTIO_BLK_TOPICS:%=tests/vdisk-%.img) $(VIRTIO_BLK_TOPICS:%=tests/test-%.check)
 
@@ -137,6 +137,50 @@ $(BLK_SMOKE_IMG): $(top_srcdir)/tools/mkdisk.py
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
 check-guest run-blk-smoke: $(BLK_SMOKE_IMG)
 CLEANFILES += $(BLK_SMOKE_IMG)
+
+# I/O errors (tests/test-blk-errors.c): a 4 MiB image behind QEMU's blkdebug
+# driver, whose rules (made from these numbers) fail every read and write
+# touching sectors BLK_ERR_FIRST..+BLK_ERR_COUNT-1 and BLK_ERR_LONE with EIO;
+# the device reports errors to the guest and does not merge requests.
+BLK_ERR_IMG = tests/blk-errors.img
+BLK_ERR_CONF = tests/blk-errors.conf
+BLK_ERR_FIRST = 2048
+BLK_ERR_COUNT = 8
+BLK_ERR_LONE = 5001
+BLK_ERR_DRIVE = driver=raw,node-name=ev,file.driver=blkdebug,file.config=$(BLK_ERR_CONF),file.image.driver=file
+BLK_ERR_DEVICE = drive=ev,addr=3,disable-legacy=on,rerror=report,werror=report,request-merging=off
+$(eval test_blk-errors_ARGS = bad=$(BLK_ERR_FIRST),nbad=$(BLK_ERR_COUNT),lone=$(BLK_ERR_LONE))
+$(eval test_blk-errors_MODULES = $$(BLK_ELF):device=virtio-blk)
+$(eval test_blk-errors_QEMU_ARGS = -nic none -blockdev $$(BLK_ERR_DRIVE),file.image.filename=$(BLK_ERR_IMG) \
+	-device virtio-blk-pci,$$(BLK_ERR_DEVICE))
+$(eval test_blk-errors_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_ERR_IMG) 4)
+$(eval test_blk-errors_POSTCHECK = $$(PYTHON) $$(top_srcdir)/tools/vdisk-check.py $(BLK_ERR_IMG))
+$(BLK_ERR_CONF): $(top_srcdir)/tests/user-qemu.mk
+	@mkdir -p $(@D)
+	$(AM_V_GEN)for s in $$(seq $(BLK_ERR_FIRST) $$(($(BLK_ERR_FIRST) + $(BLK_ERR_COUNT) - 1))) $(BLK_ERR_LONE); do \
+		for e in read_aio write_aio; do \
+			printf '[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "%s"\nonce = "off"\n\n' $$e $$s; \
+		done; \
+	done > $@.tmp && mv -f $@.tmp $@
+check-guest run-blk-errors: $(BLK_ERR_CONF)
+CLEANFILES += $(BLK_ERR_IMG) $(BLK_ERR_CONF) tests/test-blk-errors.check
+
+# Two disks on one server (tests/test-blk-disks.c): vda at 00:03.0 and vdb
+# at 00:06.0, images of different sizes made afresh before each boot; the
+# host check replays each disk's logged writes over its own image.
+BLK_DISKS_MIB = 6 3
+blk_disks_img = tests/blk-disks-$(1).img
+$(eval test_blk-disks_ARGS = a=$(word 1,$(BLK_DISKS_MIB)),b=$(word 2,$(BLK_DISKS_MIB)))
+$(eval test_blk-disks_MODULES = $$(BLK_ELF):device=00:03.0$(vd_comma)00:06.0)
+$(eval test_blk-disks_QEMU_ARGS = -nic none \
+	-drive file=$(call blk_disks_img,a),if=none,id=vd0,format=raw -device virtio-blk-pci,drive=vd0,addr=3 \
+	-drive file=$(call blk_disks_img,b),if=none,id=vd1,format=raw -device virtio-blk-pci,drive=vd1,addr=6)
+$(eval test_blk-disks_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(call blk_disks_img,a) $(word 1,$(BLK_DISKS_MIB)) \
+	&& $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(call blk_disks_img,b) $(word 2,$(BLK_DISKS_MIB)))
+$(eval test_blk-disks_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/blk-disks-check.sh $$(PYTHON) \
+	$$(top_srcdir)/tools/vdisk-check.py vda=$(call blk_disks_img,a) vdb=$(call blk_disks_img,b))
+CLEANFILES += $(call blk_disks_img,a) $(call blk_disks_img,b) tests/test-blk-disks.check \
+	tests/test-blk-disks.log.vda tests/test-blk-disks.log.vdb
 
 # Helper tasks booted beside a test (not tests themselves).
 tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer: tests/%: tests/%.o $(USER_LINK_DEPS)
