@@ -16,6 +16,7 @@ struct ipc_port;
 struct kmsg {
 	struct kmsg *next;
 	uint32_t size;                  /* bytes of message in hdr */
+	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 

@@ -50,6 +50,8 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 	}
 	if (p->kotype != IKOT_NONE)
 		return kobject_receive(m);
+	static uint32_t arrivals;
+	m->arrival = arrivals++;
 	m->next = NULL;
 	if (p->msgs_tail)
 		p->msgs_tail->next = m;

@@ -72,12 +72,18 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 	}
 }
 
+/* The member whose first message was queued before every other member's:
+ * a set delivers in arrival order. Taking the first member with a message
+ * instead starves the others while it keeps getting messages (a client with
+ * 32 reply ports in a set, reusing the lowest free one, left replies on its
+ * last ports unreceived for 5-20 ms; docs/benchmarks.md). */
 struct ipc_port *ipc_pset_ready_member(struct ipc_port *set)
 {
+	struct ipc_port *oldest = NULL;
 	for (struct ipc_port *m = set->members; m; m = m->next_member)
-		if (m->msgs_head)
-			return m;
-	return NULL;
+		if (m->msgs_head && (!oldest || (int32_t)(m->msgs_head->arrival - oldest->msgs_head->arrival) < 0))
+			oldest = m;
+	return oldest;
 }
 
 void ipc_port_destroy(struct ipc_port *p)

@@ -6,8 +6,8 @@
  * a dead name.
  *
  * A port set is a struct ipc_port too (is_set): it has no queue of its own;
- * its members are receive rights, and a receive on the set takes the first
- * message of any member. */
+ * its members are receive rights, and a receive on the set takes the oldest
+ * first message of any member (arrival order across the set). */
 #ifndef IPC_PORT_H
 #define IPC_PORT_H
 #include <stdint.h>
@@ -76,7 +76,7 @@ void ipc_port_destroy_send_once(struct ipc_port *p);
 struct ipc_port *ipc_pset_alloc(void);
 /* Move a receive right into set (or out of any set when set is NULL). */
 void ipc_pset_move(struct ipc_port *p, struct ipc_port *set);
-/* The first member of set with a message queued, or NULL. */
+/* The member of set whose first message is the oldest, or NULL. */
 struct ipc_port *ipc_pset_ready_member(struct ipc_port *set);
 /* The object behind a kernel port of the given type, or NULL. */
 void *ipc_port_kobject(uint32_t port_as_word, enum ikot type);

@@ -60,13 +60,26 @@ void pmm_init(const struct multiboot_info *mbi)
 		(unsigned)(frames.nfree * 4), (unsigned)(ram_top / 1024));
 }
 
+/* Zero whole pages with plain 32-bit stores, 64 bytes a loop. Under TCG
+ * this takes about 1.1 us a page against 2.2 us for memset's rep stosl
+ * (each string iteration is a trip through the translated block), and
+ * every page a task or the device gets is zeroed here first
+ * (docs/benchmarks.md, Block I/O). */
+static void zero_pages(uintptr_t pa, size_t pages)
+{
+	for (uint32_t *w = P2V(pa), *end = w + pages * (PAGE_SIZE / 4); w < end; w += 16) {
+		w[0] = 0; w[1] = 0; w[2] = 0; w[3] = 0; w[4] = 0; w[5] = 0; w[6] = 0; w[7] = 0;
+		w[8] = 0; w[9] = 0; w[10] = 0; w[11] = 0; w[12] = 0; w[13] = 0; w[14] = 0; w[15] = 0;
+	}
+}
+
 uintptr_t pmm_alloc_page(void)
 {
 	int64_t f = frames_alloc(&frames);
 	if (f < 0)
 		return 0;
 	uintptr_t pa = (uintptr_t)f * PAGE_SIZE;
-	memset(P2V(pa), 0, PAGE_SIZE);
+	zero_pages(pa, 1);
 	return pa;
 }
 
@@ -76,7 +89,7 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
 	if (f < 0)
 		return 0;
 	uintptr_t pa = (uintptr_t)f * PAGE_SIZE;
-	memset(P2V(pa), 0, pages * PAGE_SIZE);
+	zero_pages(pa, pages);
 	return pa;
 }
 
