@@ -60,7 +60,7 @@ extension Disk {
                 r.error = D_IO_ERROR
                 if complaints.allow() {
                     print("blk: \(name): device \(status == BlkRequest.statusUnsupported ? "does not support" : "failed") " +
-                          "\(r.kind) of \(length) bytes at sector \(r.sector + UInt64(offset / 512)) " +
+                          "\(r.kind.name) of \(length) bytes at sector \(r.sector + UInt64(offset / 512)) " +
                           "(status \(status)): D_IO_ERROR")
                 }
             }

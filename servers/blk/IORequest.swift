@@ -11,6 +11,17 @@ enum IOKind {
     case flush          // BLK_SET_FLUSH
     case discard        // BLK_SET_DISCARD
     case writeZeroes    // BLK_SET_WRITE_ZEROES
+
+    /// For log lines: Embedded Swift cannot print an enum value itself.
+    var name: String {
+        switch self {
+        case .read: return "read"
+        case .write: return "write"
+        case .flush: return "flush"
+        case .discard: return "discard"
+        case .writeZeroes: return "write-zeroes"
+        }
+    }
 }
 
 /// A client request from the moment it is accepted until its reply is
