@@ -56,7 +56,7 @@ $(HOST_TEST_DIR)/test_elf: $(HOST_OBJ_DIR)/tests/host/test_elf.o \
 $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
 # The IPC data structures, unchanged, over tests/host/ipc_stubs.c.
-HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o \
+HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/port.o $(HOST_OBJ_DIR)/kernel/ipc/space.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/right.o $(HOST_OBJ_DIR)/kernel/ipc/notify.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/kmsg.o $(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
@@ -73,7 +73,8 @@ $(HOST_TEST_DIR)/test_ipc_model: $(HOST_OBJ_DIR)/tests/host/test_ipc_model.o \
 # frame pool and heap (tests/host/vm_stubs.c).  Before the generic link
 # rule below, which expands HOST_KERNEL_TESTS as it is read.
 HOST_TESTS += $(HOST_TEST_DIR)/test_vm_map $(HOST_TEST_DIR)/test_vm_map_model
-HOST_VM_OBJS = $(HOST_OBJ_DIR)/tests/host/vm_stubs.o $(HOST_OBJ_DIR)/kernel/vm/vm_map.o
+HOST_VM_OBJS = $(HOST_OBJ_DIR)/tests/host/vm_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
+	$(HOST_OBJ_DIR)/kernel/vm/vm_map.o
 $(HOST_TEST_DIR)/test_vm_map: $(HOST_OBJ_DIR)/tests/host/test_vm_map.o $(HOST_VM_OBJS)
 $(HOST_TEST_DIR)/test_vm_map_model: $(HOST_OBJ_DIR)/tests/host/test_vm_map_model.o \
 	$(HOST_VM_OBJS)

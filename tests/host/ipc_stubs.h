@@ -3,15 +3,7 @@
  * kmsg,msg_body}.c need to run unchanged as a host program (tests/host/
  * ipc_stubs.c), and what it lets a test observe:
  *
- *   kalloc/kfree   calloc/free with accounting: stub_kalloc_bytes and
- *                  stub_kalloc_blocks are what is outstanding; blocks are
- *                  zeroed, like the kernel's; stub_kalloc_fail_after makes a
- *                  later kalloc return NULL (out-of-memory paths).
- *   panic          prints "PANIC: ..." and aborts the program (check-host
- *                  reports it as crashed), unless a test armed
- *                  stub_panic_jmp, which is then longjmp'd to (message in
- *                  stub_panic_msg).
- *   kprintf        goes to stderr, counted in stub_kprintf_calls.
+ *   kalloc, panic, kprintf: tests/host/kernel_stubs.h (shared with vm_stubs).
  *   waitq_wake_*   there are no threads on the host: the calls are recorded
  *                  (stub_wakes); a queue with a waiter panics.
  *   thread_wait    recorded; returns stub_thread_wait_result.
@@ -33,23 +25,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel_stubs.h"
+
 #include "ipc/kmsg.h"
 #include "kern/thread.h"
 
 struct ipc_space;
 struct task;
-
-/* allocator */
-extern size_t stub_kalloc_bytes;	/* bytes outstanding */
-extern size_t stub_kalloc_blocks;	/* blocks outstanding */
-extern unsigned long stub_kalloc_calls;
-extern long stub_kalloc_fail_after;	/* < 0: never fail; n: the call after n more successes fails */
-
-/* panic and console */
-extern jmp_buf *stub_panic_jmp;
-extern char stub_panic_msg[256];
-extern int stub_panic_calls;
-extern int stub_kprintf_calls;
 
 /* waits and wake-ups */
 #define STUB_MAX_WAKES 64

@@ -16,26 +16,7 @@
 #include "vm/kalloc.h"
 #include "vm/pmm.h"
 
-/* ----- kalloc / kfree ----- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define HIDE(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define SHOW(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define HIDE(p, n) ((void)(p), (void)(n))
-#define SHOW(p, n) ((void)(p), (void)(n))
-#endif
-
-size_t stub_kalloc_bytes, stub_kalloc_blocks;
-long stub_kalloc_fail_after = -1;
-
-#define MAGIC_LIVE 0x766d6b61u		/* "vmka" */
-#define MAGIC_DEAD 0x64656164u		/* "dead" */
-
-/* A 16-byte header keeps blocks 16-byte aligned, as the kernel's are. */
-struct kblock { uint32_t magic, size, pad[2]; };
-
+/* Counts down a failure injection: true once, when it reaches zero. */
 static bool fire(long *counter)
 {
 	if (*counter < 0)
@@ -45,70 +26,6 @@ static bool fire(long *counter)
 		return true;
 	}
 	return false;
-}
-
-void *kalloc(size_t size)
-{
-	if (fire(&stub_kalloc_fail_after))
-		return NULL;
-	struct kblock *b = calloc(1, sizeof *b + size);
-	if (!b) {
-		fprintf(stderr, "vm_stubs: host calloc(%zu) failed\n", size);
-		abort();
-	}
-	b->magic = MAGIC_LIVE;
-	b->size = (uint32_t)size;
-	stub_kalloc_bytes += size;
-	stub_kalloc_blocks++;
-	HIDE(b, sizeof *b);
-	return b + 1;
-}
-
-void kfree(void *p)
-{
-	if (!p)
-		return;
-	struct kblock *b = (struct kblock *)p - 1;
-	SHOW(b, sizeof *b);
-	if (b->magic != MAGIC_LIVE)
-		panic("kfree: %p is not a live block (magic %x)", p, b->magic);
-	b->magic = MAGIC_DEAD;
-	stub_kalloc_bytes -= b->size;
-	stub_kalloc_blocks--;
-	free(b);
-}
-
-size_t kalloc_bytes_in_use(void) { return stub_kalloc_bytes; }
-
-/* ----- console and panic ----- */
-
-int stub_kprintf_calls;
-bool stub_kprintf_echo;
-char stub_kprintf_last[256];
-
-void kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(stub_kprintf_last, sizeof stub_kprintf_last, fmt, ap);
-	va_end(ap);
-	stub_kprintf_calls++;
-	if (stub_kprintf_echo)
-		fprintf(stderr, "kprintf: %s", stub_kprintf_last);
-}
-
-void panic(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fprintf(stderr, "PANIC: %s\n", msg);
-	printf("PANIC: %s\n", msg);
-	fflush(stdout);
-	abort();
 }
 
 /* ----- frames ----- */

@@ -19,12 +19,7 @@
  *                mapped, or not a frame at all, counts in stub_pmm_errors
  *                (first message in stub_pmm_error_msg).
  *                stub_pmm_fail_after makes a later pmm_alloc_page return 0.
- *   kalloc/kfree calloc/free with accounting (blocks and bytes
- *                outstanding); stub_kalloc_fail_after makes a later kalloc
- *                return NULL.
- *   kprintf      (kwarn) counted, the last line kept in stub_kprintf_last;
- *                shown on stderr only if stub_kprintf_echo.
- *   panic        prints "PANIC: ..." and aborts (check-host: crashed).
+ *   kalloc, panic, kprintf: tests/host/kernel_stubs.h (shared with ipc_stubs).
  *   tasks        stub_task_new makes the struct task vm_map.c uses (id,
  *                name, pmap, map, page_limit); stub_task_free destroys its
  *                map and pmap as task_finish does.
@@ -39,14 +34,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel_stubs.h"
+
 #include "kern/task.h"
 #include "vm/pmap.h"
 #include "vm/pmm.h"
 #include "vm/vm_map.h"
 
 /* kalloc */
-extern size_t stub_kalloc_bytes, stub_kalloc_blocks;
-extern long stub_kalloc_fail_after;
 
 /* frames */
 #define STUB_PMM_MAX 0xFFFF0u			/* frames 0x1000 .. below 4 GiB */
@@ -69,10 +64,6 @@ bool stub_pte(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *user, bo
 /* Entries present in pm (counted in the table, not from user_pages). */
 size_t stub_pmap_count(const struct pmap *pm);
 
-/* console */
-extern int stub_kprintf_calls;
-extern bool stub_kprintf_echo;
-extern char stub_kprintf_last[256];
 
 /* tasks */
 struct task *stub_task_new(size_t page_limit);
