@@ -41,8 +41,6 @@
 #include "vm/pmm.h"
 #include "vm/vm_map.h"
 
-/* kalloc */
-
 /* frames */
 #define STUB_PMM_MAX 0xFFFF0u			/* frames 0x1000 .. below 4 GiB */
 extern size_t stub_pmm_total;			/* pool size (stub_pmm_reset) */
