@@ -302,19 +302,35 @@ void virtio_task_cleanup(struct task *t)
 
 /* ---------------------------------------------------------------- notify trap */
 
-uint32_t virtio_notify_trap(const uint32_t *args)
+/* The device named args[0] in the caller's space, if the caller owns it;
+ * else NULL with *kr set. what names the trap in the refusal log. */
+static struct vdev *trap_device(const uint32_t *args, const char *what, uint32_t *kr)
 {
 	struct task *t = current_task();
 	struct ipc_entry *e = ipc_space_lookup(t->space, args[0]);
-	if (!e || !e->port || !(e->type & MACH_PORT_TYPE_SEND))
-		return KERN_INVALID_NAME;
-	struct vdev *d = vdev_from_port((uint32_t)e->port);
-	if (!d)
-		return KERN_INVALID_CAPABILITY;
-	if (d->owner != t) {
-		vdev_refuse(d, "notify from a task that does not own the device");
-		return KERN_NO_ACCESS;
+	if (!e || !e->port || !(e->type & MACH_PORT_TYPE_SEND)) {
+		*kr = KERN_INVALID_NAME;
+		return NULL;
 	}
+	struct vdev *d = vdev_from_port((uint32_t)e->port);
+	if (!d) {
+		*kr = KERN_INVALID_CAPABILITY;
+		return NULL;
+	}
+	if (d->owner != t) {
+		vdev_refuse(d, "%s from a task that does not own the device", what);
+		*kr = KERN_NO_ACCESS;
+		return NULL;
+	}
+	return d;
+}
+
+uint32_t virtio_notify_trap(const uint32_t *args)
+{
+	uint32_t kr;
+	struct vdev *d = trap_device(args, "notify", &kr);
+	if (!d)
+		return kr;
 	uint32_t q = args[1];
 	if (q >= VT_MAX_QUEUES || !d->q[q].active) {
 		vdev_refuse(d, "notify of queue %u, which is not set up", q);
@@ -324,5 +340,16 @@ uint32_t virtio_notify_trap(const uint32_t *args)
 		return SM_VIRTIO_E_BROKEN;
 	d->tr.ops->queue_notify(&d->tr, q);
 	d->st.notifies_trap++;
+	return KERN_SUCCESS;
+}
+
+/* The sm_virtio_irq_ack trap: what virtio_irq_ack does, without a message. */
+uint32_t virtio_irq_ack_trap(const uint32_t *args)
+{
+	uint32_t kr;
+	struct vdev *d = trap_device(args, "interrupt acknowledgement", &kr);
+	if (!d)
+		return kr;
+	vdev_irq_ack(d);
 	return KERN_SUCCESS;
 }

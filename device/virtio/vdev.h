@@ -66,6 +66,8 @@ int virtio_grant_from_args(struct task *t, int argc, char **argv);
 void virtio_task_cleanup(struct task *t);
 /* The sm_virtio_notify trap: args[0] device name, args[1] queue index. */
 uint32_t virtio_notify_trap(const uint32_t *args);
+/* The sm_virtio_irq_ack trap: args[0] device name (virtio_irq_ack's work). */
+uint32_t virtio_irq_ack_trap(const uint32_t *args);
 
 /* Claim and reset d for the current task (virtio_reset). */
 int vdev_reset(struct vdev *d);

@@ -12,6 +12,10 @@
  * It is a trap (int $0x81, %eax = SM_TRAP_VIRTIO_NOTIFY, arguments on the
  * stack as for a cdecl call) rather than an RPC: no message, no reply port.
  * docs/virtio-implementation.md gives the measured costs of both.
+ *
+ * sm_virtio_irq_ack(device) is virtio_irq_ack as a trap (%eax =
+ * SM_TRAP_VIRTIO_IRQ_ACK): the kernel may send the device's next interrupt
+ * message. Same name and ownership checks and codes as sm_virtio_notify.
  */
 #ifndef _SM_VIRTIO_NOTIFY_H_
 #define _SM_VIRTIO_NOTIFY_H_
@@ -29,6 +33,19 @@ static inline kern_return_t sm_virtio_notify(mach_port_t device, unsigned int qu
 			 "addl $12, %%esp"
 			 : "=a"(r)
 			 : "r"(device), "r"(queue), "0"(SM_TRAP_VIRTIO_NOTIFY)
+			 : "memory", "cc");
+	return r;
+}
+
+static inline kern_return_t sm_virtio_irq_ack(mach_port_t device)
+{
+	kern_return_t r;
+	__asm__ volatile("pushl %1\n\t"
+			 "pushl $0\n\t"
+			 "int $0x81\n\t"
+			 "addl $8, %%esp"
+			 : "=a"(r)
+			 : "r"(device), "0"(SM_TRAP_VIRTIO_IRQ_ACK)
 			 : "memory", "cc");
 	return r;
 }

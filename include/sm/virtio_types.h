@@ -85,8 +85,9 @@ typedef struct {
 #define SM_VIRTIO_DMA_MAX_ALLOC		(1024 * 1024)
 #define SM_VIRTIO_DMA_TASK_LIMIT	(4 * 1024 * 1024)
 
-/* The notify trap (<sm/virtio_notify.h>): a project trap number, outside
- * the range GNU Mach uses. */
+/* The notify and interrupt-acknowledge traps (<sm/virtio_notify.h>):
+ * project trap numbers, outside the range GNU Mach uses. */
 #define SM_TRAP_VIRTIO_NOTIFY		(-100)
+#define SM_TRAP_VIRTIO_IRQ_ACK		(-101)
 
 #endif /* _SM_VIRTIO_TYPES_H_ */

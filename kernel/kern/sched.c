@@ -7,6 +7,7 @@
 #include "i386/gdt.h"
 #include "i386/fpu.h"
 #include "vm/pmap.h"
+#include "vm/pmm.h"
 
 void swtch(uint32_t *save_esp, uint32_t new_esp);
 
@@ -197,6 +198,14 @@ void sched_start(void)
 	for (;;) {
 		while (!runq_bitmap) {
 			task_check_all_done();
+			/* Idle work first: zero one free page ahead of allocation
+			 * (vm/pmm.c), then open a window for a pending interrupt
+			 * (sti takes effect after the next instruction) and look
+			 * at the run queue again. Halt only when nothing is left. */
+			if (pmm_prezero_one()) {
+				__asm__ volatile("sti; nop; cli" ::: "memory");
+				continue;
+			}
 			sti_hlt();               /* an interrupt may make a thread ready */
 			cli();
 		}

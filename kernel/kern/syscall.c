@@ -69,6 +69,7 @@ static const struct trap_entry traps[] = {
 	{ -60, 0, trap_swtch, "swtch" },
 	{ -61, 3, trap_thread_switch, "thread_switch" },
 	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
+	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
 };
 
 void syscall(struct trapframe *tf)

@@ -1,4 +1,5 @@
 #include "vm/pmm.h"
+#include <stdbool.h>
 #include "vm/frames.h"
 #include "kern/printf.h"
 #include "kern/string.h"
@@ -73,13 +74,70 @@ static void zero_pages(uintptr_t pa, size_t pages)
 	}
 }
 
+/* ------------------------------------------------------------ pre-zeroed pool
+ * The idle loop zeroes free frames ahead of time (pmm_prezero_one), at most
+ * PREZERO_MAX of them, and marks them in `zeroed`. A set bit means: the
+ * frame is free in `frames` and holds only zeros. Nothing writes a free
+ * frame, so the mark stays true until the frame is allocated, which clears
+ * it; an allocation zeroes only the frames not marked. The idle zeroer
+ * walks up from the lowest free frame, which is where frames_alloc_contig
+ * (first fit) takes its runs, and pmm_alloc_page takes the lowest marked
+ * frame first. */
+#define PREZERO_MAX 1024                   /* 4 MiB */
+static uint32_t zeroed[MAX_FRAMES / 32];
+static uint32_t nzeroed;
+static uint32_t zscan;                     /* the zeroer's next frame to look at */
+static uint32_t zlow;                      /* no marked frame below this word */
+
+static inline bool is_zeroed(uint32_t f) { return zeroed[f / 32] & (1u << (f % 32)); }
+
+/* The frame is leaving the free pool: it needs zeroing unless marked. */
+static bool take_zeroed(uint32_t f)
+{
+	if (!is_zeroed(f))
+		return false;
+	zeroed[f / 32] &= ~(1u << (f % 32));
+	nzeroed--;
+	return true;
+}
+
+bool pmm_prezero_one(void)
+{
+	if (nzeroed >= PREZERO_MAX)
+		return false;
+	uint32_t words = frames.nframes / 32;
+	for (uint32_t w = zscan / 32; w < words; w++) {
+		uint32_t busy = bitmap[w] | zeroed[w];
+		if (busy == 0xFFFFFFFFu)
+			continue;
+		uint32_t f = w * 32 + __builtin_ctz(~busy);
+		zero_pages((uintptr_t)f * PAGE_SIZE, 1);
+		zeroed[w] |= 1u << (f % 32);
+		nzeroed++;
+		if (w < zlow)
+			zlow = w;
+		zscan = f + 1;
+		return true;
+	}
+	zscan = frames.nframes;                 /* nothing left; a free lowers it */
+	return false;
+}
+
 uintptr_t pmm_alloc_page(void)
 {
+	for (uint32_t w = zlow; nzeroed && w < frames.nframes / 32; w++, zlow = w)
+		if (zeroed[w]) {
+			uint32_t f = w * 32 + __builtin_ctz(zeroed[w]);
+			take_zeroed(f);
+			frames_reserve_range(&frames, f, 1);
+			return (uintptr_t)f * PAGE_SIZE;
+		}
 	int64_t f = frames_alloc(&frames);
 	if (f < 0)
 		return 0;
 	uintptr_t pa = (uintptr_t)f * PAGE_SIZE;
-	zero_pages(pa, 1);
+	if (!take_zeroed((uint32_t)f))
+		zero_pages(pa, 1);
 	return pa;
 }
 
@@ -88,15 +146,25 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
 	int64_t f = frames_alloc_contig(&frames, pages, align_pages);
 	if (f < 0)
 		return 0;
-	uintptr_t pa = (uintptr_t)f * PAGE_SIZE;
-	zero_pages(pa, pages);
-	return pa;
+	/* Zero the unmarked frames, a stretch at a time. */
+	for (uint32_t i = 0, run = 0; i <= pages; i++) {
+		if (i < pages && !take_zeroed((uint32_t)f + i)) {
+			run++;
+			continue;
+		}
+		if (run)
+			zero_pages((uintptr_t)(f + i - run) * PAGE_SIZE, run);
+		run = 0;
+	}
+	return (uintptr_t)f * PAGE_SIZE;
 }
 
 void pmm_free_page(uintptr_t pa)
 {
 	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
 		panic("pmm: freeing page %p that is not allocated", (void *)pa);
+	if (pa / PAGE_SIZE < zscan)
+		zscan = pa / PAGE_SIZE;
 }
 
 void pmm_free_contig(uintptr_t pa, size_t pages)

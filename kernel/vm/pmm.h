@@ -4,6 +4,7 @@
 #define VM_PMM_H
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include "kern/multiboot.h"
 
 void pmm_init(const struct multiboot_info *mbi);
@@ -13,6 +14,9 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages);
 void pmm_free_page(uintptr_t pa);
 void pmm_free_contig(uintptr_t pa, size_t pages);
 size_t pmm_free_pages(void);
+/* Idle work: zero one free frame ahead of allocation (a bounded pool).
+ * False when the pool is full or no free frame is left to zero. */
+bool pmm_prezero_one(void);
 size_t pmm_total_pages(void);
 /* Highest physical address below which RAM is mapped by the kernel. */
 uintptr_t pmm_ram_top(void);

@@ -10,7 +10,7 @@ import CVirtio
 /// registered for the port it arrived on with the ISR bits
 /// (VIRTIO_ISR_QUEUE, VIRTIO_ISR_CONFIG) gathered since the last one.  The
 /// kernel sends no further message for that device until the driver calls
-/// `VirtioDevice.acknowledgeInterrupt` (virtio_irq_ack), so a handler takes
+/// `VirtioDevice.acknowledgeInterrupt` (the sm_virtio_irq_ack trap), so a handler takes
 /// every finished chain of every queue, acknowledges, and looks once more
 /// (`Virtqueue.rearm`), in that order, so that nothing that finished
 /// in between is left waiting.

@@ -160,10 +160,11 @@ public final class VirtioDevice {
         VirtioInterrupts.register(port: interruptPort, handler)
     }
 
-    /// virtio_irq_ack: the kernel may send the next interrupt message.
+    /// The kernel may send the next interrupt message: the sm_virtio_irq_ack
+    /// trap (about 1.4 us; the virtio_irq_ack RPC does the same in 4-5 us).
     public func acknowledgeInterrupt() {
         acks += 1
-        _ = virtio_irq_ack(port.raw)
+        _ = sm_virtio_irq_ack(port.raw)
     }
 
     /// DRIVER_OK (3.1.1 step 8): the device is live.
