@@ -89,8 +89,9 @@ SWIFT_USER_FLAGS = -target i686-unknown-none-elf \
 # ------------------------------------------------------------ Swift SDK
 # Module Mach (servers/sdk/Mach/*.swift over the C module CMach) compiled
 # once: $(SDK_DIR)/Mach.swiftmodule for `import Mach`, and libmach.a with its
-# object plus the device.defs server stub (device_server demux), linked by
-# Swift programs before $(USER_LIBS).  A Swift program using the SDK:
+# object plus the device.defs server stub (device_server demux, whose ds_*
+# routines DeviceServer.swift defines), linked by Swift programs before
+# $(USER_LIBS).  A Swift program using the SDK:
 #
 #   foo.o: $(FOO_SWIFT) $(SDK_DEPS)
 #   	$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -module-name Foo \
@@ -103,7 +104,7 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift)
+	PendingReply.swift DeviceServer.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -113,9 +114,13 @@ SDK_DEPS = $(SDK_DIR)/Mach.o $(SDK_C_DEPS)
 SWIFT_SDK_USER_FLAGS = $(SWIFT_USER_FLAGS) -I $(SDK_SRC)/include -I $(SDK_DIR)
 
 # Mach.swiftmodule is written beside the object by the same command.
+# Programs get most of Mach compiled into their own object (Embedded
+# Swift); what they take from Mach.o is chiefly DeviceServer's ds_*
+# routines, so one section per function lets USER_GC_SECTIONS drop the rest.
 $(SDK_DIR)/Mach.o: $(SDK_SWIFT) $(SDK_C_DEPS)
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(SWIFTC) $(SWIFT_USER_FLAGS) -I $(SDK_SRC)/include \
+		-Xfrontend -function-sections \
 		-module-name Mach -module-cache-path $(SDK_DIR)/module-cache \
 		-emit-module -emit-module-path $(SDK_DIR)/Mach.swiftmodule \
 		-c -o $@ $(SDK_SWIFT)
@@ -133,8 +138,7 @@ $(SDK_LIB): $(SDK_DIR)/Mach.o $(SDK_DIR)/device_server.o
 HELLO_DIR = servers/hello
 HELLO_ELF = $(HELLO_DIR)/hello
 HELLO_SWIFT = $(addprefix $(top_srcdir)/servers/hello/,Hello.swift \
-	Console.swift Uptime.swift Outcome.swift ScratchDevice.swift \
-	DeviceRoutines.swift)
+	Console.swift Uptime.swift Outcome.swift ScratchDevice.swift)
 
 $(HELLO_DIR)/hello.o: $(HELLO_SWIFT) $(SDK_DEPS)
 	@mkdir -p $(@D)

@@ -47,15 +47,14 @@ func blkMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
         srv.disks.append(disk)
     }
     if srv.disks.isEmpty { return 1 }
+    DeviceServer.driver = srv.driver()
     Notifications.onNoSenders = { port, _ in server.forget(port) }
-    // device.defs replies are at most 44 + 4 * DEV_STATUS_MAX bytes
-    // (device_get_status); requests under 4.2 KiB (device_write_inband).
     var loop = ReceiveLoop(set: set, interfaces: [
-        MIGInterface(demux: device_server, maxReplySize: 44 + 4 * Int(DEV_STATUS_MAX)),
+        DeviceServer.interface,
         VirtioInterrupts.interface,
         Notifications.interface,
     ])
-    loop.maxRequestSize = 8192
+    loop.maxRequestSize = DeviceServer.maxRequestSize
     print("blk: serving \(srv.disks.map { $0.name }.joined(separator: " "))")
     let mr = loop.run()
     print("blk: receive loop ended: \(hex(mr))")

@@ -8,8 +8,8 @@
 //
 // Then it becomes a server: it registers the device name "hello" on the
 // device master port and serves GNU Mach's device.defs for it through the
-// SDK's receive loop (ScratchDevice.swift has the device, DeviceRoutines.swift
-// the MIG routines).  The loop only ends if its port fails.
+// SDK's receive loop (ScratchDevice.swift has the device; the SDK's
+// DeviceServer the MIG routines, which call HelloDevice.driver()'s closures).  The loop only ends if its port fails.
 
 import SMRuntime
 import Mach
@@ -90,13 +90,12 @@ struct Hello {
             return 1
         }
         console.line("hello: serving device \"\(HelloDevice.name)\" on port \(registered.name.raw)")
-        helloDevice = HelloDevice(set: set.name, registered: registered)
-        Notifications.onNoSenders = { port, _ in helloDevice?.forget(port) }
+        let device = HelloDevice(set: set.name, registered: registered)
+        DeviceServer.driver = device.driver()
+        Notifications.onNoSenders = { port, _ in device.forget(port) }
         var loop = ReceiveLoop(set: set,
-                               interfaces: [MIGInterface(demux: device_server,
-                                                         maxReplySize: deviceMaxReply),
-                                            Notifications.interface])
-        loop.maxRequestSize = 8192     // device.defs requests are under 4.2 KiB
+                               interfaces: [DeviceServer.interface, Notifications.interface])
+        loop.maxRequestSize = DeviceServer.maxRequestSize
         let mr = loop.run()
         console.line("hello: receive loop ended: \(hex(mr))")
         return 1

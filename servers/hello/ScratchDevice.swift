@@ -1,6 +1,7 @@
 // ScratchDevice.swift - the "hello" device: an echo/scratch store behind
-// GNU Mach's device interface.  The MIG glue (DeviceRoutines.swift) turns
-// requests into calls on HelloDevice; this file is the device's logic.
+// GNU Mach's device interface.  The SDK's MIG glue (DeviceServer) turns
+// requests into calls on HelloDevice through the table `driver()` fills;
+// this file is the device's logic.
 //
 // Semantics (record size 1 byte, so record numbers are byte offsets):
 //   open        modes D_READ D_WRITE D_NODELAY D_NOWAIT; other bits are
@@ -221,6 +222,25 @@ final class HelloDevice {
     func setStatus(_ port: mach_port_t, flavor: dev_flavor_t) -> kern_return_t {
         guard lookup("device_set_status", port) != nil else { return D_NO_SUCH_DEVICE }
         return refuse("device_set_status", D_INVALID_OPERATION, "flavor \(flavor)")
+    }
+
+    /// The routines this device offers, for DeviceServer.driver: the
+    /// inband forms only (device_read and device_write, out of line, are
+    /// refused like every routine left out, with a log line).
+    func driver() -> DeviceDriver {
+        var d = DeviceDriver()
+        d.open = { mode, name, port in self.open(mode: mode, name: name, port: &port) }
+        d.close = { port in self.close(port) }
+        d.writeInband = { io, data, written in
+            self.write(io.device, mode: io.mode, record: io.record, data, written: &written)
+        }
+        d.readInband = { io, wanted, out, count in
+            self.read(io.device, mode: io.mode, record: io.record, wanted: wanted, into: out, count: &count)
+        }
+        d.getStatus = { port, flavor, out, count in self.status(port, flavor: flavor, into: out, count: &count) }
+        d.setStatus = { port, flavor, _ in self.setStatus(port, flavor: flavor) }
+        d.unsupported = { _, routine in self.refuse(routine, D_INVALID_OPERATION, "not supported") }
+        return d
     }
 }
 
