@@ -13,22 +13,13 @@
 #define MASTER	2
 #define ROUNDS	60
 
-static void sleep_ms(unsigned ms)
-{
-	static mach_port_t idle;
-	mach_msg_header_t h;
-	if (!idle)
-		idle = mach_reply_port();
-	mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, idle, ms, 0);
-}
-
 /* device_open, retried while the name is not registered yet. */
 static kern_return_t open_retry(const char *name, dev_mode_t mode, mach_port_t *port)
 {
 	kern_return_t kr = D_NO_SUCH_DEVICE;
 	for (int tries = 0; tries < 1000 && kr == D_NO_SUCH_DEVICE; tries++) {
 		if ((kr = device_open(MASTER, mode, name, port)) == D_NO_SUCH_DEVICE)
-			sleep_ms(10);
+			smrt_sleep_ms(10);
 	}
 	return kr;
 }

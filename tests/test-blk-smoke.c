@@ -35,15 +35,6 @@ static uint64_t now_ns(void)
 	return ns;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	mach_msg_header_t h;
-	static mach_port_t p;
-	if (!p)
-		p = mach_reply_port();
-	mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, p, ms, MACH_PORT_NULL);
-}
-
 static void unmap(mach_ool_ptr_t data, uint32_t bytes)
 {
 	if (data)
@@ -309,7 +300,7 @@ int main(void)
 	kern_return_t kr = D_NO_SUCH_DEVICE;
 	for (int i = 0; i < 200 && kr == D_NO_SUCH_DEVICE; i++)
 		if ((kr = device_open(MASTER, D_READ | D_WRITE, "vda", &dev)) == D_NO_SUCH_DEVICE)
-			sleep_ms(50);          /* the server is still starting */
+			smrt_sleep_ms(50);          /* the server is still starting */
 	CHECK_EQ(kr, D_SUCCESS);
 	if (kr != D_SUCCESS)
 		return guest_summary("test-blk-smoke");

@@ -62,15 +62,6 @@ static mach_port_t new_port(void)
 	return p;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	static mach_port_t idle;
-	mach_msg_header_t h;
-	if (!idle)
-		idle = new_port();
-	mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, idle, ms, 0);
-}
-
 /* device_open("hello"), retried while the server has not registered yet. */
 static kern_return_t open_hello(dev_mode_t mode, mach_port_t *dev)
 {
@@ -79,7 +70,7 @@ static kern_return_t open_hello(dev_mode_t mode, mach_port_t *dev)
 		*dev = MACH_PORT_NULL;
 		if ((kr = device_open(MASTER, mode, "hello", dev)) != D_NO_SUCH_DEVICE)
 			return kr;
-		sleep_ms(10);
+		smrt_sleep_ms(10);
 	}
 	return kr;
 }
@@ -459,13 +450,13 @@ static void test_fuzz(int messages)
  * kernel nor the Swift server keeps anything per bad message. */
 static void test_fuzz_leaves_nothing(void)
 {
-	sleep_ms(300);                                  /* let the exiting clients finish */
+	smrt_sleep_ms(300);                                  /* let the exiting clients finish */
 	test_fuzz(500);                                 /* warm the server's and kernel's heaps */
-	sleep_ms(100);                                  /* and let it handle the no-senders */
+	smrt_sleep_ms(100);                                  /* and let it handle the no-senders */
 	uint32_t before[4], after[4];
 	CHECK_EQ(sm_kernel_stats(mach_host_self(), &before[0], &before[1], &before[2], &before[3]), KERN_SUCCESS);
 	test_fuzz(1500);
-	sleep_ms(100);
+	smrt_sleep_ms(100);
 	CHECK_EQ(sm_kernel_stats(mach_host_self(), &after[0], &after[1], &after[2], &after[3]), KERN_SUCCESS);
 	CHECK(after[0] == before[0] && after[1] == before[1] && after[2] == before[2] && after[3] == before[3],
 	      "kernel free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u", before[0], after[0],

@@ -136,7 +136,6 @@ static mach_msg_return_t receive_report(mach_port_t p, struct report *r, uint32_
 	return mach_msg(&r->head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof *r, p, timeout, MACH_PORT_NULL);
 }
 
-static void sleep_ms(uint32_t ms) { thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, ms); }
 
 static mach_port_type_t name_type(mach_port_t name)
 {
@@ -196,7 +195,7 @@ static void test_create_inherit(void)
 	CHECK_EQ(inherited, 0);                       /* ours is our own */
 	/* It terminated itself: its port dies. */
 	for (int i = 0; i < 500 && !(name_type(child) & MACH_PORT_TYPE_DEAD_NAME); i++)
-		sleep_ms(2);
+		smrt_sleep_ms(2);
 	expect_dead_and_release(child, "a task that ended itself");
 	mach_port_destroy(self, boot);
 }
@@ -288,7 +287,7 @@ static void test_suspend_resume(void)
 	CHECK_EQ(bi.suspend_count, 1);
 	uint32_t last = 0;
 	drain(boot, &last);
-	sleep_ms(30);
+	smrt_sleep_ms(30);
 	CHECK_EQ(drain(boot, &last), 0);              /* stopped: nothing more */
 	struct thread_basic_info ti;
 	n = THREAD_BASIC_INFO_COUNT;
@@ -296,7 +295,7 @@ static void test_suspend_resume(void)
 	CHECK_EQ(ti.run_state, TH_STATE_STOPPED);
 	CHECK_EQ(task_suspend(child), KERN_SUCCESS);  /* counts nest */
 	CHECK_EQ(task_resume(child), KERN_SUCCESS);
-	sleep_ms(20);
+	smrt_sleep_ms(20);
 	CHECK_EQ(drain(boot, &last), 0);              /* still suspended once */
 	uint32_t before = last;
 	CHECK_EQ(task_resume(child), KERN_SUCCESS);
@@ -310,7 +309,7 @@ static void test_suspend_resume(void)
 	CHECK_EQ(thread_info(th, THREAD_BASIC_INFO, (thread_info_t)&ti, &n), KERN_SUCCESS);
 	CHECK_EQ(ti.suspend_count, 1);
 	drain(boot, &last);
-	sleep_ms(30);
+	smrt_sleep_ms(30);
 	CHECK_EQ(drain(boot, &last), 0);
 	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
 	CHECK_EQ(receive_report(boot, &r, 5000), MACH_MSG_SUCCESS);
@@ -341,7 +340,7 @@ static void terminate_blocked(int mode)
 		CHECK_EQ(thread_info(th, THREAD_BASIC_INFO, (thread_info_t)&ti, &n), KERN_SUCCESS);
 		if (ti.run_state == TH_STATE_WAITING)
 			break;
-		sleep_ms(2);
+		smrt_sleep_ms(2);
 	}
 	CHECK_EQ(ti.run_state, TH_STATE_WAITING);
 	CHECK_EQ(task_terminate(child), KERN_SUCCESS);
@@ -383,7 +382,7 @@ static void test_end_with_blocked_thread(int mode)
 	CHECK_EQ(receive_report(boot, &r, 5000), MACH_MSG_SUCCESS);
 	CHECK_EQ(r.words[0], KERN_SUCCESS);
 	for (int i = 0; i < 1000 && !(name_type(child) & MACH_PORT_TYPE_DEAD_NAME); i++)
-		sleep_ms(2);
+		smrt_sleep_ms(2);
 	expect_dead_and_release(child, mode == TWO_THREADS_EXIT ? "a task that exited" : "a task that faulted");
 	mach_port_destroy(self, boot);
 }
@@ -502,7 +501,7 @@ static void test_host(void)
 	uint64_t up = 0;
 	CHECK_EQ(host_get_time(host, &t0), KERN_SUCCESS);
 	CHECK_EQ(sm_host_uptime(host, &up), KERN_SUCCESS);
-	sleep_ms(20);
+	smrt_sleep_ms(20);
 	CHECK_EQ(host_get_time(host, &t1), KERN_SUCCESS);
 	int64_t us0 = (int64_t)t0.seconds * 1000000 + t0.microseconds;
 	int64_t us1 = (int64_t)t1.seconds * 1000000 + t1.microseconds;

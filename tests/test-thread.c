@@ -24,7 +24,6 @@
 
 static mach_port_t self, host;
 
-static void sleep_ms(uint32_t ms) { thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, ms); }
 
 static mach_port_t new_port(void)
 {
@@ -64,7 +63,7 @@ static int run_state(mach_port_t th)
 static void wait_until_blocked(mach_port_t th)
 {
 	for (int i = 0; i < 1000 && run_state(th) != TH_STATE_WAITING; i++)
-		sleep_ms(1);
+		smrt_sleep_ms(1);
 	CHECK_EQ(run_state(th), TH_STATE_WAITING);
 }
 
@@ -153,7 +152,7 @@ void regs_probe_report(void)
 {
 	notify(seen_regs[1], 7);
 	for (;;)
-		sleep_ms(1000);
+		smrt_sleep_ms(1000);
 }
 
 static uint8_t probe_stack[8192] __attribute__((aligned(16)));
@@ -323,21 +322,21 @@ static void test_preemption(void)
 	CHECK_EQ(smrt_thread_start(spinner, (void *)&spins[0], NULL, 0, &a), KERN_SUCCESS);
 	CHECK_EQ(smrt_thread_start(spinner, (void *)&spins[1], NULL, 0, &b), KERN_SUCCESS);
 	CHECK_EQ(task_priority(self, 16, FALSE), KERN_SUCCESS);
-	sleep_ms(200);
+	smrt_sleep_ms(200);
 	uint32_t s0 = spins[0], s1 = spins[1];
 	CHECK(s0 > 1000 && s1 > 1000, "both busy threads ran: %u and %u", s0, s1);
 	/* And we preempt them: we woke up. Suspend one: it stops. */
 	CHECK_EQ(thread_suspend(a), KERN_SUCCESS);
 	CHECK_EQ(run_state(a), TH_STATE_STOPPED);
-	sleep_ms(20);
+	smrt_sleep_ms(20);
 	s0 = spins[0];
 	s1 = spins[1];
-	sleep_ms(50);
+	smrt_sleep_ms(50);
 	CHECK(spins[0] == s0, "a suspended thread does not run: %u -> %u", s0, spins[0]);
 	CHECK(spins[1] > s1, "the other one does: %u -> %u", s1, spins[1]);
 	CHECK_EQ(thread_resume(a), KERN_SUCCESS);
 	CHECK_EQ(thread_resume(a), KERN_FAILURE);
-	sleep_ms(50);
+	smrt_sleep_ms(50);
 	CHECK(spins[0] > s0, "resumed: %u -> %u", s0, spins[0]);
 
 	/* Depressed for 30 ms, we let a busy less urgent thread run until the
@@ -453,7 +452,7 @@ static void terminate_blocked(int how)
 	CHECK_EQ(smrt_thread_start(blocker, (void *)(uintptr_t)how, NULL, 0, &th), KERN_SUCCESS);
 	if (how == BLOCK_SUSPENDED) {
 		for (int i = 0; i < 1000 && run_state(th) != TH_STATE_STOPPED; i++)
-			sleep_ms(1);
+			smrt_sleep_ms(1);
 		CHECK_EQ(run_state(th), TH_STATE_STOPPED);
 	} else {
 		wait_until_blocked(th);

@@ -9,6 +9,7 @@
 #include <sm/runtime.h>
 #include <sm/traps.h>
 #include "smhost.h"
+#include <mach/thread_switch.h>
 
 static uint64_t rng_state;
 
@@ -62,4 +63,9 @@ smrt_assert_fail(const char *expr, const char *file, int line)
 {
 	printf("%s:%d: assertion failed: %s\n", file, line, expr);
 	abort();
+}
+
+void smrt_sleep_ms(uint32_t ms)
+{
+	thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, ms);
 }

@@ -70,6 +70,9 @@ void	 abort(void) __attribute__((noreturn));
 /* Not cryptographic: a xorshift generator seeded from the uptime clock. */
 void	 arc4random_buf(void *buf, size_t n);
 uint32_t arc4random(void);
+/* Block the calling thread for at least ms milliseconds (thread_switch with
+ * SWITCH_OPTION_WAIT: no port, no message). */
+void	 smrt_sleep_ms(uint32_t ms);
 
 /* Prints "<file>:<line>: assertion failed: <expr>" and aborts. */
 void	 smrt_assert_fail(const char *expr, const char *file, int line)
