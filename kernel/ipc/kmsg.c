@@ -17,8 +17,6 @@ struct kmsg *kmsg_alloc(uint32_t size)
 	return m;
 }
 
-static inline void set_port_slot(uint64_t *slot, uint32_t value) { *slot = value; }
-
 /* Walk the port items of a kernel-form body that lie before `limit`. */
 struct body_walk { struct ipc_space *space; uint32_t limit; mach_msg_return_t error; };
 

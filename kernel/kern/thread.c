@@ -14,8 +14,6 @@
 static uint32_t next_thread_id = 1;
 static struct thread *reap_list;
 
-void thread_init(void) {}
-
 /* A new thread's kernel stack "returns" here from swtch with its user frame
  * on top; it passes its return point (a thread made by thread_create starts
  * suspended and stops there) and enters user mode through trap_return. */

@@ -79,7 +79,6 @@ struct thread {
 #define PRIORITY_LEAST      (NPRIORITIES - 1)
 #define PRIORITY_DEPRESSED  (NPRIORITIES - 1)
 
-void thread_init(void);
 /* A user thread that starts at eip with stack esp, READY but not yet run. */
 struct thread *thread_create_user(struct task *task, uint32_t eip, uint32_t esp);
 struct thread *current_thread(void);
