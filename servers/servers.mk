@@ -104,7 +104,7 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceServer.swift)
+	PendingReply.swift DeviceServer.swift WhenIdle.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -174,7 +174,7 @@ VIRTIO_SDK_RING_SWIFT = $(addprefix $(VIRTIO_SDK_SRC)/,Features.swift DMA.swift 
 	InFlightChain.swift IndirectTables.swift Virtqueue.swift DMAPool.swift \
 	PageReserve.swift InFlightTable.swift BootArguments.swift)
 VIRTIO_SDK_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_SRC)/,\
-	VirtioDevice.swift Interrupts.swift KernelPages.swift)
+	VirtioDevice.swift Interrupts.swift KernelPages.swift BatchedKick.swift)
 VIRTIO_SDK_C_DEPS = $(addprefix $(VIRTIO_SDK_SRC)/include/,module.modulemap cvirtio.h \
 	vring_access.h) $(call mig_user_files,virtio gnumach)
 VIRTIO_SDK_DEPS = $(SDK_DIR)/Virtio.o $(SDK_DEPS) $(VIRTIO_SDK_C_DEPS)

@@ -13,7 +13,9 @@
  * One line per measurement: "virtiobench: NAME ops=N bytes=B ns=T
  * p50=L p90=L p99=L" (latencies in ns, from issue to reply, by TSC), then
  * the server's statistics. Data is not checked here: test-virtio does that.
- * Arguments: mib=N limits the sequential passes to the first N MiB. */
+ * Arguments: mib=N limits the sequential passes to the first N MiB;
+ * only=NAME runs that measurement alone, repeat=N runs it N times and
+ * ops=N sets the random reads' count (4N at QD32), for profiling one path. */
 #include "vdisk.h"
 
 #define MAX_OPS		32768
@@ -22,8 +24,15 @@
 
 static struct vd_disk disk;
 static uint32_t *lat;			/* per-request TSC ticks */
-static uint32_t tsc_per_us, rng = 0x2545f491;
+static uint32_t tsc_per_us, rng = 0x2545f491, random_ops = RANDOM_OPS;
 static uint8_t *wbuf;
+static const char *only;
+
+/* Whether measurement NAME is to run (all of them unless only= names one). */
+static int wanted(const char *name)
+{
+	return !only || strcmp(only, name) == 0;
+}
 
 /* Heapsort (no recursion, no allocation). */
 static void sift(uint32_t *a, int root, int end)
@@ -79,6 +88,8 @@ static kern_return_t timed(int write, dev_mode_t mode, recnum_t rec, uint32_t by
 static void sequential(const char *name, int write, dev_mode_t mode, uint32_t size, uint64_t total)
 {
 	int ops = (int)(total / size), bad = 0;
+	if (!wanted(name))
+		return;
 	if (ops > MAX_OPS)
 		ops = MAX_OPS;
 	uint64_t t0 = vd_uptime_ns();
@@ -97,12 +108,14 @@ static recnum_t random_4k(void)
 static void random_qd1(void)
 {
 	int bad = 0;
+	if (!wanted("rand_read_4k_qd1"))
+		return;
 	uint64_t t0 = vd_uptime_ns();
-	for (int i = 0; i < RANDOM_OPS; i++)
+	for (uint32_t i = 0; i < random_ops; i++)
 		bad += timed(0, 0, random_4k(), 4096, &lat[i]) != D_SUCCESS;
 	uint64_t ns = vd_uptime_ns() - t0;
 	CHECK(bad == 0, "rand_read_4k_qd1: %d requests failed", bad);
-	report("rand_read_4k_qd1", RANDOM_OPS, (uint64_t)RANDOM_OPS * 4096, ns);
+	report("rand_read_4k_qd1", (int)random_ops, (uint64_t)random_ops * 4096, ns);
 }
 
 static void random_qd32(int ops)
@@ -110,6 +123,8 @@ static void random_qd32(int ops)
 	static struct vd_async a;
 	uint64_t issued_at[QD];
 	int issued = 0, done = 0, bad = 0;
+	if (!wanted("rand_read_4k_qd32"))
+		return;
 	vd_async_init(&a, QD);
 	uint64_t t0 = vd_uptime_ns();
 	while (done < ops) {
@@ -136,6 +151,11 @@ out:;
 int main(int argc, char **argv)
 {
 	uint32_t mib = vd_number(vd_arg(argc, argv, "mib"), 0);
+	uint32_t repeat = vd_number(vd_arg(argc, argv, "repeat"), 1);
+	only = vd_arg(argc, argv, "only");
+	random_ops = vd_number(vd_arg(argc, argv, "ops"), RANDOM_OPS);
+	if (random_ops == 0 || random_ops > MAX_OPS / 4)
+		random_ops = RANDOM_OPS;
 	lat = malloc(MAX_OPS * sizeof *lat);
 	wbuf = malloc(65536);
 	memset(wbuf, 0x5a, 65536);
@@ -154,13 +174,15 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 64; i++)            /* warm up: translated code, server pool, host caches */
 		timed(i & 1, 0, (recnum_t)(i / 2 * (65536 / disk.record_size)), 65536, &lat[0]);
 	device_set_status(disk.port, BLK_SET_STATS_RESET, status, 0);
-	sequential("seq_read_4k", 0, 0, 4096, total / 4);
-	sequential("seq_read_64k", 0, 0, 65536, total);
-	sequential("seq_read_64k_copy", 0, BLK_MODE_COPY, 65536, total);
-	sequential("seq_read_64k_zerocopy", 0, BLK_MODE_ZEROCOPY, 65536, total);
-	random_qd1();
-	random_qd32(4 * RANDOM_OPS);
-	sequential("seq_write_64k", 1, 0, 65536, total);
+	for (uint32_t round = 0; round < repeat; round++) {
+		sequential("seq_read_4k", 0, 0, 4096, total / 4);
+		sequential("seq_read_64k", 0, 0, 65536, total);
+		sequential("seq_read_64k_copy", 0, BLK_MODE_COPY, 65536, total);
+		sequential("seq_read_64k_zerocopy", 0, BLK_MODE_ZEROCOPY, 65536, total);
+		random_qd1();
+		random_qd32(4 * (int)random_ops);
+		sequential("seq_write_64k", 1, 0, 65536, total);
+	}
 	struct blk_stats st;
 	CHECK_EQ(vd_stats(&disk, &st), D_SUCCESS);
 	printf("virtiobench: stats: %u requests, %u chains, %u split, in flight at most %u of %u, %u interrupts"

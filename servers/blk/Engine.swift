@@ -80,7 +80,7 @@ extension Disk {
         }
         stats.waitingChains = pending
         stats.waitingHWM = max(stats.waitingHWM, pending)
-        if started { queue.kickIfNeeded() }
+        if started { queue.kickWhenIdle() }
     }
 
     /// Ends every waiting request with `code` (their chains in flight, if

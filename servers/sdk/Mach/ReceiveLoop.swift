@@ -121,10 +121,19 @@ public struct ReceiveLoop: ~Copyable {
 
     /// Serves requests until receiving fails for a reason other than an
     /// oversized message (the port died or the name is wrong); returns that
-    /// reason.
+    /// reason.  Work put off with WhenIdle runs when no request is waiting.
     public mutating func run() -> mach_msg_return_t {
         while true {
-            let mr = serveOne()
+            var mr: mach_msg_return_t
+            if WhenIdle.isEmpty {
+                mr = serveOne()
+            } else {
+                mr = serveOne(timeout: 0)
+                if mr == MACH_RCV_TIMED_OUT {
+                    WhenIdle.runAll()
+                    continue
+                }
+            }
             if mr != MACH_MSG_SUCCESS && mr != MACH_RCV_TOO_LARGE { return mr }
         }
     }

@@ -61,6 +61,7 @@ public final class Virtqueue {
     let tables: IndirectTables?
     var availIdx: UInt16 = 0        // the idx we publish next
     var decidedIdx: UInt16 = 0      // avail idx at the last notification decision
+    var kickQueued = false          // a kickIfNeeded waits for the server to be idle (BatchedKick.swift)
     var lastUsed: UInt16 = 0
     public private(set) var inFlight = 0
     public private(set) var broken: String?
@@ -125,7 +126,7 @@ public final class Virtqueue {
     /// Returns its token, or nil if the ring (or the indirect tables' DMA
     /// memory) has no room now, the queue is broken, or the chain breaks a
     /// rule (empty, readable after writable, over 4 GiB, 2.7.5.2).  Does not
-    /// notify: call `kickIfNeeded` after a batch.
+    /// notify: call `kickIfNeeded` (or, in a server, `kickWhenIdle`) after a batch.
     public func submit(_ segments: [Segment], count: Int? = nil) -> InFlightChain? {
         let n = count ?? segments.count
         guard broken == nil, n > 0, n <= segments.count, validOrder(segments, n) else { return nil }
