@@ -93,11 +93,8 @@ void ool_destroy_slot(uint64_t *slot)
 static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
 {
 	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE;
-	for (uintptr_t va = PAGE_ROUND_DOWN(addr); va < addr + len; va += PAGE_SIZE) {
-		uintptr_t pa;
-		if (!pmap_lookup(&t->pmap, va, &pa, NULL))
-			return GRAB_BAD_MEMORY;
-	}
+	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)))
+		return GRAB_BAD_MEMORY;
 	struct ool *o = pmm_free_pages() >= npages + KERNEL_RESERVE_PAGES ? ool_new(OOL_DATA, npages) : NULL;
 	if (!o)
 		return GRAB_NO_MEMORY;

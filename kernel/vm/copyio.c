@@ -9,7 +9,9 @@ static bool user_range_ok(uintptr_t uaddr, size_t len)
 	return uaddr >= USER_BASE && len <= USER_TOP - uaddr;
 }
 
-/* Check the whole range first so a failed copyout leaves user memory untouched. */
+/* Every page of the range must be mapped for the user (and writable when
+ * written).  Used before copyout, so a failed copyout leaves user memory
+ * untouched. */
 static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
 {
 	if (!user_range_ok(uaddr, len))
@@ -23,11 +25,17 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 	return 0;
 }
 
-static void copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
+/* Copies page by page through the kernel's mapping of the frames, checking
+ * each page as it goes; -1 at the first page that is not mapped for the
+ * user (or not writable when copying out).  Interrupts are off in the
+ * kernel, so nothing can unmap a page between its check and its copy. */
+static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
 {
 	while (len) {
 		uintptr_t pa;
-		pmap_lookup(pm, uaddr, &pa, NULL);
+		bool writable;
+		if (!pmap_lookup(pm, uaddr, &pa, &writable) || (out && !writable))
+			return -1;
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		if (chunk > len)
 			chunk = len;
@@ -39,22 +47,28 @@ static void copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_
 		kbuf += chunk;
 		len -= chunk;
 	}
+	return 0;
 }
 
+/* A failed copyin may have filled part of the kernel buffer: harmless, the
+ * caller discards it.  So one pass does both the checks and the copy. */
 int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len)
 {
-	if (check_range(pm, uaddr, len, false) < 0)
+	if (!user_range_ok(uaddr, len))
 		return -1;
-	copy_pages(pm, uaddr, kbuf, len, false);
-	return 0;
+	return copy_pages(pm, uaddr, kbuf, len, false);
 }
 
+/* A copyout must not write part of the range and then fail, so a range
+ * over several pages is checked whole first; within one page the single
+ * check is the copy's own. */
 int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len)
 {
-	if (check_range(pm, uaddr, len, true) < 0)
+	if (!user_range_ok(uaddr, len))
 		return -1;
-	copy_pages(pm, uaddr, (char *)kbuf, len, true);
-	return 0;
+	if ((uaddr & (PAGE_SIZE - 1)) + len > PAGE_SIZE && check_range(pm, uaddr, len, true) < 0)
+		return -1;
+	return copy_pages(pm, uaddr, (char *)kbuf, len, true);
 }
 
 int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len)

@@ -61,13 +61,29 @@ int64_t frames_alloc(struct frames *f)
 	return -1;
 }
 
+/* The first free frame at or after `from` (nframes if none): whole words
+ * of used frames are skipped at once. */
+static uint32_t next_free(const struct frames *f, uint32_t from)
+{
+	while (from < f->nframes) {
+		if (from % 32 == 0 && f->bitmap[from / 32] == 0xFFFFFFFFu)
+			from += 32;
+		else if (test_bit(f->bitmap, from))
+			from++;
+		else
+			return from;
+	}
+	return f->nframes;
+}
+
 int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
 {
 	if (count == 0 || count > f->nfree)
 		return -1;
 	if (align == 0)
 		align = 1;
-	for (uint32_t start = 0; start + count <= f->nframes; start += align) {
+	uint32_t start = 0;
+	while (count <= f->nframes && start <= f->nframes - count) {
 		uint32_t i = 0;
 		while (i < count && !test_bit(f->bitmap, start + i))
 			i++;
@@ -77,6 +93,13 @@ int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
 			f->nfree -= count;
 			return start;
 		}
+		/* Frame start + i is in use, so no run starting at or before it
+		 * fits: go on from the next free frame, rounded up to `align`. */
+		uint32_t next = next_free(f, start + i + 1);
+		uint32_t aligned = (next + align - 1) / align * align;
+		if (aligned < next)
+			return -1;                      /* wrapped: nothing fits */
+		start = aligned;
 	}
 	return -1;
 }

@@ -132,6 +132,51 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 	return true;
 }
 
+/* The first page of [start, end) within user space whose presence is
+ * `want_present`; false if there is none. */
+static bool first_page(const struct pmap *pm, uintptr_t start, uintptr_t end, bool want_present, uintptr_t *found)
+{
+	for (uintptr_t va = start; va < end;) {
+		uint32_t pde = pm->pd[PD_INDEX(va)];
+		uintptr_t table_end = (va | (PAGE_SIZE * 1024 - 1)) + 1;    /* 0 past the top */
+		if (table_end > end || table_end == 0)
+			table_end = end;
+		if (!(pde & PTE_P)) {
+			if (!want_present) {
+				*found = va;
+				return true;
+			}
+			va = table_end;
+			continue;
+		}
+		const uint32_t *pte = (const uint32_t *)P2V(FRAME(pde)) + PT_INDEX(va);
+		for (; va < table_end; va += PAGE_SIZE, pte++)
+			if (((*pte & (PTE_P | PTE_U)) == (PTE_P | PTE_U)) == want_present) {
+				*found = va;
+				return true;
+			}
+	}
+	return false;
+}
+
+bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t va;
+	if (start < USER_BASE || end > USER_TOP || start > end)
+		return false;
+	return !first_page(pm, start, end, false, &va);
+}
+
+uintptr_t pmap_first_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t va;
+	if (start < USER_BASE)
+		start = USER_BASE;
+	if (end > USER_TOP)
+		end = USER_TOP;
+	return first_page(pm, start, end, true, &va) ? va : 0;
+}
+
 bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable)
 {
 	if (va < USER_BASE || va >= USER_TOP)

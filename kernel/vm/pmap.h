@@ -39,5 +39,12 @@ bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable);
 /* The frame behind a present user page whatever its access bits (for the
  * kernel's own copies, e.g. of a VM_PROT_NONE page); false if unmapped. */
 bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa);
+/* Range checks that walk the page tables once (a directory entry per
+ * 4 MiB) instead of looking up each page; [start, end) page aligned.
+ * pmap_all_present: every page is present for the user as pmap_lookup
+ * sees it (false for any range reaching outside user space).
+ * pmap_first_present: the first such page of the range, or 0 if none. */
+bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end);
+uintptr_t pmap_first_present(const struct pmap *pm, uintptr_t start, uintptr_t end);
 void pmap_activate(const struct pmap *pm);
 #endif

@@ -159,12 +159,7 @@ static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, si
  * kernel maps some pages itself, e.g. device/virtio's DMA window), or 0. */
 static uintptr_t foreign_page(const struct task *t, uintptr_t start, uintptr_t end)
 {
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
-		uintptr_t pa;
-		if (pmap_lookup(&t->pmap, va, &pa, NULL))
-			return va;
-	}
-	return 0;
+	return pmap_first_present(&t->pmap, start, end);
 }
 
 static bool fit_unmapped(struct task *t, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr)
@@ -282,11 +277,8 @@ kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uin
 	uintptr_t end = start + npages * PAGE_SIZE;
 	if (npages == 0 || start % PAGE_SIZE || !user_range(start, end) || !vm_map_covered(&t->map, start, end))
 		return KERN_INVALID_ADDRESS;
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
-		uintptr_t pa;
-		if (!pmap_lookup(&t->pmap, va, &pa, NULL))
-			return KERN_INVALID_ADDRESS;
-	}
+	if (!pmap_all_present(&t->pmap, start, end))
+		return KERN_INVALID_ADDRESS;
 	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS) {
 		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;

@@ -227,6 +227,27 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 	return true;
 }
 
+/* The range checks by the definition in vm/pmap.h, a lookup per page. */
+bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t pa;
+	if (start < USER_BASE || end > USER_TOP || start > end)
+		return false;
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE)
+		if (!pmap_lookup(pm, va, &pa, NULL))
+			return false;
+	return true;
+}
+
+uintptr_t pmap_first_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t pa;
+	for (uintptr_t va = start < USER_BASE ? USER_BASE : start; va < end && va < USER_TOP; va += PAGE_SIZE)
+		if (pmap_lookup(pm, va, &pa, NULL))
+			return va;
+	return 0;
+}
+
 bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable)
 {
 	if (va < USER_BASE || va >= USER_TOP)
