@@ -51,6 +51,8 @@ static void test_bad_requests(void)
 	CHECK_EQ(virtio_device_info(host, &info), KERN_INVALID_CAPABILITY);
 	CHECK_EQ(virtio_reset(host), KERN_INVALID_CAPABILITY);
 	CHECK_EQ(virtio_negotiate(BLK, 0, &acc), KERN_NO_ACCESS);                 /* not claimed yet */
+	CHECK_EQ(virtio_fill_alloc(BLK, 4096, &va, &pa), KERN_NO_ACCESS);
+	CHECK_EQ(virtio_fill_alloc(host, 4096, &va, &pa), KERN_INVALID_CAPABILITY);
 	CHECK_EQ(sm_virtio_notify(BLK, 0), KERN_NO_ACCESS);
 	CHECK_EQ(sm_virtio_notify(999, 0), KERN_INVALID_NAME);
 	CHECK_EQ(sm_virtio_notify(host, 0), KERN_INVALID_CAPABILITY);
@@ -74,6 +76,8 @@ static void test_bad_requests(void)
 	CHECK_EQ(virtio_config_read(BLK, 0x10000, 4, 4, data, &count), KERN_INVALID_ARGUMENT);
 	CHECK_EQ(virtio_dma_alloc(BLK, 0, &va, &pa), KERN_INVALID_ARGUMENT);
 	CHECK_EQ(virtio_dma_alloc(BLK, SM_VIRTIO_DMA_MAX_ALLOC + 1, &va, &pa), KERN_INVALID_ARGUMENT);
+	CHECK_EQ(virtio_fill_alloc(BLK, 0, &va, &pa), KERN_INVALID_ARGUMENT);
+	CHECK_EQ(virtio_fill_alloc(BLK, 0x7ffff000, &va, &pa), KERN_INVALID_ARGUMENT);
 	CHECK_EQ(virtio_irq_register(BLK, MACH_PORT_NULL), KERN_INVALID_ARGUMENT);
 }
 
@@ -134,6 +138,20 @@ static void test_blk(struct vdev_u *d)
 	snprintf(want, sizeof want, "%s wrote this %u", topic, stamp);
 	CHECK(*(uint64_t *)buf == 9 && strcmp((char *)buf + 8, want) == 0, "read back '%s'", (char *)buf + 8);
 	CHECK_EQ(vg_blk_rw(d, &q, &m, VIRTIO_BLK_T_IN, DISK_SECTORS, 1), VIRTIO_BLK_S_IOERR);   /* past the end */
+
+	/* Fill pages: the device reads into them (after the 4 KiB header page,
+	 * as vg_blk_rw lays its buffer out); ordinary task memory, so
+	 * vm_deallocate frees them. */
+	struct dma_u f = { 0 };
+	vm_address_t fva;
+	CHECK_EQ(virtio_fill_alloc(BLK, 2 * 4096, &fva, &f.pa), KERN_SUCCESS);
+	f.va = (uint8_t *)fva;
+	f.size = 2 * 4096;
+	CHECK(fva % 4096 == 0 && f.pa % 4096 == 0, "fill pages at %p, physical %llx", f.va, f.pa);
+	CHECK_EQ(vg_blk_rw(d, &q, &f, VIRTIO_BLK_T_IN, 200, 8), VIRTIO_BLK_S_OK);
+	for (unsigned i = 0; i < 8; i++)
+		CHECK_EQ(*(uint64_t *)(f.va + 4096 + 512 * i), 200 + i);
+	CHECK_EQ(vm_deallocate(mach_task_self(), fva, 2 * 4096), KERN_SUCCESS);
 	printf("%s: virtio-blk read and wrote sectors (%s transport, queue size %u)\n", topic,
 	       transport == SM_VIRTIO_MODERN ? "modern" : "legacy", q.ring.size);
 

@@ -5,6 +5,7 @@
  * index; and answers with a code, logging what it refused (vdev_refuse). */
 #include "device/virtio/vdev.h"
 #include "kern/task.h"
+#include "vm/vm_map.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
@@ -304,6 +305,23 @@ kern_return_t virtio_dma_alloc(mach_port_t device, vm_size_t size, vm_address_t 
 		return kr;
 	}
 	*address = uva;
+	*phys = pa;
+	return KERN_SUCCESS;
+}
+
+kern_return_t virtio_fill_alloc(mach_port_t device, vm_size_t size, vm_address_t *address, rpc_phys_addr_t *phys)
+{
+	kern_return_t kr;
+	struct vdev *d = owned(device, "virtio_fill_alloc", &kr);
+	if (!d)
+		return kr;
+	uintptr_t va;
+	uint64_t pa;
+	if ((kr = vm_contiguous_enter(d->owner, size, 0, 0, 0, false, "virtio_fill_alloc", &va, &pa)) != KERN_SUCCESS) {
+		vdev_refuse(d, "virtio_fill_alloc: %u bytes refused: %#x", size, kr);
+		return kr;
+	}
+	*address = va;
 	*phys = pa;
 	return KERN_SUCCESS;
 }

@@ -141,22 +141,28 @@ uintptr_t pmm_alloc_page(void)
 	return pa;
 }
 
-uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
+uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero)
 {
 	int64_t f = frames_alloc_contig(&frames, pages, align_pages);
 	if (f < 0)
 		return 0;
-	/* Zero the unmarked frames, a stretch at a time. */
+	/* Zero the unmarked frames, a stretch at a time (the marks go either
+	 * way: the frames leave the free pool). */
 	for (uint32_t i = 0, run = 0; i <= pages; i++) {
 		if (i < pages && !take_zeroed((uint32_t)f + i)) {
 			run++;
 			continue;
 		}
-		if (run)
+		if (run && zero)
 			zero_pages((uintptr_t)(f + i - run) * PAGE_SIZE, run);
 		run = 0;
 	}
 	return (uintptr_t)f * PAGE_SIZE;
+}
+
+uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
+{
+	return pmm_alloc_contig_filled(pages, align_pages, true);
 }
 
 void pmm_free_page(uintptr_t pa)

@@ -11,6 +11,9 @@ void pmm_init(const struct multiboot_info *mbi);
 /* A zeroed page's physical address, or 0 when memory is exhausted. */
 uintptr_t pmm_alloc_page(void);
 uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages);
+/* The same, zeroed only if `zero`: for frames a device fills for a driver
+ * (virtio_fill_alloc), who can read any frame through its device anyway. */
+uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero);
 void pmm_free_page(uintptr_t pa);
 void pmm_free_contig(uintptr_t pa, size_t pages);
 size_t pmm_free_pages(void);

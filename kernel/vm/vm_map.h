@@ -58,6 +58,12 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
 /* Map npages frames the caller owns anywhere in t, read/write; on success t
  * owns them. Fails like vm_map_allocate, leaving the frames with the caller. */
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages);
+/* npages = size rounded up to pages: physically contiguous frames in
+ * [pmin, pmax) (pmax 0: no bound) aligned to palign (0: a page), zeroed if
+ * `zero`, mapped anywhere in t read/write (vm_allocate_contiguous and
+ * virtio_fill_alloc). Refusals are logged under the routine name `who`. */
+kern_return_t vm_contiguous_enter(struct task *t, size_t size, uint64_t pmin, uint64_t pmax, uint64_t palign,
+				  bool zero, const char *who, uintptr_t *vaddr, uint64_t *paddr);
 /* Take the pages of [start, start + npages pages) out of t (they must all be
  * allocated and readable): their frames go to frames[], the range becomes
  * free. KERN_INVALID_ADDRESS if any page is missing or inaccessible. */

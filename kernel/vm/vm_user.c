@@ -201,6 +201,19 @@ kern_return_t vm_allocate_contiguous(mach_port_t host_priv, mach_port_t target_t
 	struct task *t = ipc_port_kobject(target_task, IKOT_TASK);
 	if (!t)
 		return refuse(KERN_INVALID_TASK, me, "not a task port");
+	uintptr_t va;
+	uint64_t pa;
+	kern_return_t kr = vm_contiguous_enter(t, size, pmin, pmax, palign, true, me, &va, &pa);
+	if (kr == KERN_SUCCESS) {
+		*vaddr = va;
+		*paddr = pa;
+	}
+	return kr;
+}
+
+kern_return_t vm_contiguous_enter(struct task *t, size_t size, uint64_t pmin, uint64_t pmax, uint64_t palign,
+				  bool zero, const char *me, uintptr_t *vaddr, uint64_t *paddr)
+{
 	if (size == 0 || size > CONTIG_MAX_BYTES)
 		return refuse(KERN_INVALID_ARGUMENT, me, "zero or absurd size");
 	if (palign < PAGE_SIZE)
@@ -214,7 +227,7 @@ kern_return_t vm_allocate_contiguous(mach_port_t host_priv, mach_port_t target_t
 	size = PAGE_ROUND_UP(size);
 	size_t npages = size / PAGE_SIZE;
 	uintptr_t *frames = kalloc(npages * sizeof *frames);
-	uintptr_t pa = frames ? pmm_alloc_contig(npages, palign / PAGE_SIZE) : 0;
+	uintptr_t pa = frames ? pmm_alloc_contig_filled(npages, palign / PAGE_SIZE, zero) : 0;
 	if (!pa) {
 		kfree(frames);
 		return refuse(KERN_RESOURCE_SHORTAGE, me, "no contiguous physical memory");

@@ -17,7 +17,7 @@ final class Disk {
     let config: ServerConfig
     var queue: Virtqueue!
     var pool: DMAPool!
-    let reserve = PageReserve.fromKernel()
+    let reserve: PageReserve
     /// One 64-byte command block per in-flight slot: the request header
     /// (16 bytes) at 0, the status byte at 16, a discard/write-zeroes range
     /// (16 bytes) at 32.
@@ -53,6 +53,7 @@ final class Disk {
         self.name = name
         self.device = device
         self.config = config
+        reserve = PageReserve.forDevice(device)
         chains = InFlightTable(capacity: config.inflight)
         segments.reserveCapacity(260)
     }

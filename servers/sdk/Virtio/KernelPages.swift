@@ -4,24 +4,26 @@ import Mach
 import CVirtio
 
 extension PageReserve {
-    /// A reserve whose chunks come from vm_allocate_contiguous on this task
-    /// (any host port will do, the kernel accepts the unprivileged one) and
-    /// go back with vm_deallocate.
-    public static func fromKernel(chunkPages: Int = 64, maxRuns: Int = 4) -> PageReserve {
-        PageReserve(chunkPages: chunkPages, maxRuns: maxRuns, allocate: { bytes in
+    /// A reserve for pages that `device` fills: chunks from virtio_fill_alloc
+    /// (contiguous, movable like any task memory, not zeroed by the kernel:
+    /// the driver must send on only bytes the device or it wrote), back
+    /// with vm_deallocate.
+    public static func forDevice(_ device: VirtioDevice, chunkPages: Int = 64, maxRuns: Int = 4) -> PageReserve {
+        let port = device.port.raw
+        return PageReserve(chunkPages: chunkPages, maxRuns: maxRuns, allocate: { bytes in
             var va = vm_address_t(0)
             var pa: rpc_phys_addr_t = 0
-            let kr = vm_allocate_contiguous(smrt_host_port(), smrt_task_port(), &va, &pa,
-                                            vm_size_t(bytes), 0, 0, 0)
+            let kr = virtio_fill_alloc(port, vm_size_t(bytes), &va, &pa)
             guard kr == KERN_SUCCESS, let p = UnsafeMutableRawPointer(bitPattern: UInt(va)) else {
-                print("virtio: vm_allocate_contiguous(\(bytes)) failed: \(hex(kr))")
+                print("virtio: virtio_fill_alloc(\(bytes)) failed: \(hex(kr))")
                 return nil
             }
             return DMARegion(address: p, physical: pa, size: bytes)
-        }, release: { r in
-            _ = vm_deallocate(smrt_task_port(), vm_address_t(UInt(bitPattern: r.address)),
-                              vm_size_t(r.size))
-        })
+        }, release: release)
+    }
+
+    static func release(_ r: DMARegion) {
+        _ = vm_deallocate(smrt_task_port(), vm_address_t(UInt(bitPattern: r.address)), vm_size_t(r.size))
     }
 
     /// Ordinary pages (vm_allocate), for data the CPU copies in before

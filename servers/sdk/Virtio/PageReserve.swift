@@ -10,12 +10,15 @@
 /// Why not DMAPool memory: virtio_dma_alloc memory lies outside the task's
 /// regions on purpose (the task cannot free it under the device), so the
 /// kernel cannot move it into a message.  These pages come from
-/// vm_allocate_contiguous instead: they count as ordinary task memory (the
-/// task's page limit, not the 4 MiB virtio DMA limit) and are safe to DMA
-/// into while they are here, because a dying driver's devices are reset
-/// before its memory is freed (virtio_task_cleanup).
+/// virtio_fill_alloc instead (`forDevice`): they count as ordinary task
+/// memory (the task's page limit, not the 4 MiB virtio DMA limit) and are
+/// safe to DMA into while they are here, because a dying driver's devices
+/// are reset before its memory is freed (virtio_task_cleanup).  The kernel
+/// does not zero them (the driver can read any memory through its device
+/// anyway), so a driver sends on only what the device or it wrote: the
+/// part of the last page a read does not cover is the driver's to clear.
 ///
-/// Each vm_allocate_contiguous call is an RPC, so pages are taken from
+/// Each allocation is an RPC, so pages are taken from
 /// chunks of `chunkPages` (default 64 pages, 256 KiB) and up to `maxRuns`
 /// partly used chunks are kept; a request larger than a chunk gets its
 /// own allocation.  Pages that are not sent after all (the read failed)
