@@ -8,6 +8,8 @@
  *   rand_read_4k_qd1              random 4 KiB reads, one at a time
  *   rand_read_4k_qd32             the same with 32 device_read_request in
  *                                 flight from one thread
+ *   seq_read_64k_qd32_copy,       sequential 64 KiB reads, 32 in flight,
+ *   seq_read_64k_qd32_zerocopy    forcing each read path
  *   seq_write_64k                 sequential device_write, one at a time
  *
  * One line per measurement: "virtiobench: NAME ops=N bytes=B ns=T
@@ -118,20 +120,26 @@ static void random_qd1(void)
 	report("rand_read_4k_qd1", (int)random_ops, (uint64_t)random_ops * 4096, ns);
 }
 
-static void random_qd32(int ops)
+/* ops reads of `size` bytes with QD of them in flight from one thread:
+ * random 4 KiB-aligned places, or one pass from the start (sequential). */
+static void pipelined(const char *name, dev_mode_t mode, uint32_t size, int sequential, int ops)
 {
 	static struct vd_async a;
 	uint64_t issued_at[QD];
 	int issued = 0, done = 0, bad = 0;
-	if (!wanted("rand_read_4k_qd32"))
+	if (!wanted(name))
 		return;
+	if (sequential && (uint64_t)ops * size > (uint64_t)disk.sectors * VD_SECTOR)
+		ops = (int)((uint64_t)disk.sectors * VD_SECTOR / size);
 	vd_async_init(&a, QD);
+	vd_read_mode = mode;
 	uint64_t t0 = vd_uptime_ns();
 	while (done < ops) {
 		int slot;
 		while (issued < ops && (slot = vd_async_free_slot(&a)) >= 0) {
+			recnum_t rec = sequential ? (recnum_t)((uint64_t)issued * size / disk.record_size) : random_4k();
 			issued_at[slot] = vd_tsc();
-			if (vd_async_read(&a, slot, &disk, random_4k(), 4096) != KERN_SUCCESS)
+			if (vd_async_read(&a, slot, &disk, rec, size) != KERN_SUCCESS)
 				goto out;
 			issued++;
 		}
@@ -139,13 +147,14 @@ static void random_qd32(int ops)
 		if (vd_async_wait(&a, &r, 20000) != MACH_MSG_SUCCESS || r.slot < 0)
 			break;
 		lat[done++] = (uint32_t)(vd_tsc() - issued_at[r.slot]);
-		bad += r.code != D_SUCCESS || r.count != 4096;
+		bad += r.code != D_SUCCESS || r.count != size;
 		vd_free(r.data, r.count);
 	}
 out:;
 	uint64_t ns = vd_uptime_ns() - t0;
-	CHECK(done == ops && bad == 0, "rand_read_4k_qd32: %d of %d answered, %d failed", done, ops, bad);
-	report("rand_read_4k_qd32", done, (uint64_t)done * 4096, ns);
+	vd_read_mode = 0;
+	CHECK(done == ops && bad == 0, "%s: %d of %d answered, %d failed", name, done, ops, bad);
+	report(name, done, (uint64_t)done * size, ns);
 }
 
 int main(int argc, char **argv)
@@ -180,7 +189,9 @@ int main(int argc, char **argv)
 		sequential("seq_read_64k_copy", 0, BLK_MODE_COPY, 65536, total);
 		sequential("seq_read_64k_zerocopy", 0, BLK_MODE_ZEROCOPY, 65536, total);
 		random_qd1();
-		random_qd32(4 * (int)random_ops);
+		pipelined("rand_read_4k_qd32", 0, 4096, 0, 4 * (int)random_ops);
+		pipelined("seq_read_64k_qd32_copy", BLK_MODE_COPY, 65536, 1, (int)(total / 65536));
+		pipelined("seq_read_64k_qd32_zerocopy", BLK_MODE_ZEROCOPY, 65536, 1, (int)(total / 65536));
 		sequential("seq_write_64k", 1, 0, 65536, total);
 	}
 	struct blk_stats st;
