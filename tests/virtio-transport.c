@@ -151,7 +151,22 @@ static void test_blk(struct vdev_u *d)
 	CHECK_EQ(vg_blk_rw(d, &q, &f, VIRTIO_BLK_T_IN, 200, 8), VIRTIO_BLK_S_OK);
 	for (unsigned i = 0; i < 8; i++)
 		CHECK_EQ(*(uint64_t *)(f.va + 4096 + 512 * i), 200 + i);
+	/* virtio_phys_pages finds those frames again, and refuses what it must. */
+	natural_t phys[SM_VIRTIO_PAGES_MAX];
+	mach_msg_type_number_t nphys = SM_VIRTIO_PAGES_MAX;
+	CHECK_EQ(virtio_phys_pages(BLK, fva, 2 * 4096, phys, &nphys), KERN_SUCCESS);
+	CHECK(nphys == 2 && phys[0] == f.pa && phys[1] == f.pa + 4096, "%u pages: %x %x", nphys, phys[0], phys[1]);
+	nphys = SM_VIRTIO_PAGES_MAX;
+	CHECK_EQ(virtio_phys_pages(BLK, fva + 8, 4096, phys, &nphys), KERN_INVALID_ARGUMENT);      /* unaligned */
+	nphys = SM_VIRTIO_PAGES_MAX;
+	CHECK_EQ(virtio_phys_pages(BLK, fva, 0, phys, &nphys), KERN_INVALID_ARGUMENT);
+	nphys = SM_VIRTIO_PAGES_MAX;
+	CHECK_EQ(virtio_phys_pages(BLK, fva, (SM_VIRTIO_PAGES_MAX + 1) * 4096, phys, &nphys), KERN_INVALID_ARGUMENT);
+	nphys = SM_VIRTIO_PAGES_MAX;
+	CHECK_EQ(virtio_phys_pages(smrt_host_port(), fva, 4096, phys, &nphys), KERN_INVALID_CAPABILITY);
 	CHECK_EQ(vm_deallocate(mach_task_self(), fva, 2 * 4096), KERN_SUCCESS);
+	nphys = SM_VIRTIO_PAGES_MAX;
+	CHECK_EQ(virtio_phys_pages(BLK, fva, 4096, phys, &nphys), KERN_INVALID_ADDRESS);            /* freed */
 	printf("%s: virtio-blk read and wrote sectors (%s transport, queue size %u)\n", topic,
 	       transport == SM_VIRTIO_MODERN ? "modern" : "legacy", q.ring.size);
 

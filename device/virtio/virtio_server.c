@@ -6,6 +6,7 @@
 #include "device/virtio/vdev.h"
 #include "kern/task.h"
 #include "vm/vm_map.h"
+#include "vm/pmap.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
@@ -323,6 +324,31 @@ kern_return_t virtio_fill_alloc(mach_port_t device, vm_size_t size, vm_address_t
 	}
 	*address = va;
 	*phys = pa;
+	return KERN_SUCCESS;
+}
+
+kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
+				mach_msg_type_number_t *count)
+{
+	kern_return_t kr;
+	struct vdev *d = owned(device, "virtio_phys_pages", &kr);
+	if (!d)
+		return kr;
+	uint32_t n = PAGE_ROUND_UP(size) / PAGE_SIZE;
+	if (size == 0 || n > *count || n > SM_VIRTIO_PAGES_MAX || address % PAGE_SIZE) {
+		vdev_refuse(d, "virtio_phys_pages: %u bytes at %#x (page aligned, 1 to %u pages)", size, address,
+			    SM_VIRTIO_PAGES_MAX);
+		return KERN_INVALID_ARGUMENT;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uintptr_t pa;
+		if (!pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL)) {
+			vdev_refuse(d, "virtio_phys_pages: %#x is not mapped", address + i * PAGE_SIZE);
+			return KERN_INVALID_ADDRESS;
+		}
+		pages[i] = pa;
+	}
+	*count = n;
 	return KERN_SUCCESS;
 }
 

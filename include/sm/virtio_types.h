@@ -54,6 +54,8 @@ typedef struct sm_virtio_stats {
 } sm_virtio_stats_t;
 
 typedef char sm_virtio_config_t[256];
+/* virtio_phys_pages: one physical page address each (no PAE: 32 bits). */
+typedef natural_t sm_virtio_pages_t[256];
 
 /* Error codes beyond the KERN_* ones (which keep their Mach meaning:
  * KERN_INVALID_CAPABILITY the port is not a virtio device, KERN_NO_ACCESS
@@ -83,6 +85,8 @@ typedef struct {
 /* DMA memory (virtio_dma_alloc): the largest single block, and what one
  * task may hold in all (queues not included). */
 #define SM_VIRTIO_DMA_MAX_ALLOC		(1024 * 1024)
+/* virtio_phys_pages: pages per call at most (sm_virtio_pages_t). */
+#define SM_VIRTIO_PAGES_MAX		256
 #define SM_VIRTIO_DMA_TASK_LIMIT	(4 * 1024 * 1024)
 
 /* The notify and interrupt-acknowledge traps (<sm/virtio_notify.h>):

@@ -10,7 +10,7 @@ import Virtio
 /// | `device=...`    |         | read by the kernel: which virtio devices this task gets (names 3, 4, ...) |
 /// | `inflight=N`    | 32      | virtio requests (chains) in the device at once, 1-256 |
 /// | `queue=N`       | 0       | queue size to ask for (0: 256, or the device's maximum) |
-/// | `zerocopy=0/1`  | 1       | default read path (BLK_MODE_COPY/_ZEROCOPY choose per request) |
+/// | `zerocopy=0/1`  | 1       | default read path (BLK_MODE_COPY/_ZEROCOPY choose per request); also large writes read in place |
 /// | `pool=N`        | 64      | DMA buffers (4 KiB) allocated at start |
 /// | `poolmax=N`     | 512     | most DMA buffers the pool grows to (2 MiB) |
 /// | `chain=N`       | 128     | most KiB of data in one chain (larger requests are split) |

@@ -85,6 +85,15 @@ extension BlkServer {
         let r = IORequest(kind: .write, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
         r.source = src                      // ours now: freed when the request ends
         r.sourceSize = Int(count)
+        // Out-of-line data arrives in pages of its own: a large write is
+        // read by the device in place, saving the copy into pool buffers
+        // (a page costs about what the kernel call to find it costs).
+        if d.config.zeroCopy && extent.bytes >= Disk.directWriteMin && d.pageChainBytes >= pageSize &&
+            UInt(bitPattern: src) % UInt(pageSize) == 0 {
+            if !d.device.physicalPages(of: src, bytes: extent.bytes, into: &r.sourcePages) {
+                r.sourcePages.removeAll()
+            }
+        }
         d.accept(r)
         return MIG_NO_REPLY
     }

@@ -39,6 +39,7 @@ final class Disk {
     var dataSegments = 1                    // data descriptors per chain
     var poolChainBytes = 4096               // chains through the pool
     var directChainBytes = 4096             // chains into contiguous pages
+    var pageChainBytes = 4096               // chains over a client's pages in place (0: never)
 
     // The engine's state.
     var waiting: [IORequest] = []
@@ -57,6 +58,11 @@ final class Disk {
         chains = InFlightTable(capacity: config.inflight)
         segments.reserveCapacity(260)
     }
+
+    /// Writes of at least this many bytes are read by the device from the
+    /// client's pages in place (when zerocopy is on); smaller ones are
+    /// copied into pool buffers.
+    static let directWriteMin = 2 * pageSize
 
     var features: VirtioFeatures { device.accepted }
     var records: UInt64 { capacity * UInt64(BlkRequest.sectorSize) / UInt64(recordSize) }
@@ -157,6 +163,9 @@ final class Disk {
         func whole(_ b: Int) -> Int { max(recordSize, min(b, limit) / recordSize * recordSize) }
         poolChainBytes = whole(min(pooled, config.poolMax * pageSize))
         directChainBytes = whole(direct)
+        // Whole pages, so that no chain starts inside a page and needs a
+        // segment more than its pages.
+        pageChainBytes = whole(pooled) / pageSize * pageSize
         if pooled < recordSize || direct < recordSize {
             print("blk: \(name): seg_max \(segMax) and size_max \(sizeMax) leave less than a record per chain")
         }

@@ -24,7 +24,7 @@ extension Disk {
     func chainBytes(for r: IORequest) -> Int {
         switch r.kind {
         case .read: return r.zeroCopy ? directChainBytes : poolChainBytes
-        case .write: return poolChainBytes
+        case .write: return r.sourcePages.isEmpty ? poolChainBytes : pageChainBytes
         case .flush: return 0
         case .discard: return rangeChainBytes(maxDiscardSectors)
         case .writeZeroes: return rangeChainBytes(maxWriteZeroesSectors)
@@ -122,8 +122,12 @@ extension Disk {
         case .write:
             type = BlkRequest.typeOut
             isWrite = true
-            guard takeBuffers(len, &buffers, r) else { return giveUp(slot, &buffers) }
-            addBuffers(buffers, len, deviceWrites: false)
+            if r.sourcePages.isEmpty {
+                guard takeBuffers(len, &buffers, r) else { return giveUp(slot, &buffers) }
+                addBuffers(buffers, len, deviceWrites: false)
+            } else {
+                addPages(from: offset, len, deviceWrites: false) { r.sourcePages[$0] }
+            }
         case .flush:
             type = BlkRequest.typeFlush
             sector = 0                  // 5.2.6.1: sector 0, and no data
@@ -143,7 +147,7 @@ extension Disk {
         }
         segments.append(Segment(physical: blk.physical + 16, length: 1, deviceWrites: true))
         guard queue.hasRoom(for: segments.count) else { return giveUp(slot, &buffers) }
-        if r.kind == .write { copyIn(r.source! + offset, len, buffers) }
+        if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
         blk.address.storeBytes(of: type, as: UInt32.self)
         blk.address.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
         blk.address.storeBytes(of: sector, toByteOffset: 8, as: UInt64.self)
@@ -182,22 +186,30 @@ extension Disk {
         return false
     }
 
-    /// Data segments over pool buffers: each buffer (the last one possibly
-    /// partly), merged with its neighbour when physically adjacent, cut at
-    /// size_max.
+    /// Data segments over pool buffers (the last one possibly partly used).
     func addBuffers(_ buffers: [DMABuffer], _ len: Int, deviceWrites: Bool) {
-        var left = len
+        addPages(from: 0, len, deviceWrites: deviceWrites) { buffers[$0].physical }
+    }
+
+    /// Data segments over bytes [offset, offset + len) of memory made of
+    /// pages, page i at `physical(i)`: neighbours that are physically
+    /// adjacent merged into one run, runs cut at size_max.
+    func addPages(from offset: Int, _ len: Int, deviceWrites: Bool, _ physical: (Int) -> UInt64) {
+        var at = offset
+        let end = offset + len
         var runStart: UInt64 = 0, runLength = 0
-        for b in buffers where left > 0 {
-            let n = min(left, pageSize)
-            left -= n
-            if runLength > 0 && runStart + UInt64(runLength) == b.physical {
+        while at < end {
+            let inPage = at % pageSize
+            let n = min(pageSize - inPage, end - at)
+            let pa = physical(at / pageSize) + UInt64(inPage)
+            if runLength > 0 && runStart + UInt64(runLength) == pa {
                 runLength += n
             } else {
                 if runLength > 0 { addRun(runStart, runLength, deviceWrites) }
-                runStart = b.physical
+                runStart = pa
                 runLength = n
             }
+            at += n
         }
         if runLength > 0 { addRun(runStart, runLength, deviceWrites) }
     }

@@ -7,7 +7,7 @@ import Virtio
 /// What a client asked for.
 enum IOKind {
     case read           // device_read: out-of-line pages
-    case write          // device_write: out-of-line data, copied into DMA buffers
+    case write          // device_write: out-of-line data, read in place or copied into DMA buffers
     case flush          // BLK_SET_FLUSH
     case discard        // BLK_SET_DISCARD
     case writeZeroes    // BLK_SET_WRITE_ZEROES
@@ -49,6 +49,9 @@ final class IORequest {
     /// when the request ends).
     var source: UnsafeMutableRawPointer?
     var sourceSize = 0
+    /// Writes the device reads in place: the physical address of each page
+    /// of `source` (empty: the data is copied into pool buffers).
+    var sourcePages: [UInt64] = []
     /// Discard and write zeroes: sectors, and the unmap flag.
     var rangeSectors: UInt64 = 0
     var unmap = false

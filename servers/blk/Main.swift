@@ -10,9 +10,10 @@
 // the devices' interrupt ports and the opens' ports, on one thread.
 //
 // Scope: one request queue per disk (no VIRTIO_BLK_F_MQ), no zoned disks;
-// reads of a page or more are zero-copy, writes are copied into DMA
-// buffers (the kernel has no way to tell a task the physical address of
-// pages it received, so client pages cannot be handed to the device).
+// reads of a page or more are zero-copy (the device fills pages that are
+// then moved to the client); writes of two pages or more are read by the
+// device from the pages the data arrived in (virtio_phys_pages), smaller
+// ones are copied into DMA buffers.
 
 import Mach
 import Virtio

@@ -149,6 +149,35 @@ public final class VirtioDevice {
         return DMARegion(address: p, physical: pa, size: bytes)
     }
 
+    /// The physical address of each page of `bytes` at `address` (page
+    /// aligned, this task's own memory: e.g. data a client sent), appended
+    /// to `pages`, for the device to read in place (virtio_phys_pages, at
+    /// most 256 pages a call).  The caller keeps the memory until the
+    /// device is done with it.  False, and `pages` as it was, if refused.
+    public func physicalPages(of address: UnsafeMutableRawPointer, bytes: Int, into pages: inout [UInt64]) -> Bool {
+        let base = pages.count
+        var done = 0
+        while done < bytes {
+            let n = min(bytes - done, Int(SM_VIRTIO_PAGES_MAX) * pageSize)
+            var count = mach_msg_type_number_t(SM_VIRTIO_PAGES_MAX)
+            let kr = withUnsafeTemporaryAllocation(of: natural_t.self, capacity: Int(SM_VIRTIO_PAGES_MAX)) { buf in
+                let kr = virtio_phys_pages(port.raw, vm_address_t(UInt(bitPattern: address + done)), vm_size_t(n),
+                                           buf.baseAddress, &count)
+                if kr == KERN_SUCCESS {
+                    for i in 0..<Int(count) { pages.append(UInt64(buf[i])) }
+                }
+                return kr
+            }
+            guard kr == KERN_SUCCESS else {
+                print("virtio \(label): virtio_phys_pages(\(n) bytes) refused: \(hex(kr))")
+                pages.removeSubrange(base...)
+                return false
+            }
+            done += n
+        }
+        return true
+    }
+
     /// A new port for this device's interrupt messages, made a member of
     /// `set` and registered with the kernel; `handler` runs for each
     /// message (through VirtioInterrupts.interface in the set's loop).
