@@ -75,19 +75,20 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 		kwarn("task %u: mach_msg send size %u exceeds %u\n", task->id, size, KMSG_MAX_SIZE);
 		return MACH_SEND_NO_BUFFER;
 	}
-	mach_msg_header_t h;
-	if (copyin(&task->pmap, uaddr, &h, sizeof h) < 0)
-		return MACH_SEND_INVALID_DATA;
-	mach_msg_return_t r = ipc_mqueue_wait_space(task->space, h.msgh_remote_port,
-						    MACH_MSGH_BITS_REMOTE(h.msgh_bits), option, timeout_ms);
-	if (r != MACH_MSG_SUCCESS)
-		return r;
+	/* Copied in first, as Mach does: a sender that waits for queue space
+	 * sends what its buffer held when it called. */
 	struct kmsg *m = kmsg_alloc(size);
 	if (!m)
 		return MACH_SEND_NO_BUFFER;
 	if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
 		kfree(m);
 		return MACH_SEND_INVALID_DATA;
+	}
+	mach_msg_return_t r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
+						    MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits), option, timeout_ms);
+	if (r != MACH_MSG_SUCCESS) {
+		kfree(m);
+		return r;
 	}
 	m->hdr->msgh_size = size;
 	r = kmsg_copyin(task->space, m);

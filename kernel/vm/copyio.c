@@ -27,15 +27,17 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 
 /* Copies page by page through the kernel's mapping of the frames, checking
  * each page as it goes; -1 at the first page that is not mapped for the
- * user (or not writable when copying out).  Interrupts are off in the
+ * user (or not writable when copying out). The caller has checked that the
+ * range is in user space.  Interrupts are off in the
  * kernel, so nothing can unmap a page between its check and its copy. */
 static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
 {
+	uint32_t need = PTE_P | PTE_U | (out ? PTE_W : 0);
 	while (len) {
-		uintptr_t pa;
-		bool writable;
-		if (!pmap_lookup(pm, uaddr, &pa, &writable) || (out && !writable))
+		uint32_t pte = pmap_user_pte(pm, uaddr);
+		if ((pte & need) != need)
 			return -1;
+		uintptr_t pa = (pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1));
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		if (chunk > len)
 			chunk = len;
