@@ -5,33 +5,28 @@ import Mach
 import Virtio
 import CBlk
 
-/// One device_open: its port (a member of the server's port set; requests
-/// on it are for this open), the disk and the mode.  After device_close
-/// the port answers D_NO_SUCH_DEVICE until its client lets go of it (the
-/// no-senders notification retires it, as for a client that died).
-final class OpenDevice {
-    let right: ReceiveRight
-    let disk: Disk
-    let mode: dev_mode_t
-    var closed = false
+/// An open of one of the disks (the SDK's DeviceOpen).
+typealias OpenDevice = DeviceOpen<Disk>
 
-    init(right: consuming ReceiveRight, disk: Disk, mode: dev_mode_t) {
-        self.right = right
-        self.disk = disk
-        self.mode = mode
-    }
+extension DeviceOpen where Target == Disk {
+    /// What the table calls the target: the routines read better with it.
+    var disk: Disk { target }
 }
 
-/// The disks this task serves and every open of them.
+/// The disks this task serves and every open of them.  Closed opens keep
+/// their ports until their clients let go (the no-senders notification
+/// retires them, as for a client that died), and count against the limit
+/// until then.
 final class BlkServer {
     static let openModes = dev_mode_t(D_READ | D_WRITE | D_NODELAY | D_NOWAIT)
     static let maxOpens = 256
 
-    let set: PortName
     var disks: [Disk] = []
-    var opens: [OpenDevice] = []
+    let opens: OpenTable<Disk>
 
-    init(set: PortName) { self.set = set }
+    init(set: PortName) {
+        opens = OpenTable(set: set, limit: BlkServer.maxOpens, closedOpens: .untilNoSenders)
+    }
 
     func disk(named name: UnsafePointer<CChar>) -> Disk? {
         for d in disks {
@@ -54,19 +49,11 @@ final class BlkServer {
         if mode & dev_mode_t(D_WRITE) != 0 && d.readOnly {
             return d.refuse("device_open", D_READ_ONLY, "the disk is read-only")
         }
-        guard opens.count < BlkServer.maxOpens else {
-            return d.refuse("device_open", D_NO_MEMORY, "\(opens.count) opens already")
+        do throws(OpenRefusal) {
+            port = try opens.add(target: d, mode: mode)
+        } catch {
+            return d.refuse("device_open", error.code, error.why)
         }
-        guard let right = ReceiveRight.allocate() else {
-            return d.refuse("device_open", D_NO_MEMORY, "no port")
-        }
-        var kr = right.join(set)
-        if kr == KERN_SUCCESS { kr = right.requestNoSenders() }
-        guard kr == KERN_SUCCESS else {
-            return d.refuse("device_open", D_NO_MEMORY, "port set or notification: \(hex(kr))")
-        }
-        port = right.name
-        opens.append(OpenDevice(right: right, disk: d, mode: mode))
         d.opens += 1
         return D_SUCCESS
     }
@@ -74,19 +61,21 @@ final class BlkServer {
     /// The open a request came in on (and counts the request), unless it
     /// is closed or unknown.
     func lookup(_ routine: StaticString, _ port: mach_port_t) -> OpenDevice? {
-        for o in opens where o.right.name.raw == port {
-            o.disk.stats.requests += 1
-            if !o.closed { return o }
+        guard let o = opens.lookup(PortName(port)) else {
+            print("blk: \(routine): port \(port) is no open disk: D_NO_SUCH_DEVICE")
+            return nil
+        }
+        o.disk.stats.requests += 1
+        guard !o.closed else {
             _ = o.disk.refuse(routine, D_NO_SUCH_DEVICE, "device is closed")
             return nil
         }
-        print("blk: \(routine): port \(port) is no open disk: D_NO_SUCH_DEVICE")
-        return nil
+        return o
     }
 
     func close(_ port: mach_port_t) -> kern_return_t {
         guard let o = lookup("device_close", port) else { return D_NO_SUCH_DEVICE }
-        o.closed = true
+        opens.close(o)
         o.disk.opens -= 1
         return D_SUCCESS
     }
@@ -94,10 +83,7 @@ final class BlkServer {
     /// No-senders on an open's port: nobody can use it any more.  Its
     /// requests in flight still finish (their replies go to reply ports).
     func forget(_ port: PortName) {
-        if let i = opens.firstIndex(where: { $0.right.name == port }) {
-            if !opens[i].closed { opens[i].disk.opens -= 1 }
-            opens.remove(at: i)
-        }
+        if let o = opens.forget(port), !o.closed { o.disk.opens -= 1 }
     }
 }
 

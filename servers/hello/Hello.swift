@@ -92,7 +92,7 @@ struct Hello {
         console.line("hello: serving device \"\(HelloDevice.name)\" on port \(registered.name.raw)")
         let device = HelloDevice(set: set.name, registered: registered)
         DeviceServer.driver = device.driver()
-        Notifications.onNoSenders = { port, _ in device.forget(port) }
+        Notifications.onNoSenders = { port, _ in device.opens.forget(port) }
         var loop = ReceiveLoop(set: set,
                                interfaces: [DeviceServer.interface, Notifications.interface])
         loop.maxRequestSize = DeviceServer.maxRequestSize

@@ -51,22 +51,10 @@ final class ScratchBuffer {
     }
 }
 
-/// One device_open: its port (the receive right, owned here), its mode,
-/// and whether device_close has been called on it.
-final class OpenDevice {
-    let right: ReceiveRight
-    let mode: dev_mode_t
-    var closed = false
-
-    init(right: consuming ReceiveRight, mode: dev_mode_t) {
-        self.right = right
-        self.mode = mode
-    }
-}
-
-/// The device as the server sees it: the port set its ports are in, the
-/// registered port (device_open arrives there), its opens, its store, and
-/// the checks every request goes through.
+/// The device as the server sees it: the registered port (device_open
+/// arrives there), its opens (the SDK's OpenTable: there is one device, so
+/// an open refers to nothing more), its store, and the checks every
+/// request goes through.
 final class HelloDevice {
     static let name: StaticString = "hello"
     static let recordSize: Int32 = 1
@@ -74,15 +62,15 @@ final class HelloDevice {
     static let maxOpen = 64
     static let keptClosed = 16
 
-    let set: PortName
     let registered: ReceiveRight
-    private(set) var opens: [OpenDevice] = []
+    let opens: OpenTable<Void>
     let store = ScratchBuffer()
     var complaints = LogLimiter(burst: 40, every: 200)
 
     init(set: PortName, registered: consuming ReceiveRight) {
-        self.set = set
         self.registered = registered
+        opens = OpenTable(set: set, limit: HelloDevice.maxOpen,
+                          closedOpens: .keepAtMost(HelloDevice.keptClosed))
     }
 
     /// Logs why a request failed (rate limited) and returns its code.
@@ -101,59 +89,38 @@ final class HelloDevice {
         guard mode & ~HelloDevice.knownModes == 0 else {
             return refuse("device_open", D_INVALID_OPERATION, "mode \(hex(mode))")
         }
-        var live = 0
-        for o in opens where !o.closed { live += 1 }
-        guard live < HelloDevice.maxOpen else {
-            return refuse("device_open", D_NO_MEMORY, "\(live) opens already")
+        do throws(OpenRefusal) {
+            port = try opens.add(target: (), mode: mode)
+            return D_SUCCESS
+        } catch {
+            return refuse("device_open", error.code, error.why)
         }
-        guard let right = ReceiveRight.allocate() else {
-            return refuse("device_open", D_NO_MEMORY, "no port")
-        }
-        var kr = right.join(set)
-        if kr == KERN_SUCCESS { kr = right.requestNoSenders() }
-        guard kr == KERN_SUCCESS else {
-            return refuse("device_open", D_NO_MEMORY, "port set or notification: \(hex(kr))")
-        }
-        port = right.name
-        opens.append(OpenDevice(right: right, mode: mode))
-        return D_SUCCESS
     }
 
     /// The open a request arrived on, unless it is closed (or the request
     /// came to the registered port, which is no open device).
-    func lookup(_ routine: StaticString, _ port: mach_port_t) -> OpenDevice? {
-        for o in opens where o.right.name.raw == port {
-            if !o.closed { return o }
+    func lookup(_ routine: StaticString, _ port: mach_port_t) -> DeviceOpen<Void>? {
+        guard let o = opens.lookup(PortName(port)) else {
+            _ = refuse(routine, D_NO_SUCH_DEVICE, "port \(port) is no open device")
+            return nil
+        }
+        guard !o.closed else {
             _ = refuse(routine, D_NO_SUCH_DEVICE, "device is closed")
             return nil
         }
-        _ = refuse(routine, D_NO_SUCH_DEVICE, "port \(port) is no open device")
-        return nil
-    }
-
-    /// The no-senders notification for an open's port: nobody can reach
-    /// it any more, so the open goes, with its port.
-    func forget(_ port: PortName) {
-        if let i = opens.firstIndex(where: { $0.right.name == port }) {
-            opens.remove(at: i)
-        }
+        return o
     }
 
     func close(_ port: mach_port_t) -> kern_return_t {
         guard let o = lookup("device_close", port) else { return D_NO_SUCH_DEVICE }
-        o.closed = true
-        var closed = 0
-        for o in opens where o.closed { closed += 1 }
-        if closed > HelloDevice.keptClosed, let i = opens.firstIndex(where: { $0.closed }) {
-            opens.remove(at: i)                 // its port is destroyed with it
-        }
+        opens.close(o)
         return D_SUCCESS
     }
 
     /// An open that allows `need` (D_READ or D_WRITE), asked with a mode
     /// of known bits.
     func usable(_ routine: StaticString, _ port: mach_port_t, _ mode: dev_mode_t,
-                _ need: Int32, _ code: inout kern_return_t) -> OpenDevice? {
+                _ need: Int32, _ code: inout kern_return_t) -> DeviceOpen<Void>? {
         code = D_NO_SUCH_DEVICE
         guard let o = lookup(routine, port) else { return nil }
         if mode & ~HelloDevice.knownModes != 0 {
