@@ -76,6 +76,23 @@ static uint32_t next_free(const struct frames *f, uint32_t from)
 	return f->nframes;
 }
 
+/* How many frames from `start` on are free, counting up to `count`: whole
+ * free words at a time. */
+static uint32_t free_run(const struct frames *f, uint32_t start, uint32_t count)
+{
+	uint32_t i = 0;
+	while (i < count) {
+		uint32_t frame = start + i;
+		if (frame % 32 == 0 && count - i >= 32 && f->bitmap[frame / 32] == 0)
+			i += 32;
+		else if (test_bit(f->bitmap, frame))
+			break;
+		else
+			i++;
+	}
+	return i;
+}
+
 int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
 {
 	if (count == 0 || count > f->nfree)
@@ -84,9 +101,7 @@ int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
 		align = 1;
 	uint32_t start = 0;
 	while (count <= f->nframes && start <= f->nframes - count) {
-		uint32_t i = 0;
-		while (i < count && !test_bit(f->bitmap, start + i))
-			i++;
+		uint32_t i = free_run(f, start, count);
 		if (i == count) {
 			for (i = 0; i < count; i++)
 				set_bit(f->bitmap, start + i);

@@ -107,6 +107,49 @@ int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable)
 	return 0;
 }
 
+int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n)
+{
+	if (va < USER_BASE || va % PAGE_SIZE || n > (USER_TOP - va) / PAGE_SIZE)
+		panic("pmap_enter_frames: bad user range %p + %u pages", (void *)va, (unsigned)n);
+	bool current = read_cr3() == pm->pd_phys;
+	uint32_t *pte = NULL;
+	for (size_t i = 0; i < n; i++, va += PAGE_SIZE, pte++) {
+		if (!pte || PT_INDEX(va) == 0)
+			pte = pte_for(pm, va, true);        /* once per page table */
+		if (!pte || (*pte & PTE_P)) {
+			pmap_remove_range(pm, va - i * PAGE_SIZE, i, NULL);
+			return -1;
+		}
+		*pte = frames[i] | PTE_P | PTE_U | PTE_W;
+		pm->user_pages++;
+		if (current)
+			invlpg(va);
+	}
+	return 0;
+}
+
+void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames)
+{
+	bool current = read_cr3() == pm->pd_phys;
+	uint32_t *pte = NULL;
+	for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
+		if (!pte || PT_INDEX(va) == 0)
+			pte = pte_for(pm, va, false);       /* once per page table */
+		else
+			pte++;
+		uintptr_t pa = 0;
+		if (pte && (*pte & PTE_P)) {
+			pa = FRAME(*pte);
+			*pte = 0;
+			pm->user_pages--;
+			if (current)
+				invlpg(va);
+		}
+		if (frames)
+			frames[i] = pa;
+	}
+}
+
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va)
 {
 	uint32_t *pte = pte_for(pm, va, false);

@@ -29,6 +29,13 @@ int pmap_create(struct pmap *pm);                 /* 0, or -1 without memory */
 void pmap_destroy(struct pmap *pm);
 /* Map one user page; -1 without memory for a page table, -2 if va is taken. */
 int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
+/* Map frames[0..n) read/write at n pages from va, walking each page
+ * table once; -1 (with nothing left mapped) without memory for a page
+ * table or if a page is taken. */
+int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n);
+/* Unmap n pages from va; frames[i] (if frames) gets page i's frame, 0
+ * where none was mapped. */
+void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames);
 /* Unmap one user page and return its frame (0 if none was mapped). */
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
 /* The frame behind va and whether it is user-writable; false if unmapped. */

@@ -212,10 +212,15 @@ static void free_pages(struct task *t, uintptr_t start, uintptr_t end)
 {
 	for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next) {
 		uintptr_t lo = r->start > start ? r->start : start, hi = r->end < end ? r->end : end;
-		for (uintptr_t va = lo; va < hi; va += PAGE_SIZE) {
-			uintptr_t pa = pmap_remove(&t->pmap, va);
-			if (pa)
-				pmm_free_page(pa);
+		uintptr_t frames[64];
+		for (uintptr_t va = lo; va < hi; va += sizeof frames / sizeof frames[0] * PAGE_SIZE) {
+			size_t n = (hi - va) / PAGE_SIZE;
+			if (n > sizeof frames / sizeof frames[0])
+				n = sizeof frames / sizeof frames[0];
+			pmap_remove_range(&t->pmap, va, n, frames);
+			for (size_t i = 0; i < n; i++)
+				if (frames[i])
+					pmm_free_page(frames[i]);
 		}
 	}
 }
@@ -260,13 +265,10 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
 	uintptr_t end = start + npages * PAGE_SIZE;
 	if ((kr = insert(t, start, end, VM_PROT_DEFAULT)) != KERN_SUCCESS)
 		return kr;
-	for (size_t i = 0; i < npages; i++)
-		if (pmap_enter(&t->pmap, start + i * PAGE_SIZE, frames[i], true) < 0) {
-			while (i--)
-				pmap_remove(&t->pmap, start + i * PAGE_SIZE);   /* the caller keeps them */
-			vm_map_remove(t, start, end);
-			return KERN_RESOURCE_SHORTAGE;
-		}
+	if (pmap_enter_frames(&t->pmap, start, frames, npages) < 0) {
+		vm_map_remove(t, start, end);           /* nothing mapped: the caller keeps the frames */
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	coalesce(&t->map);
 	*addr = start;
 	return KERN_SUCCESS;
@@ -283,8 +285,7 @@ kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uin
 		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	for (size_t i = 0; i < npages; i++)
-		frames[i] = pmap_remove(&t->pmap, start + i * PAGE_SIZE);
+	pmap_remove_range(&t->pmap, start, npages, frames);
 	unlink_range(t, start, end);
 	return KERN_SUCCESS;
 }

@@ -227,6 +227,27 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 	return true;
 }
 
+/* The range forms by their definitions in vm/pmap.h, a page at a time. */
+int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pmap_enter(pm, va + i * PAGE_SIZE, frames[i], true) < 0) {
+			while (i--)
+				pmap_remove(pm, va + i * PAGE_SIZE);
+			return -1;
+		}
+	return 0;
+}
+
+void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames)
+{
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t pa = pmap_remove(pm, va + i * PAGE_SIZE);
+		if (frames)
+			frames[i] = pa;
+	}
+}
+
 /* The range checks by the definition in vm/pmap.h, a lookup per page. */
 bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
 {
