@@ -250,6 +250,31 @@ static void test_read_paths(void)
 	vd_read_mode = 0;
 }
 
+/* Zero-copy reads that end inside a page: the client gets the data and,
+ * up to the end of that page, zeros, never what the page held before (the
+ * server reads into pages the kernel does not zero; the out-of-line move
+ * clears past the message's data). */
+static void test_page_tails(void)
+{
+	const uint32_t rs = disk.record_size;
+	for (uint32_t extra = rs; extra < 4096; extra += 3 * rs) {
+		uint32_t bytes = 4096 + extra, bad = 0;
+		io_buf_ptr_t data = 0;
+		mach_msg_type_number_t n = 0;
+		kern_return_t kr = device_read(disk.port, BLK_MODE_ZEROCOPY, (recnum_t)(sixteenth / disk.spr),
+					       (int)bytes, &data, &n);
+		CHECK(kr == D_SUCCESS && n == bytes, "read of %u bytes: %x, %u bytes", bytes, kr, n);
+		if (kr != D_SUCCESS)
+			continue;
+		const uint8_t *p = MACH_OOL_TO_PTR(const uint8_t *, data);
+		for (uint32_t i = bytes; i < 8192; i++)
+			bad += p[i] != 0;
+		CHECK(bad == 0, "read of %u bytes: %u of the %u bytes after the data are not zero", bytes, bad,
+		      8192 - bytes);
+		vd_free((void *)p, n);
+	}
+}
+
 /* Flush: the device really gets VIRTIO_BLK_T_FLUSH (when it offers FLUSH),
  * also with writes in flight, which all complete. */
 static void test_flush(void)
@@ -476,6 +501,7 @@ int main(int argc, char **argv)
 		test_errors(disk.port, 1);
 		test_random();
 		test_read_paths();
+		test_page_tails();
 		test_in_flight(VD_MAX_SLOTS, FLIGHT_OPS, 0);
 		test_in_flight(16, FLIGHT_OPS, 100);
 		test_flush();

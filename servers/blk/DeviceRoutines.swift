@@ -61,10 +61,6 @@ extension BlkServer {
         guard let region else {
             return d.refuse("device_read", D_NO_MEMORY, "no pages for \(extent.bytes) bytes")
         }
-        // The device writes extent.bytes; the rest of the last page goes to
-        // the client too, and fill pages come unzeroed (virtio_fill_alloc).
-        let tail = pages * pageSize - extent.bytes
-        if tail > 0 { (region.address + extent.bytes).initializeMemory(as: UInt8.self, repeating: 0, count: tail) }
         let r = IORequest(kind: .read, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
         r.region = region
         r.zeroCopy = zeroCopy

@@ -15,8 +15,9 @@
 /// safe to DMA into while they are here, because a dying driver's devices
 /// are reset before its memory is freed (virtio_task_cleanup).  The kernel
 /// does not zero them (the driver can read any memory through its device
-/// anyway), so a driver sends on only what the device or it wrote: the
-/// part of the last page a read does not cover is the driver's to clear.
+/// anyway), so a driver sends on only what the device or it wrote; past
+/// the data it sends, the kernel clears the rest of the last page when it
+/// moves the pages (kernel/ipc/ool.c).
 ///
 /// Each allocation is an RPC, so pages are taken from
 /// chunks of `chunkPages` (default 64 pages, 256 KiB) and up to `maxRuns`
