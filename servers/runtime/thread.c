@@ -36,6 +36,10 @@ struct slot {
 
 static struct slot slots[SMRT_MAX_THREADS];
 static smrt_lock_t slots_lock;
+/* One past the highest slot ever used: current_slot looks no further, so a
+ * task that never starts a thread (most of them) finds slot 0 at once. It
+ * only grows, and before the new thread runs. */
+static int slots_high = 1;
 
 void
 smrt_lock(smrt_lock_t *lock)
@@ -58,7 +62,8 @@ current_slot(void)
 	uintptr_t sp;
 
 	__asm__ volatile("movl %%esp, %0" : "=r"(sp));
-	for (int i = 1; i < SMRT_MAX_THREADS; i++) {
+	int high = __atomic_load_n(&slots_high, __ATOMIC_ACQUIRE);
+	for (int i = 1; i < high; i++) {
 		struct slot *s = &slots[i];
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_USED &&
 		    sp >= s->lo && sp < s->hi)
@@ -191,6 +196,8 @@ smrt_thread_start(smrt_thread_fn fn, void *arg, void *stack,
 		s->vm_stack = vm_stack;
 		s->vm_size = vm_stack ? stack_size : 0;
 		__atomic_store_n(&s->state, SLOT_USED, __ATOMIC_RELEASE);
+		if (s - slots + 1 > slots_high)
+			__atomic_store_n(&slots_high, (int)(s - slots + 1), __ATOMIC_RELEASE);
 	}
 	smrt_unlock(&slots_lock);
 	if (!s) {
@@ -242,7 +249,8 @@ fail:
 static void
 release_slot_of(mach_port_t thread)
 {
-	for (int i = 1; i < SMRT_MAX_THREADS; i++) {
+	int high = __atomic_load_n(&slots_high, __ATOMIC_ACQUIRE);
+	for (int i = 1; i < high; i++) {
 		struct slot *s = &slots[i];
 		if (s->state != SLOT_USED || s->port != thread)
 			continue;
