@@ -61,36 +61,21 @@ int64_t frames_alloc(struct frames *f)
 	return -1;
 }
 
-/* The first free frame at or after `from` (nframes if none): whole words
- * of used frames are skipped at once. */
-static uint32_t next_free(const struct frames *f, uint32_t from)
+/* The first frame of [from, end) that is in use (`used`) or free
+ * (!`used`), or end if there is none: whole words of the other kind are
+ * skipped at once. */
+static uint32_t first_frame(const struct frames *f, uint32_t from, uint32_t end, bool used)
 {
-	while (from < f->nframes) {
-		if (from % 32 == 0 && f->bitmap[from / 32] == 0xFFFFFFFFu)
+	const uint32_t other = used ? 0 : 0xFFFFFFFFu;
+	while (from < end) {
+		if (from % 32 == 0 && end - from >= 32 && f->bitmap[from / 32] == other)
 			from += 32;
-		else if (test_bit(f->bitmap, from))
-			from++;
-		else
+		else if (test_bit(f->bitmap, from) == used)
 			return from;
-	}
-	return f->nframes;
-}
-
-/* How many frames from `start` on are free, counting up to `count`: whole
- * free words at a time. */
-static uint32_t free_run(const struct frames *f, uint32_t start, uint32_t count)
-{
-	uint32_t i = 0;
-	while (i < count) {
-		uint32_t frame = start + i;
-		if (frame % 32 == 0 && count - i >= 32 && f->bitmap[frame / 32] == 0)
-			i += 32;
-		else if (test_bit(f->bitmap, frame))
-			break;
 		else
-			i++;
+			from++;
 	}
-	return i;
+	return end;
 }
 
 int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
@@ -101,7 +86,7 @@ int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
 		align = 1;
 	uint32_t start = 0;
 	while (count <= f->nframes && start <= f->nframes - count) {
-		uint32_t i = free_run(f, start, count);
+		uint32_t i = first_frame(f, start, start + count, true) - start;
 		if (i == count) {
 			for (i = 0; i < count; i++)
 				set_bit(f->bitmap, start + i);
@@ -110,7 +95,7 @@ int64_t frames_alloc_contig(struct frames *f, uint32_t count, uint32_t align)
 		}
 		/* Frame start + i is in use, so no run starting at or before it
 		 * fits: go on from the next free frame, rounded up to `align`. */
-		uint32_t next = next_free(f, start + i + 1);
+		uint32_t next = first_frame(f, start + i + 1, f->nframes, false);
 		uint32_t aligned = (next + align - 1) / align * align;
 		if (aligned < next)
 			return -1;                      /* wrapped: nothing fits */
