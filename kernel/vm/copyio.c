@@ -34,7 +34,8 @@ static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t
 {
 	uint32_t need = PTE_P | PTE_U | (out ? PTE_W : 0);
 	while (len) {
-		uint32_t pte = pmap_user_pte(pm, uaddr);
+		const uint32_t *slot = pmap_pte(pm, uaddr);
+		uint32_t pte = slot ? *slot : 0;
 		if ((pte & need) != need)
 			return -1;
 		uintptr_t pa = (pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1));

@@ -74,16 +74,14 @@ void pmap_destroy(struct pmap *pm)
 
 static uint32_t *pte_for(const struct pmap *pm, uintptr_t va, bool create)
 {
-	uint32_t *pde = &pm->pd[PD_INDEX(va)];
-	if (!(*pde & PTE_P)) {
-		if (!create)
-			return NULL;
-		uintptr_t pt = pmm_alloc_page();
-		if (!pt)
-			return NULL;
-		*pde = pt | PTE_P | PTE_W | PTE_U;
-	}
-	return (uint32_t *)P2V(FRAME(*pde)) + PT_INDEX(va);
+	uint32_t *pte = pmap_pte(pm, va);
+	if (pte || !create)
+		return pte;
+	uintptr_t pt = pmm_alloc_page();
+	if (!pt)
+		return NULL;
+	pm->pd[PD_INDEX(va)] = pt | PTE_P | PTE_W | PTE_U;
+	return pmap_pte(pm, va);
 }
 
 static void flush(const struct pmap *pm, uintptr_t va)
@@ -152,13 +150,8 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va)
 {
-	uint32_t *pte = pte_for(pm, va, false);
-	if (!pte || !(*pte & PTE_P))
-		return 0;
-	uintptr_t pa = FRAME(*pte);
-	*pte = 0;
-	pm->user_pages--;
-	flush(pm, va);
+	uintptr_t pa;
+	pmap_remove_range(pm, va, 1, &pa);
 	return pa;
 }
 
@@ -180,11 +173,11 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 static bool first_page(const struct pmap *pm, uintptr_t start, uintptr_t end, bool want_present, uintptr_t *found)
 {
 	for (uintptr_t va = start; va < end;) {
-		uint32_t pde = pm->pd[PD_INDEX(va)];
 		uintptr_t table_end = (va | (PAGE_SIZE * 1024 - 1)) + 1;    /* 0 past the top */
 		if (table_end > end || table_end == 0)
 			table_end = end;
-		if (!(pde & PTE_P)) {
+		const uint32_t *pte = pmap_pte(pm, va);
+		if (!pte) {
 			if (!want_present) {
 				*found = va;
 				return true;
@@ -192,7 +185,6 @@ static bool first_page(const struct pmap *pm, uintptr_t start, uintptr_t end, bo
 			va = table_end;
 			continue;
 		}
-		const uint32_t *pte = (const uint32_t *)P2V(FRAME(pde)) + PT_INDEX(va);
 		for (; va < table_end; va += PAGE_SIZE, pte++)
 			if (((*pte & (PTE_P | PTE_U)) == (PTE_P | PTE_U)) == want_present) {
 				*found = va;

@@ -40,15 +40,15 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
 /* The frame behind va and whether it is user-writable; false if unmapped. */
 bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writable);
-/* The page-table entry of user address va (the caller has checked that va
- * is in user space), 0 if its page table is absent: pmap_lookup without
- * the call, for copyin/copyout's per-page loop. */
-static inline uint32_t pmap_user_pte(const struct pmap *pm, uintptr_t va)
+/* Where the page-table entry of va lies, or NULL if its page table is
+ * absent. Inline, for copyin/copyout's per-page loop; the caller has
+ * checked that va is in user space. */
+static inline uint32_t *pmap_pte(const struct pmap *pm, uintptr_t va)
 {
 	uint32_t pde = pm->pd[va >> 22];
 	if (!(pde & PTE_P))
-		return 0;
-	return ((const uint32_t *)P2V(pde & ~0xFFFu))[(va >> 12) & 0x3FF];
+		return NULL;
+	return (uint32_t *)P2V(pde & ~0xFFFu) + ((va >> 12) & 0x3FF);
 }
 /* Change a mapped user page's access: user (readable by the task) and
  * writable. A page kept without user access stays mapped (and is freed by
