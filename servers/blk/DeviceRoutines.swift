@@ -83,12 +83,11 @@ extension BlkServer {
         r.sourceSize = Int(count)
         // Out-of-line data arrives in pages of its own: a large write is
         // read by the device in place, saving the copy into pool buffers
-        // (a page costs about what the kernel call to find it costs).
+        // (a page costs about what the kernel call to find it costs).  If
+        // the kernel refuses, sourcePages stays empty and the data is copied.
         if d.config.zeroCopy && extent.bytes >= Disk.directWriteMin && d.pageChainBytes >= pageSize &&
             UInt(bitPattern: src) % UInt(pageSize) == 0 {
-            if !d.device.physicalPages(of: src, bytes: extent.bytes, into: &r.sourcePages) {
-                r.sourcePages.removeAll()
-            }
+            _ = d.device.physicalPages(of: src, bytes: extent.bytes, into: &r.sourcePages)
         }
         d.accept(r)
         return MIG_NO_REPLY
