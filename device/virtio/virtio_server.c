@@ -262,8 +262,9 @@ kern_return_t virtio_irq_register(mach_port_t device, mach_port_t port)
 		return kr;
 	/* A kernel object's port would have the message served as a request,
 	 * in interrupt context: only a port some task receives on will do. */
-	if (!port || ((struct ipc_port *)port)->kotype != IKOT_NONE) {
-		vdev_refuse(d, "virtio_irq_register: null port, or a kernel object's");
+	struct ipc_port *irq_port = ipc_port_from_word(port);
+	if (!irq_port || irq_port->kotype != IKOT_NONE) {
+		vdev_refuse(d, "virtio_irq_register: null or dead port, or a kernel object's");
 		return KERN_INVALID_ARGUMENT;
 	}
 	if (!d->irq_hooked) {
@@ -274,7 +275,7 @@ kern_return_t virtio_irq_register(mach_port_t device, mach_port_t port)
 		vdev_refuse(d, "virtio_irq_register: an interrupt port is already registered");
 		return SM_VIRTIO_E_EXISTS;
 	}
-	vdev_irq_set_port(d, (struct ipc_port *)port);   /* the send right is ours now */
+	vdev_irq_set_port(d, irq_port);                 /* the send right is ours now */
 	return KERN_SUCCESS;
 }
 

@@ -7,8 +7,6 @@
 #include "kern/string.h"
 #include "vm/kalloc.h"
 
-#define PORT_DEAD_WORD 0xFFFFFFFFu
-
 struct kmsg *kmsg_alloc(uint32_t size)
 {
 	struct kmsg *m = kalloc(sizeof *m + size);
@@ -33,8 +31,8 @@ static mach_msg_return_t release_item(void *ctx, uint8_t *msg, const struct msg_
 		return MACH_MSG_SUCCESS;
 	uint32_t *names = (uint32_t *)(msg + it->data_offset);
 	for (uint32_t i = 0; i < it->number; i++)
-		if (names[i] && names[i] != PORT_DEAD_WORD)
-			ipc_right_destroy((struct ipc_port *)names[i], it->type_name);
+		if (ipc_port_from_word(names[i]))
+			ipc_right_destroy(ipc_port_from_word(names[i]), it->type_name);
 	return MACH_MSG_SUCCESS;
 }
 
@@ -48,7 +46,7 @@ void kmsg_destroy(struct kmsg *m)
 {
 	mach_msg_bits_t bits = m->hdr->msgh_bits;
 	ipc_right_destroy(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(bits));
-	if (kmsg_local(m) && m->hdr->msgh_local_port != PORT_DEAD_WORD)
+	if (ipc_port_from_word(m->hdr->msgh_local_port))
 		ipc_right_destroy(kmsg_local(m), MACH_MSGH_BITS_LOCAL(bits));
 	if (bits & MACH_MSGH_BITS_COMPLEX)
 		release_body(m, m->size);
@@ -185,8 +183,8 @@ static mach_msg_return_t copyout_item(void *ctx, uint8_t *msg, const struct msg_
 		return MACH_MSG_SUCCESS;
 	uint32_t *words = (uint32_t *)(msg + it->data_offset);
 	for (uint32_t i = 0; i < it->number; i++)
-		if (words[i] && words[i] != PORT_DEAD_WORD)
-			words[i] = ipc_right_copyout(w->space, (struct ipc_port *)words[i], it->type_name);
+		if (ipc_port_from_word(words[i]))
+			words[i] = ipc_right_copyout(w->space, ipc_port_from_word(words[i]), it->type_name);
 	return MACH_MSG_SUCCESS;
 }
 

@@ -232,8 +232,14 @@ kern_return_t mach_port_insert_right(mach_port_t task, mach_port_name_t name, ma
 	struct ipc_space *s = space_of(task);
 	if (!s)
 		return KERN_INVALID_TASK;
-	struct ipc_port *p = (struct ipc_port *)poly;
-	if (!MACH_PORT_VALID(name) || name >= IPC_SPACE_MAX_NAMES || !p || p == (struct ipc_port *)MACH_PORT_DEAD)
+	/* MIG passes a polymorphic item's type as it came: only a right makes
+	 * poly a port; an integer there is just the sender's number. */
+	if (!ipc_port_type_is_right(polyPoly)) {
+		kwarn("mach_port_insert_right: item of type %u is not a port right\n", (unsigned)polyPoly);
+		return KERN_INVALID_VALUE;
+	}
+	struct ipc_port *p = ipc_port_from_word(poly);
+	if (!MACH_PORT_VALID(name) || name >= IPC_SPACE_MAX_NAMES || !p)
 		return KERN_INVALID_VALUE;
 	mach_port_type_t right = polyPoly == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_TYPE_RECEIVE
 		: polyPoly == MACH_MSG_TYPE_PORT_SEND_ONCE ? MACH_PORT_TYPE_SEND_ONCE : MACH_PORT_TYPE_SEND;
@@ -356,9 +362,7 @@ kern_return_t mach_port_request_notification(mach_port_t task, mach_port_name_t 
 					     mach_port_t *previous, mach_msg_type_name_t *previousPoly)
 {
 	WITH_ENTRY(task, name, e, s);
-	struct ipc_port *n = (struct ipc_port *)notify, *prev = NULL;
-	if (n == (struct ipc_port *)MACH_PORT_DEAD)
-		n = NULL;
+	struct ipc_port *n = ipc_port_from_word(notify), *prev = NULL;
 	switch (id) {
 	case MACH_NOTIFY_DEAD_NAME:
 		if (e->type & MACH_PORT_TYPE_DEAD_NAME) {

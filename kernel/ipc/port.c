@@ -177,9 +177,20 @@ void ipc_port_destroy_send_once(struct ipc_port *p)
 		ipc_port_release_send_once(p);
 }
 
+struct ipc_port *ipc_port_from_word(uint32_t word)
+{
+	return word == MACH_PORT_NULL || word == PORT_DEAD_WORD ? NULL : (struct ipc_port *)word;
+}
+
+bool ipc_port_type_is_right(uint32_t kernel_type)
+{
+	return kernel_type == MACH_MSG_TYPE_PORT_RECEIVE || kernel_type == MACH_MSG_TYPE_PORT_SEND ||
+	       kernel_type == MACH_MSG_TYPE_PORT_SEND_ONCE;
+}
+
 void *ipc_port_kobject(uint32_t port_as_word, enum ikot type)
 {
-	struct ipc_port *p = (struct ipc_port *)port_as_word;
+	struct ipc_port *p = ipc_port_from_word(port_as_word);
 	if (!p || !p->active || p->kotype != type)
 		return NULL;
 	return p->kobject;

@@ -78,7 +78,21 @@ struct ipc_port *ipc_pset_alloc(void);
 void ipc_pset_move(struct ipc_port *p, struct ipc_port *set);
 /* The member of set whose first message is the oldest, or NULL. */
 struct ipc_port *ipc_pset_ready_member(struct ipc_port *set);
-/* The object behind a kernel port of the given type, or NULL. */
+/* The word MACH_PORT_DEAD travels as in a kernel-form message: a right that
+ * was a dead name when sent. It is never a port's address (the kernel half
+ * ends below it), and neither is MACH_PORT_NULL. */
+#define PORT_DEAD_WORD 0xFFFFFFFFu
+/* A port word from a request (a routine's port argument, an item of a
+ * kernel-form body) as the port it names, or NULL for MACH_PORT_NULL and
+ * MACH_PORT_DEAD. Every routine reads its port arguments through this (or
+ * ipc_port_kobject, which does): a dead name is never dereferenced. */
+struct ipc_port *ipc_port_from_word(uint32_t word);
+/* Whether a port item's type, in kernel form, carries a right: only then is
+ * its word a port (MIG lets a polymorphic argument be any type at all, an
+ * INTEGER_32 included, and hands the routine the word as it was sent). */
+bool ipc_port_type_is_right(uint32_t kernel_type);
+/* The object behind a kernel port of the given type, or NULL (also for a
+ * null or dead word). */
 void *ipc_port_kobject(uint32_t port_as_word, enum ikot type);
 uint32_t ipc_port_count(void);
 #endif

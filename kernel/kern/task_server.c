@@ -32,8 +32,6 @@
 #include "mach_host_server.h"
 #include "gnumach_server.h"
 
-#define PORT_DEAD_WORD 0xFFFFFFFFu
-
 static struct task *task_of(mach_port_t port) { return ipc_port_kobject(port, IKOT_TASK); }
 
 /* Give child a copy of parent's inheritable regions. */
@@ -207,8 +205,7 @@ kern_return_t task_set_special_port(mach_port_t task, int which_port, mach_port_
 	}
 	if (*slot)
 		ipc_port_release_send(*slot);
-	*slot = special_port == MACH_PORT_NULL || special_port == PORT_DEAD_WORD
-		? NULL : (struct ipc_port *)special_port;
+	*slot = ipc_port_from_word(special_port);
 	return KERN_SUCCESS;
 }
 

@@ -16,6 +16,7 @@
 #include "kern/sched.h"
 #include "kern/clock.h"
 #include "kern/string.h"
+#include "kern/printf.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "i386/trap.h"
@@ -31,18 +32,11 @@
 #include "gnumach_server.h"
 
 #define MAX_THREADS_PER_TASK 256
-#define PORT_DEAD_WORD 0xFFFFFFFFu
 /* Flags user code may set: CF PF AF ZF SF TF DF OF AC ID. */
 #define USER_EFLAGS 0x00240DD5u
 #define EFLAGS_FIXED 0x202u             /* reserved bit 1, interrupts on */
 
 static struct thread *thread_of(mach_port_t port) { return ipc_port_kobject(port, IKOT_THREAD); }
-
-/* A port word from a request that carries a send right: NULL for null/dead. */
-static struct ipc_port *send_right_arg(mach_port_t word)
-{
-	return word == MACH_PORT_NULL || word == PORT_DEAD_WORD ? NULL : (struct ipc_port *)word;
-}
 
 static time_value_t ns_to_time(uint64_t ns)
 {
@@ -94,9 +88,11 @@ kern_return_t thread_terminate_release(mach_port_t thread, mach_port_t task, mac
 				       mach_port_name_t reply_port, vm_address_t address, vm_size_t size)
 {
 	struct thread *t = thread_of(thread);
-	struct task *owner = ipc_port_kobject(task, IKOT_TASK);
-	if (!t || !owner || t->task != owner)
+	struct task *owner = ipc_port_kobject(task, IKOT_TASK);   /* NULL for a null or dead task */
+	if (!t || !owner || t->task != owner) {
+		kwarn("thread_terminate_release: not a thread and its own task's port\n");
 		return KERN_INVALID_ARGUMENT;
+	}
 	/* The thread never runs user code again, so its stack may go now. */
 	if (MACH_PORT_VALID(thread_name))
 		(void)mach_port_deallocate(task, thread_name);
@@ -104,6 +100,9 @@ kern_return_t thread_terminate_release(mach_port_t thread, mach_port_t task, mac
 		(void)mach_port_destroy(task, reply_port);
 	if (size)
 		(void)vm_deallocate(task, address, size);
+	/* Succeeding, the routine owns the task send right of the request body
+	 * (ipc/kobject.c): it was only needed for the calls above. */
+	ipc_port_release_send(ipc_port_from_word(task));
 	if (t == current_thread()) {
 		t->terminate_pending = true;
 		return MIG_NO_REPLY;
@@ -275,7 +274,7 @@ kern_return_t thread_set_special_port(mach_port_t thread, int which_port, mach_p
 		return KERN_INVALID_ARGUMENT;    /* the kernel port cannot be replaced */
 	if (t->exception_port)
 		ipc_port_release_send(t->exception_port);
-	t->exception_port = send_right_arg(special_port);
+	t->exception_port = ipc_port_from_word(special_port);
 	return KERN_SUCCESS;
 }
 
