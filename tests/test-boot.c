@@ -7,6 +7,8 @@
 #include <sm/traps.h>
 #include <mach/mig_errors.h>
 #include "smhost.h"
+#include "mach_host.h"
+#include "mach_port.h"
 
 struct int_msg {
 	mach_msg_header_t head;
@@ -62,9 +64,20 @@ static int raw_trap(int number, uint32_t arg)
 
 static void test_boot_ports(void)
 {
-	CHECK_EQ(mach_host_self(), 1);
+	/* A boot module holds the privileged host port at name 1 and the device
+	 * master port at 2; mach_host_self() names the plain host port. */
+	mach_port_type_t type = 0;
+	CHECK_EQ(mach_port_type(mach_task_self(), 1, &type), KERN_SUCCESS);
+	CHECK_EQ(type, MACH_PORT_TYPE_SEND);
+	CHECK_EQ(smrt_host_priv_port(), 1);
+	mach_port_t host = mach_host_self();
+	CHECK(MACH_PORT_VALID(host) && host != 1 && host != 2, "host self %u", host);
+	CHECK_EQ(mach_host_self(), host);
+	time_value_t tv;
+	CHECK_EQ(host_get_time(1, &tv), KERN_SUCCESS);       /* queries take either host port */
+	CHECK_EQ(host_get_time(host, &tv), KERN_SUCCESS);
 	mach_port_t task = mach_task_self();
-	CHECK(MACH_PORT_VALID(task) && task != 1, "task self %u", task);
+	CHECK(MACH_PORT_VALID(task) && task != 1 && task != host, "task self %u", task);
 	CHECK_EQ(mach_task_self(), task);
 	mach_port_t thread = mach_thread_self();
 	CHECK(MACH_PORT_VALID(thread) && thread != task, "thread self %u", thread);

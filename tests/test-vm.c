@@ -231,9 +231,10 @@ static void test_limits(void)
 
 static void test_contiguous(void)
 {
-	mach_port_t host = mach_host_self();
+	mach_port_t host = smrt_host_priv_port();     /* only the privileged host port will do */
 	vm_address_t va = 0;
 	rpc_phys_addr_t pa = 0;
+	CHECK_EQ(vm_allocate_contiguous(mach_host_self(), self, &va, &pa, PAGE, 0, 0, 0), KERN_INVALID_HOST);
 	CHECK_EQ(vm_allocate_contiguous(host, self, &va, &pa, 64 * 1024, 0, 0, 0), KERN_SUCCESS);
 	CHECK(va && va % PAGE == 0, "va %x", va);
 	CHECK(pa >= MiB && pa % PAGE == 0 && pa + 64 * 1024 <= 256ull * MiB, "pa %llx", (unsigned long long)pa);

@@ -101,8 +101,10 @@ static const char *start_task(const struct multiboot_module *mod, int argc, char
 		return "out of memory for its stack";
 	}
 	uint32_t esp = build_stack(t, argc, argv);
-	ipc_port_make_send(host_port());
-	ipc_space_insert_at(t->space, 1, host_port(), MACH_PORT_TYPE_SEND);
+	/* Boot modules are the trusted tasks: the privileged host port, as GNU
+	 * Mach's boot script's ${host-port}; mach_host_self() names the plain one. */
+	ipc_port_make_send(host_priv_port());
+	ipc_space_insert_at(t->space, 1, host_priv_port(), MACH_PORT_TYPE_SEND);
 	ipc_port_make_send(device_master_port());
 	ipc_space_insert_at(t->space, 2, device_master_port(), MACH_PORT_TYPE_SEND);
 	virtio_grant_from_args(t, argc, argv);     /* device=...: names 3, 4, ... */

@@ -1,12 +1,13 @@
 /* The kernel's side of the host routines of GNU Mach's mach_host.defs.
  *
  * host_get_time reports time since boot: the kernel has no real-time clock
- * reading yet, so the boot time is taken as 0 (1970-01-01). Routines GNU Mach
- * reserves to the privileged host port (host_reboot) also accept the host
- * port, as this kernel does not hand out a separate privileged one yet.
- * Processors and processor sets are not served. */
+ * reading yet, so the boot time is taken as 0 (1970-01-01). The queries
+ * accept either host port, as GNU Mach's host_t does; host_reboot only the
+ * privileged one (kern/host.h), and a task without it gets KERN_INVALID_HOST
+ * and a warning. Processors and processor sets are not served. */
 #include "kern/clock.h"
 #include "kern/halt.h"
+#include "kern/host.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "kern/thread.h"
@@ -19,15 +20,11 @@
 
 #define KERNEL_VERSION_STRING "swiftmach 0.1 (i386, uniprocessor, GNU Mach 1.x interfaces)"
 
-static bool is_host(mach_port_t port) { return ipc_port_kobject(port, IKOT_HOST) != NULL; }
-static bool is_host_priv(mach_port_t port)
-{
-	return is_host(port) || ipc_port_kobject(port, IKOT_HOST_PRIV) != NULL;
-}
+static bool is_host(mach_port_t port) { return host_port_word_ok(port); }
 
 kern_return_t host_info(mach_port_t host, int flavor, host_info_t out, mach_msg_type_number_t *count)
 {
-	if (!is_host_priv(host))
+	if (!is_host(host))
 		return KERN_INVALID_HOST;
 	switch (flavor) {
 	case HOST_BASIC_INFO: {
@@ -68,7 +65,7 @@ kern_return_t host_info(mach_port_t host, int flavor, host_info_t out, mach_msg_
 
 kern_return_t host_kernel_version(mach_port_t host, kernel_version_t kernel_version)
 {
-	if (!is_host_priv(host))
+	if (!is_host(host))
 		return KERN_INVALID_HOST;
 	strlcpy(kernel_version, KERNEL_VERSION_STRING, sizeof(kernel_version_t));
 	return KERN_SUCCESS;
@@ -76,7 +73,7 @@ kern_return_t host_kernel_version(mach_port_t host, kernel_version_t kernel_vers
 
 kern_return_t host_get_time(mach_port_t host, time_value_t *current_time)
 {
-	if (!is_host_priv(host))
+	if (!is_host(host))
 		return KERN_INVALID_HOST;
 	uint64_t ns = clock_uptime_ns();
 	current_time->seconds = (int32_t)(ns / 1000000000u);
@@ -86,9 +83,11 @@ kern_return_t host_get_time(mach_port_t host, time_value_t *current_time)
 
 kern_return_t host_reboot(mach_port_t host_priv, int options)
 {
-	if (!is_host_priv(host_priv))
-		return KERN_INVALID_HOST;
 	struct task *t = current_task();
+	if (!host_priv_port_word_ok(host_priv)) {
+		kwarn("task %u (%s): host_reboot without the privileged host port refused\n", t->id, t->name);
+		return KERN_INVALID_HOST;
+	}
 	kprintf("host_reboot (options %#x) from task %u (%s): halting\n", (unsigned)options, t->id, t->name);
 	machine_halt(HALT_DONE);
 }

@@ -1,9 +1,11 @@
 /* The kernel's side of include/sm/smhost.defs: console output, uptime and task
  * exit for the first user tasks. The MIG server stub hands each routine the
- * destination port as a word; the routine checks what object it names. */
+ * destination port as a word; the routine checks what object it names (the
+ * host routines take either host port, kern/host.h). */
 #include "kern/console.h"
 #include "kern/clock.h"
 #include "kern/task.h"
+#include "kern/host.h"
 #include "kern/printf.h"
 #include "ipc/port.h"
 #include "ipc/ool.h"
@@ -14,7 +16,7 @@
 
 kern_return_t sm_console_write(mach_port_t host, const sm_console_data_t data, mach_msg_type_number_t count)
 {
-	if (!ipc_port_kobject(host, IKOT_HOST))
+	if (!host_port_word_ok(host))
 		return KERN_INVALID_HOST;
 	console_write(data, count);
 	return KERN_SUCCESS;
@@ -22,7 +24,7 @@ kern_return_t sm_console_write(mach_port_t host, const sm_console_data_t data, m
 
 kern_return_t sm_host_uptime(mach_port_t host, uint64_t *uptime_ns)
 {
-	if (!ipc_port_kobject(host, IKOT_HOST))
+	if (!host_port_word_ok(host))
 		return KERN_INVALID_HOST;
 	*uptime_ns = clock_uptime_ns();
 	return KERN_SUCCESS;
@@ -44,7 +46,7 @@ kern_return_t sm_task_exit(mach_port_t task_port, int status)
 kern_return_t sm_kernel_stats(mach_port_t host, natural_t *free_pages, natural_t *heap_bytes, natural_t *ports,
 			      natural_t *ool_items)
 {
-	if (!ipc_port_kobject(host, IKOT_HOST))
+	if (!host_port_word_ok(host))
 		return KERN_INVALID_HOST;
 	uint32_t ool_pages;
 	*free_pages = pmm_free_pages();

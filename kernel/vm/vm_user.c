@@ -12,6 +12,7 @@
 #include "vm/kalloc.h"
 #include "kern/task.h"
 #include "kern/printf.h"
+#include "kern/host.h"
 #include "ipc/port.h"
 #include "ipc/ool.h"
 #include "i386/layout.h"
@@ -190,15 +191,17 @@ kern_return_t vm_statistics(mach_port_t target_task, vm_statistics_data_t *vm_st
 /* Physically contiguous, zeroed pages for DMA: [pmin, pmax) bounds the
  * physical range (pmax 0: no bound), palign its alignment (0: a page). The
  * search is lowest-address first, so a pmin above the lowest free run may
- * fail with KERN_RESOURCE_SHORTAGE. Either host port is accepted. */
+ * fail with KERN_RESOURCE_SHORTAGE. Only the privileged host port will do:
+ * physical addresses are a driver's business, and a run of them chosen by a
+ * task is a step towards DMA or page-table tricks (kern/host.h). */
 kern_return_t vm_allocate_contiguous(mach_port_t host_priv, mach_port_t target_task, vm_address_t *vaddr,
 				     rpc_phys_addr_t *paddr, vm_size_t size, rpc_phys_addr_t pmin,
 				     rpc_phys_addr_t pmax, rpc_phys_addr_t palign)
 {
 	static const char me[] = "vm_allocate_contiguous";
-	if (!ipc_port_kobject(host_priv, IKOT_HOST_PRIV) && !ipc_port_kobject(host_priv, IKOT_HOST))
-		return refuse(KERN_INVALID_HOST, me, "not a host port");
-	struct task *t = ipc_port_kobject(target_task, IKOT_TASK);
+	if (!host_priv_port_word_ok(host_priv))
+		return refuse(KERN_INVALID_HOST, me, "not the privileged host port");
+	struct task *t = ipc_port_kobject(target_task, IKOT_TASK);    /* NULL for a null or dead task */
 	if (!t)
 		return refuse(KERN_INVALID_TASK, me, "not a task port");
 	uintptr_t va;
@@ -207,6 +210,9 @@ kern_return_t vm_allocate_contiguous(mach_port_t host_priv, mach_port_t target_t
 	if (kr == KERN_SUCCESS) {
 		*vaddr = va;
 		*paddr = pa;
+		/* Succeeding, the routine owns the request body's task send right
+		 * (ipc/kobject.c); the task needed it only for this call. */
+		ipc_port_release_send(ipc_port_from_word(target_task));
 	}
 	return kr;
 }

@@ -2,7 +2,9 @@
  * start.c - from _start (crt0.S) to main() and back out through exit().
  *
  * The kernel has already mapped every PT_LOAD and zero-filled .bss, so no
- * copying happens here: the runtime caches the task and host ports, resets
+ * copying happens here: the runtime caches the task and host ports (the
+ * plain host port from mach_host_self; the privileged one, which only boot
+ * modules hold, on first use of smrt_host_priv_port), resets
  * the MIG reply-port cache, runs static constructors (.init_array; C only,
  * Swift does not emit any) and calls main(argc, argv, envp).
  *
@@ -15,6 +17,7 @@
 #include <sm/threads.h>
 #include <mach/mig_support.h>
 #include "smhost.h"
+#include "mach_port.h"
 
 extern int main(int argc, char **argv, char **envp);
 void _smrt_start(uint32_t *startup) __attribute__((noreturn, used));
@@ -24,6 +27,7 @@ extern void (*__init_array_end[])(void) __attribute__((weak));
 
 static mach_port_t task_port = MACH_PORT_NULL;
 static mach_port_t host_port = MACH_PORT_NULL;
+static mach_port_t host_priv_port = MACH_PORT_NULL;
 
 mach_port_t
 smrt_task_port(void)
@@ -41,12 +45,27 @@ smrt_host_port(void)
 	return host_port;
 }
 
+/* Boot modules hold the privileged host port at name 1 (the kernel's
+ * bootstrap); any other task does not, and gets MACH_PORT_NULL here. */
+mach_port_t
+smrt_host_priv_port(void)
+{
+	mach_port_type_t type = 0;
+
+	if (host_priv_port == MACH_PORT_NULL &&
+	    mach_port_type(smrt_task_port(), SMRT_HOST_PRIV_NAME, &type) == KERN_SUCCESS &&
+	    (type & MACH_PORT_TYPE_SEND))
+		host_priv_port = SMRT_HOST_PRIV_NAME;
+	return host_priv_port;
+}
+
 /* A task made with inherit_memory has its parent's names cached here. */
 void
 _smrt_forget_ports(void)
 {
 	task_port = MACH_PORT_NULL;
 	host_port = MACH_PORT_NULL;
+	host_priv_port = MACH_PORT_NULL;
 }
 
 static void __attribute__((noreturn))

@@ -19,9 +19,10 @@ public struct PortName: Equatable {
     /// Neither MACH_PORT_NULL nor MACH_PORT_DEAD.
     public var isValid: Bool { raw != 0 && raw != MACH_PORT_DEAD }
 
-    /// A send right to the host port (name 1 in boot tasks), cached by the
-    /// runtime.
+    /// A send right to the host port (mach_host_self), cached by the runtime.
     public static var host: PortName { PortName(smrt_host_port()) }
+    /// The privileged host port: name 1 in boot tasks, null in any other.
+    public static var hostPrivileged: PortName { PortName(smrt_host_priv_port()) }
     /// A send right to this task's own port, cached by the runtime.
     public static var task: PortName { PortName(smrt_task_port()) }
     /// A send right to the device master port: name 2 in every boot task.

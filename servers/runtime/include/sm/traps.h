@@ -34,9 +34,14 @@ extern "C" {
 
 /* The traps themselves: <mach/mach_traps.h>. */
 
-/* Names fetched once at start-up (start.c). */
+/* Names fetched once at start-up (start.c). smrt_host_port is the host port
+ * (mach_host_self); smrt_host_priv_port the privileged host port, which the
+ * kernel gives boot modules at name 1 (MACH_PORT_NULL in any other task):
+ * host_reboot and vm_allocate_contiguous need it. */
+#define SMRT_HOST_PRIV_NAME	1
 mach_port_t	smrt_task_port(void);
 mach_port_t	smrt_host_port(void);
+mach_port_t	smrt_host_priv_port(void);
 
 #ifdef __cplusplus
 }
