@@ -12,6 +12,9 @@
 
 #define MAX_DEVICES 32
 
+/* A slot is in use while port is set; it holds one send right. A slot whose
+ * port has died is free for the taking: by the same name (its driver's
+ * successor) or, when no slot is empty, by any name. */
 static struct { char name[SM_DEVICE_NAME_MAX]; struct ipc_port *port; } devices[MAX_DEVICES];
 
 static int find(const char *name)
@@ -22,16 +25,44 @@ static int find(const char *name)
 	return -1;
 }
 
+/* An empty slot, else one whose driver's port is dead (its right goes), else -1. */
+static int free_slot(void)
+{
+	for (int i = 0; i < MAX_DEVICES; i++)
+		if (!devices[i].port)
+			return i;
+	for (int i = 0; i < MAX_DEVICES; i++)
+		if (!devices[i].port->active) {
+			kprintf("device: %s unregistered: its port is dead\n", devices[i].name);
+			ipc_port_release_send(devices[i].port);
+			devices[i].port = NULL;
+			return i;
+		}
+	return -1;
+}
+
+static kern_return_t refuse(kern_return_t kr, const char *why, const char *name)
+{
+	struct task *t = current_task();
+	kwarn("device: task %u (%s): registration of %s refused: %s\n", t->id, t->name, name, why);
+	return kr;
+}
+
 kern_return_t sm_device_register(mach_port_t master, const_sm_device_name_t name, mach_port_t device)
 {
 	if (!ipc_port_kobject(master, IKOT_DEVICE_MASTER))
 		return KERN_INVALID_ARGUMENT;
 	size_t len = strnlen(name, SM_DEVICE_NAME_MAX);
-	struct ipc_port *port = (struct ipc_port *)device;
-	if (len == 0 || len == SM_DEVICE_NAME_MAX || !port) {
-		kwarn("device: registration with an empty, unterminated or null name/port refused\n");
-		return KERN_INVALID_ARGUMENT;
-	}
+	if (len == 0 || len == SM_DEVICE_NAME_MAX)
+		return refuse(KERN_INVALID_ARGUMENT, "empty or unterminated name", "(bad name)");
+	struct ipc_port *port = ipc_port_from_word(device);
+	if (!port || !port->active)
+		return refuse(KERN_INVALID_ARGUMENT, "null or dead port", name);
+	/* A device open is forwarded to this port as a message: a kernel
+	 * object's port would have the kernel serve it (the device master port
+	 * itself would forward it to itself forever). No driver is the kernel. */
+	if (port->kotype != IKOT_NONE)
+		return refuse(KERN_INVALID_ARGUMENT, "a kernel object's port", name);
 	int i = find(name);
 	if (i >= 0 && devices[i].port->active) {
 		kwarn("device: %s is already registered\n", name);
@@ -41,10 +72,8 @@ kern_return_t sm_device_register(mach_port_t master, const_sm_device_name_t name
 		ipc_port_release_send(devices[i].port);   /* its driver died: take over */
 		kprintf("device: %s re-registered by task %u\n", name, current_task()->id);
 	} else {
-		for (i = 0; i < MAX_DEVICES && devices[i].port; i++)
-			;
-		if (i == MAX_DEVICES)
-			return KERN_RESOURCE_SHORTAGE;
+		if ((i = free_slot()) < 0)
+			return refuse(KERN_RESOURCE_SHORTAGE, "every slot is taken by a live driver", name);
 		strlcpy(devices[i].name, name, SM_DEVICE_NAME_MAX);
 		kprintf("device: %s registered by task %u (%s)\n", name, current_task()->id, current_task()->name);
 	}
@@ -79,7 +108,10 @@ void device_master_receive(struct kmsg *m)
 	struct name_search s = { 0, NULL };
 	msg_body_walk((uint8_t *)h, m->size, find_name, &s);
 	int i = s.name ? find(s.name) : -1;
-	if (i < 0 || !devices[i].port->active) {
+	/* The open is queued on a task's port, never served in the kernel, so it
+	 * cannot come back here. Registration refuses kernel objects' ports; the
+	 * check is repeated because a slip there would recurse without bound. */
+	if (i < 0 || !devices[i].port->active || devices[i].port->kotype != IKOT_NONE) {
 		kwarn("device: open of unknown device %s\n", s.name ? s.name : "(malformed request)");
 		kobject_reply_error(m, D_NO_SUCH_DEVICE);
 		return;

@@ -3,7 +3,12 @@
  * port is handed, unchanged, to the driver that registered the name, which
  * answers on the client's reply port. So a client written for GNU Mach's
  * device interface reaches a user-space driver without knowing it is one.
- * Scope: names only; the kernel does not look at any other device request. */
+ * Scope: names only; the kernel does not look at any other device request.
+ * Registering needs the device master port (boot modules hold it at name 2)
+ * and a port some task receives on: never null, dead or a kernel object's.
+ * The table has 32 names; a name whose driver's port has died is taken over
+ * by the next registration of that name, or of any name when the table is
+ * full. */
 #ifndef KERN_DEVICE_REGISTRY_H
 #define KERN_DEVICE_REGISTRY_H
 #include <stdbool.h>
