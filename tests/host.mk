@@ -35,6 +35,7 @@ HOST_RUNTIME_CPPFLAGS = -I$(top_srcdir)/servers/runtime/include \
 
 HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_printf \
+	$(HOST_TEST_DIR)/test_ratelimit \
 	$(HOST_TEST_DIR)/test_frames \
 	$(HOST_TEST_DIR)/test_elf \
 	$(HOST_TEST_DIR)/test_msg_body \
@@ -49,6 +50,8 @@ HOST_TESTS = \
 # test program: its own object plus the pure kernel sources it exercises
 $(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
 	$(HOST_OBJ_DIR)/kernel/kern/printf.o
+$(HOST_TEST_DIR)/test_ratelimit: $(HOST_OBJ_DIR)/tests/host/test_ratelimit.o \
+	$(HOST_OBJ_DIR)/kernel/kern/ratelimit.o
 $(HOST_TEST_DIR)/test_frames: $(HOST_OBJ_DIR)/tests/host/test_frames.o \
 	$(HOST_OBJ_DIR)/kernel/vm/frames.o
 $(HOST_TEST_DIR)/test_elf: $(HOST_OBJ_DIR)/tests/host/test_elf.o \

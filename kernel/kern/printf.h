@@ -4,12 +4,16 @@
 #define KERN_PRINTF_H
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A kernel bug: print the message and a backtrace-free report, then stop the machine. */
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-/* Bad input from a task: one line, prefixed, and the kernel goes on. */
-#define kwarn(...) kprintf("warning: " __VA_ARGS__)
+/* Bad input from a task: one line, prefixed, and the kernel goes on. The
+ * lines are rate-limited (kern/kwarn.c): kwarn_admit says whether this one
+ * goes out, after a count of those dropped before it. */
+bool kwarn_admit(void);
+#define kwarn(...) do { if (kwarn_admit()) kprintf("warning: " __VA_ARGS__); } while (0)
 #endif

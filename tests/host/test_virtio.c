@@ -17,6 +17,8 @@ void kprintf(const char *fmt, ...)
 	vsnprintf(last_log, sizeof last_log, fmt, ap);
 	va_end(ap);
 }
+/* and its warnings through kwarn's rate limit: let every one through. */
+bool kwarn_admit(void) { return true; }
 
 static void test_layout(void)
 {
