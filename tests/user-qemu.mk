@@ -38,6 +38,9 @@ test_vm_MODULES = tests/vm-fault-task tests/vm-fault-task:unmapped
 
 test_fpu_MODULES = tests/fpu-peer
 
+# 100,000 calls that each earn a kernel warning: the log must stay short.
+$(eval test_hostile-ports_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/warning-count-check.sh 1000)
+
 # The Swift device server, a second C client and a Swift client, all at once.
 test_hello_MODULES = $(HELLO_ELF) tests/hello-peer tests/swift-client/swift-client
 
