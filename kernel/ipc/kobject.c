@@ -3,9 +3,12 @@
  * interfaces below, generated from GNU Mach's own .defs (and the project's).
  *
  * Conventions for the routines behind the stubs:
- * - Port arguments arrive as struct ipc_port pointers (in mach_port_t words).
- *   The destination is the object the routine acts on; the routine checks its
- *   type with ipc_port_kobject().
+ * - Port arguments arrive as struct ipc_port pointers (in mach_port_t words),
+ *   or as MACH_PORT_NULL / MACH_PORT_DEAD: read them with ipc_port_from_word()
+ *   or ipc_port_kobject(), never by a cast. The destination is the object
+ *   the routine acts on; the routine checks its type with ipc_port_kobject().
+ *   A polymorphic argument is a port only if its type is a right
+ *   (ipc_port_type_is_right).
  * - A port right in the request body belongs to the routine when it returns
  *   KERN_SUCCESS (or MIG_NO_REPLY); on any error the kernel releases it.
  * - A port a routine returns is a pointer that already holds the right handed
