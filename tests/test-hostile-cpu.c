@@ -206,7 +206,7 @@ static void attack_in_child(int mode, mach_port_t report)
 	struct report r;
 	memset(&r, 0, sizeof r);
 	mach_msg_return_t mr = mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, report, 0, MACH_PORT_NULL);
-	CHECK(mr == MACH_RCV_TIMED_OUT, "%s: the attacking task survived its attack (mode %u, CR0 read %#x)",
+	CHECK(mr == MACH_RCV_TIMED_OUT, "%s: the attacking task survived its attack (mode %u, CR0 read 0x%x)",
 	      attack_names[mode], r.mode, r.cr0);
 	if (!(name_type(child) & MACH_PORT_TYPE_DEAD_NAME))
 		task_terminate(child);
@@ -282,14 +282,14 @@ static void test_flags_on_entry(void)
 		uint32_t after;
 		/* Send and receive in one call: every argument counts. */
 		uint32_t r = mach_msg_with_flags(&m, MACH_SEND_MSG | MACH_RCV_MSG, sizeof m, sizeof m, p, flag_sets[k], &after);
-		CHECK(r == MACH_MSG_SUCCESS, "flags %#x: mach_msg returned %#x", flag_sets[k], r);
+		CHECK(r == MACH_MSG_SUCCESS, "flags 0x%x: mach_msg returned 0x%x", flag_sets[k], r);
 		CHECK_EQ(m.head.msgh_id, 4800 + k);
 		CHECK_EQ(m.head.msgh_size, sizeof m);
 		CHECK_EQ(m.head.msgh_local_port, p);
 		int same = 1;
 		for (int i = 0; i < 8; i++)
 			same &= m.words[i] == 0x1000 * k + 0x11 * (i + 1);
-		CHECK(same, "flags %#x: the message body changed on the way", flag_sets[k]);
+		CHECK(same, "flags 0x%x: the message body changed on the way", flag_sets[k]);
 		CHECK_EQ(after & flag_sets[k], flag_sets[k]);   /* the task's own flags come back */
 	}
 	mach_port_destroy(self, p);
@@ -338,7 +338,7 @@ static void test_df_spinner(void)
 			smrt_sleep_ms(20);           /* let the spinner run through clock ticks */
 	}
 	CHECK_EQ(good, 300);
-	CHECK(spin_flags & EFL_DF, "the spinner ran with DF set (flags %#x)", spin_flags);
+	CHECK(spin_flags & EFL_DF, "the spinner ran with DF set (flags 0x%x)", spin_flags);
 	spin_stop = 1;
 	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
 	mach_port_destroy(self, p);
@@ -364,7 +364,7 @@ static void test_thread_state(void)
 	struct i386_thread_state st;
 	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
 	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
-	CHECK(st.esp < KERNBASE && st.uesp < KERNBASE, "esp %#x uesp %#x", st.esp, st.uesp);
+	CHECK(st.esp < KERNBASE && st.uesp < KERNBASE, "esp 0x%x uesp 0x%x", st.esp, st.uesp);
 	CHECK_EQ(st.esp, st.uesp);
 	CHECK_EQ(st.cs, USER_CS);
 	mach_msg_header_t wake = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof wake, { p }, { 0 }, 0, 1 };
@@ -378,7 +378,7 @@ static void test_thread_state(void)
 	struct i386_thread_state good, bad, back;
 	n = i386_THREAD_STATE_COUNT;
 	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&good, &n), KERN_SUCCESS);
-	CHECK(good.esp < KERNBASE, "esp %#x of a new thread", good.esp);
+	CHECK(good.esp < KERNBASE, "esp 0x%x of a new thread", good.esp);
 	/* Kernel code and data, user segments at RPL 0, the TSS, the LDT's
 	 * descriptor, LDT selectors (entry 0 is GNU Mach's gate selector 7), null. */
 	static const uint32_t bad_cs[] = { 0x08, 0x0b, 0x18, 0x19, 0x10, 0x23, 0x28, 0x2b, 0x30, 0x33, 0x07, 0x0f, 0x1f,
