@@ -62,13 +62,13 @@ static void check_baseline(const char *after)
 enum attack { LDT_GATE_LOW, LDT_GATE_7, LLDT, READ_CR0, OUT_EXIT_PORT, IN_PORT, POPF_IOPL_CLI, HLT,
 	      INT_80, INT_CLOCK, INT_PAGE_FAULT, INT3, INTO, CALL_KERNEL_CODE, JMP_TSS, LOAD_KERNEL_DATA,
 	      LRET_RING0, IRET_RING0, IRET_NT, WRITE_DR7, READ_DR6, ICEBP, TRAP_FLAG, SYSENTER, BAD_MXCSR,
-	      BAD_FXRSTOR, ATTACKS };
+	      BAD_FXRSTOR, READ_KERNEL, X87_EXCEPTION, ATTACKS };
 static const char *const attack_names[ATTACKS] = {
 	"hostile-ldt-low", "hostile-ldt-7", "hostile-lldt", "hostile-cr0", "hostile-out", "hostile-in",
 	"hostile-cli", "hostile-hlt", "hostile-int80", "hostile-int20", "hostile-int0e", "hostile-int3",
 	"hostile-into", "hostile-lcall", "hostile-ljmp-tss", "hostile-mov-ds", "hostile-lret",
 	"hostile-iret", "hostile-iret-nt", "hostile-dr7", "hostile-dr6", "hostile-icebp", "hostile-tf",
-	"hostile-sysenter", "hostile-ldmxcsr", "hostile-fxrstor",
+	"hostile-sysenter", "hostile-ldmxcsr", "hostile-fxrstor", "hostile-kread", "hostile-x87",
 };
 
 static volatile int attack_mode;
@@ -179,6 +179,15 @@ static void run_attack(int mode)
 		__asm__ volatile("fxsave %0" : "=m"(image));
 		*(uint32_t *)(image + 24) = 0xffffffffu;
 		__asm__ volatile("fxrstor %0" :: "m"(image));
+		break;
+	}
+	case READ_KERNEL:                 /* the kernel image, through the shared directory */
+		ring0_cr0 = *(volatile uint32_t *)0xC0100000u;
+		break;
+	case X87_EXCEPTION: {             /* divide by zero unmasked: #MF at the fwait */
+		uint16_t cw = 0x037b;
+		float zero = 0.0f;
+		__asm__ volatile("fldcw %0\n\tfld1\n\tfdivs %1\n\tfwait" :: "m"(cw), "m"(zero) : "memory");
 		break;
 	}
 	}
