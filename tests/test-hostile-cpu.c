@@ -9,9 +9,10 @@
  * TSS, and an iret with NT set. A child that survives its attack reports
  * back, which fails the test. In this task: sldt shows the kernel's LDT,
  * popf cannot raise IOPL, the kernel sees every mach_msg argument with DF
- * (and AC, NT) set, a thread spinning with DF set does not disturb IPC, and
- * thread_get_state/thread_set_state neither reveal nor accept anything of
- * the kernel. Kernel object counts return to their baseline after each. */
+ * (and AC, NT) set, and thread_get_state/thread_set_state neither reveal
+ * nor accept anything of the kernel (a thread spinning with DF set while
+ * interrupts arrive: test-hostile-df). Kernel object counts return to
+ * their baseline after each. */
 #include "guest-check.h"
 #include <sm/traps.h>
 #include <sm/threads.h>
@@ -359,55 +360,6 @@ static void test_flags_on_entry(void)
 	check_baseline("mach_msg with DF, AC and NT set");
 }
 
-/* A thread that spins with DF set, so interrupts and preemption enter the
- * kernel from it with DF set; it reads its flags back to prove it. */
-static volatile int spin_stop;
-static volatile uint32_t spin_flags;
-
-static void df_spinner(void *arg)
-{
-	(void)arg;
-	uint32_t efl;
-	__asm__ volatile("std\n"
-			 "1:\tpushfl\n\tpopl %0\n\tmovl %0, spin_flags\n\t"
-			 "cmpl $0, spin_stop\n\tje 1b\n\tcld" : "=&r"(efl) :: "memory", "cc");
-}
-
-static void test_df_spinner(void)
-{
-	mach_port_t p = MACH_PORT_NULL, th = MACH_PORT_NULL;
-	read_stats(baseline);
-	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p), KERN_SUCCESS);
-	spin_stop = 0;
-	CHECK_EQ(smrt_thread_start(df_spinner, NULL, NULL, 0, &th), KERN_SUCCESS);
-	int good = 0;
-	for (int i = 0; i < 300; i++) {
-		struct msg m;
-		memset(&m, 0, sizeof m);
-		m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
-		m.head.msgh_size = sizeof m;
-		m.head.msgh_remote_port = p;
-		m.head.msgh_id = i;
-		m.type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 8, 1, 0, 0, 0 };
-		for (int j = 0; j < 8; j++)
-			m.words[j] = (uint32_t)(i * 8 + j);
-		mach_msg_return_t r = mach_msg(&m.head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sizeof m, sizeof m,
-					       p, 1000, MACH_PORT_NULL);
-		int ok = r == MACH_MSG_SUCCESS && m.head.msgh_id == i && m.head.msgh_size == sizeof m;
-		for (int j = 0; j < 8; j++)
-			ok &= m.words[j] == (uint32_t)(i * 8 + j);
-		good += ok;
-		if (i % 50 == 0)
-			smrt_sleep_ms(20);           /* let the spinner run through clock ticks */
-	}
-	CHECK_EQ(good, 300);
-	CHECK(spin_flags & EFL_DF, "the spinner ran with DF set (flags 0x%x)", spin_flags);
-	spin_stop = 1;
-	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
-	mach_port_destroy(self, p);
-	check_baseline("IPC beside a thread spinning with DF set");
-}
-
 /* --- thread_get_state / thread_set_state --------------------------------- */
 
 static void blocked_receiver(void *arg)
@@ -495,7 +447,6 @@ int main(void)
 	host = mach_host_self();
 	test_ldtr_and_iopl();
 	test_flags_on_entry();
-	test_df_spinner();
 	test_thread_state();
 	test_attacks_in_children();
 	printf("test-hostile-cpu: the kernel is still running\n");
