@@ -181,7 +181,7 @@ static void test_state(void)
 	st.ebp = 0x77777777;
 	st.eip = (uintptr_t)regs_probe;
 	st.uesp = (uintptr_t)(probe_stack + sizeof probe_stack - 16);
-	st.efl |= 0x3000 | 0x1;                       /* IOPL 3 is refused, CF is kept */
+	st.efl |= 0x1;                                /* CF is kept */
 	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
 	n = i386_THREAD_STATE_COUNT;
 	CHECK_EQ(thread_get_state(th, i386_REGS_SEGS_STATE, (thread_state_t)&back, &n), KERN_SUCCESS);
@@ -196,6 +196,9 @@ static void test_state(void)
 	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&bad, i386_THREAD_STATE_COUNT), KERN_INVALID_ARGUMENT);
 	bad = back;
 	bad.ds = 0x10;
+	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&bad, i386_THREAD_STATE_COUNT), KERN_INVALID_ARGUMENT);
+	bad = back;
+	bad.efl |= 0x3000;                            /* IOPL 3 (test-hostile-cpu tries the rest) */
 	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&bad, i386_THREAD_STATE_COUNT), KERN_INVALID_ARGUMENT);
 	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&back, 5), KERN_INVALID_ARGUMENT);
 	CHECK_EQ(thread_set_state(th, i386_FLOAT_STATE, (thread_state_t)&back, i386_THREAD_STATE_COUNT), KERN_INVALID_ARGUMENT);

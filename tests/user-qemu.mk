@@ -70,6 +70,13 @@ $(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transpo
 		tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-guest.o \
 		tests/guest-check.o $(USER_LIBS)
+# test-hostile-df drives a null-co virtio-blk disk itself (tests/virtio-guest.c)
+# while a thread spins with the direction flag set.
+tests/test-hostile-df: tests/test-hostile-df.o tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-hostile-df.o tests/virtio-guest.o tests/guest-check.o $(USER_LIBS)
+$(eval test_hostile-df_ARGS = device=00:03.0)
+$(eval test_hostile-df_QEMU_ARGS = -nic none -blockdev driver=null-co,node-name=hdf0,size=16777216,read-zeroes=on \
+	-device virtio-blk-pci,drive=hdf0,addr=3)
 tests/virtio-quitter: tests/virtio-quitter.o tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/virtio-quitter.o tests/virtio-guest.o tests/guest-check.o $(USER_LIBS)
 virtio_test_devices = -drive file=tests/virtio-$(1).img,if=none,id=vd0,format=raw \

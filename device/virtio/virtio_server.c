@@ -7,6 +7,7 @@
 #include "kern/task.h"
 #include "vm/vm_map.h"
 #include "vm/pmap.h"
+#include "vm/copyio.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
@@ -336,7 +337,8 @@ kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_siz
 	if (!d)
 		return kr;
 	uint32_t n = PAGE_ROUND_UP(size) / PAGE_SIZE;
-	if (size == 0 || n > *count || n > SM_VIRTIO_PAGES_MAX || address % PAGE_SIZE) {
+	if (size == 0 || n > *count || n > SM_VIRTIO_PAGES_MAX || address % PAGE_SIZE ||
+	    !user_range_valid(address, (size_t)n * PAGE_SIZE)) {
 		vdev_refuse(d, "virtio_phys_pages: %u bytes at %#x (page aligned, 1 to %u pages)", size, address,
 			    SM_VIRTIO_PAGES_MAX);
 		return KERN_INVALID_ARGUMENT;

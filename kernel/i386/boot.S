@@ -47,6 +47,8 @@ _start:
 	jmp *%eax
 high_entry:
 	movl $boot_stack_top, %esp
+	pushl $0x2               /* Multiboot leaves EFLAGS undefined but IF and VM: */
+	popfl                    /* DF, AC, NT clear and IOPL 0 before any C code */
 	xorl %ebp, %ebp
 	pushl %edi
 	pushl %esi

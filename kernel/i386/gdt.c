@@ -1,3 +1,26 @@
+/* The global and local descriptor tables and the task-state segment.
+ *
+ * The LDT: a selector with TI=1 names an entry of whatever table LDTR points
+ * at, and an LDTR never loaded still holds the CPU's reset value (base 0,
+ * limit 0xFFFF on the machines we run on). A task could then map a page
+ * at a low address, write a call-gate descriptor there and far-call through
+ * an LDT selector into its own code at ring 0. So the kernel loads LDTR at
+ * boot with its own table: LDT_ENTRIES descriptors in kernel memory (which
+ * no user page maps), every one zero, i.e. not present. A far call, jump or
+ * segment load through any LDT selector faults (#NP inside the limit, #GP
+ * beyond it) and the task is killed. The table's GDT descriptor has DPL 0;
+ * lldt is a ring-0 instruction in any case.
+ *
+ * The plan for entry 0: GNU Mach tasks enter the kernel with `lcall $7,$0`,
+ * a far call through LDT selector 7 (index 0, TI=1, RPL 3). Another change
+ * will put a 32-bit call gate there (DPL 3, target SEG_KCODE and a kernel
+ * entry stub that builds the same trap frame as the int $0x81 path, clears
+ * DF and AC, and returns with lret). Entry 0 is the only one that gate
+ * needs; every other LDT selector stays beyond the table's limit.
+ *
+ * The TSS has no I/O permission bitmap (iomap_base lies beyond its limit)
+ * and every EFLAGS the kernel builds for a task has IOPL 0, so in, out, cli
+ * and sti fault in user mode. */
 #include "i386/gdt.h"
 
 struct tss {
@@ -6,9 +29,11 @@ struct tss {
 	uint32_t es, cs, ss, ds, fs, gs, ldt;
 	uint16_t trap, iomap_base;
 } __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes: iomap_base = 104 lies past its limit");
 
-static uint64_t gdt[6];
+static uint64_t gdt[7];
 static struct tss tss;
+static uint64_t ldt[LDT_ENTRIES];            /* zero: not present */
 
 static uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -27,6 +52,7 @@ void gdt_init(void)
 	tss.ss0 = SEG_KDATA;
 	tss.iomap_base = sizeof tss;               /* no I/O bitmap: ring 3 gets no ports */
 	gdt[5] = segment((uint32_t)&tss, sizeof tss - 1, 0x89, 0x0);
+	gdt[6] = segment((uint32_t)ldt, sizeof ldt - 1, 0x82, 0x0);   /* LDT, DPL 0, byte granular */
 
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };
 	__asm__ volatile(
@@ -34,8 +60,9 @@ void gdt_init(void)
 		"mov %1, %%ds\n\tmov %1, %%es\n\tmov %1, %%ss\n\t"
 		"mov %1, %%fs\n\tmov %1, %%gs\n\t"
 		"ljmp %2, $1f\n1:\n\t"
-		"ltr %w3"
-		:: "m"(gdtr), "r"(SEG_KDATA), "i"(SEG_KCODE), "r"(SEG_TSS) : "memory");
+		"ltr %w3\n\t"
+		"lldt %w4"
+		:: "m"(gdtr), "r"(SEG_KDATA), "i"(SEG_KCODE), "r"(SEG_TSS), "r"(SEG_LDT) : "memory");
 }
 
 void tss_set_kernel_stack(uint32_t esp0)

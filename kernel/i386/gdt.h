@@ -1,5 +1,9 @@
-/* Segments: flat 4 GiB code/data for the kernel (ring 0) and tasks (ring 3), and
- * one TSS whose esp0 is the kernel stack the CPU switches to on a trap from ring 3. */
+/* Segments: flat 4 GiB code/data for the kernel (ring 0) and tasks (ring 3),
+ * one TSS whose esp0 is the kernel stack the CPU switches to on a trap from
+ * ring 3, and the kernel's own local descriptor table (see gdt.c for why
+ * there must be one). Tasks reach only SEG_UCODE and SEG_UDATA (DPL 3); the
+ * kernel half of the flat user segments is kept from them by the page
+ * tables (supervisor-only directory entries), not by segment limits. */
 #ifndef I386_GDT_H
 #define I386_GDT_H
 #define SEG_KCODE 0x08
@@ -7,6 +11,9 @@
 #define SEG_UCODE (0x18 | 3)
 #define SEG_UDATA (0x20 | 3)
 #define SEG_TSS   0x28
+#define SEG_LDT   0x30
+/* Entries in the kernel's LDT; every one is "not present" for now. */
+#define LDT_ENTRIES 1
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -1,7 +1,9 @@
 /* swtch(uint32_t *save_esp, uint32_t new_esp): save the callee-saved registers
  * on the current kernel stack, store the stack pointer, load the other thread's
  * and pop its registers. A new thread's stack is built to "return" into
- * trap_return with its user frame above (see thread.c). */
+ * trap_return with its user frame above (see thread.c). EFLAGS is not
+ * switched: both threads are inside the kernel, whose flags every entry
+ * (trapentry.S) has already made clean (DF and AC clear, IF off). */
 	.text
 	.globl swtch
 swtch:

@@ -125,8 +125,17 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 		if (m) {
 			if (m->size > rcv_size) {
 				if (option & MACH_RCV_LARGE) {
-					/* Leave it queued and tell the caller the size it needs. */
-					copyout(&task->pmap, &m->size, uaddr + offsetof(mach_msg_header_t, msgh_size), sizeof m->size);
+					/* Leave it queued and tell the caller the size it needs,
+					 * in its header's msgh_size: through copyout like every
+					 * user write, so a buffer that is not the caller's to
+					 * write (read-only, unmapped, the kernel half) gets an
+					 * error and no byte is written. */
+					if (copyout(&task->pmap, &m->size, uaddr + offsetof(mach_msg_header_t, msgh_size),
+						    sizeof m->size) < 0) {
+						kwarn("task %u: mach_msg MACH_RCV_LARGE buffer at %p is not writable\n",
+						      task->id, (void *)uaddr);
+						return MACH_RCV_INVALID_DATA;
+					}
 					return MACH_RCV_TOO_LARGE;
 				}
 				dequeue(p, m);

@@ -209,7 +209,7 @@ mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct
 	if (bytes == 0)
 		return MACH_MSG_SUCCESS;                 /* the receiver gets address 0 */
 	uintptr_t addr = (uint32_t)slot;
-	if (!MACH_OOL_VALID(slot) || addr < USER_BASE || bytes > USER_TOP - addr) {
+	if (!MACH_OOL_VALID(slot) || !user_range_valid(addr, (size_t)bytes)) {   /* bytes <= OOL_MAX_BYTES */
 		kwarn("task %u (%s): out-of-line item at %#llx (%u bytes) is outside user space\n", t->id, t->name,
 		      (unsigned long long)slot, (unsigned)bytes);
 		return MACH_SEND_INVALID_MEMORY;
@@ -345,7 +345,7 @@ kern_return_t ool_write_task(const struct ool *o, struct task *t, uintptr_t addr
 	size_t len = o ? o->size : 0;
 	if (!o || o->kind != OOL_DATA)
 		return KERN_INVALID_ARGUMENT;
-	if (addr < USER_BASE || len > USER_TOP - addr ||
+	if (!user_range_valid(addr, len) ||
 	    !vm_map_covered(&t->map, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)))
 		return KERN_INVALID_ADDRESS;
 	if (copyout_check(&t->pmap, addr, len) < 0)
@@ -388,7 +388,7 @@ kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, mac
 		return KERN_SUCCESS;
 	if (len > OOL_MAX_BYTES)
 		return KERN_RESOURCE_SHORTAGE;
-	if (addr < USER_BASE || len > USER_TOP - addr)
+	if (!user_range_valid(addr, len))
 		return KERN_INVALID_ADDRESS;
 	struct ool *o;
 	enum grab g = copy_from_task(t, addr, len, &o);

@@ -35,6 +35,7 @@
 /* Flags user code may set: CF PF AF ZF SF TF DF OF AC ID. */
 #define USER_EFLAGS 0x00240DD5u
 #define EFLAGS_FIXED 0x202u             /* reserved bit 1, interrupts on */
+#define EFLAGS_RF 0x10000u              /* resume flag: the CPU sets it in fault frames */
 
 static struct thread *thread_of(mach_port_t port) { return ipc_port_kobject(port, IKOT_THREAD); }
 
@@ -155,17 +156,40 @@ kern_return_t thread_get_state(mach_port_t thread, int flavor, thread_state_t ol
 		return KERN_INVALID_ARGUMENT;
 	const struct trapframe *tf = thread_user_frame(t);
 	struct i386_thread_state s = {
-		.gs = tf->gs, .fs = tf->fs, .es = tf->es, .ds = tf->ds,
-		.edi = tf->edi, .esi = tf->esi, .ebp = tf->ebp, .esp = tf->kernel_esp,
+		/* A 32-bit push of a segment register (by the CPU or trapentry.S)
+		 * may leave the upper half of its slot as it was: only the low 16
+		 * bits are the selector. */
+		.gs = tf->gs & 0xFFFF, .fs = tf->fs & 0xFFFF, .es = tf->es & 0xFFFF, .ds = tf->ds & 0xFFFF,
+		/* .esp is pushal's slot, which holds a kernel stack address: the
+		 * task gets its own stack pointer there too, nothing of the kernel. */
+		.edi = tf->edi, .esi = tf->esi, .ebp = tf->ebp, .esp = tf->esp,
 		.ebx = tf->ebx, .edx = tf->edx, .ecx = tf->ecx, .eax = tf->eax,
-		.eip = tf->eip, .cs = tf->cs, .efl = tf->eflags, .uesp = tf->esp, .ss = tf->ss,
+		.eip = tf->eip, .cs = tf->cs & 0xFFFF, .efl = tf->eflags, .uesp = tf->esp, .ss = tf->ss & 0xFFFF,
 	};
 	memcpy(old_state, &s, sizeof s);
 	*old_stateCnt = i386_THREAD_STATE_COUNT;
 	return KERN_SUCCESS;
 }
 
-static bool data_selector_ok(uint32_t sel) { return sel == 0 || sel == SEG_UDATA; }
+/* What thread_set_state takes, so that the iret into the thread can load
+ * nothing privileged and cannot fault in the kernel:
+ *   cs   only SEG_UCODE; ss only SEG_UDATA (the CPU loads no null CS or SS
+ *        at ring 3). Refused: null, any RPL other than 3, the kernel's
+ *        code and data, the TSS and LDT descriptors, any LDT selector (TI=1).
+ *   ds es fs gs  SEG_UDATA, SEG_UCODE (readable) or a null selector 0-3
+ *        (a null data selector only faults when used): what a task can
+ *        load itself with a mov, so a state read back is always taken;
+ *        the rest is refused as for ss.
+ *   eflags  refused if any bit outside the user flags (CF PF AF ZF SF TF
+ *        DF OF AC ID) and IF, RF and reserved bit 1 is set: IOPL, NT, VM,
+ *        VIF, VIP and the reserved bits. Sanitised: IF and bit 1 are
+ *        forced on (a task never runs with interrupts off) and RF is
+ *        dropped (the CPU sets it in fault frames, so a state read back
+ *        from a thread may carry it; it only skips an instruction
+ *        breakpoint, and the kernel sets none).
+ * Anything refused is KERN_INVALID_ARGUMENT and changes nothing. */
+static bool data_selector_ok(uint32_t sel) { return sel <= 3 || sel == SEG_UDATA || sel == SEG_UCODE; }
+static bool eflags_ok(uint32_t efl) { return (efl & ~(USER_EFLAGS | EFLAGS_FIXED | EFLAGS_RF)) == 0; }
 
 kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_state_t new_state,
 			       mach_msg_type_number_t new_stateCnt)
@@ -179,9 +203,9 @@ kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_stat
 		return KERN_INVALID_ARGUMENT;
 	struct i386_thread_state s;
 	memcpy(&s, new_state, sizeof s);
-	if ((s.cs != 0 && s.cs != SEG_UCODE) || (s.ss != 0 && s.ss != SEG_UDATA) ||
+	if (s.cs != SEG_UCODE || s.ss != SEG_UDATA ||
 	    !data_selector_ok(s.ds) || !data_selector_ok(s.es) ||
-	    !data_selector_ok(s.fs) || !data_selector_ok(s.gs))
+	    !data_selector_ok(s.fs) || !data_selector_ok(s.gs) || !eflags_ok(s.efl))
 		return KERN_INVALID_ARGUMENT;
 	struct trapframe *tf = thread_user_frame(t);
 	tf->gs = s.gs;

@@ -4,17 +4,12 @@
 #include "i386/layout.h"
 #include <stdbool.h>
 
-static bool user_range_ok(uintptr_t uaddr, size_t len)
-{
-	return uaddr >= USER_BASE && len <= USER_TOP - uaddr;
-}
-
 /* Every page of the range must be mapped for the user (and writable when
  * written).  Used before copyout, so a failed copyout leaves user memory
  * untouched. */
 static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
 {
-	if (!user_range_ok(uaddr, len))
+	if (!user_range_valid(uaddr, len))
 		return -1;
 	for (uintptr_t page = PAGE_ROUND_DOWN(uaddr); len && page < uaddr + len; page += PAGE_SIZE) {
 		uintptr_t pa;
@@ -28,7 +23,7 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 /* Copies page by page through the kernel's mapping of the frames, checking
  * each page as it goes; -1 at the first page that is not mapped for the
  * user (or not writable when copying out). The caller has checked that the
- * range is in user space.  Interrupts are off in the
+ * range is in user space (and pmap_pte refuses anything else).  Interrupts are off in the
  * kernel, so nothing can unmap a page between its check and its copy. */
 static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
 {
@@ -57,7 +52,7 @@ static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t
  * caller discards it.  So one pass does both the checks and the copy. */
 int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len)
 {
-	if (!user_range_ok(uaddr, len))
+	if (!user_range_valid(uaddr, len))
 		return -1;
 	return copy_pages(pm, uaddr, kbuf, len, false);
 }
@@ -67,7 +62,7 @@ int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len)
  * check is the copy's own. */
 int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len)
 {
-	if (!user_range_ok(uaddr, len))
+	if (!user_range_valid(uaddr, len))
 		return -1;
 	if ((uaddr & (PAGE_SIZE - 1)) + len > PAGE_SIZE && check_range(pm, uaddr, len, true) < 0)
 		return -1;

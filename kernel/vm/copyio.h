@@ -1,11 +1,26 @@
 /* The only way the kernel touches user memory. Every user range is checked page
  * by page against the task's page tables and copied through the kernel's direct
- * map, so a bad pointer is an error return, never a kernel fault. */
+ * map, so a bad pointer is an error return, never a kernel fault.
+ *
+ * Every user address a task hands the kernel (a trap argument, a message
+ * buffer, an out-of-line region, a vm_* range) passes user_range_valid first
+ * and is then read or written only through copyin/copyout (or checked page by
+ * page with pmap_lookup/pmap_all_present, which refuse the same addresses). */
 #ifndef VM_COPYIO_H
 #define VM_COPYIO_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
+#include "i386/layout.h"
 struct pmap;
+
+/* [uaddr, uaddr + len) lies within user space, [USER_BASE, USER_TOP). Written
+ * so that nothing can wrap: uaddr is bounded before USER_TOP - uaddr is taken,
+ * so an address in the kernel half (or above 4 GiB - len) is refused. */
+static inline bool user_range_valid(uintptr_t uaddr, size_t len)
+{
+	return uaddr >= USER_BASE && uaddr <= USER_TOP && len <= USER_TOP - uaddr;
+}
 
 /* 0 on success, -1 if any byte of the user range is unmapped, not user, outside
  * user space, or (copyout) read-only. Nothing is copied out on failure. */

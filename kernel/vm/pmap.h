@@ -40,13 +40,18 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
 /* The frame behind va and whether it is user-writable; false if unmapped. */
 bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writable);
-/* Where the page-table entry of va lies, or NULL if its page table is
- * absent. Inline, for copyin/copyout's per-page loop; the caller has
- * checked that va is in user space. */
+/* Where the page-table entry of user address va lies, or NULL if its page
+ * table is absent or va is not in user space. Inline, for copyin/copyout's
+ * per-page loop. The kernel half is refused here and not only by the
+ * callers: its directory entries map 4 MiB pages (PTE_PS), and reading such
+ * an entry's frame as a page table would take PTEs from whatever that
+ * physical memory holds, which a task may own. */
 static inline uint32_t *pmap_pte(const struct pmap *pm, uintptr_t va)
 {
+	if (va >= USER_TOP)
+		return NULL;
 	uint32_t pde = pm->pd[va >> 22];
-	if (!(pde & PTE_P))
+	if ((pde & (PTE_P | PTE_PS)) != PTE_P)
 		return NULL;
 	return (uint32_t *)P2V(pde & ~0xFFFu) + ((va >> 12) & 0x3FF);
 }

@@ -10,6 +10,7 @@
 #include "vm/vm_map.h"
 #include "vm/pmm.h"
 #include "vm/kalloc.h"
+#include "vm/copyio.h"
 #include "kern/task.h"
 #include "kern/printf.h"
 #include "kern/host.h"
@@ -37,7 +38,7 @@ static kern_return_t task_range(mach_port_t port, const char *routine, vm_addres
 		return refuse(KERN_INVALID_ARGUMENT, routine, "not a task port");
 	if (address % PAGE_SIZE)
 		return refuse(KERN_INVALID_ARGUMENT, routine, "unaligned address");
-	if (address < USER_BASE || address >= USER_TOP || size > USER_TOP - address)
+	if (!user_range_valid(address, size))
 		return refuse(KERN_INVALID_ADDRESS, routine, "range outside user space");
 	*start = address;
 	*end = PAGE_ROUND_UP(address + size);
@@ -105,7 +106,7 @@ static kern_return_t task_bytes(mach_port_t port, const char *routine, vm_addres
 		return refuse(KERN_INVALID_ARGUMENT, routine, "not a task port");
 	if (size > OOL_MAX_BYTES)
 		return refuse(KERN_INVALID_ARGUMENT, routine, "absurd size");
-	if (address < USER_BASE || address >= USER_TOP || size > USER_TOP - address)
+	if (!user_range_valid(address, size))
 		return refuse(KERN_INVALID_ADDRESS, routine, "range outside user space");
 	if (size && !vm_map_covered(&(*t)->map, PAGE_ROUND_DOWN(address), PAGE_ROUND_UP(address + size)))
 		return KERN_INVALID_ADDRESS;
