@@ -59,7 +59,8 @@ $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/port.o $(HOST_OBJ_DIR)/kernel/ipc/space.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/right.o $(HOST_OBJ_DIR)/kernel/ipc/notify.o \
-	$(HOST_OBJ_DIR)/kernel/ipc/kmsg.o $(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+	$(HOST_OBJ_DIR)/kernel/ipc/kmsg.o $(HOST_OBJ_DIR)/kernel/ipc/msg_body.o \
+	$(HOST_OBJ_DIR)/kernel/ipc/transit.o $(HOST_OBJ_DIR)/kernel/ipc/mqueue.o
 $(HOST_TEST_DIR)/test_ipc_space: $(HOST_OBJ_DIR)/tests/host/test_ipc_space.o \
 	$(HOST_IPC_OBJS)
 $(HOST_TEST_DIR)/test_ipc_rights: $(HOST_OBJ_DIR)/tests/host/test_ipc_rights.o \

@@ -3,6 +3,7 @@
 #include "ipc/ool.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
+#include "ipc/transit.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "vm/kalloc.h"
@@ -105,8 +106,8 @@ static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_i
 	for (uint32_t i = 0; i < it->number; i++) {
 		if (!MACH_PORT_VALID(names[i]))
 			continue;                          /* NULL and DEAD travel as they are */
-		struct ipc_port *p;
-		if (ipc_right_copyin(w->space, names[i], it->type_name, &p, &kernel_type) != KERN_SUCCESS) {
+		struct ipc_port *p, *dest = (struct ipc_port *)((mach_msg_header_t *)msg)->msgh_remote_port;
+		if (ipc_right_copyin_bound(w->space, names[i], it->type_name, dest, &p, &kernel_type) != KERN_SUCCESS) {
 			for (uint32_t j = 0; j < i; j++)
 				if (MACH_PORT_VALID(names[j]))
 					ipc_right_release((struct ipc_port *)names[j], kernel_type);

@@ -6,6 +6,7 @@
 #ifndef IPC_KMSG_H
 #define IPC_KMSG_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <mach/message.h>
 
 struct ipc_space;
@@ -17,6 +18,7 @@ struct kmsg {
 	struct kmsg *next;
 	uint32_t size;                  /* bytes of message in hdr */
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
+	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 
