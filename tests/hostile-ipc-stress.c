@@ -22,6 +22,8 @@ static mach_port_t pool[POOL];
 static uint32_t rng;
 static mach_port_t baseline[MAX_BASELINE];
 static unsigned nbaseline;
+/* What a round did: a stress that does nothing proves nothing. */
+static struct { unsigned sent, moved_receive, refused, received; } done;
 
 static uint32_t next(void)
 {
@@ -43,7 +45,13 @@ static bool in_baseline(mach_port_t n)
 static mach_port_t pick(void)
 {
 	uint32_t r = next() % (POOL + 2);
-	return r < POOL ? pool[r] : r == POOL ? MACH_PORT_NULL : MACH_PORT_DEAD;
+	if (r >= POOL)
+		return r == POOL ? MACH_PORT_NULL : MACH_PORT_DEAD;
+	mach_port_type_t t;
+	/* Rights move away and die: half the stale names give way to a new port. */
+	if (mach_port_type(self, pool[r], &t) != KERN_SUCCESS && next() % 2)
+		mach_port_allocate(self, next() % 8 ? MACH_PORT_RIGHT_RECEIVE : MACH_PORT_RIGHT_PORT_SET, &pool[r]);
+	return pool[r];
 }
 
 static void remember(mach_port_t n)
@@ -59,22 +67,56 @@ static uint32_t send_disposition(void)
 	return d[next() % 5];
 }
 
+/* Mostly a disposition the name's rights allow, so that most messages go
+ * through; now and then any. A receive right moves (body) or makes a right. */
+static uint32_t fitting_disposition(mach_port_t name, bool body)
+{
+	uint32_t options[5], n = 0;
+	mach_port_type_t t = 0;
+	if (next() % 5 && MACH_PORT_VALID(name) && mach_port_type(self, name, &t) == KERN_SUCCESS) {
+		if (t & MACH_PORT_TYPE_RECEIVE) {
+			options[n++] = MACH_MSG_TYPE_MAKE_SEND;
+			options[n++] = MACH_MSG_TYPE_MAKE_SEND_ONCE;
+			if (body)
+				options[n++] = MACH_MSG_TYPE_MOVE_RECEIVE;
+		}
+		if (t & MACH_PORT_TYPE_SEND) {
+			options[n++] = MACH_MSG_TYPE_COPY_SEND;
+			options[n++] = MACH_MSG_TYPE_MOVE_SEND;
+		}
+		if (t & MACH_PORT_TYPE_SEND_ONCE)
+			options[n++] = MACH_MSG_TYPE_MOVE_SEND_ONCE;
+	}
+	if (n == 0)
+		return body && next() % 4 == 0 ? MACH_MSG_TYPE_MOVE_RECEIVE : send_disposition();
+	return options[next() % n];
+}
+
 static uint32_t any_disposition(void)
 {
-	return next() % 6 ? send_disposition() : MACH_MSG_TYPE_MOVE_RECEIVE;
+	return next() % 4 ? send_disposition() : MACH_MSG_TYPE_MOVE_RECEIVE;
 }
 
 static void random_send(void)
 {
 	struct { mach_msg_header_t head; mach_msg_type_t type; mach_port_t ports[2]; } m;
-	uint32_t n = 1 + next() % 2;
-	uint32_t reply_disp = next() % 3 ? send_disposition() : 0;
-	m.head = (mach_msg_header_t){ MACH_MSGH_BITS(send_disposition(), reply_disp) | MACH_MSGH_BITS_COMPLEX,
-				      sizeof m, { pick() }, { reply_disp ? pick() : MACH_PORT_NULL }, 0, 77 };
-	m.type = (mach_msg_type_t){ any_disposition(), 32, n, 1, 0, 0, 0 };
-	m.ports[0] = pick();
+	uint32_t n = next() % 4 ? 1 : 2;
+	mach_port_t dest = pick(), reply = next() % 2 ? pick() : MACH_PORT_NULL, right = pick();
+	uint32_t reply_disp = reply ? fitting_disposition(reply, false) : 0;
+	m.head = (mach_msg_header_t){ MACH_MSGH_BITS(fitting_disposition(dest, false), reply_disp) |
+				      MACH_MSGH_BITS_COMPLEX, 0, { dest }, { reply }, 0, 77 };
+	m.type = (mach_msg_type_t){ fitting_disposition(right, true), 32, n, 1, 0, 0, 0 };
+	m.ports[0] = right;
 	m.ports[1] = n == 2 ? pick() : MACH_PORT_NULL;
-	mach_msg(&m.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof m, 0, 0, 0, 0);
+	m.head.msgh_size = sizeof m - (2 - n) * sizeof m.ports[0];
+	mach_msg_return_t mr = mach_msg(&m.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, m.head.msgh_size, 0, 0, 0, 0);
+	if (mr == MACH_MSG_SUCCESS) {
+		done.sent++;
+		if (m.type.msgt_name == MACH_MSG_TYPE_MOVE_RECEIVE && MACH_PORT_VALID(m.ports[0]))
+			done.moved_receive++;
+	} else {
+		done.refused++;
+	}
 }
 
 static void random_receive(void)
@@ -84,6 +126,7 @@ static void random_receive(void)
 	mach_msg_header_t *h = (mach_msg_header_t *)buf;
 	if (mach_msg(h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof buf, pick(), 0, 0) != MACH_MSG_SUCCESS)
 		return;
+	done.received++;
 	remember(h->msgh_remote_port);
 	if (h->msgh_size >= sizeof(mach_msg_header_t) + 8)
 		remember(buf[sizeof(mach_msg_header_t) / 4 + 1]);    /* a right, or a name in a notification */
@@ -174,6 +217,7 @@ static void destroy_all(void)
 static void stress_round(uint32_t seed)
 {
 	rng = seed;
+	memset(&done, 0, sizeof done);
 	for (int i = 0; i < POOL; i++) {                /* seven ports and a set, three times over */
 		pool[i] = i < 8 ? MACH_PORT_NULL : pool[i % 8];
 		if (i < 8)
@@ -201,6 +245,10 @@ void test_random_stress(void)
 	static const uint32_t seeds[] = { 0x1badcafe, 0x2545f491, 0x9e3779b9, 0xdeadbeef, 0x600df00d };
 	for (unsigned i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
 		stress_round(seeds[i]);
+		printf("test-hostile-ipc: seed %x: %u sent (%u moving a receive right), %u refused, %u received\n",
+		       seeds[i], done.sent, done.moved_receive, done.refused, done.received);
+		CHECK(done.sent > 200 && done.moved_receive > 20 && done.refused > 200 && done.received > 100,
+		      "seed %x did too little", seeds[i]);
 		char what[48];
 		snprintf(what, sizeof what, "random stress seed %x", seeds[i]);
 		expect_baseline(before, what);
