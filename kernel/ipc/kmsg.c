@@ -144,6 +144,8 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_REPLY;
 	if (has_reply && dest == reply && !same_name_rights_suffice(space, dest, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
+	if (ipc_transit_body_would_cycle(space, m, ipc_space_lookup(space, dest)->port))
+		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
 	if (ipc_right_copyin(space, dest, rd, &dp, &dtype) != KERN_SUCCESS)

@@ -41,4 +41,9 @@ kern_return_t ipc_right_copyin_bound(struct ipc_space *space, mach_port_name_t n
  * itself; the caller then destroys the message, and with it those rights. */
 struct kmsg;
 bool ipc_transit_bind_body(struct kmsg *m, struct ipc_port *dest);
+/* Before a task's message to dest (user form, names of space) takes any
+ * right: does an inline item move a receive right that would be queued
+ * behind itself? Refusing then leaves the space as it was; the per-right
+ * check of ipc_right_copyin_bound still covers out-of-line port arrays. */
+bool ipc_transit_body_would_cycle(struct ipc_space *space, struct kmsg *m, struct ipc_port *dest);
 #endif
