@@ -21,6 +21,7 @@
 #include <sm/threads.h>
 #include <mach/mig_errors.h>
 #include <mach/notify.h>
+#include <mach/thread_info.h>
 #include "mach.h"
 #include "mach_port.h"
 #include "smhost.h"
@@ -164,6 +165,28 @@ static void wait_on(void *arg)
 	w->done = true;
 }
 
+/* Until th is blocked in the kernel (it has reached its receive), at most 5 s. */
+static bool until_blocked(mach_port_t th)
+{
+	for (int i = 0; i < 500; i++) {
+		struct thread_basic_info bi;
+		mach_msg_type_number_t n = THREAD_BASIC_INFO_COUNT;
+		if (thread_info(th, THREAD_BASIC_INFO, (thread_info_t)&bi, &n) == KERN_SUCCESS &&
+		    bi.run_state == TH_STATE_WAITING)
+			return true;
+		smrt_sleep_ms(10);
+	}
+	return false;
+}
+
+/* Until w has its answer, at most 2 s: the test fails rather than hangs. */
+static bool until_done(struct waiter *w)
+{
+	for (int i = 0; i < 200 && !w->done; i++)
+		smrt_sleep_ms(10);
+	return w->done;
+}
+
 static void test_moved_receive_right(void)
 {
 	uint32_t before[4];
@@ -171,10 +194,9 @@ static void test_moved_receive_right(void)
 	mach_port_t p = new_port(), carrier = new_port(), th_old, th_new;
 	struct waiter old_owner = { p, 0, false };
 	CHECK_EQ(smrt_thread_start(wait_on, &old_owner, NULL, 0, &th_old), KERN_SUCCESS);
-	smrt_sleep_ms(50);                              /* it blocks on p */
+	CHECK(until_blocked(th_old), "the first receiver blocks on p");
 	CHECK_EQ(send_right(carrier, MACH_MSG_TYPE_MAKE_SEND, p, MACH_MSG_TYPE_MOVE_RECEIVE), MACH_MSG_SUCCESS);
-	smrt_sleep_ms(50);
-	CHECK(old_owner.done && old_owner.result == MACH_RCV_PORT_CHANGED,
+	CHECK(until_done(&old_owner) && old_owner.result == MACH_RCV_PORT_CHANGED,
 	      "the old holder's receiver: done %d result %x", old_owner.done, old_owner.result);
 	/* Keep the old name taken, so the right comes back under another. */
 	CHECK_EQ(mach_port_allocate_name(self, MACH_PORT_RIGHT_DEAD_NAME, p), KERN_SUCCESS);
@@ -183,10 +205,9 @@ static void test_moved_receive_right(void)
 	CHECK(moved != p && type_of(moved) == MACH_PORT_TYPE_RECEIVE, "moved to %u (type %x)", moved, type_of(moved));
 	struct waiter new_owner = { moved, 0, false };
 	CHECK_EQ(smrt_thread_start(wait_on, &new_owner, NULL, 0, &th_new), KERN_SUCCESS);
-	smrt_sleep_ms(50);
+	CHECK(until_blocked(th_new), "the second receiver blocks on the moved right");
 	CHECK_EQ(send_right(moved, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND), MACH_MSG_SUCCESS);
-	smrt_sleep_ms(50);
-	CHECK(new_owner.done && new_owner.result == MACH_MSG_SUCCESS,
+	CHECK(until_done(&new_owner) && new_owner.result == MACH_MSG_SUCCESS,
 	      "the new holder's receiver: done %d result %x", new_owner.done, new_owner.result);
 	CHECK_EQ(smrt_thread_join(th_old), KERN_SUCCESS);
 	CHECK_EQ(smrt_thread_join(th_new), KERN_SUCCESS);
