@@ -148,6 +148,21 @@ void ipc_port_destroy_kobject(struct ipc_port *p)
 	ipc_port_release(p);
 }
 
+void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t name)
+{
+	if (p->receiver && (p->receiver != s || p->receiver_name != name))
+		waitq_wake_all(&p->receivers, WAIT_AWAKENED);
+	p->receiver = s;
+	p->receiver_name = name;
+	ipc_transit_clear(p);
+}
+
+void ipc_port_receiver_gone(struct ipc_port *p)
+{
+	p->receiver = NULL;
+	waitq_wake_all(&p->receivers, WAIT_AWAKENED);
+}
+
 void ipc_port_make_send(struct ipc_port *p) { p->srights++; p->mscount++; ipc_port_ref(p); }
 void ipc_port_make_send_once(struct ipc_port *p) { p->sorights++; ipc_port_ref(p); }
 
@@ -191,21 +206,6 @@ void *ipc_port_kobject(uint32_t port_as_word, enum ikot type)
 	if (!p || !p->active || p->kotype != type)
 		return NULL;
 	return p->kobject;
-}
-
-void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t name)
-{
-	if (p->receiver && (p->receiver != s || p->receiver_name != name))
-		waitq_wake_all(&p->receivers, WAIT_AWAKENED);
-	p->receiver = s;
-	p->receiver_name = name;
-	ipc_transit_clear(p);
-}
-
-void ipc_port_receiver_gone(struct ipc_port *p)
-{
-	p->receiver = NULL;
-	waitq_wake_all(&p->receivers, WAIT_AWAKENED);
 }
 
 uint32_t ipc_port_count(void) { return live_ports; }

@@ -64,6 +64,14 @@ void ipc_port_release(struct ipc_port *p);
 void ipc_port_destroy(struct ipc_port *p);
 /* A kernel object is going away: its port dies and the kernel's reference goes. */
 void ipc_port_destroy_kobject(struct ipc_port *p);
+/* The receive right now has a holder (space s under name), or has a new name
+ * there: it is no longer in transit, and threads still blocked receiving on
+ * it under the old holder or name are woken to find out (MACH_RCV_PORT_CHANGED). */
+void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t name);
+/* The receive right has left its holder (into a message, or back through a
+ * port-destroyed request): its blocked receivers wake to MACH_RCV_PORT_CHANGED,
+ * so that the next message wakes a receiver of the next holder. */
+void ipc_port_receiver_gone(struct ipc_port *p);
 /* Make a send right from the receive right (or the kernel's ownership). */
 void ipc_port_make_send(struct ipc_port *p);
 void ipc_port_make_send_once(struct ipc_port *p);
@@ -83,13 +91,5 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set);
 struct ipc_port *ipc_pset_ready_member(struct ipc_port *set);
 /* The object behind a kernel port of the given type, or NULL. */
 void *ipc_port_kobject(uint32_t port_as_word, enum ikot type);
-/* The receive right now has a holder (space s under name), or has a new name
- * there: it is no longer in transit, and threads still blocked receiving on
- * it under the old holder or name are woken to find out (MACH_RCV_PORT_CHANGED). */
-void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t name);
-/* The receive right has left its holder (into a message, or back through a
- * port-destroyed request): its blocked receivers wake to MACH_RCV_PORT_CHANGED,
- * so that the next message wakes a receiver of the next holder. */
-void ipc_port_receiver_gone(struct ipc_port *p);
 uint32_t ipc_port_count(void);
 #endif

@@ -3,12 +3,12 @@
 #include "kern/string.h"
 #include "kern/task.h"
 #include "ipc/kmsg.h"
+#include "ipc/transit.h"
+#include <device/device_types.h>
 #include "ipc/msg_body.h"
 #include "ipc/mqueue.h"
 #include "ipc/kobject.h"
 #include "ipc/port.h"
-#include "ipc/transit.h"
-#include <device/device_types.h>
 #include <mach/mig_errors.h>
 #include "smhost_server.h"
 
