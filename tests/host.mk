@@ -44,6 +44,7 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_rights \
 	$(HOST_TEST_DIR)/test_ipc_notify \
 	$(HOST_TEST_DIR)/test_ipc_model \
+	$(HOST_TEST_DIR)/test_ipc_transit \
 	$(HOST_TEST_DIR)/test_virtio \
 	$(HOST_TEST_DIR)/test_virtio_sdk
 
@@ -62,7 +63,8 @@ $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/port.o $(HOST_OBJ_DIR)/kernel/ipc/space.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/right.o $(HOST_OBJ_DIR)/kernel/ipc/notify.o \
-	$(HOST_OBJ_DIR)/kernel/ipc/kmsg.o $(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+	$(HOST_OBJ_DIR)/kernel/ipc/kmsg.o $(HOST_OBJ_DIR)/kernel/ipc/msg_body.o \
+	$(HOST_OBJ_DIR)/kernel/ipc/transit.o $(HOST_OBJ_DIR)/kernel/ipc/mqueue.o
 $(HOST_TEST_DIR)/test_ipc_space: $(HOST_OBJ_DIR)/tests/host/test_ipc_space.o \
 	$(HOST_IPC_OBJS)
 $(HOST_TEST_DIR)/test_ipc_rights: $(HOST_OBJ_DIR)/tests/host/test_ipc_rights.o \
@@ -70,6 +72,8 @@ $(HOST_TEST_DIR)/test_ipc_rights: $(HOST_OBJ_DIR)/tests/host/test_ipc_rights.o \
 $(HOST_TEST_DIR)/test_ipc_notify: $(HOST_OBJ_DIR)/tests/host/test_ipc_notify.o \
 	$(HOST_IPC_OBJS)
 $(HOST_TEST_DIR)/test_ipc_model: $(HOST_OBJ_DIR)/tests/host/test_ipc_model.o \
+	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_transit: $(HOST_OBJ_DIR)/tests/host/test_ipc_transit.o \
 	$(HOST_IPC_OBJS)
 
 # A task's address map (kernel/vm/vm_map.c), unchanged, over a fake pmap,
@@ -184,6 +188,7 @@ check-host: $(HOST_TESTS)
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_rights.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_notify.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_model.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_transit.d \
 	$(HOST_IPC_OBJS:.o=.d)
 
 CLEANFILES += $(HOST_TESTS) $(HOST_TESTS:=.log) $(HOST_TESTS:=.err) \

@@ -31,6 +31,10 @@ tests/%.o: $(top_srcdir)/tests/%.c $(USER_LINK_DEPS) $(SMRT_MIG_HDRS)
 tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
 
+# The IPC attacks, with their random stress in a file of its own.
+tests/test-hostile-ipc: tests/test-hostile-ipc.o tests/hostile-ipc-stress.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-hostile-ipc.o tests/hostile-ipc-stress.o tests/guest-check.o $(USER_LIBS)
+
 # Two copies of the peer: the second takes over the name when the first dies.
 test_ipc_MODULES = tests/ipc-peer tests/ipc-peer:second
 # One writes to a page it made read-only, one reads a page it deallocated.

@@ -3,6 +3,7 @@
 #include "ipc/ool.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
+#include "ipc/transit.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "vm/kalloc.h"
@@ -103,8 +104,8 @@ static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_i
 	for (uint32_t i = 0; i < it->number; i++) {
 		if (!MACH_PORT_VALID(names[i]))
 			continue;                          /* NULL and DEAD travel as they are */
-		struct ipc_port *p;
-		if (ipc_right_copyin(w->space, names[i], it->type_name, &p, &kernel_type) != KERN_SUCCESS) {
+		struct ipc_port *p, *dest = (struct ipc_port *)((mach_msg_header_t *)msg)->msgh_remote_port;
+		if (ipc_right_copyin_bound(w->space, names[i], it->type_name, dest, &p, &kernel_type) != KERN_SUCCESS) {
 			for (uint32_t j = 0; j < i; j++)
 				if (MACH_PORT_VALID(names[j]))
 					ipc_right_release((struct ipc_port *)names[j], kernel_type);
@@ -141,6 +142,8 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_REPLY;
 	if (has_reply && dest == reply && !same_name_rights_suffice(space, dest, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
+	if (ipc_transit_body_would_cycle(space, m, ipc_space_lookup(space, dest)->port))
+		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
 	if (ipc_right_copyin(space, dest, rd, &dp, &dtype) != KERN_SUCCESS)

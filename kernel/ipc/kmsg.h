@@ -6,6 +6,7 @@
 #ifndef IPC_KMSG_H
 #define IPC_KMSG_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <mach/message.h>
 
 struct ipc_space;
@@ -17,6 +18,7 @@ struct kmsg {
 	struct kmsg *next;
 	uint32_t size;                  /* bytes of message in hdr */
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
+	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 
@@ -26,8 +28,11 @@ static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct
 struct kmsg *kmsg_alloc(uint32_t size);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);
-/* Translate the header's and body's names in space into rights; on failure
- * nothing is taken from the space and the message holds no rights. */
+/* Translate the header's and body's names in space into rights. A bad
+ * header, or an inline receive right that would be queued behind itself
+ * (kernel/ipc/transit.h), fails before any right is taken; a failure later in
+ * the body destroys the rights already taken. Either way the message holds
+ * no rights afterwards. */
 mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m);
 /* Translate into names of space, swapping remote and local as a receiver sees
  * them. Rights that cannot be named become MACH_PORT_DEAD. Out-of-line items

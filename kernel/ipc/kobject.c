@@ -25,6 +25,7 @@
 #include "ipc/ool.h"
 #include "ipc/mqueue.h"
 #include "ipc/port.h"
+#include "ipc/transit.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "vm/kalloc.h"
@@ -175,6 +176,13 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	    msg_body_walk((uint8_t *)r->hdr, r->size, fix_reply_item, NULL) != MACH_MSG_SUCCESS) {
 		error_reply((mig_reply_header_t *)r->hdr, id, KERN_FAILURE);   /* a routine bug: answer, never hang */
 		r->size = r->hdr->msgh_size;
+	}
+	if (r && reply && !ipc_transit_bind_body(r, reply)) {
+		/* A receive right handed back in a reply bound for itself
+		 * (mach_port_extract_right with that port's own send-once right
+		 * as the reply port): destroyed with the reply, never queued. */
+		ipc_right_destroy(reply, rtype);
+		reply = NULL;
 	}
 	if (!r || !reply) {
 		if (reply)

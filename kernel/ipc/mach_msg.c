@@ -50,18 +50,7 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 	}
 	if (p->kotype != IKOT_NONE)
 		return kobject_receive(m);
-	static uint32_t arrivals;
-	m->arrival = arrivals++;
-	m->next = NULL;
-	if (p->msgs_tail)
-		p->msgs_tail->next = m;
-	else
-		p->msgs_head = m;
-	p->msgs_tail = m;
-	p->msgcount++;
-	if (!waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL) && p->pset)
-		waitq_wake_one(&p->pset->receivers, WAIT_AWAKENED, NULL);
-	return MACH_MSG_SUCCESS;
+	return ipc_mqueue_enqueue(p, m);
 }
 
 static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint32_t size,
@@ -99,15 +88,6 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	return ipc_mqueue_send(m);
 }
 
-static void dequeue(struct ipc_port *p, struct kmsg *m)
-{
-	p->msgs_head = m->next;
-	if (!p->msgs_head)
-		p->msgs_tail = NULL;
-	p->msgcount--;
-	waitq_wake_one(&p->senders, WAIT_AWAKENED, NULL);
-}
-
 static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uint32_t rcv_size,
 					 mach_port_name_t name, mach_msg_option_t option, uint32_t timeout_ms)
 {
@@ -138,13 +118,13 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 					}
 					return MACH_RCV_TOO_LARGE;
 				}
-				dequeue(p, m);
+				ipc_mqueue_dequeue(p);
 				kmsg_destroy(m);
 				return MACH_RCV_TOO_LARGE;
 			}
 			if (copyout_check(&task->pmap, uaddr, m->size) < 0)
 				return MACH_RCV_INVALID_DATA;  /* the message stays queued */
-			dequeue(p, m);
+			ipc_mqueue_dequeue(p);
 			m->hdr->msgh_seqno = p->seqno++;
 			m->hdr->msgh_size = m->size;
 			mach_msg_return_t body = kmsg_copyout(task->space, m);   /* maps OOL memory */
@@ -157,11 +137,16 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 		ipc_port_ref(waitee);
 		enum wait_result r = thread_wait(&waitee->receivers, (option & MACH_RCV_TIMEOUT) ? timeout_ms : 0);
 		bool died = !waitee->active;
+		/* Moved to another holder or renamed while this thread slept
+		 * (ipc_port_set_receiver, ipc_port_receiver_gone wake it). */
+		bool changed = !died && (waitee->receiver != task->space || waitee->receiver_name != name);
 		ipc_port_release(waitee);
 		if (r == WAIT_TIMED_OUT)
 			return MACH_RCV_TIMED_OUT;
 		if (died)
 			return MACH_RCV_PORT_DIED;
+		if (changed)
+			return MACH_RCV_PORT_CHANGED;
 		if (r == WAIT_INTERRUPTED)
 			return MACH_RCV_INTERRUPTED;
 	}

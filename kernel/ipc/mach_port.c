@@ -256,8 +256,7 @@ kern_return_t mach_port_insert_right(mach_port_t task, mach_port_name_t name, ma
 			p->srights--;                    /* the name already counts as one */
 		e->urefs++;
 	} else {
-		p->receiver = s;
-		p->receiver_name = name;
+		ipc_port_set_receiver(p, s, name);
 	}
 	e->type |= right;
 	ipc_port_release(p);                     /* the entry holds one reference */
@@ -390,6 +389,14 @@ kern_return_t mach_port_request_notification(mach_port_t task, mach_port_name_t 
 	case MACH_NOTIFY_PORT_DESTROYED:
 		if (!(e->type & MACH_PORT_TYPE_RECEIVE) || sync != 0)
 			return (e->type & MACH_PORT_TYPE_RECEIVE) ? KERN_INVALID_VALUE : KERN_INVALID_RIGHT;
+		if (n == e->port) {
+			/* The port would come back queued on itself, receivable by
+			 * no one (a cycle, kernel/ipc/transit.h). A request through
+			 * a port in transit that could reach it back is caught when
+			 * the port is destroyed: it dies instead. */
+			kwarn("mach_port_request_notification: port-destroyed request for port %u names the port itself: refused\n", name);
+			return KERN_INVALID_CAPABILITY;
+		}
 		prev = e->port->pdrequest;
 		e->port->pdrequest = n;
 		break;

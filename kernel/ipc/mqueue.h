@@ -13,4 +13,17 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m);
  * message, honouring MACH_SEND_TIMEOUT. Send-once rights never wait. */
 mach_msg_return_t ipc_mqueue_wait_space(struct ipc_space *space, mach_port_name_t dest,
 					uint32_t disposition, mach_msg_option_t option, uint32_t timeout_ms);
+
+/* Messages a port may hold past its queue limit, and the kernel in all
+ * (kernel/ipc/mqueue.c says why and what happens to the next one). */
+#define MQUEUE_OVERFLOW_PER_PORT 64
+#define MQUEUE_OVERFLOW_TOTAL 2048
+/* Put m at the tail of p's queue and wake a receiver; a message past the
+ * bounds above is dropped instead (MACH_SEND_NO_BUFFER). */
+mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m);
+/* Take the message at the head of p's queue (NULL if none); a sender waiting
+ * for room is woken. */
+struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p);
+/* Messages now queued past their port's limit, kernel-wide. */
+uint32_t ipc_mqueue_overflow_count(void);
 #endif

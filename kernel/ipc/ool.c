@@ -1,6 +1,7 @@
 #include "ipc/ool.h"
 #include "ipc/kmsg.h"
 #include "ipc/space.h"
+#include "ipc/transit.h"
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "kern/printf.h"
@@ -173,8 +174,8 @@ static mach_msg_return_t copyin_ports(struct task *t, uint8_t *msg, const struct
 		mach_port_name_t name = o->words[i];
 		if (!MACH_PORT_VALID(name))
 			continue;                          /* NULL and DEAD travel as they are */
-		struct ipc_port *p;
-		if (ipc_right_copyin(t->space, name, it->type_name, &p, &kernel_type) != KERN_SUCCESS) {
+		struct ipc_port *p, *dest = (struct ipc_port *)((mach_msg_header_t *)msg)->msgh_remote_port;
+		if (ipc_right_copyin_bound(t->space, name, it->type_name, dest, &p, &kernel_type) != KERN_SUCCESS) {
 			o->count = i;
 			o->kernel_type = kernel_type;
 			destroy_rights(o, ipc_right_release);

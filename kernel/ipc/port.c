@@ -1,6 +1,8 @@
 #include "ipc/port.h"
 #include "ipc/kmsg.h"
 #include "ipc/notify.h"
+#include "ipc/mqueue.h"
+#include "ipc/transit.h"
 #include "kern/printf.h"
 #include "vm/kalloc.h"
 
@@ -69,6 +71,10 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 		set->members = p;
 		if (p->msgs_head)               /* a receiver on the set may take it now */
 			waitq_wake_one(&set->receivers, WAIT_AWAKENED, NULL);
+		/* Threads receiving on the port itself would take the next
+		 * wake-up and find it in a set (MACH_RCV_IN_SET), leaving the
+		 * set's receivers asleep: they find out now. */
+		waitq_wake_all(&p->receivers, WAIT_AWAKENED);
 	}
 }
 
@@ -98,26 +104,28 @@ void ipc_port_destroy(struct ipc_port *p)
 		return;
 	}
 	if (p->pdrequest && p->kotype == IKOT_NONE) {
-		/* Port-destroyed request: the receive right goes back instead of dying. */
+		/* Port-destroyed request: the receive right goes back instead of
+		 * dying, unless the notification would be queued behind the port
+		 * itself (kernel/ipc/transit.h): then the port dies after all. */
 		struct ipc_port *notify = p->pdrequest;
-		p->pdrequest = NULL;
-		ipc_pset_move(p, NULL);
-		p->receiver = NULL;
-		ipc_port_ref(p);                  /* the notification's */
-		ipc_notify_port_destroyed(notify, p);
-		return;
+		if (!ipc_transit_would_cycle(p, notify)) {
+			p->pdrequest = NULL;
+			ipc_pset_move(p, NULL);
+			ipc_port_receiver_gone(p);
+			ipc_transit_set(p, notify);
+			ipc_port_ref(p);                  /* the notification's */
+			ipc_notify_port_destroyed(notify, p);
+			return;
+		}
+		kwarn("ipc: port-destroyed request would queue port %p behind itself: the port dies\n", (void *)p);
 	}
 	p->active = false;
 	p->receiver = NULL;
 	ipc_port_ref(p);                      /* hold it while everything lets go */
+	ipc_transit_clear(p);
 	ipc_pset_move(p, NULL);
-	while (p->msgs_head) {
-		struct kmsg *m = p->msgs_head;
-		p->msgs_head = m->next;
-		kmsg_destroy(m);
-	}
-	p->msgs_tail = NULL;
-	p->msgcount = 0;
+	while (p->msgs_head)
+		kmsg_destroy(ipc_mqueue_dequeue(p));
 	waitq_wake_all(&p->receivers, WAIT_INTERRUPTED);
 	waitq_wake_all(&p->senders, WAIT_INTERRUPTED);
 	if (p->nsrequest) {
@@ -138,6 +146,21 @@ void ipc_port_destroy_kobject(struct ipc_port *p)
 	p->kotype = IKOT_NONE;
 	ipc_port_destroy(p);
 	ipc_port_release(p);
+}
+
+void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t name)
+{
+	if (p->receiver && (p->receiver != s || p->receiver_name != name))
+		waitq_wake_all(&p->receivers, WAIT_AWAKENED);
+	p->receiver = s;
+	p->receiver_name = name;
+	ipc_transit_clear(p);
+}
+
+void ipc_port_receiver_gone(struct ipc_port *p)
+{
+	p->receiver = NULL;
+	waitq_wake_all(&p->receivers, WAIT_AWAKENED);
 }
 
 void ipc_port_make_send(struct ipc_port *p) { p->srights++; p->mscount++; ipc_port_ref(p); }

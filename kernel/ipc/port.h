@@ -46,6 +46,9 @@ struct ipc_port {
 	struct ipc_port *pdrequest;   /* send-once right for port-destroyed */
 	struct dnrequest *dnrequests; /* dead-name requests of the spaces naming it */
 
+	/* a receive right travelling in a message (kernel/ipc/transit.c) */
+	struct ipc_port *transit_dest; /* where that message is bound; holds a reference */
+
 	/* port sets */
 	bool is_set;
 	struct ipc_port *pset;        /* the set this receive right is in */
@@ -61,6 +64,14 @@ void ipc_port_release(struct ipc_port *p);
 void ipc_port_destroy(struct ipc_port *p);
 /* A kernel object is going away: its port dies and the kernel's reference goes. */
 void ipc_port_destroy_kobject(struct ipc_port *p);
+/* The receive right now has a holder (space s under name), or has a new name
+ * there: it is no longer in transit, and threads still blocked receiving on
+ * it under the old holder or name are woken to find out (MACH_RCV_PORT_CHANGED). */
+void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t name);
+/* The receive right has left its holder (into a message, or back through a
+ * port-destroyed request): its blocked receivers wake to MACH_RCV_PORT_CHANGED,
+ * so that the next message wakes a receiver of the next holder. */
+void ipc_port_receiver_gone(struct ipc_port *p);
 /* Make a send right from the receive right (or the kernel's ownership). */
 void ipc_port_make_send(struct ipc_port *p);
 void ipc_port_make_send_once(struct ipc_port *p);

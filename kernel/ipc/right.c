@@ -64,8 +64,8 @@ kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, u
 		} else {
 			ipc_space_free_entry(space, name);
 		}
-		p->receiver = NULL;                 /* in transit, and in no set */
-		ipc_pset_move(p, NULL);
+		ipc_pset_move(p, NULL);             /* in transit, and in no set */
+		ipc_port_receiver_gone(p);
 		*kernel_type = MACH_MSG_TYPE_PORT_RECEIVE;
 		break;
 	default:

@@ -114,10 +114,8 @@ mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_
 				}
 				e->type |= right;
 				ipc_port_release(p);      /* the entry holds one reference */
-				if (right == MACH_PORT_TYPE_RECEIVE) {
-					p->receiver = s;
-					p->receiver_name = i;
-				}
+				if (right == MACH_PORT_TYPE_RECEIVE)
+					ipc_port_set_receiver(p, s, i);
 				return i;
 			}
 		}
@@ -138,10 +136,10 @@ bool ipc_space_insert_at(struct ipc_space *s, mach_port_name_t name, struct ipc_
 	e->port = p;
 	e->type = right;
 	e->urefs = right == MACH_PORT_TYPE_SEND || right == MACH_PORT_TYPE_DEAD_NAME ? 1 : 0;
-	if (right == MACH_PORT_TYPE_RECEIVE || right == MACH_PORT_TYPE_PORT_SET) {
-		p->receiver = s;
-		p->receiver_name = name;
-	}
+	/* Test the bit: a rename re-inserts a send+receive entry whole, and the
+	 * name its messages report (kmsg_copyout) must follow it. */
+	if (right & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET))
+		ipc_port_set_receiver(p, s, name);
 	s->in_use++;
 	return true;
 }

@@ -3,6 +3,8 @@
 #include "kern/string.h"
 #include "kern/task.h"
 #include "ipc/kmsg.h"
+#include "ipc/transit.h"
+#include <device/device_types.h>
 #include "ipc/msg_body.h"
 #include "ipc/mqueue.h"
 #include "ipc/kobject.h"
@@ -124,5 +126,9 @@ void device_master_receive(struct kmsg *m)
 	h->msgh_remote_port = (uint32_t)driver;
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) |
 		MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(h->msgh_bits));
+	if (!ipc_transit_bind_body(m, driver)) {         /* receive rights now bound for the driver */
+		kobject_reply_error(m, D_INVALID_OPERATION);
+		return;
+	}
 	ipc_mqueue_send(m);
 }

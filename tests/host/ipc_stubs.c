@@ -144,6 +144,13 @@ void ool_destroy_slot(uint64_t *slot)
 		panic("ipc_stubs: ool_destroy_slot of a full slot (out-of-line items are not stubbed)");
 }
 
+struct ool *ool_from_slot(mach_ool_ptr_t slot)
+{
+	if (slot)
+		panic("ipc_stubs: ool_from_slot of a full slot (out-of-line items are not stubbed)");
+	return NULL;
+}
+
 /* ----- tasks ----- */
 
 struct task *stub_current_task;
