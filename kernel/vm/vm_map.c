@@ -274,6 +274,32 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
 	return KERN_SUCCESS;
 }
 
+kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot)
+{
+	uintptr_t at = start;
+	kern_return_t kr = reserve(to, &at, (end - start) / PAGE_SIZE, false);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if ((kr = insert(to, start, end, prot)) != KERN_SUCCESS)
+		return kr;
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (!pmap_frame(&from->pmap, va, &pa) || !pmm_share_page(pa)) {
+			vm_map_remove(to, start, end);   /* drops the references taken so far */
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (pmap_enter(&to->pmap, va, pa, prot & VM_PROT_WRITE) < 0) {
+			pmm_free_page(pa);
+			vm_map_remove(to, start, end);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (prot == VM_PROT_NONE)
+			apply_protection(to, va, prot);
+	}
+	coalesce(&to->map);
+	return KERN_SUCCESS;
+}
+
 kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames)
 {
 	uintptr_t end = start + npages * PAGE_SIZE;
