@@ -160,6 +160,21 @@ kern_return_t task_info(mach_port_t target_task, int flavor, task_info_t out, ma
 		memcpy(out, &bi, *count * sizeof(integer_t));
 		return KERN_SUCCESS;
 	}
+	if (flavor == TASK_EVENTS_INFO) {
+		/* Memory is eager (vm/vm_map.h): no page fault is ever resolved,
+		 * so faults, page-ins, copy-on-write faults and reactivations
+		 * stay 0; zero_fills counts the pages allocated zero-filled. */
+		if (*count < TASK_EVENTS_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		struct task_events_info ei = {
+			.zero_fills = t->zero_fills,
+			.messages_sent = t->messages_sent,
+			.messages_received = t->messages_received,
+		};
+		memcpy(out, &ei, sizeof ei);
+		*count = TASK_EVENTS_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
 	if (flavor == TASK_THREAD_TIMES_INFO) {
 		if (*count < TASK_THREAD_TIMES_INFO_COUNT)
 			return KERN_INVALID_ARGUMENT;

@@ -252,6 +252,7 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
 			apply_protection(t, va, prot);
 	}
 	coalesce(&t->map);
+	t->zero_fills += npages;
 	*addr = start;
 	return KERN_SUCCESS;
 }
