@@ -3,8 +3,10 @@
  * expected value, waiters woken first come first served, one or all,
  * timeouts, GSYNC_MUTATE, requeueing, private against shared keys,
  * thread_abort of a waiter, a mutex built on gsync under contention between
- * threads and between tasks, a task ending while its threads wait, and bad
- * addresses refused (each with a kernel warning, see test-gsync.expect). */
+ * threads and between tasks (a page shared with VM_INHERIT_SHARE), a task
+ * ending while its threads wait, bad addresses refused (each with a kernel
+ * warning, see test-gsync.expect), and a shared page sent out of line
+ * copied rather than handed on. */
 #include "guest-check.h"
 #include <sm/traps.h>
 #include <sm/threads.h>
@@ -459,6 +461,53 @@ static void test_task_dies_waiting(void)
 	CHECK_EQ(w.kr, KERN_SUCCESS);
 }
 
+/* A page shared with a child and sent out of line with the deallocate bit
+ * is copied, not moved: the receiver must not get memory the child still
+ * maps (here the receiver is us, and the child's page keeps its value). */
+struct page_msg {
+	mach_msg_header_t head;
+	mach_msg_type_long_t type;
+	mach_ool_ptr_t data;
+};
+
+static void test_shared_page_copied(vm_address_t page2)
+{
+	*shared = (struct guarded){ .lock = 5 };
+	volatile uint32_t *word = (volatile uint32_t *)page2;
+	*word = 0x1111;
+	mach_port_t th, child = start_child(CHILD_WAIT_FOREVER, &th);
+	for (int i = 0; i < 2000 && shared->ready < 2; i++)
+		smrt_sleep_ms(1);
+	mach_port_t port;
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
+	struct page_msg m = {
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX, sizeof m, { port }, { 0 }, 0, 1 },
+		{ { 0, 0, 0, 0, 1, 1, 0 }, MACH_MSG_TYPE_BYTE, 8, 4096 }, MACH_OOL_FROM_PTR(page2),
+	};
+	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
+	struct page_msg r;
+	memset(&r, 0, sizeof r);
+	CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, port, 1000, MACH_PORT_NULL),
+		 MACH_MSG_SUCCESS);
+	volatile uint32_t *got = MACH_OOL_TO_PTR(volatile uint32_t *, r.data);
+	CHECK(got && *got == 0x1111, "received %x", got ? *got : 0);
+	if (got)
+		*got = 0x2222;
+	pointer_t data = 0;
+	mach_msg_type_number_t n = 0;
+	CHECK_EQ(vm_read(child, page2, 4096, &data, &n), KERN_SUCCESS);
+	uint32_t *childs = MACH_OOL_TO_PTR(uint32_t *, data);
+	CHECK(childs && n == 4096 && *childs == 0x1111, "the child's page now holds %x", childs ? *childs : 0);
+	if (childs)
+		vm_deallocate(self, (vm_address_t)childs, n);
+	if (got)
+		vm_deallocate(self, (vm_address_t)got, 4096);
+	mach_port_destroy(self, port);
+	CHECK_EQ(task_terminate(child), KERN_SUCCESS);
+	wait_dead(child);
+	wait_dead(th);
+}
+
 int main(void)
 {
 	self = mach_task_self();
@@ -467,6 +516,9 @@ int main(void)
 	CHECK_EQ(vm_allocate(self, &page, 4096, TRUE), KERN_SUCCESS);
 	CHECK_EQ(vm_inherit(self, page, 4096, VM_INHERIT_SHARE), KERN_SUCCESS);
 	shared = (struct guarded *)page;
+	vm_address_t page2 = 0;
+	CHECK_EQ(vm_allocate(self, &page2, 4096, TRUE), KERN_SUCCESS);
+	CHECK_EQ(vm_inherit(self, page2, 4096, VM_INHERIT_SHARE), KERN_SUCCESS);
 
 	test_value_mismatch();
 	test_timeout();
@@ -479,5 +531,6 @@ int main(void)
 	test_mutex_threads();
 	test_mutex_tasks();
 	test_task_dies_waiting();
+	test_shared_page_copied(page2);
 	return guest_summary("test-gsync");
 }

@@ -179,6 +179,11 @@ bool pmm_share_page(uintptr_t pa)
 	return true;
 }
 
+bool pmm_page_shared(uintptr_t pa)
+{
+	return pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE] != 0;
+}
+
 void pmm_free_page(uintptr_t pa)
 {
 	if (pa % PAGE_SIZE == 0 && pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE]) {

@@ -20,6 +20,8 @@ void pmm_free_page(uintptr_t pa);
 /* One more holder of an allocated frame (a second task mapping it); false
  * if the frame is not allocated or has too many holders already. */
 bool pmm_share_page(uintptr_t pa);
+/* Whether more than one task maps the frame. */
+bool pmm_page_shared(uintptr_t pa);
 void pmm_free_contig(uintptr_t pa, size_t pages);
 size_t pmm_free_pages(void);
 /* Idle work: zero one free frame ahead of allocation (a bounded pool).

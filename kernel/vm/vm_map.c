@@ -301,6 +301,16 @@ kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, 
 	return KERN_SUCCESS;
 }
 
+bool vm_map_shares(const struct task *t, uintptr_t start, size_t len)
+{
+	for (uintptr_t va = PAGE_ROUND_DOWN(start); va - PAGE_ROUND_DOWN(start) < len; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (pmap_frame(&t->pmap, va, &pa) && pmm_page_shared(pa))
+			return true;
+	}
+	return false;
+}
+
 kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames)
 {
 	uintptr_t end = start + npages * PAGE_SIZE;

@@ -70,6 +70,10 @@ kern_return_t vm_contiguous_enter(struct task *t, size_t size, uint64_t pmin, ui
  * memory, and each frame is freed when the last task unmaps it
  * (pmm_share_page). For VM_INHERIT_SHARE regions in task_create. */
 kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot);
+/* Whether any page of [start, start + len) is shared with another task (its
+ * frames must then not be moved out of t: vm_map_extract would hand memory
+ * another task still uses to a third). */
+bool vm_map_shares(const struct task *t, uintptr_t start, size_t len);
 /* Take the pages of [start, start + npages pages) out of t (they must all be
  * allocated and readable): their frames go to frames[], the range becomes
  * free. KERN_INVALID_ADDRESS if any page is missing or inaccessible. */

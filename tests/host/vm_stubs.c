@@ -241,6 +241,12 @@ bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa)
 
 /* Sharing frames between tasks (vm_map_share) is tested in the guest
  * (test-gsync); these host tests never share, so a call is an error. */
+bool pmm_page_shared(uintptr_t pa)
+{
+	(void)pa;
+	return false;
+}
+
 bool pmm_share_page(uintptr_t pa)
 {
 	frame_error("pmm_share_page(%#lx): not expected in host tests", (unsigned long)pa);
