@@ -1,6 +1,6 @@
 /*
  * mach/mach_traps.h - the Mach system calls, under the names and trap numbers
- * GNU Mach uses (see docs/abi.md: `int $0x81`, %eax = trap number, arguments
+ * GNU Mach uses (see docs/abi.md: `lcall $7,$0`, %eax = trap number, arguments
  * on the user stack). servers/runtime provides them (traps.S).
  */
 #ifndef _MACH_MACH_TRAPS_H_

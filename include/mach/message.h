@@ -233,7 +233,7 @@ _Static_assert(offsetof(mach_msg_type_long_t, msgtl_number) == 8,
 
 #if !defined(__ASSEMBLER__) && !defined(KERNEL)
 /*
- * User side.  mach_msg_trap is the raw trap (-25, `int $0x81`, arguments
+ * User side.  mach_msg_trap is the raw trap (-25, `lcall $7,$0`, arguments
  * on the stack as for this cdecl call); mach_msg is the library wrapper
  * that restarts interrupted sends/receives unless told not to.
  */
