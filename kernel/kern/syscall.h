@@ -5,4 +5,19 @@
 #define KERN_SYSCALL_H
 struct trapframe;
 void syscall(struct trapframe *tf);
+
+/* GNU Mach's syscall_* traps (syscall_mach.c); args as read from the user stack. */
+#include <stdint.h>
+uint32_t trap_syscall_vm_map(const uint32_t *args);
+uint32_t trap_syscall_vm_allocate(const uint32_t *args);
+uint32_t trap_syscall_vm_deallocate(const uint32_t *args);
+uint32_t trap_syscall_task_create(const uint32_t *args);
+uint32_t trap_syscall_task_terminate(const uint32_t *args);
+uint32_t trap_syscall_task_suspend(const uint32_t *args);
+uint32_t trap_syscall_task_set_special_port(const uint32_t *args);
+uint32_t trap_syscall_mach_port_allocate(const uint32_t *args);
+uint32_t trap_syscall_mach_port_deallocate(const uint32_t *args);
+uint32_t trap_syscall_mach_port_insert_right(const uint32_t *args);
+uint32_t trap_syscall_mach_port_allocate_name(const uint32_t *args);
+uint32_t trap_syscall_thread_depress_abort(const uint32_t *args);
 #endif

@@ -30,5 +30,18 @@ MACH_TRAP(mach_print,		-30)
 MACH_TRAP(swtch_pri,		-59)
 MACH_TRAP(swtch,		-60)
 MACH_TRAP(thread_switch,	-61)
+/* GNU Mach's syscall_* traps: kernel calls on port names, without a message. */
+MACH_TRAP(syscall_vm_map,		-64)
+MACH_TRAP(syscall_vm_allocate,		-65)
+MACH_TRAP(syscall_vm_deallocate,	-66)
+MACH_TRAP(syscall_task_create,		-68)
+MACH_TRAP(syscall_task_terminate,	-69)
+MACH_TRAP(syscall_task_suspend,		-70)
+MACH_TRAP(syscall_task_set_special_port,	-71)
+MACH_TRAP(syscall_mach_port_allocate,	-72)
+MACH_TRAP(syscall_mach_port_deallocate,	-73)
+MACH_TRAP(syscall_mach_port_insert_right,	-74)
+MACH_TRAP(syscall_mach_port_allocate_name,	-75)
+MACH_TRAP(syscall_thread_depress_abort,	-76)
 
 	.section .note.GNU-stack, "", @progbits
