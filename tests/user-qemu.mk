@@ -38,6 +38,12 @@ test_vm_MODULES = tests/vm-fault-task tests/vm-fault-task:unmapped
 
 test_fpu_MODULES = tests/fpu-peer
 
+# A GNU Mach program with the stubs <mach/syscall_sw.h> generates.
+tests/gnumach-traps.o: $(top_srcdir)/tests/gnumach-traps.S $(USER_LINK_DEPS)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -c -o $@ $<
+tests/test-gnumach-headers: tests/test-gnumach-headers.o tests/gnumach-traps.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-gnumach-headers.o tests/gnumach-traps.o tests/guest-check.o $(USER_LIBS)
+
 # GNU Mach boot-script words (kern/boot_script.c), quoted as in a GNU Mach
 # menu entry so that GRUB hands them over: the test's own line is served, the
 # four fault-task lines are refused (a user variable, a binding, ${root}

@@ -20,6 +20,10 @@
 #include <mach/kern_return.h>
 #include <mach/port.h>
 
+/* Every item of a message starts at a multiple of this many bytes in user
+ * memory (GNU Mach's name for the i386 value; docs/abi.md "Layout"). */
+#define MACH_MSG_USER_ALIGNMENT	4
+
 #ifndef __ASSEMBLER__
 
 #include <stddef.h>
