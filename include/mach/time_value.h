@@ -1,8 +1,8 @@
 /*
  * mach/time_value.h - times as Mach reports them: time_value_t (seconds
- * and microseconds, 32 bits each, in <mach/mach_types.h> because the .defs
- * use it) and GNU Mach's newer time_value64_t (64-bit seconds and
- * nanoseconds), with the helpers to normalise and add them.
+ * and microseconds, 32 bits each) and GNU Mach's newer time_value64_t
+ * (64-bit seconds and nanoseconds), both defined in <mach/mach_types.h>
+ * because the .defs use them, with the helpers to normalise and add them.
  */
 #ifndef _MACH_TIME_VALUE_H_
 #define _MACH_TIME_VALUE_H_
@@ -13,10 +13,8 @@
 #define TIME_MICROS_MAX	1000000
 #define TIME_NANOS_MAX	1000000000
 
-typedef struct time_value64 {
-	int64_t seconds;
-	int64_t nanoseconds;		/* 0 <= nanoseconds < TIME_NANOS_MAX */
-} time_value64_t;
+/* time_value64_t (0 <= nanoseconds < TIME_NANOS_MAX) is defined in
+ * <mach/mach_types.h>, beside time_value_t, since the .defs use it too. */
 
 /* Add nanos (any size, not negative) to *tv, carrying into seconds. */
 static __inline__ void time_value64_add_nanos(time_value64_t *tv, int64_t nanos)
