@@ -4,6 +4,7 @@
 #include <sm/traps.h>
 #include "mach.h"
 #include "mach_port.h"
+#include "smhost.h"
 
 #define HDR ((uint32_t)sizeof(mach_msg_header_t))
 
@@ -216,4 +217,17 @@ kern_return_t bm_set_status(mach_port_t dev, uint32_t flavor, const int32_t *wor
 	bm_int(&m, flavor);
 	bm_ints(&m, words, n);
 	return bm_call(&m, dev, timeout_ms, NULL);
+}
+
+void bm_settled(uint32_t now[4], const uint32_t *want)
+{
+	uint32_t last[4] = { 0, 0, 0, 0 };
+	for (int tries = 0; tries < 30; tries++) {
+		if (sm_kernel_stats(mach_host_self(), &now[0], &now[1], &now[2], &now[3]) != KERN_SUCCESS)
+			return;
+		if (!memcmp(now, want ? want : last, sizeof last))
+			return;
+		memcpy(last, now, sizeof last);
+		smrt_sleep_ms(100);
+	}
 }

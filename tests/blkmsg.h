@@ -58,4 +58,10 @@ kern_return_t bm_read(mach_port_t dev, dev_mode_t mode, recnum_t rec, int32_t by
 kern_return_t bm_get_status(mach_port_t dev, uint32_t flavor, uint32_t count, uint32_t timeout_ms);
 kern_return_t bm_set_status(mach_port_t dev, uint32_t flavor, const int32_t *words, uint32_t n,
 			    uint32_t timeout_ms);
+
+/* sm_kernel_stats (free pages, heap bytes, ports, out-of-line items) once
+ * they stop moving: requests sent without a reply right may still be in
+ * the device, or bouncing off the server's own port, when the last answer
+ * came.  With `want`, until they equal it; at most about 3 s either way. */
+void bm_settled(uint32_t now[4], const uint32_t *want);
 #endif

@@ -274,12 +274,10 @@ int main(int argc, char **argv)
 	printf("test-blk-hostile: %u sectors, discard %d, write zeroes %d\n", disk.sectors, discard_ok, zeroes_ok);
 	uint64_t t0 = vd_uptime_ns();
 	round_of_attacks();		/* also warms the server's and the kernel's caches */
-	vd_sleep_ms(200);
 	uint32_t before[4], after[4];
-	CHECK_EQ(sm_kernel_stats(mach_host_self(), &before[0], &before[1], &before[2], &before[3]), KERN_SUCCESS);
+	bm_settled(before, NULL);
 	round_of_attacks();
-	vd_sleep_ms(200);
-	CHECK_EQ(sm_kernel_stats(mach_host_self(), &after[0], &after[1], &after[2], &after[3]), KERN_SUCCESS);
+	bm_settled(after, before);
 	CHECK(after[0] == before[0] && after[1] == before[1] && after[2] == before[2] && after[3] == before[3],
 	      "kernel free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u", before[0], after[0],
 	      before[1], after[1], before[2], after[2], before[3], after[3]);
