@@ -91,7 +91,7 @@ extension Disk {
                 stats.reads += 1
                 stats.bytesRead += UInt64(r.bytes)
                 if r.zeroCopy { stats.bytesZeroCopy += UInt64(r.bytes) } else { stats.bytesCopied += UInt64(r.bytes) }
-                // device_reply.defs sends the pages with the deallocate bit:
+                // The reply carries the pages with the deallocate bit:
                 // a page or more is moved to the client, less is copied and
                 // our page freed.  Either way they are gone from this task.
                 let kr = reply.sendReadReply(D_SUCCESS, data: region.oolSlot, bytes: mach_msg_type_number_t(r.bytes))
