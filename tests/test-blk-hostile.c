@@ -16,7 +16,9 @@
  * - replies the server cannot deliver without waiting: reads and writes
  *   whose "reply port" is the open's own port (the server once blocked
  *   forever sending to its own full queue) or a send right to a client port
- *   nobody drains.
+ *   nobody drains;
+ * - notifications forged by the client: a no-senders for its open, a
+ *   dead-name for every small name (the server once let go of the right).
  *
  * After every attack the server must still answer, read the image's known
  * content back and be the one serving "vda".  The whole round runs twice;
@@ -234,6 +236,24 @@ static void blocking_replies(void)
 	drop_port(rp);
 }
 
+/* Notifications forged by a client: anyone with a send right to a port can
+ * send it a message with a notification's id.  A false no-senders would
+ * retire our open; a false dead-name notification would make the server
+ * let go of whatever right it names (its device, its port set, ...). */
+static void forged_notifications(void)
+{
+	static struct bm_msg m;
+	bm_start(&m, MACH_NOTIFY_NO_SENDERS);
+	bm_int(&m, 1);
+	CHECK_EQ(bm_send(&m, disk.port, MACH_PORT_NULL, 0, 0, T), MACH_MSG_SUCCESS);
+	for (uint32_t name = 1; name < 64; name++) {
+		bm_start(&m, MACH_NOTIFY_DEAD_NAME);
+		bm_int(&m, name);
+		CHECK_EQ(bm_send(&m, disk.port, MACH_PORT_NULL, 0, 0, T), MACH_MSG_SUCCESS);
+	}
+	still_serving(disk.port, "forged notifications");
+}
+
 /* A second client opens "vda" and finds the image's content: the server is
  * alive and still the one registered under the name. */
 static void fresh_open(void)
@@ -253,7 +273,8 @@ static void round_of_attacks(void)
 {
 	static const struct { const char *name; void (*run)(void); } attacks[] = {
 		{ "flavors", flavors }, { "ranges", ranges }, { "numbers", reads_and_modes },
-		{ "unreceivable", unreceivable }, { "blocking", blocking_replies }, { "open", fresh_open },
+		{ "unreceivable", unreceivable }, { "blocking", blocking_replies },
+		{ "forged", forged_notifications }, { "open", fresh_open },
 	};
 	for (unsigned i = 0; i < sizeof attacks / sizeof attacks[0]; i++)
 		if (!only || !strcmp(only, attacks[i].name))
