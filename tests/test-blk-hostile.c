@@ -18,7 +18,9 @@
  *   forever sending to its own full queue) or a send right to a client port
  *   nobody drains;
  * - notifications forged by the client: a no-senders for its open, a
- *   dead-name for every small name (the server once let go of the right).
+ *   dead-name for every small name (the server once let go of the right),
+ *   and these and an interrupt message with a reply right the server must
+ *   release (it once kept it).
  *
  * After every attack the server must still answer, read the image's known
  * content back and be the one serving "vda".  The whole round runs twice;
@@ -31,6 +33,7 @@
 #include "mach.h"
 #include "mach_port.h"
 #include "smhost.h"
+#include <sm/virtio_types.h>
 
 #define T		5000		/* ms for any answer */
 #define SCRATCH		2048		/* sectors from here on may be written */
@@ -250,6 +253,21 @@ static void forged_notifications(void)
 		bm_start(&m, MACH_NOTIFY_DEAD_NAME);
 		bm_int(&m, name);
 		CHECK_EQ(bm_send(&m, disk.port, MACH_PORT_NULL, 0, 0, T), MACH_MSG_SUCCESS);
+	}
+	/* With a reply right: the server must let go of it (we get the
+	 * send-once notification), not keep it. */
+	static const int ids[] = { MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_DEAD_NAME, SM_VIRTIO_IRQ_MSG_ID };
+	for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		mach_port_t rp = new_port();
+		bm_start(&m, ids[i]);
+		bm_int(&m, 3);
+		if (ids[i] == SM_VIRTIO_IRQ_MSG_ID)
+			bm_int(&m, 1);			/* sm_virtio_irq_msg_t: isr, count */
+		CHECK_EQ(bm_send(&m, disk.port, rp, MACH_MSG_TYPE_MAKE_SEND_ONCE, 0, T), MACH_MSG_SUCCESS);
+		mach_msg_return_t mr = bm_receive(rp, &reply, T);
+		CHECK(mr == MACH_MSG_SUCCESS && reply.h.msgh_id == MACH_NOTIFY_SEND_ONCE,
+		      "forged message %d with a reply right: %x, id %d", ids[i], mr, reply.h.msgh_id);
+		drop_port(rp);
 	}
 	still_serving(disk.port, "forged notifications");
 }

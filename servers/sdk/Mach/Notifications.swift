@@ -27,8 +27,9 @@ public enum Notifications {
 }
 
 /// Written as a MIG demux: returns false for ids outside notify.defs, and
-/// answers MIG_NO_REPLY (handled) or MIG_DESTROY_REQUEST (anything else,
-/// or a malformed notification) otherwise.
+/// answers MIG_DESTROY_REQUEST otherwise: nothing is sent, and whatever the
+/// message carries goes (the kernel's notifications carry no reply right;
+/// a forged one may, and it must not stay in this task).
 func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
                        _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
     guard let inP, let outP else { return 0 }
@@ -39,7 +40,7 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     // Both carry one 32-bit item after a 4-byte type descriptor.
     let item = size >= 40 ? raw.load(fromByteOffset: 36, as: UInt32.self) : 0
     let local = PortName(raw.load(fromByteOffset: 16, as: UInt32.self))
-    var code = MIG_DESTROY_REQUEST
+    let code = MIG_DESTROY_REQUEST
     // Anyone holding a send right to a port can send it a message that
     // looks like a notification, so each is checked against the state it
     // reports before anything is done.
@@ -49,14 +50,12 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
         } else if forgeries.allow() {
             print("mach: a no-senders notification for port \(local.raw), which has senders, ignored")
         }
-        code = MIG_NO_REPLY
     } else if size == 40 && id == notifyDeadName {
         if isDeadName(item) {
             _ = mach_port_deallocate(smrt_task_port(), item)
         } else if forgeries.allow() {
             print("mach: a dead-name notification for name \(item), which is no dead name, ignored")
         }
-        code = MIG_NO_REPLY
     }
     let out = UnsafeMutableRawPointer(outP)
     out.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)                    // bits
