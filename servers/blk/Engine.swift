@@ -79,7 +79,7 @@ extension Disk {
         var pending: UInt32 = 0
         for r in waiting {
             let each = max(chainBytes(for: r), 1)
-            pending += UInt32(max(1, (r.bytes - r.nextOffset + each - 1) / each))
+            pending &+= UInt32(clamping: max(1, (r.bytes - r.nextOffset + each - 1) / each))
         }
         stats.waitingChains = pending
         stats.waitingHWM = max(stats.waitingHWM, pending)

@@ -104,6 +104,7 @@ extension Disk {
     /// A set_status request answered later.
     func queueRequest(_ kind: IOKind, _ open: OpenDevice, sector: UInt64, bytes: Int,
                       unmap: Bool = false) -> kern_return_t {
+        if let code = tooManyWaiting("device_set_status") { return code }
         guard let reply = PendingReply.takeFromCurrentRequest() else {
             return refuse("device_set_status", D_INVALID_OPERATION, "no reply port")
         }
