@@ -156,6 +156,8 @@ $(eval test_blk-fuzz_QEMU_ARGS = -nic none -drive file=$(BLK_FUZZ_IMG),if=none,i
 	-device virtio-blk-pci,drive=vd0)
 $(eval test_blk-fuzz_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_FUZZ_IMG) 8)
 $(eval test_blk-fuzz_ARGS = iters=$$(BLK_FUZZ_ITERS)$$(if $$(SEED),$$(vd_comma)seed=$$(SEED)))
+# Up to six rounds of BLK_FUZZ_ITERS requests (about 1 ms each under TCG).
+$(eval test_blk-fuzz_TIMEOUT = $$(shell expr 60 + $$(BLK_FUZZ_ITERS) / 50))
 tests/test-blk-hostile tests/test-blk-fuzz: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o \
 		$(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o $(USER_LIBS)
