@@ -20,12 +20,13 @@
  * - notifications forged by the client: a no-senders for its open, a
  *   dead-name for every small name (the server once let go of the right),
  *   and these and an interrupt message with a reply right the server must
- *   release (it once kept it).
+ *   release (it once kept it);
+ * - a client task that dies with requests in flight.
  *
  * After every attack the server must still answer, read the image's known
- * content back and be the one serving "vda".  The whole round runs twice;
- * the second must leave the kernel's free pages, heap, ports and
- * out-of-line items where they were. */
+ * content back and be the one serving "vda".  After a first round, a round
+ * must leave the kernel's free pages, heap, ports and out-of-line items
+ * where they were. */
 #include "vdisk.h"
 #include "blkmsg.h"
 #include <mach/mig_errors.h>
@@ -34,6 +35,8 @@
 #include "mach_port.h"
 #include "smhost.h"
 #include <sm/virtio_types.h>
+#include <sm/threads.h>
+#include <mach/thread_status.h>
 
 #define T		5000		/* ms for any answer */
 #define SCRATCH		2048		/* sectors from here on may be written */
@@ -272,6 +275,56 @@ static void forged_notifications(void)
 	still_serving(disk.port, "forged notifications");
 }
 
+/* A client that dies with requests in flight: a child task (a copy of
+ * this one) gets a send right to our open and sends reads and writes as
+ * fast as it can, answered to its own ports or to the open's port, and is
+ * terminated in the middle.  The server answers into the void, lets go of
+ * what the requests held, and serves on. */
+#define CHILD_DEV 0x3f0			/* the open's name in the child */
+static uint8_t child_stack[16384] __attribute__((aligned(16)));
+
+static void __attribute__((noreturn, used)) child_main(void *arg)
+{
+	(void)arg;
+	smrt_task_forked();		/* our names are not the parent's */
+	static struct bm_msg m;
+	mach_port_t rp = MACH_PORT_NULL;
+	mach_port_allocate(smrt_task_port(), MACH_PORT_RIGHT_RECEIVE, &rp);
+	for (uint32_t i = 0;; i++) {
+		bm_start(&m, i % 3 ? BM_READ : BM_WRITE);
+		bm_int(&m, 0);
+		bm_int(&m, SCRATCH + 8 * (i % 512));
+		if (i % 3)
+			bm_int(&m, 4096u << (i % 5));
+		else
+			bm_ool(&m, child_stack, 4096, 0);
+		bm_send(&m, CHILD_DEV, i % 4 ? rp : CHILD_DEV, i % 4 ? MACH_MSG_TYPE_MAKE_SEND : MACH_MSG_TYPE_COPY_SEND,
+			0, 100);
+	}
+}
+
+static void dying_client(void)
+{
+	mach_port_t self = smrt_task_port(), child = MACH_PORT_NULL, th = MACH_PORT_NULL;
+	uint32_t *sp = (uint32_t *)(child_stack + sizeof child_stack - 20);
+	sp[0] = sp[1] = 0;		/* child_main(NULL) returning nowhere */
+	CHECK_EQ(task_create(self, TRUE, &child), KERN_SUCCESS);
+	CHECK_EQ(mach_port_insert_right(child, CHILD_DEV, disk.port, MACH_MSG_TYPE_COPY_SEND), KERN_SUCCESS);
+	CHECK_EQ(thread_create(child, &th), KERN_SUCCESS);
+	struct i386_thread_state st;
+	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
+	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
+	st.eip = (uintptr_t)child_main;
+	st.uesp = (uintptr_t)sp;
+	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
+	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	vd_sleep_ms(150);		/* requests pile up in the server and the device */
+	CHECK_EQ(task_terminate(child), KERN_SUCCESS);
+	mach_port_deallocate(self, th);
+	mach_port_deallocate(self, child);
+	still_serving(disk.port, "a client that died mid-request");
+}
+
 /* A second client opens "vda" and finds the image's content: the server is
  * alive and still the one registered under the name. */
 static void fresh_open(void)
@@ -292,7 +345,7 @@ static void round_of_attacks(void)
 	static const struct { const char *name; void (*run)(void); } attacks[] = {
 		{ "flavors", flavors }, { "ranges", ranges }, { "numbers", reads_and_modes },
 		{ "unreceivable", unreceivable }, { "blocking", blocking_replies },
-		{ "forged", forged_notifications }, { "open", fresh_open },
+		{ "forged", forged_notifications }, { "dying", dying_client }, { "open", fresh_open },
 	};
 	for (unsigned i = 0; i < sizeof attacks / sizeof attacks[0]; i++)
 		if (!only || !strcmp(only, attacks[i].name))
@@ -313,13 +366,21 @@ int main(int argc, char **argv)
 	printf("test-blk-hostile: %u sectors, discard %d, write zeroes %d\n", disk.sectors, discard_ok, zeroes_ok);
 	uint64_t t0 = vd_uptime_ns();
 	round_of_attacks();		/* also warms the server's and the kernel's caches */
+	/* Then a round must leave the kernel's counts as they were.  How many
+	 * requests the dying client leaves behind varies, and with it how far
+	 * the server's queue grows (an extent, reached once); a leak would
+	 * grow in every round: so up to four rounds, one of them clean. */
 	uint32_t before[4], after[4];
-	bm_settled(before, NULL);
-	round_of_attacks();
-	bm_settled(after, before);
-	CHECK(after[0] == before[0] && after[1] == before[1] && after[2] == before[2] && after[3] == before[3],
-	      "kernel free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u", before[0], after[0],
-	      before[1], after[1], before[2], after[2], before[3], after[3]);
+	int clean = 0;
+	for (int round = 1; round <= 4 && !clean; round++) {
+		bm_settled(before, NULL);
+		round_of_attacks();
+		bm_settled(after, before);
+		clean = !memcmp(before, after, sizeof before);
+		printf("test-blk-hostile: round %d: kernel free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u\n",
+		       round, before[0], after[0], before[1], after[1], before[2], after[2], before[3], after[3]);
+	}
+	CHECK(clean, "four rounds of attacks in a row changed the kernel's counts");
 	CHECK_EQ(device_close(disk.port), D_SUCCESS);
 	printf("test-blk-hostile: done in %u ms\n", (unsigned)((vd_uptime_ns() - t0) / 1000000));
 	return guest_summary("test-blk-hostile");
