@@ -156,6 +156,13 @@ $(eval test_blk-fuzz_QEMU_ARGS = -nic none -drive file=$(BLK_FUZZ_IMG),if=none,i
 	-device virtio-blk-pci,drive=vd0)
 $(eval test_blk-fuzz_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_FUZZ_IMG) 8)
 $(eval test_blk-fuzz_ARGS = iters=$$(BLK_FUZZ_ITERS)$$(if $$(SEED),$$(vd_comma)seed=$$(SEED)))
+# The arguments are written into the boot image: it is made again when they
+# change (tests/blk-fuzz.args holds the last ones).
+tests/blk-fuzz.args: blk-fuzz-args-check
+	@echo '$(test_blk-fuzz_ARGS)' | cmp -s - $@ || echo '$(test_blk-fuzz_ARGS)' > $@
+.PHONY: blk-fuzz-args-check
+tests/test-blk-fuzz.iso: tests/blk-fuzz.args
+CLEANFILES += tests/blk-fuzz.args
 # Up to six rounds of BLK_FUZZ_ITERS requests (about 1 ms each under TCG).
 $(eval test_blk-fuzz_TIMEOUT = $$(shell expr 60 + $$(BLK_FUZZ_ITERS) / 50))
 tests/test-blk-hostile tests/test-blk-fuzz: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o \
