@@ -12,6 +12,7 @@
 #include "kern/syscall.h"
 #include "device/irq.h"
 #include "i386/fpu.h"
+#include "vm/vm_fault.h"
 
 static const char *const exception_names[] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
@@ -46,6 +47,11 @@ static void exception(struct trapframe *tf)
 		report("kernel fault", tf);
 		panic("unexpected %s in the kernel", tf->trapno < 21 ? exception_names[tf->trapno] : "exception");
 	}
+	/* A touch of a page the task reserved but never touched: back it
+	 * (zero-filled) and let the instruction run again. */
+	if (tf->trapno == T_PAGE_FAULT && !(tf->err & 1) &&
+	    vm_fault_fill(current_task(), read_cr2(), tf->err & 2) == KERN_SUCCESS)
+		return;
 	struct task *t = current_task();
 	char who[64];
 	ksnprintf(who, sizeof who, "task %u (%s) fault", t->id, t->name);

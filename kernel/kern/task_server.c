@@ -28,6 +28,7 @@
 #include "i386/layout.h"
 #include <mach/task_info.h>
 #include <mach/task_special_ports.h>
+#include "vm/vm_fault.h"
 #include "mach_server.h"
 #include "mach_host_server.h"
 #include "gnumach_server.h"
@@ -41,12 +42,18 @@ static kern_return_t copy_memory(struct task *parent, struct task *child)
 		if (r->inherit == VM_INHERIT_NONE)
 			continue;
 		uintptr_t start = r->start;
-		kern_return_t kr = vm_map_allocate(child, &start, r->end - r->start, false, r->prot);
+		kern_return_t kr = vm_map_reserve(child, &start, r->end - r->start, false, r->prot);
 		if (kr != KERN_SUCCESS)
 			return kr;
+		/* Only the pages the parent has touched are copied; the others
+		 * stay reserved in the child too, zero-filled on its touch. */
 		for (uintptr_t va = r->start; va < r->end; va += PAGE_SIZE) {
 			uintptr_t from, to;
-			if (pmap_frame(&parent->pmap, va, &from) && pmap_frame(&child->pmap, va, &to))
+			if (!pmap_frame(&parent->pmap, va, &from))
+				continue;
+			if ((kr = vm_fault_back_page(child, va, r->prot)) != KERN_SUCCESS)
+				return kr;
+			if (pmap_frame(&child->pmap, va, &to))
 				memcpy(P2V(to), P2V(from), PAGE_SIZE);
 		}
 		int inherit = r->inherit == VM_INHERIT_SHARE ? VM_INHERIT_SHARE : VM_INHERIT_COPY;

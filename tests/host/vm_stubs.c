@@ -231,7 +231,7 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (pmap_enter(pm, va + i * PAGE_SIZE, frames[i], true) < 0) {
+		if (frames[i] && pmap_enter(pm, va + i * PAGE_SIZE, frames[i], true) < 0) {
 			while (i--)
 				pmap_remove(pm, va + i * PAGE_SIZE);
 			return -1;
