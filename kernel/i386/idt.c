@@ -1,6 +1,10 @@
 /* The interrupt descriptor table. Every vector is an interrupt gate, so the
  * kernel always runs with interrupts off (it is uniprocessor and never
- * preempted inside itself); only the system call vector is open to ring 3. */
+ * preempted inside itself). Open to ring 3: the system call vector, and, as
+ * on GNU Mach, int3 and into, so that a debugger's breakpoint is a
+ * breakpoint (EXC_BREAKPOINT, kern/exception.h) and an overflow check an
+ * arithmetic exception, not a protection fault; both only raise an
+ * exception for their own thread. */
 #include "i386/trap.h"
 #include "i386/gdt.h"
 
@@ -16,7 +20,7 @@ static uint64_t interrupt_gate(uint32_t handler, int dpl)
 void idt_init(void)
 {
 	for (int v = 0; v < NUM_VECTORS; v++)
-		idt[v] = interrupt_gate(trap_vectors[v], v == T_SYSCALL ? 3 : 0);
+		idt[v] = interrupt_gate(trap_vectors[v], v == T_SYSCALL || v == T_BREAKPOINT || v == T_OVERFLOW ? 3 : 0);
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = { sizeof idt - 1, (uint32_t)idt };
 	__asm__ volatile("lidt %0" :: "m"(idtr));
 }

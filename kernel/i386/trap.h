@@ -12,6 +12,8 @@ struct trapframe {
 	uint32_t esp, ss;       /* only valid when the trap came from ring 3 */
 };
 
+#define T_BREAKPOINT   3
+#define T_OVERFLOW     4
 #define T_PAGE_FAULT   14
 #define T_IRQ0         32
 #define T_SYSCALL      0x81
