@@ -137,7 +137,7 @@ static void expect_seen(int before, int exception, int code, int subcode, const 
 {
 	CHECK(seen.count == before + 1, "%s: %d exception messages", what, seen.count - before);
 	CHECK(seen.exception == exception && seen.code == code && seen.subcode == subcode,
-	      "%s: exception %d code %#x subcode %#x", what, seen.exception, seen.code, seen.subcode);
+	      "%s: exception %d code 0x%x subcode 0x%x", what, seen.exception, seen.code, seen.subcode);
 	CHECK_EQ(seen.port, in_task_port);
 	CHECK_EQ(seen.task, self);
 }
