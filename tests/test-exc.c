@@ -221,8 +221,10 @@ static void __attribute__((noreturn, used)) child_main(void *arg)
 struct child { mach_port_t task, thread, report; };
 
 /* A copy of this task running child_main, with the given exception ports
- * (MACH_PORT_NULL: none) already set when it starts. */
-static struct child start_child(const char *name, mach_port_t thread_exc, mach_port_t task_exc)
+ * (MACH_PORT_NULL: none; own_task_port: the task's exception port is its
+ * own task port) already set when it starts. */
+static struct child start_child_with(const char *name, mach_port_t thread_exc, mach_port_t task_exc,
+				     bool own_task_port)
 {
 	struct child c = { MACH_PORT_NULL, MACH_PORT_NULL, new_port() };
 	uint32_t *sp = (uint32_t *)(child_stack + sizeof child_stack - 20);
@@ -230,7 +232,7 @@ static struct child start_child(const char *name, mach_port_t thread_exc, mach_p
 	CHECK_EQ(task_create(self, TRUE, &c.task), KERN_SUCCESS);
 	CHECK_EQ(task_set_name(c.task, (char *)name), KERN_SUCCESS);
 	CHECK_EQ(task_set_special_port(c.task, TASK_BOOTSTRAP_PORT, c.report), KERN_SUCCESS);
-	CHECK_EQ(task_set_special_port(c.task, TASK_EXCEPTION_PORT, task_exc), KERN_SUCCESS);
+	CHECK_EQ(task_set_special_port(c.task, TASK_EXCEPTION_PORT, own_task_port ? c.task : task_exc), KERN_SUCCESS);
 	CHECK_EQ(thread_create(c.task, &c.thread), KERN_SUCCESS);
 	CHECK_EQ(thread_set_special_port(c.thread, THREAD_EXCEPTION_PORT, thread_exc), KERN_SUCCESS);
 	struct i386_thread_state st;
@@ -241,6 +243,11 @@ static struct child start_child(const char *name, mach_port_t thread_exc, mach_p
 	CHECK_EQ(thread_set_state(c.thread, i386_THREAD_STATE, (thread_state_t)&st, n), KERN_SUCCESS);
 	CHECK_EQ(thread_resume(c.thread), KERN_SUCCESS);
 	return c;
+}
+
+static struct child start_child(const char *name, mach_port_t thread_exc, mach_port_t task_exc)
+{
+	return start_child_with(name, thread_exc, task_exc, false);
 }
 
 static bool child_reported(struct child *c, uint32_t timeout_ms)
@@ -309,6 +316,17 @@ static void test_unhandled(void)
 	end_child(&c);
 }
 
+/* An exception port that is a kernel object (here the child's own task
+ * port): the kernel answers exception_raise with MIG_BAD_ID, which handles
+ * nothing, and the child is killed; nothing hangs. */
+static void test_kernel_object_port(void)
+{
+	struct child c = start_child_with("exc-kobject", MACH_PORT_NULL, MACH_PORT_NULL, true);
+	CHECK(wait_dead(c.task), "the child with a kernel object for a handler was killed");
+	CHECK(!child_reported(&c, 0), "and never ran past its fault");
+	end_child(&c);
+}
+
 /* Take one exception message off port without answering it: its thread
  * and task rights are released (exc_server with MIG_NO_REPLY), the reply
  * right is returned, 0 if nothing came. */
@@ -373,6 +391,7 @@ static void suite(void)
 	test_in_task_handler();
 	test_other_task_handler();
 	test_unhandled();
+	test_kernel_object_port();
 	test_handler_dies();
 	test_abort_and_terminate();
 }

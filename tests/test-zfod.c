@@ -2,9 +2,10 @@
  * reserves address space; a frame is taken and zeroed on the first touch
  * (the task's, or the kernel's copying to or from the page); task_info
  * tells the reserved (virtual) size from the backed (resident) one; vm_wire
- * and vm_wire_all back pages at once; and a task touching more than memory
- * holds is stopped (an EXC_BAD_ACCESS with KERN_RESOURCE_SHORTAGE to its
- * exception port, else killed) while the others, this test among them,
+ * and vm_wire_all back pages at once; out-of-line data sent or read from
+ * untouched memory takes no frames for it; and a task touching more than
+ * memory holds is stopped (an EXC_BAD_ACCESS with KERN_RESOURCE_SHORTAGE to
+ * its exception port, else killed) while the others, this test among them,
  * keep running. Kernel counts return to their baseline. */
 #include "guest-check.h"
 #include <stdbool.h>
@@ -154,6 +155,48 @@ static void test_copyio(void)
 	CHECK_EQ(vm_deallocate(self, MACH_OOL_ADDR(out), 2 * PAGE), KERN_SUCCESS);
 	CHECK_EQ(vm_deallocate(self, big, 16 * MiB), KERN_SUCCESS);
 	CHECK_EQ(vm_deallocate(self, a, 64 * PAGE), KERN_SUCCESS);
+	mach_port_destroy(self, port);
+}
+
+/* Out-of-line memory moved (deallocate, page aligned) from a range mostly
+ * never touched: its untouched pages travel as zero pages, taking no frame,
+ * and arrive reserved; the one touched page keeps its data. */
+#pragma pack(push, 4)
+struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; mach_ool_ptr_t data; };
+#pragma pack(pop)
+
+static void test_moved_ool(void)
+{
+	mach_port_t port = MACH_PORT_NULL;
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
+	vm_address_t a = 0;
+	CHECK_EQ(vm_allocate(self, &a, 8 * MiB, TRUE), KERN_SUCCESS);
+	((volatile uint32_t *)(a + 5 * PAGE))[3] = 77;
+	uint32_t resident0 = info_of(self).resident_size;
+	natural_t free0 = free_pages();
+	struct ool_msg m;
+	memset(&m, 0, sizeof m);
+	m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.head.msgh_size = sizeof m;
+	m.head.msgh_remote_port = port;
+	m.head.msgh_id = 777;
+	m.type = (mach_msg_type_long_t){ { 0, 0, 0, 0, 1, 1, 0 }, MACH_MSG_TYPE_BYTE, 8, 8 * MiB };
+	m.data = MACH_OOL_FROM_PTR(a);
+	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
+	CHECK_EQ(info_of(self).resident_size, resident0 - PAGE);          /* the touched page left with it */
+	natural_t free1 = free_pages();
+	CHECK(free0 - free1 <= 4, "moving 8 mostly untouched MiB took %u frames", free0 - free1);
+	struct ool_msg r;
+	memset(&r, 0, sizeof r);
+	CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, port, 1000, MACH_PORT_NULL),
+		 MACH_MSG_SUCCESS);
+	CHECK_EQ(r.type.msgtl_number, 8 * MiB);
+	volatile uint32_t *got = MACH_OOL_TO_PTR(volatile uint32_t *, r.data);
+	CHECK_EQ(info_of(self).resident_size, resident0);                 /* only the touched page came back */
+	CHECK(got && got[5 * PAGE / 4 + 3] == 77, "the touched page's data");
+	CHECK(got && got[7 * MiB / 4] == 0, "an untouched page reads zero");
+	CHECK_EQ(info_of(self).resident_size, resident0 + PAGE);
+	CHECK_EQ(vm_deallocate(self, MACH_OOL_ADDR(r.data), 8 * MiB), KERN_SUCCESS);
 	mach_port_destroy(self, port);
 }
 
@@ -346,10 +389,12 @@ int main(void)
 	natural_t before[4], after[4];
 	test_reserve();                                  /* warms up page tables and heap */
 	test_copyio();
+	test_moved_ool();
 	test_wire();
 	read_stats(before);
 	test_reserve();
 	test_copyio();
+	test_moved_ool();
 	test_wire();
 	read_stats(after);
 	printf("test-zfod: kernel after another run: free pages %u -> %u, heap %u -> %u bytes, ports %u -> %u\n",
