@@ -33,14 +33,13 @@ void kernel_rpc_put_reply_port(mach_port_t reply)
 	ipc_port_release(p);
 }
 
-/* Each port item of the request becomes a copy of the caller's send right. */
+/* Each port item of the request (checked by check_item) becomes a copy of
+ * the caller's send right. */
 static mach_msg_return_t copy_item_rights(void *ctx, uint8_t *msg, const struct msg_item *it)
 {
 	(void)ctx;
 	if (!it->is_port)
 		return MACH_MSG_SUCCESS;
-	if (!it->is_inline || it->type_name != MACH_MSG_TYPE_COPY_SEND)
-		return MACH_SEND_INVALID_TYPE;          /* a stub this shim was not written for */
 	uint32_t *words = (uint32_t *)(msg + it->data_offset);
 	for (uint32_t i = 0; i < it->number; i++)
 		ipc_port_copy_send(ipc_port_from_word(words[i]));
@@ -52,8 +51,8 @@ static mach_msg_return_t copy_item_rights(void *ctx, uint8_t *msg, const struct 
 	return MACH_MSG_SUCCESS;
 }
 
-/* Checks every item before any right is copied, so a refusal leaves the
- * caller's rights as they were. */
+/* Checks every item before any right is copied, so a refusal (a stub this
+ * shim was not written for) leaves the caller's rights as they were. */
 static mach_msg_return_t check_item(void *ctx, uint8_t *msg, const struct msg_item *it)
 {
 	(void)ctx;

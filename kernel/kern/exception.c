@@ -69,6 +69,8 @@ static kern_return_t raise_to(struct ipc_port *port, struct thread *th, const st
 bool exception_raise_current(const struct exception_info *e)
 {
 	struct thread *th = current_thread();
+	if (thread_should_unwind())
+		return true;                            /* ending anyway: no handler to bother */
 	struct ipc_port *tried = NULL;
 	for (int i = 0; i < 2; i++) {
 		struct ipc_port *port = i == 0 ? th->exception_port : th->task->exception_port;
