@@ -5,7 +5,8 @@
  * call gate written into a low user page and called through an LDT
  * selector, lldt, reading CR0, I/O ports (including QEMU's exit port), cli
  * and hlt (after a popf that tried to raise IOPL), int n at vectors only the
- * kernel may raise, far calls, jumps and returns into kernel segments, the
+ * kernel may raise (int3 and into raise their own exceptions instead, as
+ * on GNU Mach), far calls, jumps and returns into kernel segments, the
  * TSS, and an iret with NT set. A child that survives its attack reports
  * back, which fails the test. Among them: far calls to LDT selectors other
  * than GNU Mach's system-call gate (selector 7), a jump through that gate,
