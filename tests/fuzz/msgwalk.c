@@ -103,6 +103,12 @@ static int is_own(struct fuzz *f, mach_port_t n)
  * becomes moving the spare; moving a protected send right becomes a copy. */
 static void guard_right(struct fuzz *f, uint32_t *disp, mach_port_t *name)
 {
+	/* The runtime's MIG reply port must see only its own RPCs' replies: a
+	 * fuzzed message's reply there would answer the next RPC. */
+	if (*name == mig_get_reply_port() && *name != MACH_PORT_NULL) {
+		*name = f->rp;
+		return;
+	}
 	if (!protected_name(f, *name))
 		return;
 	if (*disp == MACH_MSG_TYPE_MOVE_RECEIVE)
@@ -111,7 +117,19 @@ static void guard_right(struct fuzz *f, uint32_t *disp, mach_port_t *name)
 		*disp = MACH_MSG_TYPE_COPY_SEND;
 }
 
-struct sanitize_ctx { struct fuzz *f; struct fuzz_msg *m; int no_self, own_space; };
+struct sanitize_ctx { struct fuzz *f; struct fuzz_msg *m; int no_self, own_space; mach_port_t dest; };
+
+/* KNOWN BUG (helper "ipcsem"; known=1 sends it): a receive right sent in a
+ * message to its own port makes a cycle nobody can receive, and the kernel
+ * keeps the port and the message for ever. Without known=1 such an item
+ * carries a new send right instead. */
+static void no_cycle(struct sanitize_ctx *c, uint32_t *disp, mach_port_t name)
+{
+	if (*disp == MACH_MSG_TYPE_MOVE_RECEIVE && name == c->dest && !c->f->known) {
+		*disp = MACH_MSG_TYPE_MAKE_SEND;
+		c->f->skipped_known++;
+	}
+}
 
 /* Routines that act on a task named in the body (vm_wire, thread_wire,
  * vm_wire_all, vm_allocate_contiguous, thread_terminate_release, which
@@ -155,6 +173,7 @@ static int sanitize_item(void *ctx, uint8_t *msg, const struct item *it)
 				name = c->f->child;
 			uint32_t d = disp;
 			guard_right(c->f, &d, &name);
+			no_cycle(c, &d, name);
 			memcpy(msg + it->data_off + 4 * i, &name, 4);
 			if (d != disp)
 				disp = d;	/* one disposition per item: copy for all */
@@ -184,6 +203,14 @@ static int sanitize_item(void *ctx, uint8_t *msg, const struct item *it)
 	/* An out-of-line port array is read from the fuzzer's memory: it may
 	 * only come from the scratch region, whose words are never names the
 	 * fuzzer holds (but for those gen.c put at its start, guarded here). */
+	/* KNOWN BUG (helper "cpu"; known=1 sends it): copyin's user_range_ok
+	 * lets an address above USER_TOP through (USER_TOP - addr wraps), and the
+	 * kernel reads its own memory as port names, or faults. */
+	if (is_port_type(it->name) && addr >= 0xbffff000u && !c->f->known) {
+		addr = SCRATCH_ADDR;
+		memcpy(msg + it->data_off, &addr, 4);
+		c->f->skipped_known++;
+	}
 	if (is_port_type(it->name) && addr != 0 && addr < 0xc0000000u) {
 		if (!in_scratch(addr, bytes < 4096 ? bytes : 4096)) {
 			addr = SCRATCH_ADDR;
@@ -195,6 +222,7 @@ static int sanitize_item(void *ctx, uint8_t *msg, const struct item *it)
 		for (uint64_t i = 0; i < n && in_scratch(addr, 4 * (i + 1)); i++) {
 			uint32_t d = it->name;
 			guard_right(c->f, &d, &names[i]);
+			no_cycle(c, &d, names[i]);
 			if (d != it->name)
 				disp = d;
 		}
@@ -219,7 +247,8 @@ void sanitize_message(struct fuzz *f, uint32_t *buf, uint32_t size, struct fuzz_
 	guard_right(f, &local, &h->msgh_local_port);
 	h->msgh_bits = (h->msgh_bits & ~0xffffu) | remote | local << 8;
 	struct sanitize_ctx c = { f, m, acts_on_task_in_body(h->msgh_id),
-				  h->msgh_remote_port == f->self && h->msgh_id >= 3200 && h->msgh_id < 3300 };
+				  h->msgh_remote_port == f->self && h->msgh_id >= 3200 && h->msgh_id < 3300,
+				  h->msgh_remote_port };
 	/* The kernel may read either size; guard what both would cover. */
 	if (size > FUZZ_MSG_BYTES)
 		size = FUZZ_MSG_BYTES;

@@ -5,6 +5,7 @@
 #include "mach.h"
 #include "mach_port.h"
 #include "device.h"
+#include <mach/mig_support.h>
 #include <device/device_types.h>
 
 mach_port_t fuzz_spare;			/* a receive right a message may take */
@@ -28,9 +29,26 @@ static int intact(struct fuzz *f, mach_port_t p, mach_port_type_t want)
 
 /* A right the fuzzer relies on went away or changed: destroy what is left
  * of it and make a new one. */
+static int named_twice(struct fuzz *f, const mach_port_t *p)
+{
+	const mach_port_t *all[] = { &f->rp, &fuzz_spare, &f->own[0], &f->own[1], &f->own[2], &f->own[3],
+				     &f->drain, &f->empty_set, &f->child, &f->hello, &f->blk, &f->self_thread };
+	_Static_assert(OWN_PORTS == 4, "the list above names every own port");
+	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (all[i] != p && *all[i] == *p)
+			return 1;
+	for (uint32_t i = 0; i < f->startup_count; i++)
+		if (f->startup[i] == *p)
+			return 1;
+	return *p == mig_get_reply_port();
+}
+
 static void remake(struct fuzz *f, mach_port_t *p, int with_send)
 {
-	mach_port_destroy(f->self, *p);
+	/* The old name may have been given to another of the fuzzer's ports
+	 * since (names are reused): then it is that port's, not ours to destroy. */
+	if (!named_twice(f, p))
+		mach_port_destroy(f->self, *p);
 	*p = receive_right(f, with_send);
 	f->own_remade++;
 }
@@ -94,13 +112,20 @@ void targets_setup(struct fuzz *f)
 
 void targets_repair(struct fuzz *f)
 {
-	if (!intact(f, fuzz_spare, MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND))
-		remake(f, &fuzz_spare, 1);
+	/* A right that came back in a message and was released freed its name,
+	 * which another of these may have been given since: two variables must
+	 * never share a name (the stale one is simply made again). */
 	if (!intact(f, f->rp, MACH_PORT_TYPE_RECEIVE))
 		remake(f, &f->rp, 0);
 	for (int i = 0; i < OWN_PORTS; i++)
-		if (!intact(f, f->own[i], MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND))
+		if (named_twice(f, &f->own[i]))
+			f->own[i] = receive_right(f, 1);
+		else if (!intact(f, f->own[i], MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND))
 			remake(f, &f->own[i], 1);
+	if (named_twice(f, &fuzz_spare))
+		fuzz_spare = receive_right(f, 1);
+	else if (!intact(f, fuzz_spare, MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND))
+		remake(f, &fuzz_spare, 1);
 	/* A receive right moved out of the drain set by a fuzzed move_member
 	 * comes back into it. */
 	mach_port_move_member(f->self, f->rp, f->drain);
