@@ -146,11 +146,8 @@ static void servers_alive(struct fuzz *f)
 static int known_name(struct fuzz *f, mach_port_t n)
 {
 	extern mach_port_t fuzz_spare;
-	for (uint32_t i = 0; i < f->startup_count; i++)
-		if (f->startup[i] == n)
-			return 1;
-	if (n == mig_get_reply_port() || n == f->rp || n == f->drain || n == f->empty_set || n == f->self_thread || n == f->child ||
-	    n == f->hello || n == f->blk || n == fuzz_spare)
+	if (n == mig_get_reply_port() || n == f->rp || n == f->drain || n == f->empty_set || n == f->self_thread ||
+	    n == f->child || n == f->hello || n == f->blk || n == fuzz_spare)
 		return 1;
 	for (int i = 0; i < OWN_PORTS; i++)
 		if (n == f->own[i])
@@ -158,6 +155,14 @@ static int known_name(struct fuzz *f, mach_port_t n)
 	for (int i = 0; i < CHILD_THREADS; i++)
 		if (n == f->child_thread[i])
 			return 1;
+	/* The start-up names stay but for a receive right the runtime no longer
+	 * uses (it makes a new MIG reply port after a failed RPC). */
+	for (uint32_t i = 0; i < f->startup_count; i++)
+		if (f->startup[i] == n) {
+			mach_port_type_t type = 0;
+			mach_port_type(f->self, n, &type);
+			return !(type & MACH_PORT_TYPE_RECEIVE);
+		}
 	return 0;
 }
 
