@@ -217,7 +217,7 @@ static void one_message(struct fuzz *f, uint32_t trace_from)
 		printf("test-fuzz: %u: %s %x id %d bits %x size %u/%u local %x\n", f->iter, target_names[m.target], h->msgh_remote_port,
 		       h->msgh_id, h->msgh_bits, h->msgh_size, m.send_size, h->msgh_local_port);
 	if (f->iter >= trace_from) {
-		printf("test-fuzz: %u: (protected 4: %d, mig %u, spare %u, rp %u) words:", f->iter, protected_name(f, 4), mig_get_reply_port(), fuzz_spare, f->rp);
+		printf("test-fuzz: %u: (mig %u, spare %u, rp %u, own %u %u %u %u, blk %u, hello %u, child %u) words:", f->iter, mig_get_reply_port(), fuzz_spare, f->rp, f->own[0], f->own[1], f->own[2], f->own[3], f->blk, f->hello, f->child);
 		for (uint32_t i = 8; i < m.send_size / 4 && i < 200; i++)
 			printf(" %x", msg_buf[i]);
 		printf("\n");
