@@ -103,6 +103,9 @@ kern_return_t open_device(struct fuzz *f, const char *name, int mode, mach_port_
 /* ---- hostile.c: threads started with hostile register state */
 void hostile_round(struct fuzz *f);
 
+/* ---- found.c: regression checks for what the fuzzer found */
+void found_bugs_check(struct fuzz *f);
+
 /* ---- test-fuzz.c */
 void fuzz_fail(struct fuzz *f, const char *what);
 #endif
