@@ -1,7 +1,8 @@
 /* Threads started with hostile register state: a copy of the fuzzer (a child
  * task made with task_create(inherit)) whose one thread gets a state from
  * thread_set_state with the direction flag set, odd EFLAGS, random segment
- * selectors or random everything, and runs hostile_probe. The probe records
+ * selectors or random everything (that one in an empty task instead), and
+ * runs hostile_probe. The probe records
  * the flags and selectors it runs with and sends them, with a known pattern,
  * through a plain mach_msg trap. The kernel must refuse states it cannot run
  * (KERN_INVALID_ARGUMENT) or run them in ring 3 with interrupts on; a trap
@@ -63,7 +64,13 @@ void hostile_round(struct fuzz *f)
 	for (int i = 0; i < PATTERN_WORDS; i++)
 		hostile_msg.pattern[i] = 0xa5000000u | (uint32_t)i << 8 | (uint32_t)i;
 	hostile_msg.efl = hostile_msg.cs = hostile_msg.ss = hostile_msg.ds = 0xdeadbeef;
-	if (task_create(f->self, TRUE, &child) != KERN_SUCCESS) {
+	uint32_t variant = rng_below(f, 4);
+	if (f->hostile_variant < 5)
+		variant = f->hostile_variant;
+	/* Random everything (3) runs in an empty task: with a copy of the
+	 * fuzzer, a random eip can land in its own start-up code and a second
+	 * fuzzer runs (seen: it made tasks of its own that outlived it). */
+	if (task_create(f->self, variant != 3, &child) != KERN_SUCCESS) {
 		fuzz_fail(f, "task_create for a hostile thread");
 		mach_port_destroy(f->self, report);
 		return;
@@ -75,9 +82,6 @@ void hostile_round(struct fuzz *f)
 	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
 	st.eip = (uint32_t)(uintptr_t)hostile_probe;
 	st.uesp = (uint32_t)(uintptr_t)(hostile_stack + sizeof hostile_stack - 64);
-	uint32_t variant = rng_below(f, 4);
-	if (f->hostile_variant < 5)
-		variant = f->hostile_variant;
 	switch (variant) {
 	case 0: st.efl |= EFL_DF; break;			/* the trap must still copy right */
 	case 4: break;						/* a plain thread: the probe itself works */
