@@ -15,6 +15,11 @@
 #define FUZZ_RCV_BYTES	65536		/* room for any reply the kernel or a server sends */
 #define OWN_PORTS	4		/* expendable receive rights the fuzzer sends to */
 #define CHILD_THREADS	2
+/* Names a mach_port_* message may choose in the fuzzer's own space are
+ * below this: its sweep (test-fuzz.c) probes names only so far past the
+ * last one in use, and its name table is grown to this size before the
+ * baseline (a space's table never shrinks, kernel/ipc/space.c). */
+#define OWN_NAME_LIMIT	256
 /* Out-of-line items with the deallocate bit may only name memory here: the
  * kernel removes it from the fuzzer's map, and it is mapped again after. */
 #define SCRATCH_ADDR	0x30000000u
