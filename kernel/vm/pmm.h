@@ -15,7 +15,7 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages);
  * (virtio_fill_alloc), who can read any frame through its device anyway. */
 uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero);
 /* Frees one reference: a frame shared with pmm_share_page is freed when
- * its last holder frees it. */
+ * its last holder frees it; a kept one (pmm_keep_page) never is. */
 void pmm_free_page(uintptr_t pa);
 /* One more holder of an allocated frame (a second task mapping it); false
  * if the frame is not allocated or has too many holders already. */

@@ -9,7 +9,8 @@
  * own loads: ELF segments, stacks, a child's copy). The pmap owns the frames: removing a range frees them, and
  * pmap_destroy frees whatever a dying task still maps, so vm_map_destroy only
  * frees the region records. A frame shared by several tasks (vm_map_share)
- * is owned by each of their pmaps and freed when the last one lets go. A page outside every region is never mapped,
+ * is owned by each of their pmaps and freed when the last one lets go. A frame the kernel keeps
+ * (pmm_keep_page: a kernel memory object's, vm_map_enter_kept) is never freed. A page outside every region is never mapped,
  * so a task touching one takes an ordinary page fault and is killed.
  *
  * Protection is kept in the page tables: VM_PROT_WRITE makes pages
