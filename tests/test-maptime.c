@@ -4,9 +4,10 @@
  * the memory object it returns (vm/vm_map_user.c), then the
  * seconds / microseconds / check_seconds protocol (kern/mapped_time.h).
  * The time advances and agrees with host_get_time within a tick or two; the
- * page cannot be written by a task (vm_protect, vm_write, a child's store,
- * which kills the child); write access and bad ranges and ports are refused
- * with the right codes; mapping and unmapping leave the kernel's counts at
+ * page cannot be written by a task (vm_protect, vm_write, a message
+ * received into it, gsync_wake's mutate, a child's store, which kills the
+ * child); write access and bad ranges and ports are refused with the right
+ * codes; mapping and unmapping leave the kernel's counts at
  * their baseline; and the page outlives tasks that die with it mapped. */
 #include "guest-check.h"
 #include <stdbool.h>
@@ -19,10 +20,12 @@
 #include <mach/thread_switch.h>
 #include <mach/task_special_ports.h>
 #include <device/device_types.h>
+#include <sm/gsync.h>
 #include "mach.h"
 #include "mach_port.h"
 #include "mach_host.h"
 #include "device.h"
+#include "gnumach.h"
 #include "smhost.h"
 
 #define PAGE 4096u
@@ -131,6 +134,11 @@ static void test_read_only(void)
 	CHECK(mach_msg((mach_msg_header_t *)a, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, port, 100,
 		       MACH_PORT_NULL) != MACH_MSG_SUCCESS, "a message received into the time page");
 	CHECK_EQ(mach_port_destroy(self, port), KERN_SUCCESS);
+	/* gsync_wake's GSYNC_MUTATE stores through copyout too (a simple
+	 * routine: no answer, the value must just not land). */
+	CHECK_EQ(gsync_wake(self, a + 8, 0x7fffffff, GSYNC_MUTATE), KERN_SUCCESS);
+	CHECK_EQ(gsync_wake(self, a + 8, 0x7fffffff, GSYNC_MUTATE | GSYNC_SHARED), KERN_SUCCESS);
+	CHECK(m->check_seconds != 0x7fffffff, "gsync_wake stored into the time page");
 	check_good_time(m, "after the write attempts");
 	/* copy TRUE: a private, writable snapshot; the kernel's page is untouched. */
 	mach_port_t dev = MACH_PORT_NULL, object = MACH_PORT_NULL;
