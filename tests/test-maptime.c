@@ -21,6 +21,7 @@
 #include <mach/task_special_ports.h>
 #include <device/device_types.h>
 #include <sm/gsync.h>
+#include <mach/mach_traps.h>
 #include "mach.h"
 #include "mach_port.h"
 #include "mach_host.h"
@@ -204,6 +205,17 @@ static void test_refusals(void)
 	/* max_protection lost its write: raising to write is refused. */
 	CHECK_EQ(vm_protect(self, at, PAGE, FALSE, VM_PROT_READ | VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 	CHECK_EQ(vm_deallocate(self, fixed, 2 * PAGE), KERN_SUCCESS);
+	/* The syscall_vm_map trap maps it too, and leaves the caller's right. */
+	vm_address_t t = 0;
+	CHECK_EQ(syscall_vm_map(self, &t, PAGE, 0, TRUE, object, 0, FALSE, VM_PROT_READ, VM_PROT_READ,
+				VM_INHERIT_NONE), KERN_SUCCESS);
+	check_good_time((const volatile mapped_time_value_t *)t, "mapped by the trap");
+	CHECK_EQ(syscall_vm_map(self, &t, PAGE, 0, TRUE, object, PAGE, FALSE, VM_PROT_READ, VM_PROT_READ,
+				VM_INHERIT_NONE), KERN_INVALID_ARGUMENT);
+	CHECK_EQ(vm_deallocate(self, t, PAGE), KERN_SUCCESS);
+	mach_port_urefs_t refs = 0;
+	CHECK_EQ(mach_port_get_refs(self, object, MACH_PORT_RIGHT_SEND, &refs), KERN_SUCCESS);
+	CHECK_EQ(refs, 1);
 	/* No driver may take the kernel's device name. */
 	CHECK_EQ(sm_device_register(DEVICE_MASTER, "time", mine), KERN_NAME_EXISTS);
 	CHECK_EQ(mach_port_destroy(self, mine), KERN_SUCCESS);

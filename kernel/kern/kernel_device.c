@@ -61,14 +61,22 @@ static struct kernel_device *find(const char *name)
 
 bool kernel_device_exists(const char *name) { return find(name) != NULL; }
 
-static struct kernel_device *device_of(mach_port_t word) { return ipc_port_kobject(word, IKOT_DEVICE); }
+/* The kernel device a request names, or NULL with a warning: a device.defs
+ * message sent to another kind of kernel object (answered MIG_BAD_ID). */
+static struct kernel_device *device_of(mach_port_t word, const char *routine)
+{
+	struct kernel_device *d = ipc_port_kobject(word, IKOT_DEVICE);
+	if (!d)
+		refuse(MIG_BAD_ID, routine, "not a kernel device's port");
+	return d;
+}
 
 kern_return_t ds_device_open(mach_port_t master_port, mach_port_t reply_port, mach_msg_type_name_t reply_portPoly,
 			     dev_mode_t mode, const_dev_name_t name, mach_port_t *device, mach_msg_type_name_t *devicePoly)
 {
 	(void)reply_port, (void)reply_portPoly, (void)mode;
 	if (!ipc_port_kobject(master_port, IKOT_DEVICE_MASTER))
-		return MIG_BAD_ID;
+		return refuse(MIG_BAD_ID, "device_open", "not the device master port");
 	/* Only the master port's forwarding sends kernel devices' names here
 	 * (kern/device_registry.c), so the name was checked terminated. */
 	struct kernel_device *d = find(name);
@@ -82,18 +90,18 @@ kern_return_t ds_device_open(mach_port_t master_port, mach_port_t reply_port, ma
 
 kern_return_t ds_device_close(mach_port_t device)
 {
-	return device_of(device) ? D_SUCCESS : MIG_BAD_ID;
+	return device_of(device, "device_close") ? D_SUCCESS : MIG_BAD_ID;
 }
 
 kern_return_t ds_device_map(mach_port_t device, vm_prot_t prot, vm_offset_t offset, vm_size_t size,
 			    mach_port_t *pager, int unmap)
 {
 	(void)unmap;
-	struct kernel_device *d = device_of(device);
+	struct kernel_device *d = device_of(device, "device_map");
 	if (!d)
 		return MIG_BAD_ID;
 	if (!d->map)
-		return D_INVALID_OPERATION;
+		return refuse(D_INVALID_OPERATION, "device_map", "a device that cannot be mapped");
 	struct ipc_port *object;
 	kern_return_t kr = d->map(prot, offset, size, &object);
 	if (kr == D_SUCCESS)
@@ -102,63 +110,68 @@ kern_return_t ds_device_map(mach_port_t device, vm_prot_t prot, vm_offset_t offs
 }
 
 /* What the kernel's devices do not do. */
-static kern_return_t unsupported(mach_port_t device)
+static kern_return_t unsupported(mach_port_t device, const char *routine)
 {
-	return device_of(device) ? D_INVALID_OPERATION : MIG_BAD_ID;
+	struct kernel_device *d = device_of(device, routine);
+	if (!d)
+		return MIG_BAD_ID;
+	kwarn("task %u (%s): %s: the kernel's %s device does not do that\n", current_task()->id,
+	      current_task()->name, routine, d->name);
+	return D_INVALID_OPERATION;
 }
 
 kern_return_t ds_device_write(mach_port_t device, mach_port_t reply_port, mach_msg_type_name_t reply_portPoly,
 			      dev_mode_t mode, recnum_t recnum, io_buf_ptr_t data, mach_msg_type_number_t dataCnt,
 			      int *bytes_written)
 {
-	return unsupported(device);
+	return unsupported(device, "device_write");
 }
 
 kern_return_t ds_device_write_inband(mach_port_t device, mach_port_t reply_port, mach_msg_type_name_t reply_portPoly,
 				     dev_mode_t mode, recnum_t recnum, const io_buf_ptr_inband_t data,
 				     mach_msg_type_number_t dataCnt, int *bytes_written)
 {
-	return unsupported(device);
+	return unsupported(device, "device_write_inband");
 }
 
 kern_return_t ds_device_read(mach_port_t device, mach_port_t reply_port, mach_msg_type_name_t reply_portPoly,
 			     dev_mode_t mode, recnum_t recnum, int bytes_wanted, io_buf_ptr_t *data,
 			     mach_msg_type_number_t *dataCnt)
 {
-	return unsupported(device);
+	return unsupported(device, "device_read");
 }
 
 kern_return_t ds_device_read_inband(mach_port_t device, mach_port_t reply_port, mach_msg_type_name_t reply_portPoly,
 				    dev_mode_t mode, recnum_t recnum, int bytes_wanted, io_buf_ptr_inband_t data,
 				    mach_msg_type_number_t *dataCnt)
 {
-	return unsupported(device);
+	return unsupported(device, "device_read_inband");
 }
 
 kern_return_t ds_device_set_status(mach_port_t device, dev_flavor_t flavor, const dev_status_t status,
 				   mach_msg_type_number_t statusCnt)
 {
-	return unsupported(device);
+	return unsupported(device, "device_set_status");
 }
 
 kern_return_t ds_device_get_status(mach_port_t device, dev_flavor_t flavor, dev_status_t status,
 				   mach_msg_type_number_t *statusCnt)
 {
-	return unsupported(device);
+	return unsupported(device, "device_get_status");
 }
 
 kern_return_t ds_device_set_filter(mach_port_t device, mach_port_t receive_port, int priority,
 				   const filter_array_t filter, mach_msg_type_number_t filterCnt)
 {
-	return unsupported(device);
+	return unsupported(device, "device_set_filter");
 }
 
 kern_return_t ds_device_intr_register(mach_port_t device, int id, int flags, mach_port_t receive_port)
 {
-	return unsupported(device);
+	return unsupported(device, "device_intr_register");
 }
 
 kern_return_t ds_device_intr_ack(mach_port_t device, mach_port_t receive_port)
 {
-	return unsupported(device);
+	return unsupported(device, "device_intr_ack");
 }
