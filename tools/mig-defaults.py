@@ -30,7 +30,7 @@ def main():
         "",
     ]
     for comment_name, ret, fn, params in routines:
-        if comment_name != fn:
+        if not fn.endswith(comment_name):     # a serverprefix (device.defs' ds_) may precede
             sys.exit(f"mig-defaults.py: cannot parse routine {comment_name}")
         params = " ".join(params.split()) or "void"
         lines.append(f"__attribute__((weak)) {ret} {fn}({params})")

@@ -33,7 +33,9 @@ def main():
             if e == "0":
                 continue
             name = e[2:] if e.startswith("_X") else e
-            impl = name in strong
+            # The kernel's function may carry the .defs' serverprefix (ds_).
+            called = re.search(rf"kern_return_t\s+(\w*{name})\b", text)
+            impl = (called.group(1) if called else name) in strong
             total += 1
             done += impl
             rows.append(f"| {int(base.group(1)) + i} | `{name}` | {'yes' if impl else 'no'} |")

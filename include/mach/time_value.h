@@ -36,4 +36,14 @@ static __inline__ time_value64_t time_value64_from_time_value(time_value_t tv)
 	return r;
 }
 
+/* The mapped time (GNU Mach's "time" device, device_map then vm_map): the
+ * kernel writes check_seconds, then microseconds, then seconds; a reader
+ * takes seconds, then microseconds, and retries until check_seconds equals
+ * the seconds it took. */
+typedef struct mapped_time_value {
+	integer_t seconds;
+	integer_t microseconds;
+	integer_t check_seconds;
+} mapped_time_value_t;
+
 #endif /* _MACH_TIME_VALUE_H_ */

@@ -3,6 +3,7 @@
 #include "kern/printf.h"
 #include "kern/sched.h"
 #include "kern/timeout.h"
+#include "kern/mapped_time.h"
 #include "i386/cpu.h"
 #include "i386/pic.h"
 
@@ -47,6 +48,7 @@ void clock_init(void)
 void clock_tick(void)
 {
 	ticks++;
+	mapped_time_update();
 	timeout_expire(clock_uptime_ns());
 	sched_tick();
 }

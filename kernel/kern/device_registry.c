@@ -1,4 +1,5 @@
 #include "kern/device_registry.h"
+#include "kern/kernel_device.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "kern/task.h"
@@ -65,6 +66,10 @@ kern_return_t sm_device_register(mach_port_t master, const_sm_device_name_t name
 	 * itself would forward it to itself forever). No driver is the kernel. */
 	if (port->kotype != IKOT_NONE)
 		return refuse(KERN_INVALID_ARGUMENT, "a kernel object's port", name);
+	if (kernel_device_exists(name)) {
+		kwarn("device: %s is the kernel's own device\n", name);
+		return KERN_NAME_EXISTS;
+	}
 	int i = find(name);
 	if (i >= 0 && devices[i].port->active) {
 		kwarn("device: %s is already registered\n", name);
@@ -109,6 +114,10 @@ void device_master_receive(struct kmsg *m)
 	}
 	struct name_search s = { 0, NULL };
 	msg_body_walk((uint8_t *)h, m->size, find_name, &s);
+	if (s.name && kernel_device_exists(s.name)) {
+		kobject_receive(m);                       /* answered by kern/kernel_device.c */
+		return;
+	}
 	int i = s.name ? find(s.name) : -1;
 	/* The open is queued on a task's port, never served in the kernel, so it
 	 * cannot come back here. Registration refuses kernel objects' ports; the

@@ -4,6 +4,9 @@
  * answers on the client's reply port. So a client written for GNU Mach's
  * device interface reaches a user-space driver without knowing it is one.
  * Scope: names only; the kernel does not look at any other device request.
+ * The kernel's own devices (kern/kernel_device.h) come first: a device_open
+ * of one of their names is answered by the kernel, and no driver may
+ * register such a name (KERN_NAME_EXISTS).
  * Registering needs the device master port (boot modules hold it at name 2)
  * and a port some task receives on: never null, dead or a kernel object's.
  * The table has 32 names; a name whose driver's port has died is taken over

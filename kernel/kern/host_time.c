@@ -49,6 +49,11 @@ static int64_t time_of_day_ns(void)
 	return (int64_t)clock_uptime_ns() + offset_ns;
 }
 
+/* The mapped time page (kern/mapped_time.h) shows the same clock as
+ * host_get_time. Called from the tick, with interrupts off like every
+ * kernel path, so the slew state is never seen half updated. */
+int64_t host_time_of_day_ns(void) { return time_of_day_ns(); }
+
 static time_value64_t to_tv64(int64_t ns)
 {
 	time_value64_t tv = { ns / NS_PER_S, ns % NS_PER_S };

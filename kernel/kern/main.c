@@ -18,6 +18,7 @@
 #include "i386/fpu.h"
 #include "i386/layout.h"
 #include "device/pci/pci.h"
+#include "kern/kernel_device.h"
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
@@ -39,6 +40,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	sched_init();
 	host_init();
 	clock_init();
+	kernel_devices_init();           /* the time page reads the clock */
 	load_init();
 	pci_scan();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);

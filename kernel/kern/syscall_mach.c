@@ -24,6 +24,7 @@
  *   and lost. A port result is copied out as a send right, named in the
  *   caller's space.
  * Every refusal is logged (kwarn). */
+#include "vm/vm_map_user.h"
 #include "kern/syscall.h"
 #include "kern/task.h"
 #include "kern/printf.h"
@@ -119,8 +120,8 @@ uint32_t trap_syscall_vm_map(const uint32_t *a)
 		goto out;
 	if ((kr = right_in("syscall_vm_map", a[5], MACH_MSG_TYPE_COPY_SEND, &object, &object_type)) != KERN_SUCCESS)
 		goto out;
-	kr = vm_map(word(tp), &addr, a[2], a[3], a[4], object, a[6], a[7], a[8], a[9], a[10]);
-	right_drop(object, object_type);              /* never kept: there are no memory objects */
+	kr = vm_map_keeping_object(word(tp), &addr, a[2], a[3], a[4], object, a[6], a[7], a[8], a[9], a[10]);
+	right_drop(object, object_type);              /* a mapping holds frames, never the object's right */
 	if (kr == KERN_SUCCESS)
 		put_word(a[1], addr);
 out:

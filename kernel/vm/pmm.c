@@ -170,9 +170,28 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
  * and only the last really frees it. */
 static uint8_t extra_refs[MAX_FRAMES];
 
+/* Frames the kernel keeps for good (pmm_keep_page): never freed. */
+static uint32_t kept[MAX_FRAMES / 32];
+
+void pmm_keep_page(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	if (pa % PAGE_SIZE || f >= MAX_FRAMES || !frames_in_use(&frames, f))
+		panic("pmm: keeping page %p that is not allocated", (void *)pa);
+	kept[f / 32] |= 1u << (f % 32);
+}
+
+bool pmm_page_kept(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	return f < MAX_FRAMES && (kept[f / 32] & (1u << (f % 32)));
+}
+
 bool pmm_share_page(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
+	if (pa % PAGE_SIZE == 0 && pmm_page_kept(pa))
+		return true;                    /* any number of holders: never freed anyway */
 	if (pa % PAGE_SIZE || f >= MAX_FRAMES || !frames_in_use(&frames, f) || extra_refs[f] == UINT8_MAX)
 		return false;
 	extra_refs[f]++;
@@ -181,11 +200,13 @@ bool pmm_share_page(uintptr_t pa)
 
 bool pmm_page_shared(uintptr_t pa)
 {
-	return pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE] != 0;
+	return pa / PAGE_SIZE < MAX_FRAMES && (extra_refs[pa / PAGE_SIZE] != 0 || pmm_page_kept(pa));
 }
 
 void pmm_free_page(uintptr_t pa)
 {
+	if (pa % PAGE_SIZE == 0 && pmm_page_kept(pa))
+		return;                         /* the kernel's for good: a task let go of its mapping */
 	if (pa % PAGE_SIZE == 0 && pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE]) {
 		extra_refs[pa / PAGE_SIZE]--;   /* another mapping still holds it */
 		return;

@@ -15,12 +15,18 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages);
  * (virtio_fill_alloc), who can read any frame through its device anyway. */
 uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero);
 /* Frees one reference: a frame shared with pmm_share_page is freed when
- * its last holder frees it. */
+ * its last holder frees it; a kept one (pmm_keep_page) never is. */
 void pmm_free_page(uintptr_t pa);
 /* One more holder of an allocated frame (a second task mapping it); false
  * if the frame is not allocated or has too many holders already. */
 bool pmm_share_page(uintptr_t pa);
-/* Whether more than one task maps the frame. */
+/* The kernel keeps an allocated frame for good (a page it maps into tasks,
+ * e.g. the mapped time): freeing it becomes a no-op, so no task unmapping or
+ * dying can hand it back to the allocator while the kernel still writes it. */
+void pmm_keep_page(uintptr_t pa);
+bool pmm_page_kept(uintptr_t pa);
+/* Whether more than one task maps the frame (a kept frame counts as shared:
+ * it is never moved out of a task, vm_map_shares). */
 bool pmm_page_shared(uintptr_t pa);
 void pmm_free_contig(uintptr_t pa, size_t pages);
 size_t pmm_free_pages(void);

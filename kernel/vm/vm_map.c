@@ -299,6 +299,31 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
 	return KERN_SUCCESS;
 }
 
+kern_return_t vm_map_enter_kept(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages,
+			    bool anywhere, int prot)
+{
+	uintptr_t start = *addr;
+	kern_return_t kr = reserve(t, &start, npages, anywhere, true);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	uintptr_t end = start + npages * PAGE_SIZE;
+	if ((kr = insert(t, start, end, prot & ~VM_PROT_WRITE)) != KERN_SUCCESS)
+		return kr;
+	for (size_t i = 0; i < npages; i++) {
+		uintptr_t va = start + i * PAGE_SIZE;
+		/* Never writable for the task: the kernel writes these frames. */
+		if (!pmm_page_kept(frames[i]) || pmap_enter(&t->pmap, va, frames[i], false) < 0) {
+			vm_map_remove(t, start, end);   /* a kept frame is never freed by this */
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (!(prot & VM_PROT_READ) && !(prot & VM_PROT_EXECUTE))
+			apply_protection(t, va, VM_PROT_NONE);
+	}
+	coalesce(&t->map);
+	*addr = start;
+	return KERN_SUCCESS;
+}
+
 kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot)
 {
 	uintptr_t at = start;

@@ -9,7 +9,8 @@
  * own loads: ELF segments, stacks, a child's copy). The pmap owns the frames: removing a range frees them, and
  * pmap_destroy frees whatever a dying task still maps, so vm_map_destroy only
  * frees the region records. A frame shared by several tasks (vm_map_share)
- * is owned by each of their pmaps and freed when the last one lets go. A page outside every region is never mapped,
+ * is owned by each of their pmaps and freed when the last one lets go. A frame the kernel keeps
+ * (pmm_keep_page: a kernel memory object's, vm_map_enter_kept) is never freed. A page outside every region is never mapped,
  * so a task touching one takes an ordinary page fault and is killed.
  *
  * Protection is kept in the page tables: VM_PROT_WRITE makes pages
@@ -71,6 +72,13 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
  * virtio_fill_alloc). Refusals are logged under the routine name `who`. */
 kern_return_t vm_contiguous_enter(struct task *t, size_t size, uint64_t pmin, uint64_t pmax, uint64_t palign,
 				  bool zero, const char *who, uintptr_t *vaddr, uint64_t *paddr);
+/* Map npages frames the kernel keeps for good (pmm_keep_page: a kernel
+ * memory object's) at *addr (or anywhere), read-only whatever prot says
+ * (VM_PROT_WRITE is dropped: the kernel writes them); the caller sets the
+ * maximum protection (without write) and the inheritance. Unmapping or the
+ * task's death never frees them. Fails like vm_map_allocate. */
+kern_return_t vm_map_enter_kept(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages,
+			    bool anywhere, int prot);
 /* Map the frames behind [start, end) of `from` at the same addresses in
  * `to` (free there), with protection prot: both tasks then see the same
  * memory, and each frame is freed when the last task unmaps it

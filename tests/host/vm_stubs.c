@@ -247,6 +247,13 @@ bool pmm_page_shared(uintptr_t pa)
 	return false;
 }
 
+/* No frame is kept for good in host tests (vm_map_enter_kept refuses all). */
+bool pmm_page_kept(uintptr_t pa)
+{
+	(void)pa;
+	return false;
+}
+
 bool pmm_share_page(uintptr_t pa)
 {
 	frame_error("pmm_share_page(%#lx): not expected in host tests", (unsigned long)pa);
