@@ -93,14 +93,15 @@ extension Disk {
                 // device_reply.defs sends the pages with the deallocate bit:
                 // a page or more is moved to the client, less is copied and
                 // our page freed.  Either way they are gone from this task.
-                let kr = ds_device_read_reply(port, poly, D_SUCCESS, region.oolSlot, mach_msg_type_number_t(r.bytes))
+                let data = region.address.assumingMemoryBound(to: CChar.self)
+                let kr = ds_device_read_reply(port, poly, D_SUCCESS, data, mach_msg_type_number_t(r.bytes))
                 if kr != KERN_SUCCESS {
                     replyFailed(kr)
                     reserve.discard(region)
                 }
             } else {
                 if let region = r.region { reserve.discard(region) }
-                let kr = ds_device_read_reply(port, poly, code, 0, 0)
+                let kr = ds_device_read_reply(port, poly, code, nil, 0)
                 if kr != KERN_SUCCESS { replyFailed(kr) }
             }
         case .write:

@@ -34,24 +34,27 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     guard id >= 64 && id <= 77 else { return 0 }
     let size = Int(inP.pointee.msgh_size)
     let raw = UnsafeMutableRawPointer(inP)
-    // Both carry one 32-bit item after a 4-byte type descriptor.
-    let item = size >= 40 ? raw.load(fromByteOffset: 36, as: UInt32.self) : 0
-    let local = PortName(raw.load(fromByteOffset: 16, as: UInt32.self))
+    // Both carry one 32-bit item after the header and a 4-byte type
+    // descriptor: 32 bytes in all.
+    let itemOffset = MemoryLayout<mach_msg_header_t>.size + 4, fullSize = itemOffset + 4
+    let item = size >= fullSize ? raw.load(fromByteOffset: itemOffset, as: UInt32.self) : 0
+    let local = PortName(raw.load(fromByteOffset: HeaderOffset.localPort, as: UInt32.self))
     var code = MIG_DESTROY_REQUEST
-    if size == 40 && id == notifyNoSenders, let handler = Notifications.onNoSenders {
+    if size == fullSize && id == notifyNoSenders, let handler = Notifications.onNoSenders {
         handler(local, item)
         code = MIG_NO_REPLY
-    } else if size == 40 && id == notifyDeadName {
+    } else if size == fullSize && id == notifyDeadName {
         _ = mach_port_deallocate(smrt_task_port(), item)
         code = MIG_NO_REPLY
     }
     let out = UnsafeMutableRawPointer(outP)
-    out.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)                    // bits
-    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: 4, as: UInt32.self)
-    out.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)                    // no reply port
-    out.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
-    out.storeBytes(of: UInt32(bitPattern: id &+ 100), toByteOffset: 28, as: UInt32.self)
-    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: 36, as: UInt32.self)
+    out.storeBytes(of: 0, toByteOffset: HeaderOffset.bits, as: UInt32.self)
+    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: HeaderOffset.size,
+                   as: UInt32.self)
+    out.storeBytes(of: 0, toByteOffset: HeaderOffset.remotePort, as: UInt32.self)   // no reply port
+    out.storeBytes(of: 0, toByteOffset: HeaderOffset.localPort, as: UInt32.self)
+    out.storeBytes(of: UInt32(bitPattern: id &+ 100), toByteOffset: HeaderOffset.id, as: UInt32.self)
+    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: HeaderOffset.returnCode, as: UInt32.self)
     return 1
 }
 
