@@ -215,7 +215,7 @@ static void __attribute__((noreturn, used)) child_main(void *arg)
 	}
 	mach_port_t boot = MACH_PORT_NULL;
 	task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &boot);
-	struct report r = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof r, { boot }, { 0 }, 0, 4700 },
+	struct report r = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof r, boot, { 0 }, 0, 4700 },
 			    { MACH_MSG_TYPE_INTEGER_32, 32, 2, 1, 0, 0, 0 }, (uint32_t)attack_mode, ring0_cr0 };
 	mach_msg_trap(&r.head, MACH_SEND_MSG, sizeof r, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
 	for (;;)
@@ -382,7 +382,7 @@ static void test_thread_state(void)
 	CHECK(st.esp < KERNBASE && st.uesp < KERNBASE, "esp 0x%x uesp 0x%x", st.esp, st.uesp);
 	CHECK_EQ(st.esp, st.uesp);
 	CHECK_EQ(st.cs, USER_CS);
-	mach_msg_header_t wake = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof wake, { p }, { 0 }, 0, 1 };
+	mach_msg_header_t wake = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof wake, p, { 0 }, 0, 1 };
 	CHECK_EQ(mach_msg(&wake, MACH_SEND_MSG, sizeof wake, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
 	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
 	mach_port_destroy(self, p);
