@@ -11,8 +11,7 @@
 #
 # MIG is Debian's i686-gnu-mig (package mig-i686-gnu:i386): GNU Mach's
 # native i386 message layout.  It reads our type .defs (include/) before
-# GNU Mach's (GNUMACH_DEFS_DIR; the amd64 gnumach-dev's .defs, identical to
-# the i386 package's apart from the machine directory, which our
+# GNU Mach's (GNUMACH_DEFS_DIR: gnumach-dev:i386's, whose machine types our
 # mach/machine/machine_types.defs replaces).  KERNEL_SERVER and KERNEL_USER
 # are always undefined: with them MIG switches to KernelServer/KernelUser
 # stubs that hand the kernel ipc_port_t pointers converted by
@@ -29,7 +28,7 @@
 MIG ?= i686-gnu-mig
 PYTHON ?= python3
 MKDIR_P ?= mkdir -p
-GNUMACH_DEFS_DIR ?= /usr/include/x86_64-linux-gnu
+GNUMACH_DEFS_DIR ?= /usr/include/i386-linux-gnu
 
 MIG_GEN = $(top_builddir)/gen
 MIG_SIZECHECK = $(top_srcdir)/tools/mig-sizecheck.py
