@@ -22,7 +22,7 @@ typedef integer_t host_info_data_t[HOST_INFO_MAX];
 #define HOST_BASIC_INFO		1
 #define HOST_PROCESSOR_SLOTS	2	/* one integer per processor: its slot */
 #define HOST_SCHED_INFO		3
-#define HOST_LOAD_INFO		4	/* not served by this kernel */
+#define HOST_LOAD_INFO		4
 
 struct host_basic_info {
 	integer_t	max_cpus;
@@ -45,6 +45,8 @@ typedef struct host_sched_info *host_sched_info_t;
 #define HOST_SCHED_INFO_COUNT \
 	(sizeof(host_sched_info_data_t) / sizeof(integer_t))
 
+/* avenrun and mach_factor are fixed point: LOAD_SCALE is 1.0. */
+#define LOAD_SCALE	1000
 struct host_load_info {
 	integer_t	avenrun[3];
 	integer_t	mach_factor[3];

@@ -93,14 +93,22 @@ typedef struct rpc_time_value {
 	integer_t microseconds;
 } rpc_time_value_t;
 typedef rpc_time_value_t time_value_t;
+/* GNU Mach's newer time: seconds and nanoseconds, 16 bytes
+ * (sm/mach_host_ext.defs). */
+typedef struct time_value64 {
+	int64_t seconds;
+	int64_t nanoseconds;
+} time_value64_t;
 
 /* Fixed strings. */
 typedef char kernel_version_t[512];
+typedef char new_kernel_version_t[512];
 typedef char kernel_boot_info_t[4096];
 
 _Static_assert(sizeof(vm_statistics_data_t) == 13 * 4, "vm_statistics");
 _Static_assert(sizeof(vm_cache_statistics_data_t) == 11 * 4,
 	       "vm_cache_statistics");
 _Static_assert(sizeof(time_value_t) == 8, "time_value_t");
+_Static_assert(sizeof(time_value64_t) == 16, "time_value64_t");
 
 #endif /* _MACH_MACH_TYPES_H_ */

@@ -34,7 +34,7 @@ typedef struct task_basic_info *task_basic_info_t;
 /* Callers from before creation_time existed ask for two words less. */
 #define TASK_BASIC_INFO_OLD_COUNT	(TASK_BASIC_INFO_COUNT - 2)
 
-#define TASK_EVENTS_INFO	2	/* not served by this kernel */
+#define TASK_EVENTS_INFO	2
 struct task_events_info {
 	rpc_long_natural_t	faults;
 	rpc_long_natural_t	zero_fills;

@@ -9,10 +9,18 @@
  * On set, cs and ss must be the user code and data selectors (or 0, which
  * means "the usual one"), ds/es/fs/gs the user data selector or 0, and only
  * the flags user code may change are taken from efl (interrupts stay on).
- * Only these two flavors are served.  A thread suspended while inside a
- * kernel call (blocked in mach_msg, say) finishes that call before it stops
- * or when it resumes, and the call's result then overwrites eax; thread_abort
- * makes a blocked call end at once.
+ * A thread suspended while inside a kernel call (blocked in mach_msg, say)
+ * finishes that call before it stops or when it resumes; thread_abort makes
+ * a blocked call end at once. The call's result goes to eax unless another
+ * thread set the thread's registers with thread_set_state meanwhile: the
+ * registers set are the ones the thread resumes with, as in GNU Mach.
+ *
+ * i386_FLOAT_STATE is the x87 state in the 108-byte fnsave layout GNU Mach
+ * uses (i386_fp_save then the eight registers from ST(0) down), whatever
+ * the kernel saves internally; fpkind says which kind of FPU the kernel
+ * drives (read only). Setting it replaces the x87 registers and leaves the
+ * SSE state alone; setting it with initialized 0 resets the whole FPU state
+ * to the one a new thread starts with.
  */
 
 #ifndef _MACH_THREAD_STATUS_H_
@@ -53,5 +61,43 @@ struct i386_thread_state {
 	(sizeof(struct i386_thread_state) / sizeof(unsigned int))
 
 _Static_assert(i386_THREAD_STATE_COUNT == 17, "i386_thread_state is 17 words");
+
+/* x87 environment as fnsave stores it in 32-bit protected mode. */
+struct i386_fp_save {
+	unsigned short	fp_control;
+	unsigned short	fp_unused_1;
+	unsigned short	fp_status;
+	unsigned short	fp_unused_2;
+	unsigned short	fp_tag;		/* two bits a register: 3 is empty */
+	unsigned short	fp_unused_3;
+	unsigned int	fp_eip;
+	unsigned short	fp_cs;
+	unsigned short	fp_opcode;
+	unsigned int	fp_dp;
+	unsigned short	fp_ds;
+	unsigned short	fp_unused_4;
+};
+struct i386_fp_regs {
+	unsigned short	fp_reg_word[8][5];	/* 80 bits each, ST(0) first */
+};
+#define FP_NO		0
+#define FP_SOFT		1
+#define FP_287		2
+#define FP_387		3	/* fnsave/frstor */
+#define FP_387FX	4	/* fxsave/fxrstor */
+
+#define FP_STATE_BYTES \
+	(sizeof(struct i386_fp_save) + sizeof(struct i386_fp_regs))
+struct i386_float_state {
+	int		fpkind;		/* FP_387 or FP_387FX; read only */
+	int		initialized;
+	unsigned char	hw_state[FP_STATE_BYTES];
+	int		exc_status;	/* read only, always 0 */
+};
+#define i386_FLOAT_STATE_COUNT \
+	(sizeof(struct i386_float_state) / sizeof(unsigned int))
+
+_Static_assert(FP_STATE_BYTES == 108, "the fnsave image is 108 bytes");
+_Static_assert(i386_FLOAT_STATE_COUNT == 30, "i386_float_state is 30 words");
 
 #endif /* _MACH_THREAD_STATUS_H_ */

@@ -62,6 +62,18 @@ void fpu_device_not_available(void *state)
 	owner = state;
 }
 
+void fpu_flush(void *state)
+{
+	if (!state || owner != state)
+		return;
+	__asm__ volatile("clts");          /* TS may be set: another thread runs */
+	save(state);
+	owner = NULL;
+	write_cr0(read_cr0() | CR0_TS);
+}
+
+bool fpu_has_fxsr(void) { return have_fxsr; }
+
 void fpu_forget(void *state)
 {
 	if (owner == state)

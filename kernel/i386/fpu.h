@@ -8,6 +8,7 @@
  * with -mgeneral-regs-only and never touches the FPU. */
 #ifndef I386_FPU_H
 #define I386_FPU_H
+#include <stdbool.h>
 void fpu_init(void);
 void fpu_init_state(void *area);     /* a clean image for a new thread */
 /* A thread whose image is `state` (NULL for kernel threads) is about to run. */
@@ -16,6 +17,11 @@ void fpu_switch(void *state);
 void fpu_device_not_available(void *state);
 /* The image is being freed: never save into it again. */
 void fpu_forget(void *state);
+/* Before the kernel reads or rewrites the image `state`: if the FPU holds
+ * it, save it there and make its next user instruction load it again. */
+void fpu_flush(void *state);
+/* Whether images are in fxsave format (else fnsave's 108 bytes). */
+bool fpu_has_fxsr(void);
 #define T_DEVICE_NOT_AVAILABLE 7
 #define FPU_AREA_SIZE 512
 #endif

@@ -39,10 +39,11 @@ extern boolean_t smhost_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_port_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_host_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t mach_host_ext_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t gnumach_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
 static const demux_t interfaces[] = {
-	mach_server, mach_port_server, mach_host_server, gnumach_server, smhost_server,
+	mach_server, mach_port_server, mach_host_server, mach_host_ext_server, gnumach_server, smhost_server,
 	virtio_server,
 };
 

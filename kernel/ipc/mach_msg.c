@@ -160,8 +160,13 @@ mach_msg_return_t mach_msg_trap_impl(uintptr_t msg, mach_msg_option_t option, ui
 		mach_msg_return_t r = send_from_user(task, msg, send_size, option, timeout_ms);
 		if (r != MACH_MSG_SUCCESS)
 			return r;
+		task->messages_sent++;
 	}
-	if (option & MACH_RCV_MSG)
-		return receive_to_user(task, msg, rcv_size, rcv_name, option, timeout_ms);
+	if (option & MACH_RCV_MSG) {
+		mach_msg_return_t r = receive_to_user(task, msg, rcv_size, rcv_name, option, timeout_ms);
+		if (r == MACH_MSG_SUCCESS || (r & ~MACH_MSG_MASK) == MACH_RCV_BODY_ERROR)
+			task->messages_received++;
+		return r;
+	}
 	return MACH_MSG_SUCCESS;
 }

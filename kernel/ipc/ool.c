@@ -222,7 +222,8 @@ mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct
 		if (r != MACH_MSG_SUCCESS)
 			return r;
 	} else {
-		moved = it->deallocate && addr % PAGE_SIZE == 0 && bytes >= PAGE_SIZE;
+		moved = it->deallocate && addr % PAGE_SIZE == 0 && bytes >= PAGE_SIZE &&
+			!vm_map_shares(t, addr, bytes);   /* shared pages are copied, never handed on */
 		enum grab g = moved ? move_from_task(t, addr, bytes, &o) : copy_from_task(t, addr, bytes, &o);
 		if (g == GRAB_BAD_MEMORY)
 			return MACH_SEND_INVALID_MEMORY;

@@ -10,8 +10,9 @@
  *
  * Sending: a page-aligned item of a page or more with the deallocate bit is
  * moved (the sender's pages are unmapped and become the message's: no
- * copy); any other item is copied, and with the deallocate bit the sender's
- * pages covering it are then deallocated.
+ * copy) unless some of its pages are shared with another task
+ * (VM_INHERIT_SHARE); any other item is copied, and with the deallocate bit
+ * the sender's pages covering it are then deallocated.
  *
  * Kernel routines (served by ipc/kobject.c): an OOL item in a request is the
  * kernel's; the routine reads it through ool_from_slot/ool_read/ool_write_task

@@ -1,13 +1,13 @@
 /* The kernel's side of the host routines of GNU Mach's mach_host.defs.
  *
- * host_get_time reports time since boot: the kernel has no real-time clock
- * reading yet, so the boot time is taken as 0 (1970-01-01). The queries
+ * The time routines are in kern/host_time.c. The queries
  * accept either host port, as GNU Mach's host_t does; host_reboot only the
  * privileged one (kern/host.h), and a task without it gets KERN_INVALID_HOST
  * and a warning. Processors and processor sets are not served. */
 #include "kern/clock.h"
 #include "kern/halt.h"
 #include "kern/host.h"
+#include "kern/load.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "kern/thread.h"
@@ -17,6 +17,7 @@
 #include "i386/layout.h"
 #include <mach/host_info.h>
 #include "mach_host_server.h"
+#include "mach_host_ext_server.h"
 
 #define KERNEL_VERSION_STRING "swiftmach 0.1 (i386, uniprocessor, GNU Mach 1.x interfaces)"
 
@@ -58,6 +59,15 @@ kern_return_t host_info(mach_port_t host, int flavor, host_info_t out, mach_msg_
 		*count = HOST_SCHED_INFO_COUNT;
 		return KERN_SUCCESS;
 	}
+	case HOST_LOAD_INFO: {
+		if (*count < HOST_LOAD_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		struct host_load_info li;
+		load_get(&li);
+		memcpy(out, &li, sizeof li);
+		*count = HOST_LOAD_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
@@ -71,13 +81,12 @@ kern_return_t host_kernel_version(mach_port_t host, kernel_version_t kernel_vers
 	return KERN_SUCCESS;
 }
 
-kern_return_t host_get_time(mach_port_t host, time_value_t *current_time)
+/* GNU Mach's newer name for the same (sm/mach_host_ext.defs). */
+kern_return_t host_get_kernel_version(mach_port_t host, new_kernel_version_t kernel_version)
 {
 	if (!is_host(host))
 		return KERN_INVALID_HOST;
-	uint64_t ns = clock_uptime_ns();
-	current_time->seconds = (int32_t)(ns / 1000000000u);
-	current_time->microseconds = (int32_t)(ns % 1000000000u / 1000);
+	strlcpy(kernel_version, KERNEL_VERSION_STRING, sizeof(new_kernel_version_t));
 	return KERN_SUCCESS;
 }
 

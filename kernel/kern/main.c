@@ -6,6 +6,7 @@
 #include "kern/string.h"
 #include "kern/clock.h"
 #include "kern/sched.h"
+#include "kern/load.h"
 #include "kern/task.h"
 #include "kern/host.h"
 #include "kern/bootstrap.h"
@@ -38,6 +39,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	sched_init();
 	host_init();
 	clock_init();
+	load_init();
 	pci_scan();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);
 	const char *halt_when = strstr(cmdline, "halt-when=");

@@ -46,6 +46,15 @@ void sched_make_ready(struct thread *t)
 		need_resched = true;
 }
 
+unsigned sched_runnable(void)
+{
+	unsigned n = current && current != &idle_thread && current->state == TH_RUNNING;
+	for (int p = 0; p < NPRIORITIES; p++)
+		for (struct thread *t = runq[p].head; t; t = t->run_next)
+			n++;
+	return n;
+}
+
 static struct thread *dequeue_next(void)
 {
 	if (!runq_bitmap)

@@ -23,6 +23,9 @@ bool sched_idle(void);
 /* Run target now if it is ready (the current thread stays ready); false if
  * it is not ready. */
 bool sched_handoff(struct thread *target);
+/* Threads that want the CPU: the current one (unless idle) and the ready
+ * ones (for the load averages, kern/load.c). */
+unsigned sched_runnable(void);
 /* Whether any thread besides the current one is ready to run. */
 bool sched_others_ready(void);
 /* Change the priority t is scheduled at (requeued if ready; the current thread

@@ -85,7 +85,13 @@ void syscall(struct trapframe *tf)
 			tf->eax = KERN_INVALID_ADDRESS;
 			return;
 		}
-		tf->eax = t->fn(args);
+		/* Another thread may set our registers (thread_set_state, often
+		 * after thread_abort) while the call waits: then those win. */
+		struct thread *self = current_thread();
+		self->user_regs_replaced = false;
+		uint32_t result = t->fn(args);
+		if (!self->user_regs_replaced)
+			tf->eax = result;
 		return;
 	}
 	kwarn("task %u: unknown trap %d\n", current_task()->id, number);

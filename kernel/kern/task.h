@@ -36,6 +36,11 @@ struct task {
 	struct ipc_port *exception_port;
 	uint64_t dead_run_cycles;     /* TSC cycles its ended threads ran */
 	uint64_t created_ns;          /* uptime at creation */
+
+	/* event counts for task_info(TASK_EVENTS_INFO) */
+	uint32_t zero_fills;          /* pages it was given zero-filled */
+	uint32_t messages_sent;       /* mach_msg sends that succeeded */
+	uint32_t messages_received;   /* messages mach_msg delivered to it */
 };
 
 void task_init(void);

@@ -4,8 +4,9 @@
  * task_create makes a task with no threads whose name is its parent's with
  * ".<id>" added. With inherit_memory it gets a copy of every region of the
  * parent's map whose inheritance is not VM_INHERIT_NONE: same addresses,
- * protections and inheritance, contents copied eagerly. Pages are never
- * shared between tasks in this kernel, so VM_INHERIT_SHARE copies too. Port
+ * protections and inheritance; VM_INHERIT_COPY regions are copied eagerly,
+ * VM_INHERIT_SHARE regions are the parent's own pages mapped in the child
+ * too (vm_map_share), so a write by either is seen by both. Port
  * rights are not inherited, except the bootstrap and exception special ports.
  *
  * task_terminate of another task returns once that task is gone: its port
@@ -41,10 +42,12 @@ static kern_return_t copy_memory(struct task *parent, struct task *child)
 		if (r->inherit == VM_INHERIT_NONE)
 			continue;
 		uintptr_t start = r->start;
-		kern_return_t kr = vm_map_allocate(child, &start, r->end - r->start, false, r->prot);
+		bool share = r->inherit == VM_INHERIT_SHARE;
+		kern_return_t kr = share ? vm_map_share(parent, child, r->start, r->end, r->prot)
+			: vm_map_allocate(child, &start, r->end - r->start, false, r->prot);
 		if (kr != KERN_SUCCESS)
 			return kr;
-		for (uintptr_t va = r->start; va < r->end; va += PAGE_SIZE) {
+		for (uintptr_t va = r->start; va < r->end && !share; va += PAGE_SIZE) {
 			uintptr_t from, to;
 			if (pmap_frame(&parent->pmap, va, &from) && pmap_frame(&child->pmap, va, &to))
 				memcpy(P2V(to), P2V(from), PAGE_SIZE);
@@ -155,6 +158,21 @@ kern_return_t task_info(mach_port_t target_task, int flavor, task_info_t out, ma
 		if (*count > TASK_BASIC_INFO_COUNT)
 			*count = TASK_BASIC_INFO_COUNT;
 		memcpy(out, &bi, *count * sizeof(integer_t));
+		return KERN_SUCCESS;
+	}
+	if (flavor == TASK_EVENTS_INFO) {
+		/* Memory is eager (vm/vm_map.h): no page fault is ever resolved,
+		 * so faults, page-ins, copy-on-write faults and reactivations
+		 * stay 0; zero_fills counts the pages allocated zero-filled. */
+		if (*count < TASK_EVENTS_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		struct task_events_info ei = {
+			.zero_fills = t->zero_fills,
+			.messages_sent = t->messages_sent,
+			.messages_received = t->messages_received,
+		};
+		memcpy(out, &ei, sizeof ei);
+		*count = TASK_EVENTS_INFO_COUNT;
 		return KERN_SUCCESS;
 	}
 	if (flavor == TASK_THREAD_TIMES_INFO) {

@@ -65,6 +65,7 @@ struct thread {
 	int suspend_count;            /* thread_suspend; stops at the return point */
 	struct waitq resume_wq;       /* where a stopped thread waits */
 	bool abort_pending;           /* thread_abort: end the current wait */
+	bool user_regs_replaced;      /* thread_set_state since the current trap began */
 	bool terminate_pending;       /* end at the return point */
 	struct ipc_port *exception_port;  /* a send right, or NULL */
 	uint64_t run_cycles;          /* TSC cycles spent running */

@@ -22,6 +22,7 @@
 #include "i386/trap.h"
 #include "i386/gdt.h"
 #include "i386/cpu.h"
+#include "i386/fpu_state.h"
 #include <mach/thread_status.h>
 #include <mach/thread_info.h>
 #include <mach/thread_special_ports.h>
@@ -150,6 +151,8 @@ kern_return_t thread_get_state(mach_port_t thread, int flavor, thread_state_t ol
 	struct thread *t = thread_of(thread);
 	if (!t)
 		return KERN_INVALID_ARGUMENT;
+	if (flavor == i386_FLOAT_STATE)
+		return fpu_get_float_state(t, old_state, old_stateCnt);
 	if (flavor != i386_THREAD_STATE && flavor != i386_REGS_SEGS_STATE)
 		return KERN_INVALID_ARGUMENT;
 	if (*old_stateCnt < i386_THREAD_STATE_COUNT)
@@ -197,6 +200,8 @@ kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_stat
 	struct thread *t = thread_of(thread);
 	if (!t)
 		return KERN_INVALID_ARGUMENT;
+	if (flavor == i386_FLOAT_STATE)
+		return fpu_set_float_state(t, new_state, new_stateCnt);
 	if (flavor != i386_THREAD_STATE && flavor != i386_REGS_SEGS_STATE)
 		return KERN_INVALID_ARGUMENT;
 	if (new_stateCnt < i386_THREAD_STATE_COUNT)
@@ -224,6 +229,7 @@ kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_stat
 	tf->eflags = (s.efl & USER_EFLAGS) | EFLAGS_FIXED;
 	tf->esp = s.uesp;
 	tf->ss = SEG_UDATA;
+	t->user_regs_replaced = t != current_thread();  /* a pending call's result must not overwrite them */
 	return KERN_SUCCESS;
 }
 

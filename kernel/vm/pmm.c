@@ -165,8 +165,31 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
 	return pmm_alloc_contig_filled(pages, align_pages, true);
 }
 
+/* Frames mapped by more than one task (VM_INHERIT_SHARE): the number of
+ * mappings beyond the first. Each mapping's removal frees the frame once,
+ * and only the last really frees it. */
+static uint8_t extra_refs[MAX_FRAMES];
+
+bool pmm_share_page(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	if (pa % PAGE_SIZE || f >= MAX_FRAMES || !frames_in_use(&frames, f) || extra_refs[f] == UINT8_MAX)
+		return false;
+	extra_refs[f]++;
+	return true;
+}
+
+bool pmm_page_shared(uintptr_t pa)
+{
+	return pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE] != 0;
+}
+
 void pmm_free_page(uintptr_t pa)
 {
+	if (pa % PAGE_SIZE == 0 && pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE]) {
+		extra_refs[pa / PAGE_SIZE]--;   /* another mapping still holds it */
+		return;
+	}
 	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
 		panic("pmm: freeing page %p that is not allocated", (void *)pa);
 	if (pa / PAGE_SIZE < zscan)

@@ -252,6 +252,7 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
 			apply_protection(t, va, prot);
 	}
 	coalesce(&t->map);
+	t->zero_fills += npages;
 	*addr = start;
 	return KERN_SUCCESS;
 }
@@ -272,6 +273,42 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
 	coalesce(&t->map);
 	*addr = start;
 	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot)
+{
+	uintptr_t at = start;
+	kern_return_t kr = reserve(to, &at, (end - start) / PAGE_SIZE, false);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if ((kr = insert(to, start, end, prot)) != KERN_SUCCESS)
+		return kr;
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (!pmap_frame(&from->pmap, va, &pa) || !pmm_share_page(pa)) {
+			vm_map_remove(to, start, end);   /* drops the references taken so far */
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (pmap_enter(&to->pmap, va, pa, prot & VM_PROT_WRITE) < 0) {
+			pmm_free_page(pa);
+			vm_map_remove(to, start, end);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		if (prot == VM_PROT_NONE)
+			apply_protection(to, va, prot);
+	}
+	coalesce(&to->map);
+	return KERN_SUCCESS;
+}
+
+bool vm_map_shares(const struct task *t, uintptr_t start, size_t len)
+{
+	for (uintptr_t va = PAGE_ROUND_DOWN(start); va - PAGE_ROUND_DOWN(start) < len; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (pmap_frame(&t->pmap, va, &pa) && pmm_page_shared(pa))
+			return true;
+	}
+	return false;
 }
 
 kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames)

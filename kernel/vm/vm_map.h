@@ -6,7 +6,8 @@
  * allocated) and is mapped in the task's pmap for as long as the region
  * covers it. The pmap owns the frames: removing a range frees them, and
  * pmap_destroy frees whatever a dying task still maps, so vm_map_destroy only
- * frees the region records. A page outside every region is never mapped,
+ * frees the region records. A frame shared by several tasks (vm_map_share)
+ * is owned by each of their pmaps and freed when the last one lets go. A page outside every region is never mapped,
  * so a task touching one takes an ordinary page fault and is killed.
  *
  * Protection is kept in the page tables: VM_PROT_WRITE makes pages
@@ -64,6 +65,15 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
  * virtio_fill_alloc). Refusals are logged under the routine name `who`. */
 kern_return_t vm_contiguous_enter(struct task *t, size_t size, uint64_t pmin, uint64_t pmax, uint64_t palign,
 				  bool zero, const char *who, uintptr_t *vaddr, uint64_t *paddr);
+/* Map the frames behind [start, end) of `from` at the same addresses in
+ * `to` (free there), with protection prot: both tasks then see the same
+ * memory, and each frame is freed when the last task unmaps it
+ * (pmm_share_page). For VM_INHERIT_SHARE regions in task_create. */
+kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot);
+/* Whether any page of [start, start + len) is shared with another task (its
+ * frames must then not be moved out of t: vm_map_extract would hand memory
+ * another task still uses to a third). */
+bool vm_map_shares(const struct task *t, uintptr_t start, size_t len);
 /* Take the pages of [start, start + npages pages) out of t (they must all be
  * allocated and readable): their frames go to frames[], the range becomes
  * free. KERN_INVALID_ADDRESS if any page is missing or inaccessible. */

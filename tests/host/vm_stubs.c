@@ -227,6 +227,32 @@ bool pmap_lookup(const struct pmap *pm, uintptr_t va, uintptr_t *pa, bool *writa
 	return true;
 }
 
+/* Any present page, whatever its access bits. */
+bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa)
+{
+	if (va < USER_BASE || va >= USER_TOP)
+		return false;
+	uint32_t *e = entry(pm, va, false);
+	if (!e || !(*e & PTE_P))
+		return false;
+	*pa = FRAME(*e);
+	return true;
+}
+
+/* Sharing frames between tasks (vm_map_share) is tested in the guest
+ * (test-gsync); these host tests never share, so a call is an error. */
+bool pmm_page_shared(uintptr_t pa)
+{
+	(void)pa;
+	return false;
+}
+
+bool pmm_share_page(uintptr_t pa)
+{
+	frame_error("pmm_share_page(%#lx): not expected in host tests", (unsigned long)pa);
+	return false;
+}
+
 /* The range forms by their definitions in vm/pmap.h, a page at a time. */
 int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n)
 {

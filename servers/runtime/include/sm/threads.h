@@ -25,8 +25,9 @@
  * console take one, so they are safe from several threads.
  *
  * Tasks made by task_create with inherit_memory start with a copy of their
- * parent's memory, runtime state included, but none of its port names: the
- * first thread of such a task calls smrt_task_forked() before anything else.
+ * parent's memory (regions marked VM_INHERIT_SHARE are shared instead),
+ * runtime state included, but none of its port names: the first thread of
+ * such a task calls smrt_task_forked() before anything else.
  */
 #ifndef _SM_THREADS_H_
 #define _SM_THREADS_H_
