@@ -10,7 +10,11 @@
 #include <mach/mach_traps.h>
 
 #define vm_page_size	4096
+#ifndef round_page	/* <mach/vm_param.h> may have them already: the same */
 #define round_page(x)	(((x) + vm_page_size - 1) & ~(vm_page_size - 1))
+#endif
+#ifndef trunc_page
 #define trunc_page(x)	((x) & ~(vm_page_size - 1))
+#endif
 
 #endif /* _MACH_INIT_H_ */

@@ -19,7 +19,7 @@ static inline int32_t fpu_hold(int32_t value, uint32_t spin)
 		"pushl $0\n\t"
 		"pushl $0\n\t"               /* swtch_pri(0): the stub's return slot, then the argument */
 		"movl $-59, %%eax\n\t"
-		"int $0x81\n\t"
+		"lcall $7, $0\n\t"
 		"addl $12, %%esp\n\t"
 		"1: decl %%ecx\n\t"
 		"jnz 1b\n\t"

@@ -57,7 +57,7 @@ static uint64_t uptime(void)
 static int raw_trap(int number, uint32_t arg)
 {
 	int r;
-	__asm__ volatile("pushl %2\n\tpushl $0\n\tint $0x81\n\taddl $8, %%esp"
+	__asm__ volatile("pushl %2\n\tpushl $0\n\tlcall $7, $0\n\taddl $8, %%esp"
 			 : "=a"(r) : "a"(number), "r"(arg) : "memory");
 	return r;
 }

@@ -7,7 +7,12 @@
  * and hlt (after a popf that tried to raise IOPL), int n at vectors only the
  * kernel may raise, far calls, jumps and returns into kernel segments, the
  * TSS, and an iret with NT set. A child that survives its attack reports
- * back, which fails the test. In this task: sldt shows the kernel's LDT,
+ * back, which fails the test. Among them: far calls to LDT selectors other
+ * than GNU Mach's system-call gate (selector 7), a jump through that gate,
+ * the gate as a data or stack segment, and a call through it with TF set.
+ * In this task: the gate works, refuses unknown trap numbers and argument
+ * blocks the task cannot have, and passes mach_msg's seven arguments
+ * intact with DF set; sldt shows the kernel's LDT,
  * popf cannot raise IOPL, the kernel sees every mach_msg argument with DF
  * (and AC, NT) set, and thread_get_state/thread_set_state neither reveal
  * nor accept anything of the kernel (a thread spinning with DF set while
@@ -60,12 +65,14 @@ static void check_baseline(const char *after)
 
 /* --- The attacks, each run in its own child task ------------------------- */
 
-enum attack { LDT_GATE_LOW, LDT_GATE_7, LLDT, READ_CR0, OUT_EXIT_PORT, IN_PORT, POPF_IOPL_CLI, HLT,
+enum attack { LDT_GATE_LOW, LDT_INDEX_1, LDT_INDEX_1_RPL0, LDT_INDEX_511, LJMP_GATE, MOV_DS_GATE, MOV_SS_GATE,
+	      GATE_TRAP_FLAG, INT_81, LLDT, READ_CR0, OUT_EXIT_PORT, IN_PORT, POPF_IOPL_CLI, HLT,
 	      INT_80, INT_CLOCK, INT_PAGE_FAULT, INT3, INTO, CALL_KERNEL_CODE, JMP_TSS, LOAD_KERNEL_DATA,
 	      LRET_RING0, IRET_RING0, IRET_NT, WRITE_DR7, READ_DR6, ICEBP, TRAP_FLAG, SYSENTER, BAD_MXCSR,
 	      BAD_FXRSTOR, READ_KERNEL, X87_EXCEPTION, ATTACKS };
 static const char *const attack_names[ATTACKS] = {
-	"hostile-ldt-low", "hostile-ldt-7", "hostile-lldt", "hostile-cr0", "hostile-out", "hostile-in",
+	"hostile-ldt-low", "hostile-ldt-0f", "hostile-ldt-0c", "hostile-ldt-ff8", "hostile-ljmp-gate",
+	"hostile-ds-gate", "hostile-ss-gate", "hostile-gate-tf", "hostile-int81", "hostile-lldt", "hostile-cr0", "hostile-out", "hostile-in",
 	"hostile-cli", "hostile-hlt", "hostile-int80", "hostile-int20", "hostile-int0e", "hostile-int3",
 	"hostile-into", "hostile-lcall", "hostile-ljmp-tss", "hostile-mov-ds", "hostile-lret",
 	"hostile-iret", "hostile-iret-nt", "hostile-dr7", "hostile-dr6", "hostile-icebp", "hostile-tf",
@@ -100,9 +107,37 @@ static void run_attack(int mode)
 		__asm__ volatile("lcall $0x1007, $0" ::: "memory");
 		break;
 	}
-	case LDT_GATE_7:                  /* GNU Mach's system-call selector: an empty entry */
-		__asm__ volatile("lcall $7, $0" ::: "memory");
+	/* LDT entry 0 is the system-call gate (selector 7); every other LDT
+	 * selector lies beyond the table's limit. */
+	case LDT_INDEX_1:
+		__asm__ volatile("lcall $0x0f, $0" ::: "memory");
 		break;
+	case LDT_INDEX_1_RPL0:
+		__asm__ volatile("lcall $0x0c, $0" ::: "memory");
+		break;
+	case LDT_INDEX_511:
+		__asm__ volatile("lcall $0xfff, $0" ::: "memory");
+		break;
+	case LJMP_GATE:                   /* a jump may not change privilege through a gate */
+		__asm__ volatile("ljmp $7, $0" ::: "memory");
+		break;
+	case MOV_DS_GATE:                 /* the gate is no data segment */
+		__asm__ volatile("movw $7, %%ax\n\tmovw %%ax, %%ds" ::: "eax");
+		break;
+	case MOV_SS_GATE:
+		__asm__ volatile("movw $7, %%ax\n\tmovw %%ax, %%ss" ::: "eax");
+		break;
+	case GATE_TRAP_FLAG: {            /* the call gate keeps TF: a single step on the kernel's entry */
+		mach_port_t name;
+		__asm__ volatile("pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n\tlcall $7, $0\n\tnop\n\tnop"
+				 : "=a"(name) : "a"(-28) : "cc", "memory");
+		break;
+	}
+	case INT_81: {                    /* the old system-call vector: closed, one trap path */
+		mach_port_t name;
+		__asm__ volatile("int $0x81" : "=a"(name) : "a"(-28) : "memory");
+		break;
+	}
 	case LLDT:
 		__asm__ volatile("xorl %%eax, %%eax\n\tlldt %%ax" ::: "eax");
 		break;
@@ -306,8 +341,10 @@ static void test_ldtr_and_iopl(void)
 
 struct msg { mach_msg_header_t head; mach_msg_type_t type; uint32_t words[8]; };
 
-/* mach_msg through int $0x81 with the arguments on a stack of our own and
- * the given EFLAGS bits set for the trap (DF, AC, NT: all a task may set). */
+/* mach_msg through GNU Mach's call gate (lcall $7,$0) with the arguments
+ * on a stack of our own and the given EFLAGS bits set for the trap (DF, AC,
+ * NT: all a task may set; a call gate, unlike an interrupt gate, clears
+ * none of them). */
 static uint32_t mach_msg_with_flags(struct msg *m, uint32_t option, uint32_t send_size, uint32_t rcv_size,
 				    mach_port_t rcv_name, uint32_t flags, uint32_t *flags_after)
 {
@@ -316,7 +353,7 @@ static uint32_t mach_msg_with_flags(struct msg *m, uint32_t option, uint32_t sen
 	__asm__ volatile("movl %%esp, %%edi\n\t"
 			 "pushfl\n\torl %[flags], (%%esp)\n\tpopfl\n\t"
 			 "movl %[frame], %%esp\n\t"
-			 "int $0x81\n\t"
+			 "lcall $7, $0\n\t"
 			 "movl %%edi, %%esp\n\t"
 			 "pushfl\n\tpopl %%edx\n\t"
 			 "pushfl\n\tandl $~0x44400, (%%esp)\n\tpopfl"
@@ -358,6 +395,93 @@ static void test_flags_on_entry(void)
 	}
 	mach_port_destroy(self, p);
 	check_baseline("mach_msg with DF, AC and NT set");
+}
+
+/* --- GNU Mach's system-call gate (LDT selector 7) ------------------------ */
+
+/* A trap through the gate with ESP set to `stack` (its arguments at stack + 4). */
+static uint32_t gate_trap_at(int32_t number, uint32_t stack)
+{
+	uint32_t r;
+	__asm__ volatile("movl %%esp, %%edi\n\tmovl %[sp], %%esp\n\tlcall $7, $0\n\tmovl %%edi, %%esp"
+			 : "=a"(r) : "a"(number), [sp] "S"(stack) : "edi", "memory", "cc");
+	return r;
+}
+
+static void test_syscall_gate(void)
+{
+	read_stats(baseline);
+	/* It works: mach_task_self through the gate names the task's port. */
+	uint32_t by_gate;
+	__asm__ volatile("lcall $7, $0" : "=a"(by_gate) : "a"(-28) : "memory", "cc");
+	CHECK_EQ(by_gate, self);
+	mach_port_deallocate(self, by_gate);
+	/* mach_print's one argument, at the task's ESP + 4 where its cdecl call left it. */
+	static const char line[] = "test-hostile-cpu: mach_print through lcall $7,$0\n";
+	uint32_t frame[2] = { 0xdeadbeef, (uint32_t)line };
+	CHECK_EQ(gate_trap_at(-30, (uint32_t)frame), KERN_SUCCESS);
+	/* Trap numbers the kernel does not serve. */
+	static const int32_t bad_numbers[] = { 0, -1, -24, -31, -63, -67, -77, -99, -102, 1, 25, 0x81, 0x7fffffff,
+					       (int32_t)0x80000000 };
+	int refused = 0;
+	for (unsigned i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++)
+		refused += gate_trap_at(bad_numbers[i], (uint32_t)frame) == KERN_INVALID_ARGUMENT;
+	CHECK_EQ(refused, sizeof bad_numbers / sizeof bad_numbers[0]);
+	/* mach_msg's seven arguments where the task cannot have them: the
+	 * kernel half, the gap below it, wrapping around 4 GiB, from the top of
+	 * the user stack into that gap, the null page. The CPU does not touch the task's stack on a
+	 * call through a gate (no parameters to copy), so the kernel's copyin
+	 * is what refuses each. */
+	static const uint32_t bad_stacks[] = { KERNBASE - 4, KERNBASE - 16, KERNBASE + 0x100000, 0xFFFFFFF0u,
+					       0xFFFFFFFCu, 0xBFFFEFF0u, 0x10, 0 };
+	refused = 0;
+	for (unsigned i = 0; i < sizeof bad_stacks / sizeof bad_stacks[0]; i++)
+		refused += gate_trap_at(SMRT_TRAP_MACH_MSG, bad_stacks[i]) == KERN_INVALID_ADDRESS;
+	CHECK_EQ(refused, sizeof bad_stacks / sizeof bad_stacks[0]);
+	check_baseline("the system-call gate");
+}
+
+/* i386_set_ldt and i386_get_ldt (GNU Mach's mach_i386.defs, ids 3800 and
+ * 3801) are not served: a request built by hand, to this thread's port,
+ * asking to put a call gate to ring 0 at selector 7 (over the system-call
+ * gate) and at selector 0xf, gets MIG_BAD_ID, and the gate still works. */
+static void test_set_ldt_refused(void)
+{
+	read_stats(baseline);
+	mach_port_t me = mach_thread_self(), reply = mach_reply_port();
+	static const int ids[] = { 3800, 3801 };
+	for (unsigned i = 0; i < 2; i++) {
+		struct {
+			mach_msg_header_t head;
+			mach_msg_type_t first_type;
+			int first_selector;
+			mach_msg_type_t list_type;
+			uint64_t descriptors[2];
+		} req;
+		memset(&req, 0, sizeof req);
+		req.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+						sizeof req, { me }, { reply }, 0, ids[i] };
+		req.first_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
+		req.first_selector = 7;
+		req.list_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 4, 1, 0, 0, 0 };
+		req.descriptors[0] = req.descriptors[1] = call_gate_to_probe();
+		/* The reply (a mig_reply_header_t) comes back into req. */
+		_Static_assert(sizeof req >= sizeof(mig_reply_header_t), "room for the reply");
+		mach_msg_return_t mr = mach_msg(&req.head, MACH_SEND_MSG | MACH_RCV_MSG, sizeof req, sizeof req, reply, 0,
+						MACH_PORT_NULL);
+		CHECK(mr == MACH_MSG_SUCCESS, "request %d: mach_msg 0x%x", ids[i], mr);
+		mig_reply_header_t *r = (mig_reply_header_t *)&req;
+		CHECK(r->Head.msgh_id == ids[i] + 100 && r->RetCode == MIG_BAD_ID, "request %d: reply %d, code %d",
+		      ids[i], r->Head.msgh_id, r->RetCode);
+	}
+	uint32_t by_gate;
+	__asm__ volatile("lcall $7, $0" : "=a"(by_gate) : "a"(-28) : "memory", "cc");
+	CHECK_EQ(by_gate, self);
+	mach_port_deallocate(self, by_gate);
+	CHECK_EQ(ring0_cr0, 0);
+	mach_port_deallocate(self, me);
+	mach_port_destroy(self, reply);
+	check_baseline("i386_set_ldt");
 }
 
 /* --- thread_get_state / thread_set_state --------------------------------- */
@@ -446,6 +570,8 @@ int main(void)
 	self = mach_task_self();
 	host = mach_host_self();
 	test_ldtr_and_iopl();
+	test_syscall_gate();
+	test_set_ldt_refused();
 	test_flags_on_entry();
 	test_thread_state();
 	test_attacks_in_children();

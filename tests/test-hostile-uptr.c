@@ -121,7 +121,7 @@ static void test_mach_msg_buffers(void)
 static uint32_t trap_with_args_at(int number, uint32_t args)
 {
 	uint32_t r;
-	__asm__ volatile("movl %%esp, %%edi\n\tmovl %[at], %%esp\n\tint $0x81\n\tmovl %%edi, %%esp"
+	__asm__ volatile("movl %%esp, %%edi\n\tmovl %[at], %%esp\n\tlcall $7, $0\n\tmovl %%edi, %%esp"
 			 : "=a"(r) : "a"(number), [at] "S"(args - 4) : "edi", "memory", "cc");
 	return r;
 }

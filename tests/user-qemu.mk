@@ -42,6 +42,23 @@ test_vm_MODULES = tests/vm-fault-task tests/vm-fault-task:unmapped
 
 test_fpu_MODULES = tests/fpu-peer
 
+# A GNU Mach program with the stubs <mach/syscall_sw.h> generates.
+tests/gnumach-traps.o: $(top_srcdir)/tests/gnumach-traps.S $(USER_LINK_DEPS)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -c -o $@ $<
+tests/test-gnumach-headers: tests/test-gnumach-headers.o tests/gnumach-traps.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-gnumach-headers.o tests/gnumach-traps.o tests/guest-check.o $(USER_LIBS)
+
+# GNU Mach boot-script words (kern/boot_script.c), quoted as in a GNU Mach
+# menu entry so that GRUB hands them over: the test's own line is served, the
+# four fault-task lines are refused (a user variable, a binding, ${root}
+# without root=, a task left suspended). \$$ survives make and the shell.
+test_bootscript_ARGS = "'--host-priv-port=\$${host-port}' '--device-master-port=\$${device-port}' \
+	'--cmdline=\$${kernel-command-line}' '\$$(task-create)' '\$$(task-resume)'"
+test_bootscript_MODULES = tests/fault-task:'--exec=\$${exec-task}'+'\$$(task-create)'+'\$$(task-resume)' \
+	tests/fault-task:'\$$(exec-task=task-create)' \
+	tests/fault-task:'\$${root}'+'\$$(task-create)'+'\$$(task-resume)' \
+	tests/fault-task:'--host=\$${host-port}'+'\$$(task-create)'
+
 # 100,000 calls that each earn a kernel warning: the log must stay short.
 $(eval test_hostile-ports_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/warning-count-check.sh 1000)
 

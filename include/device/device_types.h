@@ -50,6 +50,9 @@ typedef int dev_status_data_t[DEV_STATUS_MAX];
 #define DEV_GET_RECORDS_RECORD_SIZE	1	/* bytes per record */
 #define DEV_GET_RECORDS_COUNT		2
 
+/* What device calls return: a kern_return_t or one of the D_ codes below. */
+typedef int io_return_t;
+
 /* Device return codes (kern_return_t values). */
 #define D_IO_QUEUED		(-1)	/* queued: no reply now */
 #define D_SUCCESS		0

@@ -111,4 +111,19 @@ _Static_assert(sizeof(vm_cache_statistics_data_t) == 11 * 4,
 _Static_assert(sizeof(time_value_t) == 8, "time_value_t");
 _Static_assert(sizeof(time_value64_t) == 16, "time_value64_t");
 
+/* As GNU Mach's <mach/mach_types.h>: the headers of the info, state and
+ * special-port calls come with it.  They are included last, after the types
+ * they use, since each of them includes this header too. */
+#include <mach/machine.h>
+#include <mach/vm_prot.h>
+#include <mach/vm_inherit.h>
+#include <mach/vm_wire.h>
+#include <mach/time_value.h>
+#include <mach/host_info.h>
+#include <mach/task_info.h>
+#include <mach/thread_info.h>
+#include <mach/thread_status.h>
+#include <mach/task_special_ports.h>
+#include <mach/thread_special_ports.h>
+
 #endif /* _MACH_MACH_TYPES_H_ */

@@ -17,6 +17,10 @@
 #include <mach/kern_return.h>
 #include <mach/port.h>
 
+/* Every item of a message starts at a multiple of this many bytes in user
+ * memory (GNU Mach's name for the i386 value; docs/abi.md "Layout"). */
+#define MACH_MSG_USER_ALIGNMENT	4
+
 #ifndef __ASSEMBLER__
 
 #include <stddef.h>
@@ -227,7 +231,7 @@ _Static_assert(offsetof(mach_msg_type_long_t, msgtl_number) == 8,
 
 #if !defined(__ASSEMBLER__) && !defined(KERNEL)
 /*
- * User side.  mach_msg_trap is the raw trap (-25, `int $0x81`, arguments
+ * User side.  mach_msg_trap is the raw trap (-25, `lcall $7,$0`, arguments
  * on the stack as for this cdecl call); mach_msg is the library wrapper
  * that restarts interrupted sends/receives unless told not to.
  */

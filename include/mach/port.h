@@ -59,6 +59,12 @@ _Static_assert(sizeof(mach_port_status_t) == 36, "mach_port_status_t");
 #define MACH_PORT_VALID(name) \
 	(((name) != MACH_PORT_NULL) && ((name) != MACH_PORT_DEAD))
 
+/* GNU Mach's names for the same values when a name (not a right) is meant. */
+#define MACH_PORT_NAME_NULL	((mach_port_name_t) 0)
+#define MACH_PORT_NAME_DEAD	((mach_port_name_t) ~0)
+#define MACH_PORT_NAME_VALID(name) \
+	(((name) != MACH_PORT_NAME_NULL) && ((name) != MACH_PORT_NAME_DEAD))
+
 /* Rights. */
 #define MACH_PORT_RIGHT_SEND		0
 #define MACH_PORT_RIGHT_RECEIVE		1

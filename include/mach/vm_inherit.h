@@ -14,4 +14,8 @@
 #define VM_INHERIT_DONATE_COPY	3	/* copy and delete the original */
 #define VM_INHERIT_DEFAULT	VM_INHERIT_COPY
 
+#ifndef __ASSEMBLER__
+typedef int vm_inherit_t;	/* also in <mach/mach_types.h>: the same type */
+#endif
+
 #endif /* _MACH_VM_INHERIT_H_ */

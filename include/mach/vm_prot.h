@@ -16,4 +16,8 @@
 #define VM_PROT_ALL		(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 #define VM_PROT_NO_CHANGE	0x8	/* memory_object_lock_request only */
 
+#ifndef __ASSEMBLER__
+typedef int vm_prot_t;		/* also in <mach/mach_types.h>: the same type */
+#endif
+
 #endif /* _MACH_VM_PROT_H_ */

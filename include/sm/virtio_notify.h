@@ -9,7 +9,7 @@
  * set the device up. Returns KERN_SUCCESS, or the codes of virtio.defs
  * (KERN_INVALID_NAME for a name that is not a device port).
  *
- * It is a trap (int $0x81, %eax = SM_TRAP_VIRTIO_NOTIFY, arguments on the
+ * It is a trap (lcall $7,$0, %eax = SM_TRAP_VIRTIO_NOTIFY, arguments on the
  * stack as for a cdecl call) rather than an RPC: no message, no reply port.
  * docs/virtio-implementation.md gives the measured costs of both.
  *
@@ -29,7 +29,7 @@ static inline kern_return_t sm_virtio_notify(mach_port_t device, unsigned int qu
 	__asm__ volatile("pushl %2\n\t"
 			 "pushl %1\n\t"
 			 "pushl $0\n\t"
-			 "int $0x81\n\t"
+			 "lcall $7, $0\n\t"
 			 "addl $12, %%esp"
 			 : "=a"(r)
 			 : "r"(device), "r"(queue), "0"(SM_TRAP_VIRTIO_NOTIFY)
@@ -42,7 +42,7 @@ static inline kern_return_t sm_virtio_irq_ack(mach_port_t device)
 	kern_return_t r;
 	__asm__ volatile("pushl %1\n\t"
 			 "pushl $0\n\t"
-			 "int $0x81\n\t"
+			 "lcall $7, $0\n\t"
 			 "addl $8, %%esp"
 			 : "=a"(r)
 			 : "r"(device), "0"(SM_TRAP_VIRTIO_IRQ_ACK)

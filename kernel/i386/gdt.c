@@ -11,12 +11,13 @@
  * beyond it) and the task is killed. The table's GDT descriptor has DPL 0;
  * lldt is a ring-0 instruction in any case.
  *
- * The plan for entry 0: GNU Mach tasks enter the kernel with `lcall $7,$0`,
- * a far call through LDT selector 7 (index 0, TI=1, RPL 3). Another change
- * will put a 32-bit call gate there (DPL 3, target SEG_KCODE and a kernel
- * entry stub that builds the same trap frame as the int $0x81 path, clears
- * DF and AC, and returns with lret). Entry 0 is the only one that gate
- * needs; every other LDT selector stays beyond the table's limit.
+ * Entry 0 is GNU Mach's system-call gate: GNU Mach tasks enter the kernel
+ * with `lcall $7,$0`, a far call through LDT selector 7 (index 0, TI=1, RPL
+ * 3). It holds a 32-bit call gate, DPL 3 so ring 3 may call it, with no
+ * parameters to copy, to SEG_KCODE:syscall_gate_entry (trapentry.S), which
+ * builds the trap frame an interrupt gate would. The table has that one entry, so
+ * every other LDT selector lies beyond its limit and faults (#GP). No task
+ * can change the table: there is no i386_set_ldt (docs/security.md).
  *
  * The TSS has no I/O permission bitmap (iomap_base lies beyond its limit)
  * and every EFLAGS the kernel builds for a task has IOPL 0, so in, out, cli
@@ -33,13 +34,22 @@ _Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes: iomap_ba
 
 static uint64_t gdt[7];
 static struct tss tss;
-static uint64_t ldt[LDT_ENTRIES];            /* zero: not present */
+static uint64_t ldt[LDT_ENTRIES];            /* entry 0: the system-call gate */
 
 static uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
 	return (uint64_t)(limit & 0xFFFF) | ((uint64_t)(base & 0xFFFFFF) << 16) |
 	       ((uint64_t)access << 40) | ((uint64_t)((limit >> 16) & 0xF) << 48) |
 	       ((uint64_t)(flags & 0xF) << 52) | ((uint64_t)(base >> 24) << 56);
+}
+
+/* A 32-bit call gate (type 0xC) to SEG_KCODE:entry that ring 3 may call,
+ * copying no parameters: the kernel reads them from the user stack. */
+static uint64_t call_gate(void (*entry)(void))
+{
+	uint32_t off = (uint32_t)entry;
+	return (uint64_t)(off & 0xFFFF) | ((uint64_t)SEG_KCODE << 16) | ((uint64_t)0xEC << 40) |
+	       ((uint64_t)(off >> 16) << 48);
 }
 
 void gdt_init(void)
@@ -52,6 +62,7 @@ void gdt_init(void)
 	tss.ss0 = SEG_KDATA;
 	tss.iomap_base = sizeof tss;               /* no I/O bitmap: ring 3 gets no ports */
 	gdt[5] = segment((uint32_t)&tss, sizeof tss - 1, 0x89, 0x0);
+	ldt[LDT_SYSCALL_GATE] = call_gate(syscall_gate_entry);
 	gdt[6] = segment((uint32_t)ldt, sizeof ldt - 1, 0x82, 0x0);   /* LDT, DPL 0, byte granular */
 
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };

@@ -12,12 +12,17 @@
 #define SEG_UDATA (0x20 | 3)
 #define SEG_TSS   0x28
 #define SEG_LDT   0x30
-/* Entries in the kernel's LDT; every one is "not present" for now. */
-#define LDT_ENTRIES 1
+/* The kernel's LDT has one entry: GNU Mach's system-call gate, which user
+ * code reaches as selector 7 (index 0, TI=1, RPL 3). */
+#define LDT_ENTRIES       1
+#define LDT_SYSCALL_GATE  0
+#define SEL_SYSCALL_GATE  0x07
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 void gdt_init(void);
+/* Where the LDT's call gate enters the kernel (trapentry.S). */
+void syscall_gate_entry(void);
 /* The kernel stack top used on the next trap from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
 #endif

@@ -1,6 +1,8 @@
 /* The interrupt descriptor table. Every vector is an interrupt gate, so the
  * kernel always runs with interrupts off (it is uniprocessor and never
- * preempted inside itself); only the system call vector is open to ring 3. */
+ * preempted inside itself), and every one has DPL 0: an int n from ring 3
+ * faults (#GP). Tasks enter the kernel only through GNU Mach's system-call
+ * gate, lcall $7,$0 (gdt.c, trapentry.S). */
 #include "i386/trap.h"
 #include "i386/gdt.h"
 
@@ -16,7 +18,7 @@ static uint64_t interrupt_gate(uint32_t handler, int dpl)
 void idt_init(void)
 {
 	for (int v = 0; v < NUM_VECTORS; v++)
-		idt[v] = interrupt_gate(trap_vectors[v], v == T_SYSCALL ? 3 : 0);
+		idt[v] = interrupt_gate(trap_vectors[v], 0);
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = { sizeof idt - 1, (uint32_t)idt };
 	__asm__ volatile("lidt %0" :: "m"(idtr));
 }

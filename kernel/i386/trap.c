@@ -12,6 +12,9 @@
 #include "kern/syscall.h"
 #include "device/irq.h"
 #include "i386/fpu.h"
+#include "i386/gdt.h"
+
+#define EFLAGS_TF 0x100
 
 static const char *const exception_names[] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
@@ -36,8 +39,30 @@ static void report(const char *who, const struct trapframe *tf)
 	kprintf("  cs %04x ds %04x eflags %08x\n", tf->cs, tf->ds, tf->eflags);
 }
 
+/* A task that far-calls the system-call gate with TF set: the call gate
+ * keeps TF, so the CPU raises a single-step trap on the gate's first kernel
+ * instruction. It is the task's single step, not a kernel bug. Clear TF in
+ * the kernel frame so the stub runs on, and put TF back into the task's
+ * EFLAGS when the system call returns (syscall_gate_single_step), so the
+ * task gets its single step after the lcall, as after any other trap.
+ * The stub runs with interrupts off from its second instruction, and no
+ * interrupt taken in the kernel switches threads, so the flag reaches the
+ * same thread's trap. */
+static int gate_single_step_pending;
+
+static int single_step_into_gate(struct trapframe *tf)
+{
+	if (tf->trapno != T_DEBUG || trap_from_user(tf) || tf->eip != (uint32_t)syscall_gate_entry)
+		return 0;
+	tf->eflags &= ~EFLAGS_TF;
+	gate_single_step_pending = 1;
+	return 1;
+}
+
 static void exception(struct trapframe *tf)
 {
+	if (single_step_into_gate(tf))
+		return;
 	if (tf->trapno == T_DEVICE_NOT_AVAILABLE && trap_from_user(tf) && current_thread()->fpu_state) {
 		fpu_device_not_available(current_thread()->fpu_state);
 		return;
@@ -57,6 +82,10 @@ static void exception(struct trapframe *tf)
 void trap(struct trapframe *tf)
 {
 	if (tf->trapno == T_SYSCALL) {
+		if (gate_single_step_pending) {
+			gate_single_step_pending = 0;
+			tf->eflags |= EFLAGS_TF;
+		}
 		syscall(tf);
 	} else if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
 		int irq = tf->trapno - T_IRQ0;

@@ -2,6 +2,16 @@
  * dispatcher that receives it. The layout is fixed by trapentry.S. */
 #ifndef I386_TRAP_H
 #define I386_TRAP_H
+#define T_DEBUG        1
+#define T_PAGE_FAULT   14
+#define T_IRQ0         32
+/* The vector number the system-call gate's stub (trapentry.S) writes into
+ * its frame: beyond the IDT's 256, so no interrupt or exception and no int
+ * instruction can arrive as a system call. */
+#define T_SYSCALL      0x100
+#define NUM_VECTORS    256
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 struct trapframe {
@@ -12,15 +22,11 @@ struct trapframe {
 	uint32_t esp, ss;       /* only valid when the trap came from ring 3 */
 };
 
-#define T_PAGE_FAULT   14
-#define T_IRQ0         32
-#define T_SYSCALL      0x81
-#define NUM_VECTORS    256
-
 void idt_init(void);
 void trap(struct trapframe *tf);
 /* Start a thread in user mode with the frame at the top of its kernel stack. */
 void trap_return(void) __attribute__((noreturn));
 
 static inline int trap_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
+#endif
 #endif

@@ -9,9 +9,11 @@
  * EFLAGS (only the always-one bit 1) before anything else: DF, AC and the
  * arithmetic flags clear, IOPL 0. The task's EFLAGS is in the frame the CPU
  * pushed and iret restores it. Every way into the kernel passes here: all
- * 256 vectors (exceptions, IRQs, int $0x81) share trap_common, and swtch
- * only moves between kernel stacks, whose flags are already clean. */
+ * 256 vectors (exceptions and IRQs) and the LDT's system-call gate share
+ * trap_common, and swtch only moves between kernel stacks, whose flags are
+ * already clean. */
 #include "i386/gdt.h"
+#include "i386/trap.h"
 
 .macro VECTOR num
 	.globl vector\num
@@ -35,6 +37,42 @@ vector\num:
 	VECTOR %i
 	.set i, i + 1
 .endr
+
+/* GNU Mach's system-call gate: `lcall $7,$0` through the call gate in LDT
+ * entry 0 (gdt.c). A call gate is not an interrupt gate: the CPU switches to
+ * the TSS's kernel stack and pushes only the caller's SS, ESP, CS and EIP
+ * (EIP lowest), leaves IF set and every other flag as the task had it (DF,
+ * AC, NT, even TF: see trap.c for a single step arriving here). So:
+ * interrupts off first; then save EFLAGS before any instruction can change
+ * the arithmetic flags; then move EIP and CS down one slot so that EFLAGS
+ * sits between CS and ESP, as an interrupt gate would have pushed it. The
+ * result is the frame an interrupt gate builds, with T_SYSCALL as its
+ * vector number, and it goes back to the task with trap_return's iret (restoring the task's
+ * EFLAGS, IF on). The return address went to the kernel stack, not the
+ * task's, so the arguments are where the task's cdecl call left them: its
+ * ESP + 4, past the near return address of its trap stub. The selectors are
+ * pushed as doublewords whose upper halves the SDM leaves undefined; they
+ * are cut to 16 bits so thread_get_state shows clean values. */
+	.globl syscall_gate_entry
+syscall_gate_entry:
+	cli
+	pushfl                   /* 0: EFLAGS (IF now clear) 4: EIP 8: CS 12: ESP 16: SS */
+	pushl %eax
+	pushl %ecx
+	movl 8(%esp), %eax       /* EFLAGS */
+	orl $0x200, %eax         /* IF was set: the task was running at ring 3 */
+	movl 12(%esp), %ecx
+	movl %ecx, 8(%esp)       /* EIP */
+	movzwl 16(%esp), %ecx
+	movl %ecx, 12(%esp)      /* CS */
+	movl %eax, 16(%esp)      /* EFLAGS */
+	movzwl 24(%esp), %ecx
+	movl %ecx, 24(%esp)      /* SS */
+	popl %ecx
+	popl %eax
+	pushl $0                 /* error code */
+	pushl $T_SYSCALL
+	jmp trap_common
 
 trap_common:
 	pushl $0x2

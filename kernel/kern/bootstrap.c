@@ -1,4 +1,5 @@
 #include "kern/bootstrap.h"
+#include "kern/boot_script.h"
 #include "kern/elf.h"
 #include "kern/task.h"
 #include "kern/thread.h"
@@ -123,15 +124,19 @@ int bootstrap_start_modules(const struct multiboot_info *mbi)
 		return 0;
 	}
 	const struct multiboot_module *mods = P2V(mbi->mods_addr);
+	const char *kernel_cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? P2V(mbi->cmdline) : "";
 	int started = 0;
 	for (uint32_t i = 0; i < mbi->mods_count; i++) {
 		char line[CMDLINE_MAX];
 		strlcpy(line, mods[i].string ? P2V(mods[i].string) : "module", sizeof line);
 		char *argv[MAX_ARGS];
 		int argc = split_args(line, argv);
+		static char expanded[2 * CMDLINE_MAX];   /* the words boot-script substitution rewrote */
+		const char *why = boot_script_expand(&argc, argv, expanded, sizeof expanded, kernel_cmdline);
 		if (argc == 0)
 			argv[argc++] = "module";
-		const char *why = start_task(&mods[i], argc, argv);
+		if (!why)
+			why = start_task(&mods[i], argc, argv);
 		if (why)
 			kprintf("bootstrap: module %u (%s) not started: %s\n", i, argv[0], why);
 		else

@@ -12,7 +12,7 @@
 #include "i386/trap.h"
 #include <mach/kern_return.h>
 
-#define MAX_ARGS 7
+#define MAX_ARGS 11                  /* syscall_vm_map */
 
 static uint32_t sys_mach_msg(const uint32_t *a)
 {
@@ -68,6 +68,18 @@ static const struct trap_entry traps[] = {
 	{ -59, 1, trap_swtch_pri, "swtch_pri" },
 	{ -60, 0, trap_swtch, "swtch" },
 	{ -61, 3, trap_thread_switch, "thread_switch" },
+	{ -64, 11, trap_syscall_vm_map, "syscall_vm_map" },
+	{ -65, 4, trap_syscall_vm_allocate, "syscall_vm_allocate" },
+	{ -66, 3, trap_syscall_vm_deallocate, "syscall_vm_deallocate" },
+	{ -68, 3, trap_syscall_task_create, "syscall_task_create" },
+	{ -69, 1, trap_syscall_task_terminate, "syscall_task_terminate" },
+	{ -70, 1, trap_syscall_task_suspend, "syscall_task_suspend" },
+	{ -71, 3, trap_syscall_task_set_special_port, "syscall_task_set_special_port" },
+	{ -72, 3, trap_syscall_mach_port_allocate, "syscall_mach_port_allocate" },
+	{ -73, 2, trap_syscall_mach_port_deallocate, "syscall_mach_port_deallocate" },
+	{ -74, 4, trap_syscall_mach_port_insert_right, "syscall_mach_port_insert_right" },
+	{ -75, 3, trap_syscall_mach_port_allocate_name, "syscall_mach_port_allocate_name" },
+	{ -76, 1, trap_syscall_thread_depress_abort, "syscall_thread_depress_abort" },
 	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
 	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
 };

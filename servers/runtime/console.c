@@ -229,28 +229,30 @@ format(struct sink *k, const char *fmt, va_list ap)
 	return (int)k->count;
 }
 
+/* printf and vprintf return 0, as GNU Mach's printf does: programs written
+ * for GNU Mach (its tests and their test library) are written against that
+ * printf. snprintf and vsnprintf return the length, as C's do, since callers
+ * size buffers with it. */
 int
 vprintf(const char *fmt, va_list ap)
 {
 	struct sink k = { 1, NULL, 0, 0 };
-	int n;
 
 	smrt_lock(&_smrt_console_lock);
-	n = format(&k, fmt, ap);
+	format(&k, fmt, ap);
 	smrt_unlock(&_smrt_console_lock);
-	return n;
+	return 0;
 }
 
 int
 printf(const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vprintf(fmt, ap);
+	vprintf(fmt, ap);
 	va_end(ap);
-	return n;
+	return 0;
 }
 
 int

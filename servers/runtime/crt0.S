@@ -20,7 +20,7 @@ _start:
 	pushl	%eax			/* _smrt_start(uint32_t *startup_block) */
 	call	_smrt_start
 1:	movl	$-60, %eax		/* swtch(): yield, never fall through */
-	int	$0x81
+	lcall	$7, $0
 	jmp	1b
 	.size	_start, . - _start
 

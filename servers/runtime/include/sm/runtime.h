@@ -54,7 +54,8 @@ int	 strcmp(const char *a, const char *b);
 int	 strncmp(const char *a, const char *b, size_t n);
 
 /* Console (console.c): line buffered, written with sm_console_write on the
- * host port, falling back to the mach_print trap if that RPC fails. */
+ * host port, falling back to the mach_print trap if that RPC fails. printf
+ * and vprintf return 0, as GNU Mach's printf does. */
 int	 putchar(int c);
 int	 puts(const char *s);
 int	 printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
