@@ -104,7 +104,7 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceServer.swift WhenIdle.swift OpenTable.swift)
+	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -203,7 +203,7 @@ BLK_SWIFT = $(addprefix $(BLK_SRC)/,Main.swift BlockSpec.swift Config.swift \
 	Disk.swift IORequest.swift Engine.swift Completion.swift Opens.swift \
 	Status.swift DeviceRoutines.swift)
 BLK_C_DEPS = $(BLK_SRC)/include/module.modulemap $(BLK_SRC)/include/cblk.h \
-	$(top_srcdir)/include/sm/blk_stats.h $(call mig_user_files,device_reply)
+	$(top_srcdir)/include/sm/blk_stats.h
 
 $(BLK_DIR)/blk.o: $(BLK_SWIFT) $(VIRTIO_SDK_DEPS) $(BLK_C_DEPS)
 	@mkdir -p $(@D)

@@ -169,6 +169,42 @@ $(BLK_SMOKE_IMG): $(top_srcdir)/tools/mkdisk.py
 check-guest run-blk-smoke: $(BLK_SMOKE_IMG)
 CLEANFILES += $(BLK_SMOKE_IMG)
 
+# Hostile clients of the virtio-blk server (tests/test-blk-hostile.c,
+# tests/test-blk-fuzz.c): servers/blk on an 8 MiB scratch image made afresh
+# before each boot; requests built by hand (tests/blkmsg.c).  The fuzzer
+# takes seed=N,iters=N (SEED= and BLK_FUZZ_ITERS= on the make command line).
+# zcchunk=1 keeps no read pages in reserve and pool=256 poolmax=256 fix the DMA pool
+# at its size, so the kernel's free pages return exactly to baseline.
+BLK_FUZZ_ITERS ?= 2000
+BLK_HOSTILE_IMG = tests/blk-hostile.img
+BLK_FUZZ_IMG = tests/blk-fuzz.img
+$(eval test_blk-hostile_MODULES = $$(BLK_ELF):device=virtio-blk+zcchunk=1)
+$(eval test_blk-hostile_QEMU_ARGS = -nic none -drive file=$(BLK_HOSTILE_IMG),if=none,id=vd0,format=raw \
+	-device virtio-blk-pci,drive=vd0)
+$(eval test_blk-hostile_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_HOSTILE_IMG) 8)
+$(eval test_blk-fuzz_MODULES = $$(BLK_ELF):device=virtio-blk+zcchunk=1+pool=256+poolmax=256)
+$(eval test_blk-fuzz_QEMU_ARGS = -nic none -drive file=$(BLK_FUZZ_IMG),if=none,id=vd0,format=raw \
+	-device virtio-blk-pci,drive=vd0)
+$(eval test_blk-fuzz_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_FUZZ_IMG) 8)
+$(eval test_blk-fuzz_ARGS = iters=$$(BLK_FUZZ_ITERS)$$(if $$(SEED),$$(vd_comma)seed=$$(SEED)))
+# The arguments are written into the boot image: it is made again when they
+# change (tests/blk-fuzz.args holds the last ones).
+tests/blk-fuzz.args: blk-fuzz-args-check
+	@echo '$(test_blk-fuzz_ARGS)' | cmp -s - $@ || echo '$(test_blk-fuzz_ARGS)' > $@
+.PHONY: blk-fuzz-args-check
+tests/test-blk-fuzz.iso: tests/blk-fuzz.args
+CLEANFILES += tests/blk-fuzz.args
+# Up to six rounds of BLK_FUZZ_ITERS requests (about 1 ms each under TCG).
+$(eval test_blk-fuzz_TIMEOUT = $$(shell expr 60 + $$(BLK_FUZZ_ITERS) / 50))
+tests/test-blk-hostile tests/test-blk-fuzz: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o \
+		$(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o $(USER_LIBS)
+check-guest run-blk-hostile run-blk-fuzz: $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
+$(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG): $(top_srcdir)/tools/mkdisk.py
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 8
+CLEANFILES += $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
+
 # I/O errors (tests/test-blk-errors.c): a 4 MiB image behind QEMU's blkdebug
 # driver, whose rules (made from these numbers) fail every read and write
 # touching sectors BLK_ERR_FIRST..+BLK_ERR_COUNT-1 and BLK_ERR_LONE with EIO;

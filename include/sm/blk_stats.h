@@ -37,7 +37,11 @@
  *                    D_READ_ONLY.  Reads through an open without D_READ
  *                    (opened with mode D_WRITE only): D_INVALID_OPERATION.
  *                    The device failing a request (VIRTIO_BLK_S_IOERR or
- *                    _UNSUPP): D_IO_ERROR.  Out of memory: D_NO_MEMORY.
+ *                    _UNSUPP): D_IO_ERROR.  Out of memory, or 4096
+ *                    requests of the disk waiting for the device already
+ *                    (also for flush, discard, write zeroes): D_NO_MEMORY.
+ *                    A request with out-of-line data beyond the server's
+ *                    page limit: D_NO_MEMORY, before any other check.
  *                    A closed open (after device_close): D_NO_SUCH_DEVICE.
  *   device_get_status  DEV_GET_SIZE, DEV_GET_RECORDS, BLK_GET_STATS,
  *                    BLK_GET_INFO; fewer words of room than the flavor has:

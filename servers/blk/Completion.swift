@@ -31,7 +31,9 @@ extension Disk {
     /// 5.2.6.1: the driver SHOULD check capacity after a configuration
     /// change notification.
     func configurationChanged() {
-        guard let c = try? device.config64(BlkConfig.capacity), c != capacity else { return }
+        guard let raw = try? device.config64(BlkConfig.capacity) else { return }
+        let c = sane(capacity: raw)
+        guard c != capacity else { return }
         print("blk: \(name): capacity changed from \(capacity) to \(c) sectors")
         capacity = c
     }
@@ -85,32 +87,30 @@ extension Disk {
         let ok = code == D_SUCCESS
         switch r.kind {
         case .read:
-            let (port, poly) = reply.consumeForStub()
             if ok, let region = r.region {
                 stats.reads += 1
                 stats.bytesRead += UInt64(r.bytes)
                 if r.zeroCopy { stats.bytesZeroCopy += UInt64(r.bytes) } else { stats.bytesCopied += UInt64(r.bytes) }
-                // device_reply.defs sends the pages with the deallocate bit:
+                // The reply carries the pages with the deallocate bit:
                 // a page or more is moved to the client, less is copied and
                 // our page freed.  Either way they are gone from this task.
                 let data = region.address.assumingMemoryBound(to: CChar.self)
-                let kr = ds_device_read_reply(port, poly, D_SUCCESS, data, mach_msg_type_number_t(r.bytes))
+                let kr = reply.sendReadReply(D_SUCCESS, data: data, bytes: mach_msg_type_number_t(r.bytes))
                 if kr != KERN_SUCCESS {
                     replyFailed(kr)
                     reserve.discard(region)
                 }
             } else {
                 if let region = r.region { reserve.discard(region) }
-                let kr = ds_device_read_reply(port, poly, code, nil, 0)
+                let kr = reply.sendReadReply(code, data: nil, bytes: 0)
                 if kr != KERN_SUCCESS { replyFailed(kr) }
             }
         case .write:
-            let (port, poly) = reply.consumeForStub()
             if ok {
                 stats.writes += 1
                 stats.bytesWritten += UInt64(r.bytes)
             }
-            let kr = ds_device_write_reply(port, poly, code, ok ? Int32(r.bytes) : 0)
+            let kr = reply.sendWriteReply(code, written: ok ? Int32(r.bytes) : 0)
             if kr != KERN_SUCCESS { replyFailed(kr) }
         case .flush, .discard, .writeZeroes:
             if ok && r.kind == .flush && has(BlkFeature.flush) { stats.flushes += 1 }

@@ -14,6 +14,7 @@ import Virtio
 /// | `pool=N`        | 64      | DMA buffers (4 KiB) allocated at start |
 /// | `poolmax=N`     | 512     | most DMA buffers the pool grows to (2 MiB) |
 /// | `chain=N`       | 128     | most KiB of data in one chain (larger requests are split) |
+/// | `zcchunk=N`     | 64      | pages the read-page reserve takes from the kernel at once (1: each read's own, none kept) |
 /// | `indirect=0/1`  | 1       | use VIRTIO_F_INDIRECT_DESC when offered |
 /// | `eventidx=0/1`  | 1       | use VIRTIO_F_EVENT_IDX when offered |
 /// | `verbose=0/1`   | 0       | log every request |
@@ -24,12 +25,13 @@ struct ServerConfig {
     var poolInitial = 64
     var poolMax = 512
     var chainBytes = 128 * 1024
+    var reserveChunkPages = 64
     var indirect = true
     var eventIndex = true
     var verbose = false
 
     static let known = ["device", "inflight", "queue", "zerocopy", "pool", "poolmax", "chain",
-                        "indirect", "eventidx", "verbose"]
+                        "zcchunk", "indirect", "eventidx", "verbose"]
 
     init() {}
 
@@ -40,6 +42,7 @@ struct ServerConfig {
         poolInitial = args.integer("pool", default: poolInitial, range: 0...1024)
         poolMax = args.integer("poolmax", default: poolMax, range: 1...1024)
         chainBytes = args.integer("chain", default: chainBytes / 1024, range: 4...1024) * 1024
+        reserveChunkPages = args.integer("zcchunk", default: reserveChunkPages, range: 1...256)
         indirect = args.flag("indirect", default: indirect)
         eventIndex = args.flag("eventidx", default: eventIndex)
         verbose = args.flag("verbose", default: verbose)
@@ -56,6 +59,7 @@ struct ServerConfig {
     var summary: String {
         "inflight=\(inflight) queue=\(queueSize == 0 ? "auto" : "\(queueSize)") " +
             "zerocopy=\(zeroCopy ? 1 : 0) pool=\(poolInitial)..\(poolMax) chain=\(chainBytes / 1024)K " +
+            "zcchunk=\(reserveChunkPages) " +
             "indirect=\(indirect ? 1 : 0) eventidx=\(eventIndex ? 1 : 0)"
     }
 }

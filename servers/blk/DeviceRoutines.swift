@@ -72,8 +72,12 @@ extension BlkServer {
         // On an error return the receive loop frees the out-of-line data.
         guard let o = lookup("device_write", io.device) else { return D_NO_SUCH_DEVICE }
         let d = o.disk
+        // The count is the client's (unsigned, 32 bits): not every one is an Int here.
+        guard let wanted = Int(exactly: count) else {
+            return d.refuse("device_write", D_INVALID_SIZE, "\(count) bytes")
+        }
         let (extent, code) = d.check("device_write", o, write: true, inband: false, recnum: io.record,
-                                     wanted: Int(count))
+                                     wanted: wanted)
         guard let extent else { return code }
         guard let data else {
             return d.refuse("device_write", D_INVALID_SIZE, "no data")
@@ -81,7 +85,7 @@ extension BlkServer {
         let src = UnsafeMutableRawPointer(data)
         let r = IORequest(kind: .write, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
         r.source = src                      // ours now: freed when the request ends
-        r.sourceSize = Int(count)
+        r.sourceSize = wanted
         // Out-of-line data arrives in pages of its own: a large write is
         // read by the device in place, saving the copy into pool buffers
         // (a page costs about what the kernel call to find it costs).  If

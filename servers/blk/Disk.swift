@@ -54,7 +54,7 @@ final class Disk {
         self.name = name
         self.device = device
         self.config = config
-        reserve = PageReserve.forDevice(device)
+        reserve = PageReserve.forDevice(device, chunkPages: config.reserveChunkPages)
         chains = InFlightTable(capacity: config.inflight)
         segments.reserveCapacity(260)
     }
@@ -107,23 +107,26 @@ final class Disk {
     /// 5.2.5 Device Initialization: every field the accepted features make
     /// valid (after FEATURES_OK: 5.2.5.1 forbids reading writeback before).
     func readConfiguration() throws(MachError) {
-        capacity = try device.config64(BlkConfig.capacity)
+        capacity = sane(capacity: try device.config64(BlkConfig.capacity))
         readOnly = has(BlkFeature.readOnly)
         if has(BlkFeature.blockSize) {
-            let bs = Int(try device.config32(BlkConfig.blkSize))
+            let bs = try device.config32(BlkConfig.blkSize)
             if bs >= 512 && bs <= 4096 && bs & (bs - 1) == 0 {
-                recordSize = bs
+                recordSize = Int(bs)
             } else {
                 print("blk: \(name): blk_size \(bs) not supported (512..4096, a power of two); using 512")
             }
         }
-        if has(BlkFeature.sizeMax) { sizeMax = Int(try device.config32(BlkConfig.sizeMax)) }
-        if has(BlkFeature.segMax) { segMax = Int(try device.config32(BlkConfig.segMax)) }
+        // The device's numbers are 32-bit unsigned; an Int here is 32-bit
+        // signed, and no sane device sends one above 2^31 - 1: such a value
+        // is taken as "no limit" (0) or, for the I/O hints, ignored.
+        if has(BlkFeature.sizeMax) { sizeMax = sane(try device.config32(BlkConfig.sizeMax), "size_max") }
+        if has(BlkFeature.segMax) { segMax = sane(try device.config32(BlkConfig.segMax), "seg_max") }
         if has(BlkFeature.topology) {
             physicalBlockExp = Int(try device.config8(BlkConfig.physicalBlockExp))
             alignmentOffset = Int(try device.config8(BlkConfig.alignmentOffset))
             minIOSize = Int(try device.config16(BlkConfig.minIOSize))
-            optIOSize = Int(try device.config32(BlkConfig.optIOSize))
+            optIOSize = sane(try device.config32(BlkConfig.optIOSize), "opt_io_size")
         }
         if has(BlkFeature.configWCE) {
             writeback = UInt32(try device.config8(BlkConfig.writeback))
@@ -144,6 +147,23 @@ final class Disk {
             print("blk: \(name): size_max \(sizeMax) seg_max \(segMax) physical_block_exp \(physicalBlockExp) " +
                   "alignment \(alignmentOffset) min_io \(minIOSize) opt_io \(optIOSize) writeback \(writeback)")
         }
+    }
+
+    /// A capacity the arithmetic can hold: in bytes it must fit a UInt64
+    /// (records × record size, sector numbers in requests).  A device that
+    /// claims more is believed only up to that.
+    func sane(capacity c: UInt64) -> UInt64 {
+        let most = UInt64.max / UInt64(BlkRequest.sectorSize)
+        guard c > most else { return c }
+        print("blk: \(name): capacity \(c) sectors is more than bytes can count; using \(most)")
+        return most
+    }
+
+    /// A 32-bit configuration field as an Int, or 0 if it does not fit.
+    func sane(_ v: UInt32, _ field: StaticString) -> Int {
+        if let i = Int(exactly: v), i <= Int(Int32.max) { return i }
+        print("blk: \(name): \(field) \(v) is out of range; ignored")
+        return 0
     }
 
     /// How many bytes one chain carries.  A chain is the header, data

@@ -34,7 +34,10 @@ extension Disk {
     /// Discard and write zeroes carry a range, not data: its "bytes" are its
     /// sectors × 512, cut at the device's maximum (whole records).
     func rangeChainBytes(_ maxSectors: UInt32) -> Int {
-        let most = maxSectors == 0 ? Int(BLK_MAX_IO) : Int(maxSectors) * BlkRequest.sectorSize
+        // In 64 bits: the device's 32-bit sector count times 512 need not
+        // fit an Int; no chain carries more than BLK_MAX_IO anyway.
+        let deviceMost = UInt64(maxSectors) * UInt64(BlkRequest.sectorSize)
+        let most = maxSectors == 0 ? Int(BLK_MAX_IO) : Int(min(deviceMost, UInt64(BLK_MAX_IO)))
         return max(recordSize, most / recordSize * recordSize)
     }
 
@@ -76,7 +79,7 @@ extension Disk {
         var pending: UInt32 = 0
         for r in waiting {
             let each = max(chainBytes(for: r), 1)
-            pending += UInt32(max(1, (r.bytes - r.nextOffset + each - 1) / each))
+            pending &+= UInt32(clamping: max(1, (r.bytes - r.nextOffset + each - 1) / each))
         }
         stats.waitingChains = pending
         stats.waitingHWM = max(stats.waitingHWM, pending)

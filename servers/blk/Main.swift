@@ -56,6 +56,7 @@ func blkMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
         Notifications.interface,
     ])
     loop.maxRequestSize = DeviceServer.maxRequestSize
+    loop.refusalCode = D_NO_MEMORY          // a request whose out-of-line data did not fit this task
     print("blk: serving \(srv.disks.map { $0.name }.joined(separator: " "))")
     let mr = loop.run()
     print("blk: receive loop ended: \(hex(mr))")

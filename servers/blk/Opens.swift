@@ -87,6 +87,19 @@ final class BlkServer {
     }
 }
 
+extension Disk {
+    /// Requests accepted and not yet in the device, at most: a client that
+    /// sends faster than the device works would otherwise grow the queue
+    /// (and the memory its requests hold) until this task runs out.
+    static let maxWaiting = 4096
+
+    /// D_NO_MEMORY (logged) when the queue of waiting requests is full.
+    func tooManyWaiting(_ routine: StaticString) -> kern_return_t? {
+        guard waiting.count >= Disk.maxWaiting else { return nil }
+        return refuse(routine, D_NO_MEMORY, "\(waiting.count) requests wait already")
+    }
+}
+
 /// Where a checked read or write goes.
 struct Extent {
     let sector: UInt64
@@ -97,8 +110,9 @@ extension Disk {
     /// The checks of include/sm/blk_stats.h for a read or write of `wanted`
     /// bytes at record `recnum`: the open's mode, the disk's read-only
     /// state, the size (whole records, at most BLK_MAX_IO, or IO_INBAND_MAX
-    /// for the inband forms, which no record fits), the record number; a
-    /// request that runs past the end is cut there.
+    /// for the inband forms, which no record fits), the record number, room
+    /// among the waiting requests; a request that runs past the end is cut
+    /// there.
     func check(_ routine: StaticString, _ open: OpenDevice, write: Bool, inband: Bool,
                recnum: recnum_t, wanted: Int) -> (Extent?, kern_return_t) {
         if write {
@@ -121,6 +135,7 @@ extension Disk {
         if UInt64(recnum) >= recs {
             return (nil, refuse(routine, D_INVALID_RECNUM, "record \(recnum) of \(recs)"))
         }
+        if let code = tooManyWaiting(routine) { return (nil, code) }
         // 5.2.6.1: never read or write beyond capacity.
         let room = (recs - UInt64(recnum)) * UInt64(recordSize)
         let bytes = Int(min(UInt64(wanted), room))

@@ -8,13 +8,18 @@ import CBlk
 extension Disk {
     func getStatus(_ flavor: dev_flavor_t, into out: UnsafeMutablePointer<Int32>, count: inout Int) -> kern_return_t {
         func room(_ words: Int) -> Bool { count >= words }
-        switch Int32(flavor) {
+        // Flavors are unsigned on the wire; every one this server knows is
+        // below 2^31, so a larger one is simply unknown.
+        guard let f = Int32(exactly: flavor) else {
+            return refuse("device_get_status", D_INVALID_OPERATION, "flavor \(hex(flavor))")
+        }
+        switch f {
         case DEV_GET_SIZE, DEV_GET_RECORDS:
             guard room(Int(DEV_GET_SIZE_COUNT)) else {
                 return refuse("device_get_status", D_INVALID_SIZE, "room for \(count) words")
             }
             let recs = records
-            if Int32(flavor) == DEV_GET_SIZE {
+            if f == DEV_GET_SIZE {
                 let bytes = recs * UInt64(recordSize)
                 out[Int(DEV_GET_SIZE_DEVICE_SIZE)] = bytes > UInt64(Int32.max) ? 0 : Int32(bytes)
             } else {
@@ -37,7 +42,7 @@ extension Disk {
             withUnsafeBytes(of: &i) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             count = MemoryLayout<blk_info>.size / 4
         default:
-            return refuse("device_get_status", D_INVALID_OPERATION, "flavor \(hex(UInt32(bitPattern: Int32(flavor))))")
+            return refuse("device_get_status", D_INVALID_OPERATION, "flavor \(hex(flavor))")
         }
         return D_SUCCESS
     }
@@ -47,7 +52,9 @@ extension Disk {
     func setStatus(_ open: OpenDevice, _ flavor: dev_flavor_t, _ words: UnsafePointer<Int32>?,
                    _ count: Int) -> kern_return_t {
         func word(_ i: Int) -> Int32 { i < count ? words![i] : 0 }
-        let f = Int32(flavor)
+        guard let f = Int32(exactly: flavor) else {
+            return refuse("device_set_status", D_INVALID_OPERATION, "flavor \(hex(flavor))")
+        }
         switch f {
         case BLK_SET_STATS_RESET:
             resetStatistics()
@@ -78,9 +85,14 @@ extension Disk {
                 return refuse(routine, D_INVALID_OPERATION, discard ? "no DISCARD" : "no WRITE_ZEROES")
             }
             guard count >= (discard ? 2 : 3) else { return refuse(routine, D_INVALID_SIZE, "\(count) words") }
-            let recs = Int(word(1))
+            // Word 1 counts records: as bytes it may not fit an Int (a
+            // client's 2^22 records of 512 bytes are 2^31).
+            let (wanted, overflow) = Int(word(1)).multipliedReportingOverflow(by: recordSize)
+            guard !overflow else {
+                return refuse(routine, D_INVALID_SIZE, "\(UInt32(bitPattern: word(1))) records")
+            }
             let (extent, code) = check(routine, open, write: true, inband: false,
-                                       recnum: recnum_t(bitPattern: word(0)), wanted: recs * recordSize)
+                                       recnum: recnum_t(bitPattern: word(0)), wanted: wanted)
             guard let extent else { return code }
             return queueRequest(discard ? .discard : .writeZeroes, open, sector: extent.sector,
                                 bytes: extent.bytes, unmap: !discard && word(2) != 0)
@@ -92,6 +104,7 @@ extension Disk {
     /// A set_status request answered later.
     func queueRequest(_ kind: IOKind, _ open: OpenDevice, sector: UInt64, bytes: Int,
                       unmap: Bool = false) -> kern_return_t {
+        if let code = tooManyWaiting("device_set_status") { return code }
         guard let reply = PendingReply.takeFromCurrentRequest() else {
             return refuse("device_set_status", D_INVALID_OPERATION, "no reply port")
         }

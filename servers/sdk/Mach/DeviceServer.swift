@@ -111,6 +111,14 @@ func deviceRoutinePrototypesMatch() {
     checkPrototype(type(of: ds_device_intr_ack), type(of: dsDeviceIntrAck))
 }
 
+/// A count from a request as an Int, or nil if it cannot be one (the stubs
+/// bound the inband counts already; this keeps a stub change from becoming
+/// a trap on client input).
+func wordCount(_ n: mach_msg_type_number_t) -> Int? {
+    guard let i = Int(exactly: n), i <= Int(Int32.max) else { return nil }
+    return i
+}
+
 func unsupported(_ device: mach_port_t, _ routine: StaticString) -> kern_return_t {
     DeviceServer.driver.unsupported(device, routine)
 }
@@ -157,10 +165,9 @@ func dsDeviceReadInband(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly
     guard let read = DeviceServer.driver.readInband else {
         return unsupported(device, "device_read_inband")
     }
-    guard let data, let count else { return D_INVALID_SIZE }
+    guard let data, let count, var n = wordCount(count.pointee) else { return D_INVALID_SIZE }
     let io = DeviceIO(device: device, reply: PortName(reply), replyDisposition: replyPoly,
                       mode: mode, record: recnum, replyID: readInbandReplyID)
-    var n = Int(count.pointee)
     let kr = UnsafeMutableRawPointer(data).withMemoryRebound(to: UInt8.self, capacity: n) {
         read(io, wanted, $0, &n)
     }
@@ -190,10 +197,11 @@ func dsDeviceWriteInband(_ device: mach_port_t, _ reply: mach_port_t, _ replyPol
     guard let write = DeviceServer.driver.writeInband else {
         return unsupported(device, "device_write_inband")
     }
+    guard let length = wordCount(count) else { return D_INVALID_SIZE }
     let io = DeviceIO(device: device, reply: PortName(reply), replyDisposition: replyPoly,
                       mode: mode, record: recnum, replyID: writeInbandReplyID)
     let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(data)?.assumingMemoryBound(to: UInt8.self),
-                                    count: data == nil ? 0 : Int(count))
+                                    count: data == nil ? 0 : length)
     var n: Int32 = 0
     let kr = write(io, bytes, &n)
     written?.pointee = n
@@ -206,8 +214,7 @@ func dsDeviceGetStatus(_ device: mach_port_t, _ flavor: dev_flavor_t, _ status: 
     guard let get = DeviceServer.driver.getStatus else {
         return unsupported(device, "device_get_status")
     }
-    guard let status, let count else { return D_INVALID_SIZE }
-    var n = Int(count.pointee)
+    guard let status, let count, var n = wordCount(count.pointee) else { return D_INVALID_SIZE }
     let kr = get(device, flavor, status, &n)
     if kr == D_SUCCESS { count.pointee = mach_msg_type_number_t(n) }
     return kr
@@ -219,8 +226,9 @@ func dsDeviceSetStatus(_ device: mach_port_t, _ flavor: dev_flavor_t, _ status: 
     guard let set = DeviceServer.driver.setStatus else {
         return unsupported(device, "device_set_status")
     }
+    guard let n = wordCount(count) else { return D_INVALID_SIZE }
     let words = UnsafeBufferPointer(start: status.map { UnsafePointer($0) },
-                                    count: status == nil ? 0 : Int(count))
+                                    count: status == nil ? 0 : n)
     return set(device, flavor, words)
 }
 

@@ -79,7 +79,7 @@ public struct MessageBuffer: ~Copyable {
         nonmutating set { setWord(HeaderOffset.bits, newValue) }
     }
     public var size: Int {
-        get { Int(word(HeaderOffset.size)) }
+        get { Int(exactly: word(HeaderOffset.size)) ?? Int.max }     // never a trap on a received word
         nonmutating set { setWord(HeaderOffset.size, UInt32(newValue)) }
     }
     /// Send: the destination.  Received: the reply port.
@@ -130,9 +130,11 @@ public struct MessageBuffer: ~Copyable {
             let mr = mach_msg(header, MACH_RCV_MSG | MACH_RCV_LARGE | wait, 0,
                               mach_msg_size_t(capacity), port.raw, timeout ?? 0, 0)
             guard mr == MACH_RCV_TOO_LARGE else { return mr }
-            let need = size
-            if need <= capacity { return mr }
-            if need > limit {
+            // The size the kernel wrote back; one that does not grow the
+            // buffer (or is beyond the limit) means dropping the message,
+            // since it would otherwise stay at the head of the queue.
+            let need = Int(exactly: word(4)) ?? Int.max
+            if need > limit || need <= capacity {
                 _ = mach_msg(header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
                              mach_msg_size_t(capacity), port.raw, 0, 0)
                 return MACH_RCV_TOO_LARGE
@@ -180,7 +182,9 @@ public struct MessageBuffer: ~Copyable {
             }
             let isInline = w & (1 << 28) != 0
             let bytes64 = (UInt64(bitsEach) * UInt64(count) + 7) / 8
-            guard bytes64 <= UInt64(Int32.max) else { return false }
+            // Inline data lies within the message; out-of-line data within
+            // what an Int counts (so that wireBytes below cannot overflow).
+            guard bytes64 <= (isInline ? UInt64(end) : UInt64(Int32.max)) else { return false }
             let dataBytes = Int(bytes64)
             let wire = isInline ? (dataBytes + 3) & ~3 : 4     // out of line: a pointer
             guard dataOff + wire <= end else { return false }

@@ -14,7 +14,9 @@ let notifyDeadName: mach_msg_id_t = 64 + 8       // MACH_NOTIFY_DEAD_NAME
 /// port that lost its last send right and its make-send count; a dead-name
 /// notification gives back the dead name's reference; any other
 /// notification is destroyed with the rights it carries.  Notifications get
-/// no reply.
+/// no reply.  A client can forge one (any message id on a port it can send
+/// to): a no-senders notification counts only if the port has no send
+/// rights, a dead-name one only if the name is a dead name.
 public enum Notifications {
     nonisolated(unsafe) public static var onNoSenders: ((PortName, mach_port_mscount_t) -> Void)?
 
@@ -25,8 +27,9 @@ public enum Notifications {
 }
 
 /// Written as a MIG demux: returns false for ids outside notify.defs, and
-/// answers MIG_NO_REPLY (handled) or MIG_DESTROY_REQUEST (anything else,
-/// or a malformed notification) otherwise.
+/// answers MIG_DESTROY_REQUEST otherwise: nothing is sent, and whatever the
+/// message carries goes (the kernel's notifications carry no reply right;
+/// a forged one may, and it must not stay in this task).
 func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
                        _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
     guard let inP, let outP else { return 0 }
@@ -39,13 +42,22 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     let itemOffset = MemoryLayout<mach_msg_header_t>.size + 4, fullSize = itemOffset + 4
     let item = size >= fullSize ? raw.load(fromByteOffset: itemOffset, as: UInt32.self) : 0
     let local = PortName(raw.load(fromByteOffset: HeaderOffset.localPort, as: UInt32.self))
-    var code = MIG_DESTROY_REQUEST
+    let code = MIG_DESTROY_REQUEST
+    // Anyone holding a send right to a port can send it a message that
+    // looks like a notification, so each is checked against the state it
+    // reports before anything is done.
     if size == fullSize && id == notifyNoSenders, let handler = Notifications.onNoSenders {
-        handler(local, item)
-        code = MIG_NO_REPLY
+        if hasNoSenders(local, mscount: item) {
+            handler(local, item)
+        } else if forgeries.allow() {
+            print("mach: a no-senders notification for port \(local.raw), which has senders, ignored")
+        }
     } else if size == fullSize && id == notifyDeadName {
-        _ = mach_port_deallocate(smrt_task_port(), item)
-        code = MIG_NO_REPLY
+        if isDeadName(item) {
+            _ = mach_port_deallocate(smrt_task_port(), item)
+        } else if forgeries.allow() {
+            print("mach: a dead-name notification for name \(item), which is no dead name, ignored")
+        }
     }
     let out = UnsafeMutableRawPointer(outP)
     out.storeBytes(of: 0, toByteOffset: HeaderOffset.bits, as: UInt32.self)
@@ -56,6 +68,27 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     out.storeBytes(of: UInt32(bitPattern: id &+ 100), toByteOffset: HeaderOffset.id, as: UInt32.self)
     out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: HeaderOffset.returnCode, as: UInt32.self)
     return 1
+}
+
+nonisolated(unsafe) var forgeries = LogLimiter()
+
+/// The kernel's no-senders notification is true when it arrives: the port
+/// has no send rights and has made no new ones since (`mscount`).
+func hasNoSenders(_ port: PortName, mscount: UInt32) -> Bool {
+    var status = mach_port_status_t()
+    guard mach_port_get_receive_status(smrt_task_port(), port.raw, &status) == KERN_SUCCESS else {
+        return false
+    }
+    return status.mps_srights == 0 && status.mps_mscount == mscount
+}
+
+/// Whether `name` is a dead name in this task (the only thing a dead-name
+/// notification may make the task let go of).
+func isDeadName(_ name: UInt32) -> Bool {
+    var type = mach_port_type_t(0)
+    guard mach_port_type(smrt_task_port(), name, &type) == KERN_SUCCESS else { return false }
+    let deadName = mach_port_type_t(1) << (MACH_PORT_RIGHT_DEAD_NAME + 16)     // MACH_PORT_TYPE_DEAD_NAME
+    return type & deadName != 0
 }
 
 extension ReceiveRight {

@@ -13,9 +13,10 @@ import CMach
 /// Routines with a reply port argument (MIG `sreplyport`, as device.defs'
 /// device_read) pass it to `init(port:disposition:id:)`; others take it
 /// from the request being dispatched with `takeFromCurrentRequest()`.
-/// `send(_:)` answers with a return code only; replies with data hand the
-/// right to a MIG user stub of the reply interface (device_reply.defs'
-/// ds_device_read_reply ...) through `consumeForStub()`.
+/// `send(_:)` answers with a return code only; device_reply.defs' read and
+/// write replies go through `sendReadReply` and `sendWriteReply`
+/// (DeviceReplies.swift); other replies with data hand the right to a MIG
+/// user stub of their reply interface through `consumeForStub()`.
 @frozen
 public struct PendingReply: ~Copyable {
     public let port: PortName

@@ -68,7 +68,9 @@ public struct LogLimiter {
 ///  - a reply to a send right (not send-once) is sent with a zero timeout,
 ///    so a client that stops receiving cannot block the server; a reply
 ///    that cannot be delivered is destroyed.
-/// Requests larger than `maxRequestSize` are dropped by the kernel.
+/// Requests larger than `maxRequestSize` are dropped by the kernel;
+/// requests whose out-of-line memory or rights did not fit are answered
+/// `refusalCode`.
 public struct ReceiveLoop: ~Copyable {
     /// What the loop receives on: its port or its port set.
     public let name: PortName
@@ -76,6 +78,9 @@ public struct ReceiveLoop: ~Copyable {
     let ownedSet: PortSet?
     public let interfaces: [MIGInterface]
     public var maxRequestSize = 65536
+    /// The return code of the reply to a request whose body could not be
+    /// received whole (a device server sets D_NO_MEMORY).
+    public var refusalCode: kern_return_t = KERN_RESOURCE_SHORTAGE
     var request: MessageBuffer
     var reply: MessageBuffer
     public private(set) var stats = Stats()
@@ -85,6 +90,8 @@ public struct ReceiveLoop: ~Copyable {
     public struct Stats {
         public var received = 0, replied = 0, noReply = 0, unknownID = 0
         public var failedRequests = 0, dropped = 0, sendFailures = 0
+        /// Received with MACH_RCV_BODY_ERROR and answered `refusalCode`.
+        public var refused = 0
     }
 
     /// A loop that owns and serves one port.
@@ -119,9 +126,12 @@ public struct ReceiveLoop: ~Copyable {
         print("mach: receive loop on \(name.raw): \(what)")
     }
 
-    /// Serves requests until receiving fails for a reason other than an
-    /// oversized message (the port died or the name is wrong); returns that
-    /// reason.  Work put off with WhenIdle runs when no request is waiting.
+    /// Serves requests until the receive name itself fails (the port or set
+    /// died, or the name is wrong); returns that reason.  Nothing a client
+    /// sends ends the loop: a request the task cannot take in (too large,
+    /// out-of-line memory over its limits) is refused or dropped, logged,
+    /// and the next one served.  Work put off with WhenIdle runs when no
+    /// request is waiting.
     public mutating func run() -> mach_msg_return_t {
         while true {
             var mr: mach_msg_return_t
@@ -134,22 +144,64 @@ public struct ReceiveLoop: ~Copyable {
                     continue
                 }
             }
-            if mr != MACH_MSG_SUCCESS && mr != MACH_RCV_TOO_LARGE { return mr }
+            if ReceiveLoop.ends(mr) {
+                note("receive failed: \(hex(mr)); the loop ends")
+                return mr
+            }
         }
     }
 
+    /// The receive results that say the loop cannot go on: the name is no
+    /// receive right or set any more, or the loop's own buffer is unusable
+    /// (MACH_RCV_INVALID_DATA: the kernel leaves the message queued, so
+    /// trying again would spin).  Every other failure concerns one message.
+    static func ends(_ mr: mach_msg_return_t) -> Bool {
+        mr == MACH_RCV_INVALID_NAME || mr == MACH_RCV_PORT_DIED || mr == MACH_RCV_IN_SET ||
+            mr == MACH_RCV_PORT_CHANGED || mr == MACH_RCV_INVALID_DATA
+    }
+
     /// Receives and serves one request.  With a timeout (milliseconds) it
-    /// returns MACH_RCV_TIMED_OUT if none came.
+    /// returns MACH_RCV_TIMED_OUT if none came.  A request received with
+    /// MACH_RCV_BODY_ERROR (out-of-line memory or rights that did not fit
+    /// this task; the kernel destroyed those and zeroed their slots) is not
+    /// dispatched: what did arrive is destroyed and the sender gets
+    /// `refusalCode`; the result is still MACH_RCV_BODY_ERROR.
     public mutating func serveOne(timeout: UInt32? = nil) -> mach_msg_return_t {
         let mr = request.receive(on: name, timeout: timeout, limit: maxRequestSize)
         if mr == MACH_RCV_TOO_LARGE {
             stats.dropped += 1
             if unusual.allow() { note("request over \(maxRequestSize) bytes dropped") }
+            return mr
         }
-        guard mr == MACH_MSG_SUCCESS else { return mr }
+        if mr & ~MACH_MSG_MASK == MACH_RCV_BODY_ERROR {
+            stats.received += 1
+            refuse(mr)
+            return mr
+        }
+        if mr != MACH_MSG_SUCCESS {
+            if mr != MACH_RCV_TIMED_OUT && mr != MACH_RCV_INTERRUPTED {
+                stats.dropped += 1
+                if unusual.allow() { note("receive failed: \(hex(mr))") }
+            }
+            return mr
+        }
         stats.received += 1
         dispatch()
         return MACH_MSG_SUCCESS
+    }
+
+    /// A request whose body did not arrive whole: nothing of it is used.
+    mutating func refuse(_ mr: mach_msg_return_t) {
+        stats.refused += 1
+        if unusual.allow() {
+            note("request \(request.id) refused: its body did not fit this task (\(hex(mr)))")
+        }
+        request.destroyResources(keepReply: true)
+        reply.prepare(to: request.remotePort, disposition: request.remoteDisposition,
+                      id: request.id &+ 100, size: MemoryLayout<mig_reply_header_t>.size)
+        reply.setWord(32, UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28))
+        reply.returnCode = refusalCode
+        sendReply()
     }
 
     mutating func dispatch() {
@@ -179,6 +231,12 @@ public struct ReceiveLoop: ~Copyable {
             stats.failedRequests += 1
             request.destroyResources(keepReply: true)
         }
+        sendReply()
+    }
+
+    /// Sends the reply buffer's message to its remote port, never waiting
+    /// for room; a reply that cannot go is destroyed.
+    mutating func sendReply() {
         guard reply.remotePort.isValid else {
             reply.destroyResources(keepReply: true)
             return

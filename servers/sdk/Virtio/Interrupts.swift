@@ -33,14 +33,16 @@ public enum VirtioInterrupts {
 let irqMessageID = mach_msg_id_t(SM_VIRTIO_IRQ_MSG_ID)
 
 /// Written as a MIG demux: false for other ids; otherwise the handler runs
-/// and the "reply" says MIG_NO_REPLY (nothing to send, nothing to destroy:
-/// the message carries no rights).
+/// and the "reply" says MIG_DESTROY_REQUEST: nothing is sent, and the
+/// kernel's message carries no rights, but one forged by a client (any
+/// message with this id on a port it can send to; no handler is found for
+/// it) may carry a reply right, which must not stay in this task.
 func interruptDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
                     _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
     guard let inP, let outP, inP.pointee.msgh_id == irqMessageID else { return 0 }
     let local = PortName(inP.pointee.msgh_local_port)
-    var code = MIG_NO_REPLY
-    if Int(inP.pointee.msgh_size) == MemoryLayout<sm_virtio_irq_msg_t>.size {
+    let code = MIG_DESTROY_REQUEST
+    if inP.pointee.msgh_size == mach_msg_size_t(MemoryLayout<sm_virtio_irq_msg_t>.size) {
         let isr = UnsafeRawPointer(inP).load(as: sm_virtio_irq_msg_t.self).isr
         VirtioInterrupts.messages += 1
         var found = false
@@ -52,7 +54,6 @@ func interruptDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
         if !found { VirtioInterrupts.malformed += 1 }
     } else {
         VirtioInterrupts.malformed += 1
-        code = MIG_DESTROY_REQUEST
     }
     UnsafeMutableRawPointer(outP).withMemoryRebound(to: mig_reply_header_t.self, capacity: 1) { out in
         out.pointee.Head.msgh_bits = 0

@@ -1,0 +1,74 @@
+// DeviceReplies.swift - device_reply.defs' device_read_reply and
+// device_write_reply, sent by the SDK for a PendingReply.
+//
+// MIG's user stubs for these simpleroutines send with no timeout: a reply
+// port that is a send right (not send-once) to a full queue blocks the
+// sender until someone receives.  A client can arrange that on purpose,
+// even with the server's own port as its "reply port" (the server would
+// wait on itself forever).  So the SDK builds the same messages (the
+// layout of gen/device_reply_user.c: a 24-byte header, the return code,
+// then the count or the out-of-line data) and sends them as
+// PendingReply.send does: a send-once right never waits, a send right does
+// not wait for room.  A reply that cannot go is logged by the caller and
+// its right released.
+
+import CMach
+
+extension PendingReply {
+    /// device_read_reply (id 2904): `code`, and on success `bytes` bytes of
+    /// out-of-line data at `data`, sent with the deallocate bit (a page or
+    /// more moves to the client; either way it leaves this task when the
+    /// send succeeds).  On failure the data is still the caller's.
+    public consuming func sendReadReply(_ code: kern_return_t, data: io_buf_ptr_t?,
+                                        bytes: mach_msg_type_number_t) -> mach_msg_return_t {
+        let (port, poly) = consumeForStub()
+        return PendingReply.sendDeviceReply(port, poly, id: 2904, code: code, complex: true) { body in
+            // mach_msg_type_long_t: short word (not inline, long form,
+            // deallocate), then name and size, then the number.
+            body.storeBytes(of: UInt32((1 << 29) | (1 << 30)), toByteOffset: 8, as: UInt32.self)
+            body.storeBytes(of: UInt32(MACH_MSG_TYPE_INTEGER_8) | (8 << 16), toByteOffset: 12, as: UInt32.self)
+            body.storeBytes(of: bytes, toByteOffset: 16, as: UInt32.self)
+            // The out-of-line pointer, 4 bytes at message offset 44.
+            body.storeBytes(of: data, toByteOffset: 20, as: io_buf_ptr_t?.self)
+            return 24
+        }
+    }
+
+    /// device_write_reply (id 2902): `code` and the bytes written.
+    public consuming func sendWriteReply(_ code: kern_return_t, written: Int32) -> mach_msg_return_t {
+        let (port, poly) = consumeForStub()
+        return PendingReply.sendDeviceReply(port, poly, id: 2902, code: code, complex: false) { body in
+            body.storeBytes(of: PendingReply.integer32Type, toByteOffset: 8, as: UInt32.self)
+            body.storeBytes(of: written, toByteOffset: 12, as: Int32.self)
+            return 16
+        }
+    }
+
+    /// An inline, short-form type word for one 32-bit integer.
+    static let integer32Type = UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28)
+
+    /// Builds header and return code, lets `fill` write the rest of the body
+    /// (from its offset 8; it returns the body's bytes) and sends.
+    static func sendDeviceReply(_ port: mach_port_t, _ poly: mach_msg_type_name_t, id: mach_msg_id_t,
+                                code: kern_return_t, complex: Bool,
+                                _ fill: (UnsafeMutableRawPointer) -> Int) -> mach_msg_return_t {
+        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let once = poly == mach_msg_type_name_t(MACH_MSG_TYPE_PORT_SEND_ONCE)
+        let mr = withUnsafeMutableBytes(of: &storage) { raw -> mach_msg_return_t in
+            let m = raw.baseAddress!
+            let body = m + MemoryLayout<mach_msg_header_t>.size
+            body.storeBytes(of: integer32Type, as: UInt32.self)
+            body.storeBytes(of: code, toByteOffset: 4, as: kern_return_t.self)
+            let size = MemoryLayout<mach_msg_header_t>.size + fill(body)
+            let h = m.assumingMemoryBound(to: mach_msg_header_t.self)
+            h.pointee.msgh_bits = poly | (complex ? MACH_MSGH_BITS_COMPLEX : 0)
+            h.pointee.msgh_size = mach_msg_size_t(size)
+            h.pointee.msgh_remote_port = port
+            h.pointee.msgh_local_port = 0
+            h.pointee.msgh_id = id
+            return mach_msg(h, MACH_SEND_MSG | (once ? 0 : MACH_SEND_TIMEOUT), mach_msg_size_t(size), 0, 0, 0, 0)
+        }
+        if mr != MACH_MSG_SUCCESS { Message.release(PortName(port), disposition: poly) }
+        return mr
+    }
+}
