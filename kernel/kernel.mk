@@ -15,7 +15,13 @@ KERNEL_ASM_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/
 # routines the kernel does not implement.
 KERNEL_INTERFACES = mach mach_port mach_host mach_host_ext gnumach smhost virtio
 KERNEL_MIG_SERVER = $(call mig_server_files,$(KERNEL_INTERFACES)) $(call mig_stamps,$(KERNEL_INTERFACES))
-KERNEL_MIG_OBJS = $(KERNEL_INTERFACES:%=kobj/gen/%_server.o) $(KERNEL_INTERFACES:%=kobj/gen/%_defaults.o)
+KERNEL_MIG_OBJS = $(KERNEL_INTERFACES:%=kobj/gen/%_server.o) $(KERNEL_INTERFACES:%=kobj/gen/%_defaults.o) \
+	$(KERNEL_CLIENT_INTERFACES:%=kobj/gen/%_user.o)
+# The interfaces the kernel calls as a client (exc.defs: kern/exception.c).
+# Their user stubs are compiled over ipc/kernel_rpc.c: its header, forced in,
+# turns the stubs' mach_msg and reply-port calls into the kernel's own.
+KERNEL_CLIENT_INTERFACES = exc
+KERNEL_MIG_SERVER += $(call mig_user_files,$(KERNEL_CLIENT_INTERFACES)) $(call mig_stamps,$(KERNEL_CLIENT_INTERFACES))
 
 KERNEL_OBJS = $(KERNEL_ASM_FILES:%.S=kobj/%.o) $(KERNEL_C_FILES:%.c=kobj/%.o) $(KERNEL_MIG_OBJS)
 KERNEL_ELF = kernel/kernel.elf
@@ -31,6 +37,10 @@ kobj/%.o: $(top_srcdir)/%.S
 kobj/gen/%_server.o: $(MIG_GEN)/%_server.c $(KERNEL_MIG_SERVER)
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
+
+kobj/gen/%_user.o: $(MIG_GEN)/%_user.c $(KERNEL_MIG_SERVER) $(top_srcdir)/kernel/ipc/kernel_rpc.h
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -include $(top_srcdir)/kernel/ipc/kernel_rpc.h -c -o $@ $<
 
 $(MIG_GEN)/%_defaults.c: $(MIG_GEN)/%_server.h $(top_srcdir)/tools/mig-defaults.py
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mig-defaults.py $< -o $@

@@ -5,7 +5,8 @@
  * call gate written into a low user page and called through an LDT
  * selector, lldt, reading CR0, I/O ports (including QEMU's exit port), cli
  * and hlt (after a popf that tried to raise IOPL), int n at vectors only the
- * kernel may raise, far calls, jumps and returns into kernel segments, the
+ * kernel may raise (int3 and into raise their own exceptions instead, as
+ * on GNU Mach), far calls, jumps and returns into kernel segments, the
  * TSS, and an iret with NT set. A child that survives its attack reports
  * back, which fails the test. Among them: far calls to LDT selectors other
  * than GNU Mach's system-call gate (selector 7), a jump through that gate,
@@ -460,7 +461,7 @@ static void test_set_ldt_refused(void)
 		} req;
 		memset(&req, 0, sizeof req);
 		req.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
-						sizeof req, { me }, { reply }, 0, ids[i] };
+						sizeof req, me, { reply }, 0, ids[i] };
 		req.first_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
 		req.first_selector = 7;
 		req.list_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 4, 1, 0, 0, 0 };

@@ -320,8 +320,10 @@ static void test_receiver_full(void)
 	m.type2 = ool_type(MACH_MSG_TYPE_BYTE, 8, sizeof small, 0);
 	m.data2 = (vm_offset_t)(small);
 	CHECK_EQ(send(&m, sizeof m), MACH_MSG_SUCCESS);
+	/* vm_allocate only reserves (frames come on first touch), so filling
+	 * the address space costs nothing: from 1 GiB chunks down to pages. */
 	int n = 0;
-	for (vm_size_t step = 4u << 20; step >= PAGE; step /= 4)
+	for (vm_size_t step = 1u << 30; step >= PAGE; step /= 4)
 		while (n < 128) {
 			chunks[n] = 0;
 			if (vm_allocate(mach_task_self(), &chunks[n], step, TRUE) != KERN_SUCCESS)

@@ -298,3 +298,12 @@ CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log
 	tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin
 CLEANFILES += tests/hello-peer tests/swift-client/swift-client tests/swift-client/swift-client.o
 CLEAN_DIRS += tests/swift-client/module-cache
+
+# Exception handlers: exc.defs' MIG server stub (exc_server, calling the
+# test's catch_exception_raise) linked into the tests that raise exceptions.
+tests/exc_server.o: $(MIG_GEN)/exc_server.c $(call mig_stamps,exc) $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -c -o $@ $<
+tests/test-exc tests/test-zfod: tests/test-%: tests/test-%.o tests/exc_server.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/exc_server.o tests/guest-check.o $(USER_LIBS)
+CLEANFILES += tests/exc_server.o

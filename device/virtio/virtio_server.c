@@ -8,6 +8,7 @@
 #include "vm/vm_map.h"
 #include "vm/pmap.h"
 #include "vm/copyio.h"
+#include "vm/vm_fault.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
@@ -345,7 +346,12 @@ kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_siz
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		uintptr_t pa;
-		if (!pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL)) {
+		/* A page reserved but never touched (a client's untouched
+		 * buffer passed out of line) is backed now: the device reads
+		 * its zeros from a real frame (vm/vm_fault.h). */
+		if (!pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL) &&
+		    (vm_fault_fill(d->owner, address + i * PAGE_SIZE, false) != KERN_SUCCESS ||
+		     !pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL))) {
 			vdev_refuse(d, "virtio_phys_pages: %#x is not mapped", address + i * PAGE_SIZE);
 			return KERN_INVALID_ADDRESS;
 		}

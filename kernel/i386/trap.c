@@ -1,6 +1,8 @@
 /* Where every trap, interrupt and system call lands. A CPU exception in a user
- * task kills that task with a report; one in the kernel is a bug and panics
- * with the same report. */
+ * task is first a page fault that may only be a first touch (vm/vm_fault.h),
+ * then a Mach exception for the thread's or task's exception port
+ * (kern/exception.h); with no port taking it, the task is killed with a
+ * report. One in the kernel is a bug and panics with the same report. */
 #include "i386/trap.h"
 #include "i386/pic.h"
 #include "i386/cpu.h"
@@ -13,6 +15,9 @@
 #include "device/irq.h"
 #include "i386/fpu.h"
 #include "i386/gdt.h"
+#include "vm/vm_fault.h"
+#include "kern/exception.h"
+#include "i386/layout.h"
 
 #define EFLAGS_TF 0x100
 
@@ -24,13 +29,15 @@ static const char *const exception_names[] = {
 	"SIMD floating point", "virtualization",
 };
 
-static void report(const char *who, const struct trapframe *tf)
+/* address: the page fault's cr2, read when the fault was taken (the wait
+ * for an exception handler may have run other faults since). */
+static void report(const char *who, const struct trapframe *tf, uint32_t address)
 {
 	const char *name = tf->trapno < sizeof exception_names / sizeof exception_names[0]
 		? exception_names[tf->trapno] : "reserved exception";
 	kprintf("%s: %s (vector %u, error code %#x) at eip %p\n", who, name, tf->trapno, tf->err, (void *)tf->eip);
 	if (tf->trapno == T_PAGE_FAULT)
-		kprintf("  faulting address %p (%s, %s, %s mode)\n", (void *)read_cr2(),
+		kprintf("  faulting address %p (%s, %s, %s mode)\n", (void *)address,
 			tf->err & 1 ? "protection violation" : "page not present",
 			tf->err & 2 ? "write" : "read", tf->err & 4 ? "user" : "kernel");
 	kprintf("  eax %08x ebx %08x ecx %08x edx %08x\n", tf->eax, tf->ebx, tf->ecx, tf->edx);
@@ -59,6 +66,17 @@ static int single_step_into_gate(struct trapframe *tf)
 	return 1;
 }
 
+/* Why a user page fault could not be resolved (EXC_BAD_ACCESS's code):
+ * a page never touched is backed here and the fault is over. */
+static kern_return_t resolve_page_fault(const struct trapframe *tf, uint32_t address)
+{
+	if (address >= USER_TOP)
+		return KERN_INVALID_ADDRESS;
+	if (tf->err & 1)                     /* present: the access itself is not allowed */
+		return KERN_PROTECTION_FAILURE;
+	return vm_fault_fill(current_task(), address, tf->err & 2);
+}
+
 static void exception(struct trapframe *tf)
 {
 	if (single_step_into_gate(tf))
@@ -68,13 +86,23 @@ static void exception(struct trapframe *tf)
 		return;
 	}
 	if (!trap_from_user(tf)) {
-		report("kernel fault", tf);
+		report("kernel fault", tf, read_cr2());
 		panic("unexpected %s in the kernel", tf->trapno < 21 ? exception_names[tf->trapno] : "exception");
 	}
+	uint32_t address = tf->trapno == T_PAGE_FAULT ? read_cr2() : 0;
+	kern_return_t fault_kr = KERN_SUCCESS;
+	if (tf->trapno == T_PAGE_FAULT && (fault_kr = resolve_page_fault(tf, address)) == KERN_SUCCESS)
+		return;
+	/* The thread's or task's exception port may take it: only this thread
+	 * waits for the answer (kern/exception.h). */
+	struct exception_info e;
+	exception_from_trap(tf, fault_kr, address, &e);
+	if (exception_raise_current(&e))
+		return;
 	struct task *t = current_task();
 	char who[64];
 	ksnprintf(who, sizeof who, "task %u (%s) fault", t->id, t->name);
-	report(who, tf);
+	report(who, tf, address);
 	kprintf("task %u (%s) killed\n", t->id, t->name);
 	task_destroy(t, -1);
 }

@@ -3,6 +3,8 @@
 #ifndef I386_TRAP_H
 #define I386_TRAP_H
 #define T_DEBUG        1
+#define T_BREAKPOINT   3
+#define T_OVERFLOW     4
 #define T_PAGE_FAULT   14
 #define T_IRQ0         32
 /* The vector number the system-call gate's stub (trapentry.S) writes into

@@ -90,16 +90,70 @@ void ool_destroy_slot(ool_slot_t *slot)
 		ool_destroy(o);
 }
 
-/* A copy of [addr, addr + len) of t in fresh frames. */
+/* Whether every page under [addr, addr + len) can be read by t: mapped for
+ * the user, or reserved but never touched in a region t may read (it reads
+ * as zeros). */
+static bool readable(struct task *t, uintptr_t addr, size_t len)
+{
+	for (uintptr_t va = PAGE_ROUND_DOWN(addr); va < addr + len; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (pmap_lookup(&t->pmap, va, &pa, NULL))
+			continue;
+		const struct vm_region *r = vm_map_lookup(&t->map, va);
+		if (!r || r->prot == VM_PROT_NONE || pmap_frame(&t->pmap, va, &pa))
+			return false;
+	}
+	return true;
+}
+
+/* Copy [uaddr, uaddr + len) of t (checked by readable()) into kbuf without
+ * backing any page: a page never touched reads as zeros, and kbuf (a fresh
+ * zeroed frame) already holds them. */
+static void read_without_filling(struct task *t, uintptr_t uaddr, char *kbuf, size_t len)
+{
+	while (len) {
+		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		uintptr_t pa;
+		if (pmap_lookup(&t->pmap, uaddr, &pa, NULL))
+			memcpy(kbuf, P2V(pa), chunk);
+		uaddr += chunk;
+		kbuf += chunk;
+		len -= chunk;
+	}
+}
+
+/* Whether the source pages under copy page i are all untouched. */
+static bool copy_page_untouched(struct task *t, uintptr_t addr, size_t len, uint32_t i)
+{
+	uintptr_t from = addr + (uintptr_t)i * PAGE_SIZE;
+	uintptr_t to = from + (len - (size_t)i * PAGE_SIZE < PAGE_SIZE ? len - (size_t)i * PAGE_SIZE : PAGE_SIZE);
+	for (uintptr_t va = PAGE_ROUND_DOWN(from); va < to; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (pmap_lookup(&t->pmap, va, &pa, NULL))
+			return false;
+	}
+	return true;
+}
+
+/* A copy of [addr, addr + len) of t in fresh frames; a page of the copy
+ * whose source was never touched is left as frame 0 (a zero page), so
+ * sending a huge untouched range takes no frames. */
 static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
 {
-	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE;
-	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)))
+	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE, needed = 0;
+	if (len && !readable(t, addr, len))
 		return GRAB_BAD_MEMORY;
-	struct ool *o = pmm_free_pages() >= npages + KERNEL_RESERVE_PAGES ? ool_new(OOL_DATA, npages) : NULL;
+	for (uint32_t i = 0; i < npages; i++)
+		needed += !copy_page_untouched(t, addr, len, i);
+	struct ool *o = pmm_free_pages() >= needed + KERNEL_RESERVE_PAGES ? ool_new(OOL_DATA, npages) : NULL;
 	if (!o)
 		return GRAB_NO_MEMORY;
 	for (uint32_t i = 0; i < npages; i++) {
+		o->words[i] = 0;
+		if (copy_page_untouched(t, addr, len, i))
+			continue;
 		uintptr_t pa = pmm_alloc_page();
 		if (!pa) {
 			o->count = i;
@@ -109,7 +163,7 @@ static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, stru
 		o->words[i] = pa;
 		live_pages++;
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
-		copyin(&t->pmap, addr + i * PAGE_SIZE, P2V(pa), chunk);   /* checked above */
+		read_without_filling(t, addr + i * PAGE_SIZE, P2V(pa), chunk);
 	}
 	o->size = len;
 	*out = o;
@@ -128,8 +182,9 @@ static enum grab move_from_task(struct task *t, uintptr_t addr, size_t len, stru
 		ool_free_container(o);
 		return kr == KERN_INVALID_ADDRESS ? GRAB_BAD_MEMORY : GRAB_NO_MEMORY;
 	}
-	live_pages += npages;
-	if (len % PAGE_SIZE)                       /* the receiver sees nothing past the data */
+	for (uint32_t i = 0; i < npages; i++)
+		live_pages += o->words[i] != 0;           /* 0: never touched, a zero page */
+	if (len % PAGE_SIZE && o->words[npages - 1])  /* the receiver sees nothing past the data */
 		memset((char *)P2V(o->words[npages - 1]) + len % PAGE_SIZE, 0, PAGE_SIZE - len % PAGE_SIZE);
 	o->size = len;
 	*out = o;
@@ -295,7 +350,8 @@ mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struc
 		if (r != MACH_MSG_SUCCESS)
 			return r;
 	} else if (vm_map_enter_frames(t, &addr, o->words, o->count) == KERN_SUCCESS) {
-		live_pages -= o->count;
+		for (uint32_t i = 0; i < o->count; i++)
+			live_pages -= o->words[i] != 0;
 		ool_free_container(o);
 	} else {
 		kwarn("task %u (%s): no room for %u bytes of out-of-line data\n", t->id, t->name, o->size);
@@ -336,7 +392,11 @@ size_t ool_read(const struct ool *o, size_t offset, void *buf, size_t len)
 	for (size_t done = 0; done < len;) {
 		size_t at = offset + done, in_page = at % PAGE_SIZE;
 		size_t chunk = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
-		memcpy(dst + done, (char *)P2V(o->words[at / PAGE_SIZE]) + in_page, chunk);
+		uintptr_t frame = o->words[at / PAGE_SIZE];
+		if (frame)
+			memcpy(dst + done, (char *)P2V(frame) + in_page, chunk);
+		else
+			memset(dst + done, 0, chunk);              /* a page never touched */
 		done += chunk;
 	}
 	return len;
@@ -354,7 +414,8 @@ kern_return_t ool_write_task(const struct ool *o, struct task *t, uintptr_t addr
 		return KERN_PROTECTION_FAILURE;
 	for (uint32_t i = 0; i < o->count; i++) {
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
-		copyout(&t->pmap, P2V(o->words[i]), addr + i * PAGE_SIZE, chunk);
+		static const char zero_page[PAGE_SIZE];
+		copyout(&t->pmap, o->words[i] ? P2V(o->words[i]) : zero_page, addr + i * PAGE_SIZE, chunk);
 	}
 	return KERN_SUCCESS;
 }

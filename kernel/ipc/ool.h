@@ -51,7 +51,8 @@ struct ool {
 	uint32_t count;             /* entries of words[] */
 	uint32_t kernel_type;       /* OOL_PORTS: MACH_MSG_TYPE_PORT_* each carries */
 	uint32_t pad;
-	uintptr_t words[];          /* frames, or struct ipc_port * (0 = null, ~0 = dead) */
+	uintptr_t words[];          /* frames (0: a zero page, never touched), or
+	                             * struct ipc_port * (0 = null, ~0 = dead) */
 };
 
 /* Message copyin of one out-of-line item from the current task (whose name

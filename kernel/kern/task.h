@@ -25,6 +25,7 @@ struct task {
 	int nthreads;
 	struct ipc_port *self_port;   /* task port (kernel object) */
 	size_t page_limit;            /* user pages this task may map */
+	bool wire_future;             /* vm_wire_all(VM_WIRE_FUTURE): allocate eagerly */
 	bool exit_pending;
 	int exit_status;
 	struct task *next;

@@ -29,6 +29,7 @@
 #include "i386/layout.h"
 #include <mach/task_info.h>
 #include <mach/task_special_ports.h>
+#include "vm/vm_fault.h"
 #include "mach_server.h"
 #include "mach_host_server.h"
 #include "gnumach_server.h"
@@ -43,13 +44,27 @@ static kern_return_t copy_memory(struct task *parent, struct task *child)
 			continue;
 		uintptr_t start = r->start;
 		bool share = r->inherit == VM_INHERIT_SHARE;
-		kern_return_t kr = share ? vm_map_share(parent, child, r->start, r->end, r->prot)
-			: vm_map_allocate(child, &start, r->end - r->start, false, r->prot);
-		if (kr != KERN_SUCCESS)
+		kern_return_t kr;
+		if (share) {
+			/* Both tasks must map the same frames, so the parent's
+			 * untouched pages are backed now: a page zero-filled later
+			 * in one task would not be seen by the other. */
+			if ((kr = vm_fault_wire_range(parent, r->start, r->end)) != KERN_SUCCESS ||
+			    (kr = vm_map_share(parent, child, r->start, r->end, r->prot)) != KERN_SUCCESS)
+				return kr;
+		} else if ((kr = vm_map_reserve(child, &start, r->end - r->start, false, r->prot)) != KERN_SUCCESS) {
 			return kr;
+		}
+		/* A copied region: only the pages the parent has touched are
+		 * copied; the others stay reserved in the child too, zero-filled
+		 * on its touch. */
 		for (uintptr_t va = r->start; va < r->end && !share; va += PAGE_SIZE) {
 			uintptr_t from, to;
-			if (pmap_frame(&parent->pmap, va, &from) && pmap_frame(&child->pmap, va, &to))
+			if (!pmap_frame(&parent->pmap, va, &from))
+				continue;
+			if ((kr = vm_fault_back_page(child, va, r->prot)) != KERN_SUCCESS)
+				return kr;
+			if (pmap_frame(&child->pmap, va, &to))
 				memcpy(P2V(to), P2V(from), PAGE_SIZE);
 		}
 		int inherit = r->inherit == VM_INHERIT_SHARE ? VM_INHERIT_SHARE : VM_INHERIT_COPY;

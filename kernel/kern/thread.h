@@ -68,6 +68,7 @@ struct thread {
 	bool user_regs_replaced;      /* thread_set_state since the current trap began */
 	bool terminate_pending;       /* end at the return point */
 	struct ipc_port *exception_port;  /* a send right, or NULL */
+	struct ipc_port *rpc_reply_port;  /* the kernel's own RPC in progress (ipc/kernel_rpc.c) */
 	uint64_t run_cycles;          /* TSC cycles spent running */
 	uint64_t switched_in;         /* TSC when it last started running */
 	uint64_t created_ns;          /* uptime at creation */

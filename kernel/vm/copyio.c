@@ -1,12 +1,15 @@
 #include "vm/copyio.h"
 #include "vm/pmap.h"
+#include "vm/vm_fault.h"
 #include "kern/string.h"
 #include "i386/layout.h"
 #include <stdbool.h>
 
 /* Every page of the range must be mapped for the user (and writable when
- * written).  Used before copyout, so a failed copyout leaves user memory
- * untouched. */
+ * written), or be a reserved page that can be zero-filled now (vm/vm_fault.h):
+ * the kernel touching a page backs it as the task touching it would. Used
+ * before copyout, so a failed copyout leaves user memory untouched (pages
+ * it backed are zero, as they read before). */
 static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
 {
 	if (!user_range_valid(uaddr, len))
@@ -14,15 +17,16 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 	for (uintptr_t page = PAGE_ROUND_DOWN(uaddr); len && page < uaddr + len; page += PAGE_SIZE) {
 		uintptr_t pa;
 		bool writable;
-		if (!pmap_lookup(pm, page, &pa, &writable) || (write && !writable))
+		if ((!pmap_lookup(pm, page, &pa, &writable) || (write && !writable)) &&
+		    vm_fault_fill_pmap(pm, page, write) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 /* Copies page by page through the kernel's mapping of the frames, checking
- * each page as it goes; -1 at the first page that is not mapped for the
- * user (or not writable when copying out). The caller has checked that the
+ * each page as it goes (and zero-filling a reserved one); -1 at the first
+ * page that is not mapped for the user (or not writable when copying out). The caller has checked that the
  * range is in user space (and pmap_pte refuses anything else).  Interrupts are off in the
  * kernel, so nothing can unmap a page between its check and its copy. */
 static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
@@ -31,8 +35,14 @@ static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t
 	while (len) {
 		const uint32_t *slot = pmap_pte(pm, uaddr);
 		uint32_t pte = slot ? *slot : 0;
-		if ((pte & need) != need)
-			return -1;
+		if ((pte & need) != need) {
+			if (vm_fault_fill_pmap(pm, uaddr, out) < 0)
+				return -1;
+			slot = pmap_pte(pm, uaddr);        /* backed now: a fresh page table, maybe */
+			pte = slot ? *slot : 0;
+			if ((pte & need) != need)
+				return -1;
+		}
 		uintptr_t pa = (pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1));
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		if (chunk > len)

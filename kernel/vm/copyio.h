@@ -23,7 +23,9 @@ static inline bool user_range_valid(uintptr_t uaddr, size_t len)
 }
 
 /* 0 on success, -1 if any byte of the user range is unmapped, not user, outside
- * user space, or (copyout) read-only. Nothing is copied out on failure. */
+ * user space, or (copyout) read-only. Nothing is copied out on failure. A page
+ * the task reserved but never touched is zero-filled first (vm/vm_fault.h),
+ * so it counts as mapped unless no frame can be found for it. */
 int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len);
 int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len);
 /* 0 if a copyout of len bytes to uaddr would succeed. */

@@ -118,6 +118,8 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 			pmap_remove_range(pm, va - i * PAGE_SIZE, i, NULL);
 			return -1;
 		}
+		if (!frames[i])
+			continue;                           /* left absent: zero-filled on touch */
 		*pte = frames[i] | PTE_P | PTE_U | PTE_W;
 		pm->user_pages++;
 		if (current)

@@ -30,7 +30,7 @@ void pmap_destroy(struct pmap *pm);
 /* Map one user page; -1 without memory for a page table, -2 if va is taken. */
 int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
 /* Map frames[0..n) read/write at n pages from va, walking each page
- * table once; -1 (with nothing left mapped) without memory for a page
+ * table once (a 0 frame leaves its page absent); -1 (with nothing left mapped) without memory for a page
  * table or if a page is taken. */
 int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n);
 /* Unmap n pages from va; frames[i] (if frames) gets page i's frame, 0

@@ -181,13 +181,14 @@ static kern_return_t find_space(struct task *t, size_t size, uintptr_t *addr)
 	return KERN_NO_SPACE;
 }
 
-/* The common checks before npages new pages go into t at *addr. */
-static kern_return_t reserve(struct task *t, uintptr_t *addr, size_t npages, bool anywhere)
+/* The common checks before npages new pages go into t at *addr; `charged`
+ * when they take frames now (a reservation takes none until touched). */
+static kern_return_t reserve(struct task *t, uintptr_t *addr, size_t npages, bool anywhere, bool charged)
 {
 	size_t size = npages * PAGE_SIZE;
 	if (npages == 0 || npages > (USER_TOP - USER_BASE) / PAGE_SIZE)
 		return KERN_INVALID_ARGUMENT;
-	if (t->pmap.user_pages + npages > t->page_limit) {
+	if (charged && t->pmap.user_pages + npages > t->page_limit) {
 		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
 		      (unsigned)npages, (unsigned)t->page_limit);
 		return KERN_RESOURCE_SHORTAGE;
@@ -231,7 +232,7 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
 		return KERN_INVALID_ARGUMENT;
 	size_t npages = size / PAGE_SIZE;
 	uintptr_t start = *addr;
-	kern_return_t kr = reserve(t, &start, npages, anywhere);
+	kern_return_t kr = reserve(t, &start, npages, anywhere, true);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if (pmm_free_pages() < npages + KERNEL_RESERVE_PAGES) {
@@ -257,10 +258,33 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
 	return KERN_SUCCESS;
 }
 
+kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot)
+{
+	if (size % PAGE_SIZE)
+		return KERN_INVALID_ARGUMENT;
+	uintptr_t start = *addr;
+	kern_return_t kr = reserve(t, &start, size / PAGE_SIZE, anywhere, false);
+	if (kr == KERN_SUCCESS)
+		kr = insert(t, start, start + size, prot);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	coalesce(&t->map);
+	*addr = start;
+	return KERN_SUCCESS;
+}
+
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages)
 {
 	uintptr_t start = 0;
-	kern_return_t kr = reserve(t, &start, npages, true);
+	size_t charged = 0;
+	for (size_t i = 0; i < npages; i++)
+		charged += frames[i] != 0;
+	kern_return_t kr = reserve(t, &start, npages, true, false);
+	if (kr == KERN_SUCCESS && t->pmap.user_pages + charged > t->page_limit) {
+		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
+		      (unsigned)charged, (unsigned)t->page_limit);
+		kr = KERN_RESOURCE_SHORTAGE;
+	}
 	if (kr != KERN_SUCCESS)
 		return kr;
 	uintptr_t end = start + npages * PAGE_SIZE;
@@ -278,7 +302,7 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
 kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot)
 {
 	uintptr_t at = start;
-	kern_return_t kr = reserve(to, &at, (end - start) / PAGE_SIZE, false);
+	kern_return_t kr = reserve(to, &at, (end - start) / PAGE_SIZE, false, true);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if ((kr = insert(to, start, end, prot)) != KERN_SUCCESS)
@@ -316,8 +340,12 @@ kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uin
 	uintptr_t end = start + npages * PAGE_SIZE;
 	if (npages == 0 || start % PAGE_SIZE || !user_range(start, end) || !vm_map_covered(&t->map, start, end))
 		return KERN_INVALID_ADDRESS;
-	if (!pmap_all_present(&t->pmap, start, end))
-		return KERN_INVALID_ADDRESS;
+	/* A page never touched travels as a zero page (frame 0); one the
+	 * task may not read (VM_PROT_NONE: the only regions whose pages are
+	 * present without user access) does not travel at all. */
+	for (struct vm_region *r = vm_map_lookup(&t->map, start); r && r->start < end; r = r->next)
+		if (r->prot == VM_PROT_NONE)
+			return KERN_INVALID_ADDRESS;
 	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS) {
 		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;

@@ -2,9 +2,11 @@
  * by address and never overlapping, each with a protection, a maximum
  * protection and an inheritance attribute.
  *
- * Memory is eager: every page of a region exists (zero-filled when it was
- * allocated) and is mapped in the task's pmap for as long as the region
- * covers it. The pmap owns the frames: removing a range frees them, and
+ * A page of a region is either absent (reserved: vm_map_reserve, and pages
+ * taken out by vm_map_extract's callers never come back) or mapped in the
+ * task's pmap; an absent page is backed, zero-filled, on its first touch
+ * (vm/vm_fault.h). vm_map_allocate backs every page at once (the kernel's
+ * own loads: ELF segments, stacks, a child's copy). The pmap owns the frames: removing a range frees them, and
  * pmap_destroy frees whatever a dying task still maps, so vm_map_destroy only
  * frees the region records. A frame shared by several tasks (vm_map_share)
  * is owned by each of their pmaps and freed when the last one lets go. A page outside every region is never mapped,
@@ -56,7 +58,11 @@ bool vm_map_covered(const struct vm_map *map, uintptr_t start, uintptr_t end);
  * KERN_INVALID_ADDRESS (outside user space), KERN_NO_SPACE (taken, or no
  * room), KERN_RESOURCE_SHORTAGE (task limit or physical memory). */
 kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot);
-/* Map npages frames the caller owns anywhere in t, read/write; on success t
+/* The same, reserving only: no frame is taken until a page is touched
+ * (vm_allocate). The task's page limit applies to touches, not here. */
+kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot);
+/* Map npages frames the caller owns anywhere in t (a 0 frame leaves its page
+ * absent, to be zero-filled on touch), read/write; on success t
  * owns them. Fails like vm_map_allocate, leaving the frames with the caller. */
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages);
 /* npages = size rounded up to pages: physically contiguous frames in
@@ -75,8 +81,8 @@ kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, 
  * another task still uses to a third). */
 bool vm_map_shares(const struct task *t, uintptr_t start, size_t len);
 /* Take the pages of [start, start + npages pages) out of t (they must all be
- * allocated and readable): their frames go to frames[], the range becomes
- * free. KERN_INVALID_ADDRESS if any page is missing or inaccessible. */
+ * allocated and readable): their frames go to frames[] (0 for a page never
+ * touched), the range becomes free. KERN_INVALID_ADDRESS if any page is missing or inaccessible. */
 kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames);
 /* Deallocate [start, end) (page aligned); holes in it are fine. */
 kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end);

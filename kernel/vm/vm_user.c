@@ -11,6 +11,7 @@
 #include "vm/pmm.h"
 #include "vm/kalloc.h"
 #include "vm/copyio.h"
+#include "vm/vm_fault.h"
 #include "kern/task.h"
 #include "kern/printf.h"
 #include "kern/host.h"
@@ -55,9 +56,14 @@ kern_return_t vm_allocate(mach_port_t target_task, vm_address_t *address, vm_siz
 	uintptr_t addr = anywhere ? 0 : *address;
 	if (!anywhere && addr % PAGE_SIZE)
 		return refuse(KERN_INVALID_ARGUMENT, "vm_allocate", "unaligned address");
-	kern_return_t kr = vm_map_allocate(t, &addr, PAGE_ROUND_UP(size), anywhere, VM_PROT_DEFAULT);
+	/* Address space only: frames come on first touch (vm/vm_fault.h),
+	 * at once only after vm_wire_all(VM_WIRE_FUTURE). */
+	kern_return_t kr = vm_map_reserve(t, &addr, PAGE_ROUND_UP(size), anywhere, VM_PROT_DEFAULT);
 	if (kr == KERN_INVALID_ADDRESS)
 		return refuse(kr, "vm_allocate", "range outside user space");
+	if (kr == KERN_SUCCESS && t->wire_future &&
+	    (kr = vm_fault_wire_range(t, addr, addr + PAGE_ROUND_UP(size))) != KERN_SUCCESS)
+		vm_map_remove(t, addr, addr + PAGE_ROUND_UP(size));
 	if (kr == KERN_SUCCESS)
 		*address = addr;
 	return kr;
@@ -185,7 +191,7 @@ kern_return_t vm_statistics(mach_port_t target_task, vm_statistics_data_t *vm_st
 	vm_stats->pagesize = PAGE_SIZE;
 	vm_stats->free_count = pmm_free_pages();
 	vm_stats->active_count = pmm_total_pages() - pmm_free_pages();
-	vm_stats->wire_count = vm_stats->active_count;    /* nothing is ever paged out */
+	vm_stats->wire_count = vm_stats->active_count;    /* nothing backed is ever paged out */
 	return KERN_SUCCESS;
 }
 

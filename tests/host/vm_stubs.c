@@ -257,7 +257,7 @@ bool pmm_share_page(uintptr_t pa)
 int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (pmap_enter(pm, va + i * PAGE_SIZE, frames[i], true) < 0) {
+		if (frames[i] && pmap_enter(pm, va + i * PAGE_SIZE, frames[i], true) < 0) {
 			while (i--)
 				pmap_remove(pm, va + i * PAGE_SIZE);
 			return -1;

@@ -26,10 +26,10 @@ public enum Notifications {
     }
 }
 
-/// Written as a MIG demux: returns false for ids outside notify.defs, and
-/// answers MIG_DESTROY_REQUEST otherwise: nothing is sent, and whatever the
-/// message carries goes (the kernel's notifications carry no reply right;
-/// a forged one may, and it must not stay in this task).
+/// Written as a MIG demux: returns false for ids outside notify.defs and
+/// for messages that did not come from the kernel (see below), and answers
+/// MIG_DESTROY_REQUEST otherwise: nothing is sent, and whatever the message
+/// carries goes.
 func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
                        _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
     guard let inP, let outP else { return 0 }
@@ -37,6 +37,15 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     guard id >= 64 && id <= 77 else { return 0 }
     let size = Int(inP.pointee.msgh_size)
     let raw = UnsafeMutableRawPointer(inP)
+    // Only the kernel sends notifications: through the send-once right the
+    // request gave it, with no reply port.  A client can use these ids too,
+    // through its send right; such a message is no notification (a forged
+    // dead-name one would make the loop deallocate any name the client
+    // picks, and the rights it carries would stay here for ever), so it is
+    // left to the other interfaces, which refuse it and destroy its rights.
+    let bits = raw.load(fromByteOffset: HeaderOffset.bits, as: UInt32.self)
+    let reply = raw.load(fromByteOffset: HeaderOffset.remotePort, as: UInt32.self)
+    guard (bits >> 8) & 0xff == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE) && reply == 0 else { return 0 }
     // Both carry one 32-bit item after the header and a 4-byte type
     // descriptor: 32 bytes in all.
     let itemOffset = MemoryLayout<mach_msg_header_t>.size + 4, fullSize = itemOffset + 4

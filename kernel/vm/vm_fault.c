@@ -1,0 +1,78 @@
+/* Zero-fill on demand (vm/vm_fault.h). */
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+#include "vm/pmap.h"
+#include "vm/pmm.h"
+#include "kern/task.h"
+#include "kern/printf.h"
+#include "i386/layout.h"
+#include <stddef.h>
+
+kern_return_t vm_fault_back_page(struct task *t, uintptr_t va, int prot)
+{
+	va = PAGE_ROUND_DOWN(va);
+	if (t->pmap.user_pages + 1 > t->page_limit) {
+		kwarn("task %u (%s): touching %p would exceed its limit of %u pages\n", t->id, t->name,
+		      (void *)va, (unsigned)t->page_limit);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	/* The kernel's reserve stays free: without it the kernel could not
+	 * even build the exception message or free the task. */
+	uintptr_t pa = pmm_free_pages() > VM_KERNEL_RESERVE_PAGES ? pmm_alloc_page() : 0;
+	if (!pa) {
+		kwarn("task %u (%s): no physical memory left for the page at %p\n", t->id, t->name, (void *)va);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	if (pmap_enter(&t->pmap, va, pa, prot & VM_PROT_WRITE) < 0) {   /* no page table: out of memory */
+		pmm_free_page(pa);
+		kwarn("task %u (%s): no memory for a page table at %p\n", t->id, t->name, (void *)va);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	if (prot == VM_PROT_NONE)
+		pmap_protect(&t->pmap, va, false, false);   /* kept for the kernel, no user access */
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write)
+{
+	if (va < USER_BASE || va >= USER_TOP)
+		return KERN_INVALID_ADDRESS;
+	const struct vm_region *r = vm_map_lookup(&t->map, va);
+	if (!r)
+		return KERN_INVALID_ADDRESS;
+	if (r->prot == VM_PROT_NONE || (write && !(r->prot & VM_PROT_WRITE)))
+		return KERN_PROTECTION_FAILURE;
+	uintptr_t pa;
+	bool writable;
+	if (pmap_lookup(&t->pmap, va, &pa, &writable))
+		return !write || writable ? KERN_SUCCESS : KERN_PROTECTION_FAILURE;
+	if (pmap_frame(&t->pmap, va, &pa))
+		return KERN_PROTECTION_FAILURE;            /* present without user access */
+	return vm_fault_back_page(t, va, r->prot);
+}
+
+int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write)
+{
+	if (pm == pmap_kernel())
+		return -1;
+	/* Every other pmap is a task's own (kern/task.h). */
+	struct task *t = (struct task *)((char *)pm - offsetof(struct task, pmap));
+	return vm_fault_fill(t, va, write) == KERN_SUCCESS ? 0 : -1;
+}
+
+kern_return_t vm_fault_wire_range(struct task *t, uintptr_t start, uintptr_t end)
+{
+	if (start >= end)
+		return KERN_SUCCESS;
+	if (start < USER_BASE || end > USER_TOP || !vm_map_covered(&t->map, start, end))
+		return KERN_INVALID_ADDRESS;
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uintptr_t pa;
+		if (pmap_frame(&t->pmap, va, &pa))
+			continue;
+		kern_return_t kr = vm_fault_back_page(t, va, vm_map_lookup(&t->map, va)->prot);
+		if (kr != KERN_SUCCESS)
+			return kr;
+	}
+	return KERN_SUCCESS;
+}

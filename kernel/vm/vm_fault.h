@@ -1,0 +1,39 @@
+/* Zero-fill on demand. vm_allocate only reserves address space (a region
+ * of the task's map); the frame behind a page is taken, zeroed and mapped
+ * when the page is first touched: by the task itself (a page fault in user
+ * mode, i386/trap.c), by the kernel copying to or from it (vm/copyio.c), or
+ * by vm_wire / vm_wire_all asking for it to be resident.
+ *
+ * A page is backed with its region's protection. Backing fails, and the
+ * page stays absent, when the task is at its page limit or when fewer than
+ * VM_KERNEL_RESERVE_PAGES frames are free: those are kept for the kernel's
+ * own needs, so a task exhausting memory fails (an exception, else it is
+ * killed) while the kernel and the other tasks go on. */
+#ifndef VM_VM_FAULT_H
+#define VM_VM_FAULT_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <mach/kern_return.h>
+
+struct task;
+struct pmap;
+
+#define VM_KERNEL_RESERVE_PAGES 256
+
+/* Back the absent page at va (any address in it) for an access (write or
+ * not) by the task. KERN_SUCCESS also when the page is already there with
+ * the access allowed. KERN_INVALID_ADDRESS: no region covers va;
+ * KERN_PROTECTION_FAILURE: the region's protection forbids the access;
+ * KERN_RESOURCE_SHORTAGE: no frame for it (logged). */
+kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write);
+/* The same for the kernel's copies through a task's pmap (copyio.c); -1 on
+ * any failure. A pmap that is not a task's (the kernel's) is never filled. */
+int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write);
+/* Back an absent page of t at va with the given region protection,
+ * whatever the access (the kernel copying a parent's page into a child's,
+ * vm_wire). Fails only with KERN_RESOURCE_SHORTAGE. */
+kern_return_t vm_fault_back_page(struct task *t, uintptr_t va, int prot);
+/* Back every absent page of [start, end) (page aligned; every byte must be
+ * allocated, else KERN_INVALID_ADDRESS): vm_wire, vm_wire_all. */
+kern_return_t vm_fault_wire_range(struct task *t, uintptr_t start, uintptr_t end);
+#endif
