@@ -77,9 +77,9 @@ public enum DeviceServer {
     /// The table the ds_* routines call; set before the loop runs.
     nonisolated(unsafe) public static var driver = DeviceDriver()
 
-    /// The largest reply of device.defs: device_get_status, 44 bytes plus
+    /// The largest reply of device.defs: device_get_status, 36 bytes plus
     /// DEV_STATUS_MAX (1024) words (gen/device_server.sizecheck.c).
-    public static let maxReplySize = 44 + 4 * Int(DEV_STATUS_MAX)
+    public static let maxReplySize = 36 + 4 * Int(DEV_STATUS_MAX)
 
     /// Requests are under 4.2 KiB (device_write_inband and _set_status).
     public static let maxRequestSize = 8192

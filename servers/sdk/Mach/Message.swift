@@ -9,7 +9,7 @@ import CMach
 enum HeaderOffset {
     static let bits = 0, size = 4, remotePort = 8, localPort = 12, seqno = 16, id = 20
     /// mig_reply_header_t: the header, a 4-byte type descriptor, RetCode.
-    static let returnCode = 28
+    static let returnCodeType = 24, returnCode = 28
 }
 
 /// One item of a message body, decoded from its type descriptor
@@ -133,7 +133,7 @@ public struct MessageBuffer: ~Copyable {
             // The size the kernel wrote back; one that does not grow the
             // buffer (or is beyond the limit) means dropping the message,
             // since it would otherwise stay at the head of the queue.
-            let need = Int(exactly: word(4)) ?? Int.max
+            let need = Int(exactly: word(HeaderOffset.size)) ?? Int.max
             if need > limit || need <= capacity {
                 _ = mach_msg(header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
                              mach_msg_size_t(capacity), port.raw, 0, 0)
