@@ -28,11 +28,10 @@ test_fuzz_QEMU_ARGS = $(FUZZ_QEMU_ARGS)
 test_fuzz_TIMEOUT = 120
 check-guest run-fuzz: $(FUZZ_DISK)
 
-# make fuzz SEED=N ITERS=N [KNOWN=1]: one long run, its own image and log
+# make fuzz SEED=N ITERS=N: one long run, its own image and log
 # (tests/fuzz-SEED.log), so several can run at once with different seeds.
 SEED = 1
 ITERS = 100000
-KNOWN = 0
 # More arguments for the test, e.g. FUZZ_ARGS=trace=1500 prints every message
 # from iteration 1500 on (docs/fuzzing.md).
 FUZZ_ARGS =
@@ -42,7 +41,7 @@ comma = ,
 FUZZ_TIMEOUT = $$((120 + $(ITERS) / 500))
 fuzz: $(KERNEL_ELF) tests/test-fuzz $(call module_files,$(FUZZ_MODULES)) $(FUZZ_DISK) $(top_srcdir)/tools/mkiso.sh
 	$(AM_V_GEN)$(MKISO) tests/fuzz-$(SEED).iso "exit-when-idle halt-when=test-fuzz" $(KERNEL_ELF) \
-		tests/test-fuzz:seed=$(SEED),iters=$(ITERS),known=$(KNOWN)$(if $(FUZZ_ARGS),$(comma)$(FUZZ_ARGS)) $(FUZZ_MODULES)
+		tests/test-fuzz:seed=$(SEED),iters=$(ITERS)$(if $(FUZZ_ARGS),$(comma)$(FUZZ_ARGS)) $(FUZZ_MODULES)
 	@start=$$(date +%s); \
 	if QEMU=$(QEMU) GUEST_SUMMARY=test-fuzz $(RUN_GUEST_TEST) tests/fuzz-$(SEED) tests/fuzz-$(SEED).iso \
 		/dev/null $(FUZZ_TIMEOUT) $(FUZZ_QEMU_ARGS); then \

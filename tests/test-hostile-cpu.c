@@ -30,8 +30,8 @@
 #include "gnumach.h"
 #include "smhost.h"
 
-#define USER_CS  0x1b
-#define USER_DS  0x23
+#define USER_CS  0x17                   /* LDT entry 2, as GNU Mach */
+#define USER_DS  0x1f                   /* LDT entry 3 */
 #define KERNBASE 0xC0000000u
 #define SEG_LDT  0x30               /* the kernel's LDT selector (kernel/i386/gdt.h) */
 #define EFL_DF   0x400u
@@ -519,12 +519,14 @@ static void test_thread_state(void)
 	n = i386_THREAD_STATE_COUNT;
 	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&good, &n), KERN_SUCCESS);
 	CHECK(good.esp < KERNBASE, "esp 0x%x of a new thread", good.esp);
-	/* Kernel code and data, user segments at RPL 0, the TSS, the LDT's
-	 * descriptor, LDT selectors (entry 0 is GNU Mach's gate selector 7), null. */
-	static const uint32_t bad_cs[] = { 0x08, 0x0b, 0x18, 0x19, 0x10, 0x23, 0x28, 0x2b, 0x30, 0x33, 0x07, 0x0f, 0x1f,
-					   0, 3, 0x10000 | USER_CS };
-	static const uint32_t bad_data[] = { 0x08, 0x0b, 0x10, 0x13, 0x20, 0x21, 0x28, 0x2b, 0x30, 0x33, 0x07, 0x04,
-					     0x27, 0x10000 | USER_DS };
+	/* Kernel code and data, the null GDT entries where the user segments
+	 * once were (0x1b, 0x23), the user segments at RPL 0 (0x14, 0x1c), the
+	 * TSS, the LDT's descriptor, the gate (7), the empty entry (0x0f), past
+	 * the LDT's end (0x27), the data segment as code, null. */
+	static const uint32_t bad_cs[] = { 0x08, 0x0b, 0x10, 0x18, 0x1b, 0x20, 0x23, 0x14, 0x28, 0x2b, 0x30, 0x33,
+					   0x07, 0x0f, 0x27, USER_DS, 0, 3, 0x10000 | USER_CS };
+	static const uint32_t bad_data[] = { 0x08, 0x0b, 0x10, 0x13, 0x1b, 0x20, 0x23, 0x1c, 0x28, 0x2b, 0x30, 0x33,
+					     0x07, 0x04, 0x0f, 0x27, 0x10000 | USER_DS };
 	/* IOPL 1-3, NT, VM, VIF, VIP, reserved bits 3, 5, 15, 22 and 31. */
 	static const uint32_t bad_efl[] = { 0x1000, 0x2000, 0x3000, 0x4000, 0x20000, 0x80000, 0x100000,
 					    0x8, 0x20, 0x8000, 0x400000, 0x80000000 };

@@ -216,7 +216,12 @@ static void spinner(void *arg) { (void)arg; while (!stop_spinning) ; }
 
 static void test_info_flavors(void)
 {
-	struct task_events_info e0, e1;
+	/* Zero fill on demand: vm_allocate only reserves, so it zero-fills
+	 * nothing and resolves no fault; the first touch of each page is one
+	 * fault and one zero fill, a second touch of it neither. e2 is written
+	 * before the baseline so its copyout touches nothing new. */
+	struct task_events_info e0, e1, e2;
+	memset(&e2, 0, sizeof e2);
 	mach_msg_type_number_t n = TASK_EVENTS_INFO_COUNT;
 	CHECK_EQ(task_info(self, TASK_EVENTS_INFO, (task_info_t)&e0, &n), KERN_SUCCESS);
 	CHECK_EQ(n, TASK_EVENTS_INFO_COUNT);
@@ -224,12 +229,23 @@ static void test_info_flavors(void)
 	CHECK_EQ(vm_allocate(self, &a, 4 * 4096, TRUE), KERN_SUCCESS);
 	n = TASK_EVENTS_INFO_COUNT;
 	CHECK_EQ(task_info(self, TASK_EVENTS_INFO, (task_info_t)&e1, &n), KERN_SUCCESS);
-	CHECK_EQ(e1.zero_fills - e0.zero_fills, 4);
+	CHECK_EQ(e1.zero_fills - e0.zero_fills, 0);
+	CHECK_EQ(e1.faults - e0.faults, 0);
 	/* Between the two task_info calls: the vm_allocate RPC and the first
 	 * task_info's own reply (each RPC is one send and one receive). */
 	CHECK_EQ(e1.messages_sent - e0.messages_sent, 2);
 	CHECK_EQ(e1.messages_received - e0.messages_received, 2);
-	CHECK_EQ(e1.faults, 0);
+	volatile char *pages = (volatile char *)a;
+	for (int i = 0; i < 4; i++)
+		pages[i * 4096 + 100] = (char)(i + 1);      /* first touch: a write */
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(pages[i * 4096 + 100], i + 1);     /* backed: no new fault */
+	n = TASK_EVENTS_INFO_COUNT;
+	CHECK_EQ(task_info(self, TASK_EVENTS_INFO, (task_info_t)&e2, &n), KERN_SUCCESS);
+	CHECK_EQ(e2.zero_fills - e1.zero_fills, 4);
+	CHECK_EQ(e2.faults - e1.faults, 4);
+	CHECK_EQ(e2.cow_faults, 0);
+	CHECK_EQ(e2.pageins, 0);
 	vm_deallocate(self, a, 4 * 4096);
 	n = TASK_EVENTS_INFO_COUNT - 1;
 	CHECK_EQ(task_info(self, TASK_EVENTS_INFO, (task_info_t)&e1, &n), KERN_INVALID_ARGUMENT);

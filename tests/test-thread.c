@@ -19,8 +19,8 @@
 #include "gnumach.h"
 #include "smhost.h"
 
-#define USER_CS 0x1b
-#define USER_DS 0x23
+#define USER_CS 0x17                    /* LDT entry 2, as GNU Mach */
+#define USER_DS 0x1f                    /* LDT entry 3 */
 
 static mach_port_t self, host;
 

@@ -224,8 +224,10 @@ static void test_limits(void)
 	CHECK_EQ(((volatile uint8_t *)a)[128 * MiB - 1], 2);
 	CHECK_EQ(vm_deallocate(self, a, 128 * MiB), KERN_SUCCESS);
 	CHECK_EQ(sm_kernel_stats(mach_host_self(), &free1, &heap, &ports, &ool), KERN_SUCCESS);
-	/* The page tables of the range stay with the task (freed with it). */
-	CHECK(free1 + 40 >= free0 && free1 <= free0, "free pages %u -> %u", free0, free1);
+	/* The page tables of the range stay with the task (freed with it).
+	 * More free pages than before is no leak: the fault tasks booted beside
+	 * this test may die, and give theirs back, while it runs. */
+	CHECK(free1 + 40 >= free0, "free pages %u -> %u", free0, free1);
 }
 
 static void test_contiguous(void)

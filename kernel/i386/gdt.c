@@ -6,18 +6,25 @@
  * at a low address, write a call-gate descriptor there and far-call through
  * an LDT selector into its own code at ring 0. So the kernel loads LDTR at
  * boot with its own table: LDT_ENTRIES descriptors in kernel memory (which
- * no user page maps), every one zero, i.e. not present. A far call, jump or
- * segment load through any LDT selector faults (#NP inside the limit, #GP
- * beyond it) and the task is killed. The table's GDT descriptor has DPL 0;
- * lldt is a ring-0 instruction in any case.
+ * no user page maps). The table's GDT descriptor has DPL 0; lldt is a ring-0
+ * instruction in any case, and no task can change the table: there is no
+ * i386_set_ldt (docs/security.md).
  *
- * Entry 0 is GNU Mach's system-call gate: GNU Mach tasks enter the kernel
- * with `lcall $7,$0`, a far call through LDT selector 7 (index 0, TI=1, RPL
- * 3). It holds a 32-bit call gate, DPL 3 so ring 3 may call it, with no
- * parameters to copy, to SEG_KCODE:syscall_gate_entry (trapentry.S), which
- * builds the trap frame an interrupt gate would. The table has that one entry, so
- * every other LDT selector lies beyond its limit and faults (#GP). No task
- * can change the table: there is no i386_set_ldt (docs/security.md).
+ * The table is laid out as GNU Mach's, so that GNU Mach programs find what
+ * they expect:
+ *   0 (selector 0x07)  the system-call gate. GNU Mach tasks enter the kernel
+ *                      with `lcall $7,$0`; the entry holds a 32-bit call
+ *                      gate, DPL 3 so ring 3 may call it, with no parameters
+ *                      to copy, to SEG_KCODE:syscall_gate_entry
+ *                      (trapentry.S), which builds the trap frame an
+ *                      interrupt gate would.
+ *   1 (selector 0x0f)  zero: GNU Mach's RPC gate, not served; any use faults.
+ *   2 (selector 0x17)  user code: flat, 32-bit, DPL 3 (SEG_UCODE).
+ *   3 (selector 0x1f)  user data: flat, DPL 3 (SEG_UDATA).
+ * Every other LDT selector lies beyond the limit and faults (#GP). The GDT
+ * keeps only the kernel's segments, the TSS and the LDT's descriptor; its
+ * entries 3 and 4, the user segments before they moved to the LDT, are
+ * null, so loading 0x1b or 0x23 faults too.
  *
  * The TSS has no I/O permission bitmap (iomap_base lies beyond its limit)
  * and every EFLAGS the kernel builds for a task has IOPL 0, so in, out, cli
@@ -34,7 +41,7 @@ _Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes: iomap_ba
 
 static uint64_t gdt[7];
 static struct tss tss;
-static uint64_t ldt[LDT_ENTRIES];            /* entry 0: the system-call gate */
+static uint64_t ldt[LDT_ENTRIES];            /* the gate, an empty entry, user code and data */
 
 static uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -57,12 +64,14 @@ void gdt_init(void)
 	gdt[0] = 0;
 	gdt[1] = segment(0, 0xFFFFF, 0x9A, 0xC);   /* ring 0 code, 4 KiB granular, 32-bit */
 	gdt[2] = segment(0, 0xFFFFF, 0x92, 0xC);   /* ring 0 data */
-	gdt[3] = segment(0, 0xFFFFF, 0xFA, 0xC);   /* ring 3 code */
-	gdt[4] = segment(0, 0xFFFFF, 0xF2, 0xC);   /* ring 3 data */
+	gdt[3] = 0;                                /* unused: the user segments are in the LDT */
+	gdt[4] = 0;
 	tss.ss0 = SEG_KDATA;
 	tss.iomap_base = sizeof tss;               /* no I/O bitmap: ring 3 gets no ports */
 	gdt[5] = segment((uint32_t)&tss, sizeof tss - 1, 0x89, 0x0);
 	ldt[LDT_SYSCALL_GATE] = call_gate(syscall_gate_entry);
+	ldt[LDT_USER_CODE] = segment(0, 0xFFFFF, 0xFA, 0xC);   /* ring 3 code, flat, 32-bit */
+	ldt[LDT_USER_DATA] = segment(0, 0xFFFFF, 0xF2, 0xC);   /* ring 3 data, flat */
 	gdt[6] = segment((uint32_t)ldt, sizeof ldt - 1, 0x82, 0x0);   /* LDT, DPL 0, byte granular */
 
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint32_t)gdt };

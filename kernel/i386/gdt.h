@@ -1,22 +1,28 @@
 /* Segments: flat 4 GiB code/data for the kernel (ring 0) and tasks (ring 3),
  * one TSS whose esp0 is the kernel stack the CPU switches to on a trap from
  * ring 3, and the kernel's own local descriptor table (see gdt.c for why
- * there must be one). Tasks reach only SEG_UCODE and SEG_UDATA (DPL 3); the
+ * there must be one), which holds the user segments. Tasks reach only
+ * SEG_UCODE and SEG_UDATA (DPL 3) and the system-call gate; the
  * kernel half of the flat user segments is kept from them by the page
  * tables (supervisor-only directory entries), not by segment limits. */
 #ifndef I386_GDT_H
 #define I386_GDT_H
 #define SEG_KCODE 0x08
 #define SEG_KDATA 0x10
-#define SEG_UCODE (0x18 | 3)
-#define SEG_UDATA (0x20 | 3)
 #define SEG_TSS   0x28
 #define SEG_LDT   0x30
-/* The kernel's LDT has one entry: GNU Mach's system-call gate, which user
- * code reaches as selector 7 (index 0, TI=1, RPL 3). */
-#define LDT_ENTRIES       1
+/* The kernel's LDT, laid out as GNU Mach's: entry 0 the system-call gate
+ * (selector 7: index 0, TI=1, RPL 3), entry 1 left empty (GNU Mach's RPC
+ * gate, selector 0x0f, which it does not serve either), entries 2 and 3
+ * the user code and data segments (selectors 0x17 and 0x1f), which every
+ * task runs with. */
+#define LDT_ENTRIES       4
 #define LDT_SYSCALL_GATE  0
+#define LDT_USER_CODE     2
+#define LDT_USER_DATA     3
 #define SEL_SYSCALL_GATE  0x07
+#define SEG_UCODE         (LDT_USER_CODE << 3 | 4 | 3)   /* 0x17 */
+#define SEG_UDATA         (LDT_USER_DATA << 3 | 4 | 3)   /* 0x1f */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

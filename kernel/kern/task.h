@@ -39,7 +39,8 @@ struct task {
 	uint64_t created_ns;          /* uptime at creation */
 
 	/* event counts for task_info(TASK_EVENTS_INFO) */
-	uint32_t zero_fills;          /* pages it was given zero-filled */
+	uint32_t faults;              /* page faults resolved by backing a page (vm/vm_fault.c) */
+	uint32_t zero_fills;          /* frames zeroed for it: touched, wired or eagerly allocated */
 	uint32_t messages_sent;       /* mach_msg sends that succeeded */
 	uint32_t messages_received;   /* messages mach_msg delivered to it */
 };

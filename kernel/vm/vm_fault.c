@@ -48,7 +48,12 @@ kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write)
 		return !write || writable ? KERN_SUCCESS : KERN_PROTECTION_FAILURE;
 	if (pmap_frame(&t->pmap, va, &pa))
 		return KERN_PROTECTION_FAILURE;            /* present without user access */
-	return vm_fault_back_page(t, va, r->prot);
+	kern_return_t kr = vm_fault_back_page(t, va, r->prot);
+	if (kr == KERN_SUCCESS) {                     /* a fault resolved with a zeroed frame */
+		t->faults++;
+		t->zero_fills++;
+	}
+	return kr;
 }
 
 int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write)
@@ -73,6 +78,7 @@ kern_return_t vm_fault_wire_range(struct task *t, uintptr_t start, uintptr_t end
 		kern_return_t kr = vm_fault_back_page(t, va, vm_map_lookup(&t->map, va)->prot);
 		if (kr != KERN_SUCCESS)
 			return kr;
+		t->zero_fills++;                          /* zeroed, but no fault: asked for */
 	}
 	return KERN_SUCCESS;
 }

@@ -26,6 +26,9 @@ struct pmap;
  * KERN_PROTECTION_FAILURE: the region's protection forbids the access;
  * KERN_RESOURCE_SHORTAGE: no frame for it (logged). */
 kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write);
+/* (A page it backs counts as one fault and one zero fill of the task, in
+ * task_info's TASK_EVENTS_INFO; vm_fault_wire_range counts zero fills only,
+ * vm_fault_back_page counts nothing: its caller knows what the frame is.) */
 /* The same for the kernel's copies through a task's pmap (copyio.c); -1 on
  * any failure. A pmap that is not a task's (the kernel's) is never filled. */
 int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write);

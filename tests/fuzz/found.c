@@ -59,8 +59,37 @@ static void forged_dead_name(struct fuzz *f, mach_port_t server, const char *who
 	      before[2], after[2], before[3], after[3]);
 }
 
+/* A right inserted at a large name grows the space's name table (up to
+ * 65536 names, 768 KiB; the kernel refuses names past it). The table never
+ * shrinks while the task lives (the fuzzer once saw that as a leak in its
+ * own space), and it must all be freed with the task. */
+static void large_name_in_a_task(struct fuzz *f)
+{
+	uint32_t before[4], grown[4], after[4];
+	counts(before);
+	mach_port_t child = MACH_PORT_NULL;
+	CHECK_EQ(task_create(f->self, FALSE, &child), KERN_SUCCESS);
+	CHECK_EQ(mach_port_insert_right(child, 0xffff, f->host, MACH_MSG_TYPE_COPY_SEND), KERN_SUCCESS);
+	CHECK(mach_port_insert_right(child, 0x10000, f->host, MACH_MSG_TYPE_COPY_SEND) != KERN_SUCCESS,
+	      "a name past the space's limit was taken");
+	counts(grown);
+	CHECK(grown[1] >= before[1] + 65536 * 12, "a table for 65536 names: heap %u->%u", before[1], grown[1]);
+	CHECK_EQ(task_terminate(child), KERN_SUCCESS);
+	mach_port_deallocate(f->self, child);
+	int same = 0;
+	for (int tries = 0; tries < 20 && !same; tries++) {
+		if (tries)
+			smrt_sleep_ms(50);
+		counts(after);
+		same = after[1] <= before[1] && after[2] <= before[2] && after[3] <= before[3];
+	}
+	CHECK(same, "a task with a large name table left heap %u->%u, ports %u->%u, ool %u->%u", before[1], after[1],
+	      before[2], after[2], before[3], after[3]);
+}
+
 void found_bugs_check(struct fuzz *f)
 {
+	large_name_in_a_task(f);
 	forged_dead_name(f, f->hello, "hello");
 	forged_dead_name(f, f->blk, "blk");
 }

@@ -15,6 +15,11 @@
 #define FUZZ_RCV_BYTES	65536		/* room for any reply the kernel or a server sends */
 #define OWN_PORTS	4		/* expendable receive rights the fuzzer sends to */
 #define CHILD_THREADS	2
+/* Names a mach_port_* message may choose in the fuzzer's own space are
+ * below this: its sweep (test-fuzz.c) probes names only so far past the
+ * last one in use, and its name table is grown to this size before the
+ * baseline (a space's table never shrinks, kernel/ipc/space.c). */
+#define OWN_NAME_LIMIT	256
 /* Out-of-line items with the deallocate bit may only name memory here: the
  * kernel removes it from the fuzzer's map, and it is mapped again after. */
 #define SCRATCH_ADDR	0x30000000u
@@ -29,7 +34,6 @@ enum target {
 struct fuzz {
 	uint64_t rng;
 	uint32_t seed, iters, iter;
-	int known;			/* known=1: also send the shapes of known bugs */
 	uint32_t hostile_variant;	/* hostile=N: only that kind of hostile state */
 	mach_port_t self, host, master, self_thread;
 	mach_port_t rp;			/* reply port, in drain */
@@ -41,7 +45,6 @@ struct fuzz {
 	mach_port_t startup[64];	/* names the runtime holds (its MIG reply port ...) */
 	uint32_t startup_count;
 	uint32_t sent, refused, received, children, own_remade, hostile;
-	uint32_t skipped_known;
 };
 
 /* ---- rng.c: xorshift64*, seeded by the run's seed */
@@ -73,7 +76,7 @@ struct routine {
 extern const struct routine routines[];
 extern const unsigned routine_count;
 /* Zero when a message with this id must not go to this target (see the
- * reasons in routines.c); known-bug shapes are refused unless f->known. */
+ * reasons in routines.c). */
 int routine_allowed(struct fuzz *f, enum target t, int id);
 
 /* ---- msgwalk.c: the typed body, walked the way the kernel does */

@@ -343,23 +343,6 @@ void gen_message(struct fuzz *f, uint32_t *buf, struct fuzz_msg *m)
 	if (!routine_allowed(f, final, h->msgh_id) || !routine_allowed(f, t, h->msgh_id))
 		h->msgh_id = 10000 + (int)rng_below(f, 10000);
 
-	/* KNOWN BUGS in the blk server (helper "blk"; known=1 sends them): a
-	 * client number that does not fit Int32 (a flavor, a count, an item
-	 * size) reaches a Swift trap and kills the server, and a reply port
-	 * naming a port whose queue is full (its own device port) wedges it. So
-	 * without known=1 no word of a message to blk has its top bit set and
-	 * its reply port is the fuzzer's. */
-	if (!f->known && kind_of(f, h->msgh_remote_port) == T_BLK) {
-		uint32_t words = (m->send_size < FUZZ_MSG_BYTES ? m->send_size : FUZZ_MSG_BYTES) / 4;
-		for (uint32_t i = sizeof *h / 4; i < words; i++)
-			buf[i] &= 0x7fffffffu;
-		if (h->msgh_size >= 0x80000000u)
-			h->msgh_size &= 0x7fffffffu;
-		if (h->msgh_local_port != MACH_PORT_NULL)
-			h->msgh_local_port = f->rp;
-		f->skipped_known++;
-	}
-
 	m->options = MACH_SEND_MSG | MACH_SEND_TIMEOUT;
 	m->timeout = rng_chance(f, 4) ? 0 : 50;
 	if (rng_chance(f, 16))

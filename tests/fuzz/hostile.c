@@ -114,15 +114,6 @@ void hostile_round(struct fuzz *f)
 		break;
 	}
 	}
-	/* KNOWN BUG (helper "cpu"; temporary, known=1 turns it back on): the
-	 * kernel's entry paths do not clear DF, so a trap made with DF=1 copies
-	 * the message backwards (seen here: the report never arrives). */
-	if (!f->known && (st.efl & EFL_DF)) {
-		st.efl &= ~EFL_DF;
-		if (variant == 0)
-			variant = 4;
-		f->skipped_known++;
-	}
 	kern_return_t kr = thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT);
 	CHECK(kr == KERN_SUCCESS || kr == KERN_INVALID_ARGUMENT, "seed %u iteration %u: hostile state %u: set_state %x",
 	      f->seed, f->iter, variant, kr);

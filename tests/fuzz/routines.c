@@ -80,23 +80,6 @@ static const int not_at_self[] = {
 /* Not at the fuzzer's own thread: terminate, suspend, abort, new state. */
 static const int not_at_self_thread[] = { 2016, 2018, 2062, 2064, 2068, 4201, 0 };
 
-/* KNOWN BUGS, fixed on other branches (temporary: `known=1` sends them
- * anyway; the coordinator removes entries once the fixes are merged).
- * Each entry: target, id, and why. */
-struct known_shape { enum target t; int id; const char *why; };
-static const struct known_shape known_bugs[] = {
-	/* helper "ports" (147417d): the routine kept the task send right of its
-	 * request: +1 port and 128 heap bytes per call, for ever. */
-	{ T_COUNT, 4201, "thread_terminate_release leaks its task right" },
-	/* helper "ports" (a671629): the same, on success. */
-	{ T_COUNT, 4210, "vm_allocate_contiguous leaks its task right" },
-	/* helper "ports" (147417d): poly is taken as a port pointer whatever
-	 * the item's type, so an INTEGER_32 item puts any address in a space
-	 * (a kernel page fault when the space is destroyed). */
-	{ T_COUNT, 3215, "mach_port_insert_right trusts polyPoly" },
-	{ T_COUNT, 0, NULL },
-};
-
 int routine_allowed(struct fuzz *f, enum target t, int id)
 {
 	if (in(id, never))
@@ -105,11 +88,5 @@ int routine_allowed(struct fuzz *f, enum target t, int id)
 		return 0;
 	if (t == T_SELF_THREAD && in(id, not_at_self_thread))
 		return 0;
-	if (!f->known)
-		for (const struct known_shape *k = known_bugs; k->why; k++)
-			if ((k->t == t || k->t == T_COUNT) && k->id == id) {
-				f->skipped_known++;
-				return 0;
-			}
 	return 1;
 }
