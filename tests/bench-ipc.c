@@ -65,7 +65,7 @@ static void bench_components(int n)
 	mach_msg_header_t m;
 	t0 = now_ns(), c0 = rdtsc();
 	for (int i = 0; i < n; i++) {
-		m = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0), sizeof m, { p }, { 0 }, 0, 1 };
+		m = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0), sizeof m, p, { 0 }, 0, 1 };
 		if (mach_msg(&m, MACH_SEND_MSG | MACH_RCV_MSG, sizeof m, sizeof m, p, 0, 0) != MACH_MSG_SUCCESS)
 			failures++;
 	}
@@ -87,7 +87,7 @@ static void bench_ool_rpc(mach_port_t server, const char *name, size_t size, int
 	int sum = 0;
 	uint64_t t0 = now_ns(), c0 = rdtsc();
 	for (int i = 0; i < n; i++)
-		if (bench_ool(server, MACH_OOL_FROM_PTR(p), size, &sum) != KERN_SUCCESS || sum != 3)
+		if (bench_ool(server, (pointer_t)(p), size, &sum) != KERN_SUCCESS || sum != 3)
 			failures++;
 	uint64_t c1 = rdtsc(), t1 = now_ns();
 	report(name, n, c1 - c0, t1 - t0);

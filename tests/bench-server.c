@@ -18,9 +18,9 @@ kern_return_t bench_null(mach_port_t server)
 	return KERN_SUCCESS;
 }
 
-kern_return_t bench_ool(mach_port_t server, mach_ool_ptr_t data, mach_msg_type_number_t count, int *checksum)
+kern_return_t bench_ool(mach_port_t server, pointer_t data, mach_msg_type_number_t count, int *checksum)
 {
-	unsigned char *bytes = MACH_OOL_TO_PTR(unsigned char *, data);
+	unsigned char *bytes = ((unsigned char *)(data));
 	*checksum = count ? bytes[0] + bytes[count - 1] : 0;
 	if (count)
 		vm_deallocate(mach_task_self(), (vm_address_t)bytes, count);

@@ -79,13 +79,12 @@ void bm_name(struct bm_msg *m, const char *name)
 
 void bm_ool(struct bm_msg *m, const void *p, uint32_t n, int deallocate)
 {
-	uint32_t *t = tail(m, 5);
+	uint32_t *t = tail(m, 4);
 	if (t) {
 		t[0] = 1u << 29 | (uint32_t)(deallocate ? 1 : 0) << 30;	/* out of line, long form */
 		t[1] = MACH_MSG_TYPE_INTEGER_8 | 8u << 16;
 		t[2] = n;
-		t[3] = (uint32_t)(uintptr_t)p;			/* the 8-byte slot */
-		t[4] = 0;
+		t[3] = (uint32_t)(uintptr_t)p;			/* the 4-byte pointer */
 		m->h.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 	}
 }
@@ -156,7 +155,7 @@ void bm_destroy(struct bm_msg *r)
 				release(*(uint32_t *)((char *)r + data + 4 * i), name);
 			off = data + ((bytes + 3) & ~3u);
 		} else {
-			if (data + 8 > end)
+			if (data + 4 > end)
 				return;
 			uint32_t addr = *(uint32_t *)((char *)r + data);
 			if (addr && is_port)
@@ -164,7 +163,7 @@ void bm_destroy(struct bm_msg *r)
 					release(((uint32_t *)(uintptr_t)addr)[i], name);
 			if (addr && bytes)
 				vm_deallocate(smrt_task_port(), addr, bytes);
-			off = data + 8;
+			off = data + 4;
 		}
 	}
 }

@@ -4,7 +4,7 @@
  * forever for the answer; these send any header, reply right and body
  * (with a send timeout), and the answer is received separately, with a
  * timeout, so a server that stops answering is a failed check, not a hung
- * test.  Layouts are those of gen/device_user.c: a 32-byte header, then
+ * test.  Layouts are those of gen/device_user.c: a 24-byte header, then
  * each argument as a type word (or a 12-byte long-form one) and its data. */
 #ifndef TESTS_BLKMSG_H
 #define TESTS_BLKMSG_H

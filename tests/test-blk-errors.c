@@ -54,7 +54,7 @@ static void bad_read(uint32_t s, uint32_t n, dev_mode_t mode, const char *what)
 	CHECK(kr == D_IO_ERROR && got == 0, "%s: read of %u sectors at %u (mode %x): %x, %u bytes", what, n, s, mode,
 	      kr, got);
 	if (kr == D_SUCCESS)
-		vd_free(MACH_OOL_TO_PTR(void *, data), got);
+		vd_free(((void *)(data)), got);
 	expected_errors++;
 }
 

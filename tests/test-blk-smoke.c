@@ -35,7 +35,7 @@ static uint64_t now_ns(void)
 	return ns;
 }
 
-static void unmap(mach_ool_ptr_t data, uint32_t bytes)
+static void unmap(io_buf_ptr_t data, uint32_t bytes)
 {
 	if (data)
 		vm_deallocate(smrt_task_port(), (vm_address_t)data, bytes);
@@ -44,10 +44,10 @@ static void unmap(mach_ool_ptr_t data, uint32_t bytes)
 /* device_read of bytes at rec; *out gets the pages (caller unmaps). */
 static kern_return_t rd(recnum_t rec, int bytes, dev_mode_t mode, char **out, mach_msg_type_number_t *got)
 {
-	mach_ool_ptr_t data = 0;
+	io_buf_ptr_t data = 0;
 	*got = 0;
 	kern_return_t kr = device_read(dev, mode, rec, bytes, &data, got);
-	*out = MACH_OOL_TO_PTR(char *, data);
+	*out = ((char *)(data));
 	return kr;
 }
 
@@ -102,21 +102,21 @@ static void basics(void)
 	CHECK_EQ(rd(0, rs, 0, &buf, &got), D_SUCCESS);
 	CHECK_EQ(got, rs);
 	check_sectors("record 0", buf, 0, spr);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 	CHECK_EQ(rd(records - 1, rs, 0, &buf, &got), D_SUCCESS);
 	check_sectors("last record", buf, SECTORS - spr, spr);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 	CHECK_EQ(rd(100, 8 * rs, 0, &buf, &got), D_SUCCESS);
 	CHECK_EQ(got, 8 * rs);
 	check_sectors("8 records at 100 (zero-copy)", buf, 100 * spr, 8 * spr);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 	CHECK_EQ(rd(200, 8 * rs, BLK_MODE_COPY, &buf, &got), D_SUCCESS);
 	check_sectors("8 records at 200 (copied)", buf, 200 * spr, 8 * spr);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 	/* A read that runs past the end is cut there. */
 	CHECK_EQ(rd(records - 2, 8 * rs, 0, &buf, &got), D_SUCCESS);
 	CHECK_EQ(got, 2 * rs);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 
 	/* Write record 9 (its sectors' numbers first, as mkdisk.py left them),
 	 * read it back. */
@@ -127,11 +127,11 @@ static void basics(void)
 	uint32_t stamp = (uint32_t)now_ns();
 	snprintf(sector + 8, 64, "test-blk-smoke wrote this %u", stamp);
 	int written = 0;
-	CHECK_EQ(device_write(dev, 0, 9, MACH_OOL_FROM_PTR(sector), rs, &written), D_SUCCESS);
+	CHECK_EQ(device_write(dev, 0, 9, (io_buf_ptr_t)(sector), rs, &written), D_SUCCESS);
 	CHECK_EQ(written, rs);
 	CHECK_EQ(rd(9, rs, 0, &buf, &got), D_SUCCESS);
 	CHECK(got == rs && memcmp(buf, sector, rs) == 0, "record 9 reads back '%s'", buf + 8);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 
 	/* Inband: whole records only, and no record fits in 128 bytes. */
 	char in[IO_INBAND_MAX];
@@ -141,24 +141,24 @@ static void basics(void)
 	CHECK_EQ(device_write_inband(dev, 0, 11, out, 16, &written), D_INVALID_SIZE);
 	CHECK_EQ(rd(11, rs, 0, &buf, &got), D_SUCCESS);
 	check_sectors("record 11 after a refused inband write", buf, 11 * spr, spr);
-	unmap((uintptr_t)buf, got);
+	unmap(buf, got);
 
 	/* Refusals (each logged by the server, which keeps serving). */
 	CHECK_EQ(rd(records, rs, 0, &buf, &got), D_INVALID_RECNUM);
 	CHECK_EQ(rd(0, 100, 0, &buf, &got), D_INVALID_SIZE);
 	CHECK_EQ(rd(0, rs + 512, 0, &buf, &got), rs == 512 ? D_SUCCESS : D_INVALID_SIZE);   /* unaligned with 4 KiB records */
 	if (rs == 512)
-		unmap((uintptr_t)buf, got);
+		unmap(buf, got);
 	CHECK_EQ(rd(0, 0, 0, &buf, &got), D_INVALID_SIZE);
 	CHECK_EQ(rd(0, -512, 0, &buf, &got), D_INVALID_SIZE);
 	CHECK_EQ(rd(0, 64 << 20, 0, &buf, &got), D_INVALID_SIZE);
-	CHECK_EQ(device_write(dev, 0, records, MACH_OOL_FROM_PTR(sector), rs, &written), D_INVALID_RECNUM);
+	CHECK_EQ(device_write(dev, 0, records, (io_buf_ptr_t)(sector), rs, &written), D_INVALID_RECNUM);
 	CHECK_EQ(device_set_status(dev, 12345, size, 0), D_INVALID_OPERATION);
 	mach_port_t ro;
 	CHECK_EQ(device_open(MASTER, D_READ, "vda", &ro), D_SUCCESS);
-	CHECK_EQ(device_write(ro, 0, 9, MACH_OOL_FROM_PTR(sector), rs, &written), D_READ_ONLY);
+	CHECK_EQ(device_write(ro, 0, 9, (io_buf_ptr_t)(sector), rs, &written), D_READ_ONLY);
 	CHECK_EQ(device_close(ro), D_SUCCESS);
-	CHECK_EQ(device_read(ro, 0, 0, 512, (mach_ool_ptr_t *)&buf, &got), D_NO_SUCH_DEVICE);
+	CHECK_EQ(device_read(ro, 0, 0, 512, (io_buf_ptr_t *)&buf, &got), D_NO_SUCH_DEVICE);
 	CHECK_EQ(device_open(MASTER, D_READ, "vdz", &ro), D_NO_SUCH_DEVICE);
 
 	/* Write zeroes, discard, the write cache mode, when the disk has them
@@ -171,7 +171,7 @@ static void basics(void)
 		for (uint32_t i = 0; i < got; i++)
 			zero &= buf[i] == 0;
 		CHECK(zero, "records 12-13 after write zeroes");
-		unmap((uintptr_t)buf, got);
+		unmap(buf, got);
 	}
 	if (info.features_accepted & (1ull << 13)) {
 		int dc[2] = { 14, 1 };
@@ -213,7 +213,7 @@ static unsigned sequential(dev_mode_t mode, const char *what)
 		}
 		if (rec % 256 == 0 && rec != 0)       /* not the records written above */
 			check_sectors(what, buf, rec * spr, CHUNK / 512);
-		unmap((uintptr_t)buf, got);
+		unmap(buf, got);
 	}
 	uint64_t ns = now_ns() - t0;
 	unsigned mbs = (unsigned)((uint64_t)SECTORS * 512 * 1000 / (ns ? ns : 1));
@@ -241,7 +241,7 @@ static void latency(void)
 					CHECK(0, "read of %d bytes at %u", sizes[i], rec);
 					return;
 				}
-				unmap((uintptr_t)buf, got);
+				unmap(buf, got);
 			}
 			us[path] = (unsigned)((now_ns() - t0) / 1000 / LAT_N);
 		}
@@ -255,7 +255,7 @@ struct read_reply {
 	mach_msg_type_t code_type;
 	kern_return_t code;
 	mach_msg_type_long_t data_type;
-	mach_ool_ptr_t data;
+	io_buf_ptr_t data;
 };
 
 /* The whole disk in CHUNK reads, DEPTH of them in flight. */
@@ -280,7 +280,7 @@ static unsigned pipelined(void)
 			CHECK(0, "reply %x id %d code %d", mr, m.r.head.msgh_id, m.r.code);
 			return 0;
 		}
-		const char *p = MACH_OOL_TO_PTR(const char *, m.r.data);
+		const char *p = ((const char *)(m.r.data));
 		uint64_t first = *(const uint64_t *)p;
 		for (uint32_t i = 1; i < CHUNK / 512 && first != 0; i++)   /* not the records written */
 			bad += *(const uint64_t *)(p + 512 * i) != first + i;

@@ -211,7 +211,7 @@ static void __attribute__((noreturn, used)) child_main(void *arg)
 	fault_ud2();
 	mach_port_t boot = MACH_PORT_NULL;
 	task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &boot);
-	struct report r = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof r, { boot }, { MACH_PORT_NULL }, 0, 4800 },
+	struct report r = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof r, boot, { MACH_PORT_NULL }, 0, 4800 },
 			    { MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 }, 0x600d };
 	mach_msg_trap(&r.head, MACH_SEND_MSG, sizeof r, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
 	for (;;)

@@ -467,7 +467,7 @@ static void test_task_dies_waiting(void)
 struct page_msg {
 	mach_msg_header_t head;
 	mach_msg_type_long_t type;
-	mach_ool_ptr_t data;
+	vm_offset_t data;
 };
 
 static void test_shared_page_copied(vm_address_t page2)
@@ -481,22 +481,22 @@ static void test_shared_page_copied(vm_address_t page2)
 	mach_port_t port;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
 	struct page_msg m = {
-		{ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX, sizeof m, { port }, { 0 }, 0, 1 },
-		{ { 0, 0, 0, 0, 1, 1, 0 }, MACH_MSG_TYPE_BYTE, 8, 4096 }, MACH_OOL_FROM_PTR(page2),
+		{ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX, sizeof m, port, { 0 }, 0, 1 },
+		{ { 0, 0, 0, 0, 1, 1, 0 }, MACH_MSG_TYPE_BYTE, 8, 4096 }, (vm_offset_t)(page2),
 	};
 	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
 	struct page_msg r;
 	memset(&r, 0, sizeof r);
 	CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, port, 1000, MACH_PORT_NULL),
 		 MACH_MSG_SUCCESS);
-	volatile uint32_t *got = MACH_OOL_TO_PTR(volatile uint32_t *, r.data);
+	volatile uint32_t *got = ((volatile uint32_t *)(r.data));
 	CHECK(got && *got == 0x1111, "received %x", got ? *got : 0);
 	if (got)
 		*got = 0x2222;
 	pointer_t data = 0;
 	mach_msg_type_number_t n = 0;
 	CHECK_EQ(vm_read(child, page2, 4096, &data, &n), KERN_SUCCESS);
-	uint32_t *childs = MACH_OOL_TO_PTR(uint32_t *, data);
+	uint32_t *childs = ((uint32_t *)(data));
 	CHECK(childs && n == 4096 && *childs == 0x1111, "the child's page now holds %x", childs ? *childs : 0);
 	if (childs)
 		vm_deallocate(self, (vm_address_t)childs, n);

@@ -105,7 +105,7 @@ static kern_return_t raw_write(mach_port_t dev, recnum_t recnum, unsigned count)
 	static struct write_req w;
 	struct reply r;
 	kern_return_t code;
-	header(&w.head, dev, 2803, 52 + ((count + 3) & ~3u), 1);
+	header(&w.head, dev, 2803, offsetof(struct write_req, data) + ((count + 3) & ~3u), 1);
 	w.mode_type = w.recnum_type = int32_type;
 	w.mode = 0;
 	w.recnum = recnum;
@@ -358,7 +358,7 @@ static uint32_t half_valid(uint32_t *buf, mach_port_t dev)
 	if (pick == 2) {
 		struct write_req *q = (void *)buf;
 		unsigned count = arc4random() % 300;
-		header(&q->head, dev, 2803, 52 + ((count + 3) & ~3u), 1);
+		header(&q->head, dev, 2803, offsetof(struct write_req, data) + ((count + 3) & ~3u), 1);
 		q->mode_type = q->recnum_type = int32_type;
 		q->mode = arc4random() % 4 ? 0 : arc4random();
 		q->recnum = 0x100000 + arc4random() % 4096;    /* never the end: the store stays */

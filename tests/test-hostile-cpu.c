@@ -251,7 +251,7 @@ static void __attribute__((noreturn, used)) child_main(void *arg)
 	}
 	mach_port_t boot = MACH_PORT_NULL;
 	task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &boot);
-	struct report r = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof r, { boot }, { 0 }, 0, 4700 },
+	struct report r = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof r, boot, { 0 }, 0, 4700 },
 			    { MACH_MSG_TYPE_INTEGER_32, 32, 2, 1, 0, 0, 0 }, (uint32_t)attack_mode, ring0_cr0 };
 	mach_msg_trap(&r.head, MACH_SEND_MSG, sizeof r, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
 	for (;;)
@@ -462,7 +462,7 @@ static void test_set_ldt_refused(void)
 		} req;
 		memset(&req, 0, sizeof req);
 		req.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
-						sizeof req, { me }, { reply }, 0, ids[i] };
+						sizeof req, me, { reply }, 0, ids[i] };
 		req.first_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
 		req.first_selector = 7;
 		req.list_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 4, 1, 0, 0, 0 };
@@ -508,7 +508,7 @@ static void test_thread_state(void)
 	CHECK(st.esp < KERNBASE && st.uesp < KERNBASE, "esp 0x%x uesp 0x%x", st.esp, st.uesp);
 	CHECK_EQ(st.esp, st.uesp);
 	CHECK_EQ(st.cs, USER_CS);
-	mach_msg_header_t wake = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof wake, { p }, { 0 }, 0, 1 };
+	mach_msg_header_t wake = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof wake, p, { 0 }, 0, 1 };
 	CHECK_EQ(mach_msg(&wake, MACH_SEND_MSG, sizeof wake, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
 	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
 	mach_port_destroy(self, p);

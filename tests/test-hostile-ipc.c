@@ -56,7 +56,7 @@ static mach_port_t new_port(void)
 mach_msg_return_t send_right(mach_port_t dest, uint32_t dest_disp, mach_port_t right, uint32_t right_disp)
 {
 	struct port_msg m = {
-		{ MACH_MSGH_BITS(dest_disp, 0) | MACH_MSGH_BITS_COMPLEX, sizeof m, { dest }, { 0 }, 0, 77 },
+		{ MACH_MSGH_BITS(dest_disp, 0) | MACH_MSGH_BITS_COMPLEX, sizeof m, dest, { 0 }, 0, 77 },
 		{ right_disp, 32, 1, 1, 0, 0, 0 }, right };
 	return mach_msg(&m.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof m, 0, 0, 0, 0);
 }
@@ -136,7 +136,7 @@ static void cycle_round(bool report)
 		mach_msg_type_t what_type;
 		uint32_t what;
 	} q = { { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE), sizeof q,
-		  { self }, { p }, 0, 3216 },
+		  self, { p }, 0, 3216 },
 		{ MACH_MSG_TYPE_PORT_NAME, 32, 1, 1, 0, 0, 0 }, p,
 		{ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 }, MACH_MSG_TYPE_MOVE_RECEIVE };
 	CHECK_EQ(mach_msg(&q.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof q, 0, 0, 0, 0), MACH_MSG_SUCCESS);
@@ -251,7 +251,7 @@ static void flood_replies(mach_port_t reply, int count)
 	struct { mach_msg_header_t head; mach_msg_type_t t; mach_port_name_t name; } q;
 	for (int i = 0; i < count; i++) {
 		q = (typeof(q)){ { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE), sizeof q,
-				   { self }, { reply }, 0, 3201 },
+				   self, { reply }, 0, 3201 },
 				 { MACH_MSG_TYPE_PORT_NAME, 32, 1, 1, 0, 0, 0 }, reply };
 		mach_msg_return_t mr = mach_msg(&q.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof q, 0, 0, 0, 0);
 		if (mr != MACH_MSG_SUCCESS) {

@@ -152,7 +152,7 @@ static void test_trap_arguments(void)
 }
 
 #pragma pack(push, 4)
-struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; mach_ool_ptr_t data; };
+struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; vm_offset_t data; };
 #pragma pack(pop)
 
 static void test_ool_and_vm(void)

@@ -40,7 +40,7 @@ static void expect_rights(mach_port_t name, mach_port_type_t type, uint32_t send
 
 static mach_msg_return_t send_simple(mach_port_t dest, uint32_t disp, mach_msg_id_t id, mach_port_t reply, uint32_t reply_disp)
 {
-	struct simple m = { { MACH_MSGH_BITS(disp, reply_disp), sizeof m, { dest }, { reply }, 0, id } };
+	struct simple m = { { MACH_MSGH_BITS(disp, reply_disp), sizeof m, dest, { reply }, 0, id } };
 	return mach_msg(&m.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof m, 0, 0, 0, 0);
 }
 
@@ -254,7 +254,7 @@ static void test_body_rights(void)
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memset(&m, 0, sizeof m);
 		m.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
-					      sizeof m, { carrier }, { 0 }, 0, 70 + i };
+					      sizeof m, carrier, { 0 }, 0, 70 + i };
 		m.t = (mach_msg_type_t){ cases[i].disp, 32, 1, 1, 0, 0, 0 };
 		m.ports[0] = q;
 		CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, 0, 0, 0), MACH_MSG_SUCCESS);
@@ -281,7 +281,7 @@ static void test_body_rights(void)
 	CHECK_EQ(send_simple(r, MACH_MSG_TYPE_MAKE_SEND, 77, 0, 0), MACH_MSG_SUCCESS);
 	memset(&m, 0, sizeof m);
 	m.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
-				      sizeof m, { carrier }, { 0 }, 0, 80 };
+				      sizeof m, carrier, { 0 }, 0, 80 };
 	m.t = (mach_msg_type_t){ MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, 1, 0, 0, 0 };
 	m.ports[0] = r;
 	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, 0, 0, 0), MACH_MSG_SUCCESS);

@@ -54,8 +54,8 @@ static bool get_names(mach_port_t task, struct names *out)
 	kern_return_t kr = mach_port_names(task, &names, &nn, &types, &nt);
 	CHECK_EQ(kr, KERN_SUCCESS);
 	CHECK_EQ(nn, nt);
-	out->name = MACH_OOL_TO_PTR(mach_port_t *, names);
-	out->type = MACH_OOL_TO_PTR(mach_port_type_t *, types);
+	out->name = ((mach_port_t *)(names));
+	out->type = ((mach_port_type_t *)(types));
 	out->n = nn;
 	return kr == KERN_SUCCESS && nn == nt;
 }

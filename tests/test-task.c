@@ -178,7 +178,7 @@ static mach_port_t start_child(int mode, mach_port_t boot, mach_port_t *thread)
 static void expect_dead_and_release(mach_port_t name, const char *what)
 {
 	CHECK(name_type(name) & MACH_PORT_TYPE_DEAD_NAME, "%s is not a dead name (type %x)", what, name_type(name));
-	mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof h, { name }, { 0 }, 0, 1 };
+	mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof h, name, { 0 }, 0, 1 };
 	CHECK_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_SEND_INVALID_DEST);
 	mach_port_deallocate(self, name);
 }
@@ -249,7 +249,7 @@ static void test_task_info(void)
 	count = 0;
 	CHECK_EQ(task_threads(self, &list, &count), KERN_SUCCESS);
 	CHECK_EQ(count, 1);
-	mach_port_t *threads = MACH_OOL_TO_PTR(mach_port_t *, list);
+	mach_port_t *threads = ((mach_port_t *)(list));
 	if (count == 1 && threads) {
 		CHECK_EQ(threads[0], mach_thread_self());
 		mach_port_deallocate(self, threads[0]);

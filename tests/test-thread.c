@@ -37,7 +37,7 @@ struct note { mach_msg_header_t head; mach_msg_type_t type; uint32_t value; };
 /* From any thread: a one-word message, sent with the raw trap (no reply port). */
 static void notify(mach_port_t to, uint32_t value)
 {
-	struct note m = { { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof m, { to }, { 0 }, 0, 100 },
+	struct note m = { { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof m, to, { 0 }, 0, 100 },
 			  { MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 }, value };
 	mach_msg_trap(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
 }
@@ -388,7 +388,7 @@ static void aborted_twice(void *arg)
 	mach_msg_return_t mr = mach_msg_trap(buf, MACH_RCV_MSG, 0, sizeof buf, abort_empty, 0, MACH_PORT_NULL);
 	notify(abort_results, mr);
 	/* A send to a full queue: thread_abort ends it too. */
-	mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, { abort_full }, { 0 }, 0, 5 };
+	mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, abort_full, { 0 }, 0, 5 };
 	mr = mach_msg_trap(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
 	notify(abort_results, mr);
 }
@@ -399,7 +399,7 @@ static void test_abort(void)
 	abort_full = new_port();
 	abort_results = new_port();
 	for (int i = 0; i < 5; i++) {                 /* fill the queue (limit 5) */
-		mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, { abort_full }, { 0 }, 0, i };
+		mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, abort_full, { 0 }, 0, i };
 		CHECK_EQ(mach_msg(&h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof h, 0, 0, 0, 0), MACH_MSG_SUCCESS);
 	}
 	mach_port_t th;
@@ -432,7 +432,7 @@ static void blocker(void *arg)
 		break;
 	case BLOCK_SEND:
 		for (int i = 0;; i++) {
-			mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, { block_port }, { 0 }, 0, i };
+			mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, block_port, { 0 }, 0, i };
 			mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, 0, 0, 0);
 		}
 	case BLOCK_TIMED:
@@ -497,7 +497,7 @@ static void test_terminate_and_leaks(void)
 	mach_msg_type_number_t count = 0;
 	CHECK_EQ(task_threads(self, &list, &count), KERN_SUCCESS);
 	CHECK_EQ(count, 1);
-	mach_port_t *threads = MACH_OOL_TO_PTR(mach_port_t *, list);
+	mach_port_t *threads = ((mach_port_t *)(list));
 	for (mach_msg_type_number_t i = 0; threads && i < count; i++)
 		mach_port_deallocate(self, threads[i]);
 	if (threads)

@@ -48,7 +48,7 @@ static void refused_write(mach_port_t port, recnum_t rec, uint32_t bytes, kern_r
 {
 	int w = -1;
 	vd_fill(buf, seed, rec * disk.spr, (bytes + VD_SECTOR - 1) / VD_SECTOR, BAD_GEN);
-	kern_return_t kr = device_write(port, 0, rec, MACH_OOL_FROM_PTR(buf), bytes, &w);
+	kern_return_t kr = device_write(port, 0, rec, (io_buf_ptr_t)(buf), bytes, &w);
 	CHECK(kr == want, "%s: write of %u bytes at record %u: %x (%d bytes written), expected %x",
 	      what, bytes, rec, kr, w, want);
 }
@@ -61,7 +61,7 @@ static void refused_read(mach_port_t port, recnum_t rec, int bytes, kern_return_
 	CHECK(kr == want, "%s: read of %d bytes at record %u: %x (%u bytes), expected %x", what, bytes, rec, kr, n,
 	      want);
 	if (kr == D_SUCCESS)
-		vd_free(MACH_OOL_TO_PTR(void *, data), n);
+		vd_free(((void *)(data)), n);
 }
 
 static struct blk_info info;
@@ -266,7 +266,7 @@ static void test_page_tails(void)
 		CHECK(kr == D_SUCCESS && n == bytes, "read of %u bytes: %x, %u bytes", bytes, kr, n);
 		if (kr != D_SUCCESS)
 			continue;
-		const uint8_t *p = MACH_OOL_TO_PTR(const uint8_t *, data);
+		const uint8_t *p = ((const uint8_t *)(data));
 		for (uint32_t i = bytes; i < 8192; i++)
 			bad += p[i] != 0;
 		CHECK(bad == 0, "read of %u bytes: %u of the %u bytes after the data are not zero", bytes, bad,

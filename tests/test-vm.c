@@ -126,7 +126,7 @@ static void test_protect(void)
 	CHECK_EQ(((volatile char *)a)[PAGE], 'x');                         /* still readable */
 	static char data[300];
 	memset(data, 'y', sizeof data);
-	CHECK_EQ(vm_write(self, a + 10, MACH_OOL_FROM_PTR(data), sizeof data), KERN_PROTECTION_FAILURE);
+	CHECK_EQ(vm_write(self, a + 10, (pointer_t)(data), sizeof data), KERN_PROTECTION_FAILURE);
 	/* The kernel will not receive a message into it either. */
 	mach_port_t p = mach_reply_port();
 	mach_msg_header_t h = { 0 };
@@ -139,7 +139,7 @@ static void test_protect(void)
 	CHECK_EQ(mach_port_destroy(self, p), KERN_SUCCESS);
 	CHECK_EQ(vm_protect(self, a, 2 * PAGE, FALSE, VM_PROT_DEFAULT), KERN_SUCCESS);
 	((volatile char *)a)[5] = 'z';
-	CHECK_EQ(vm_write(self, a + 10, MACH_OOL_FROM_PTR(data), sizeof data), KERN_SUCCESS);
+	CHECK_EQ(vm_write(self, a + 10, (pointer_t)(data), sizeof data), KERN_SUCCESS);
 	CHECK(((char *)a)[5] == 'z' && all_equal((uint8_t *)a + 10, sizeof data, 'y'), "written");
 
 	/* Lowering the maximum lowers the current protection and caps later ones. */
@@ -184,7 +184,7 @@ static void test_read_write_copy(void)
 	mach_msg_type_number_t n = 0;
 	CHECK_EQ(vm_read(self, a + 10, 5000, &data, &n), KERN_SUCCESS);
 	CHECK_EQ(n, 5000);
-	uint8_t *d = MACH_OOL_TO_PTR(uint8_t *, data);
+	uint8_t *d = ((uint8_t *)(data));
 	CHECK(d && memcmp(d, (uint8_t *)a + 10, 5000) == 0, "vm_read data differs");
 	vm_deallocate(self, (vm_address_t)d, n);
 	CHECK_EQ(vm_read(self, a, 0, &data, &n), KERN_SUCCESS);
@@ -195,10 +195,10 @@ static void test_read_write_copy(void)
 	CHECK_EQ(vm_read(self, a, 0x7FFFFFFF, &data, &n), KERN_INVALID_ARGUMENT);
 	static uint8_t buf[PAGE + 300];
 	memset(buf, 0xee, sizeof buf);
-	CHECK_EQ(vm_write(self, b + 100, MACH_OOL_FROM_PTR(buf), sizeof buf), KERN_SUCCESS);
+	CHECK_EQ(vm_write(self, b + 100, (pointer_t)(buf), sizeof buf), KERN_SUCCESS);
 	CHECK(all_equal((uint8_t *)b + 100, sizeof buf, 0xee) && ((uint8_t *)b)[99] == 0 &&
 	      ((uint8_t *)b)[100 + sizeof buf] == 0, "vm_write result");
-	CHECK_EQ(vm_write(self, 0x30000000u, MACH_OOL_FROM_PTR(buf), 10), KERN_INVALID_ADDRESS);
+	CHECK_EQ(vm_write(self, 0x30000000u, (pointer_t)(buf), 10), KERN_INVALID_ADDRESS);
 	CHECK_EQ(vm_copy(self, a, 2 * PAGE, b + PAGE), KERN_SUCCESS);
 	CHECK(memcmp((uint8_t *)b + PAGE, (uint8_t *)a, 2 * PAGE) == 0, "vm_copy result");
 	CHECK_EQ(vm_copy(self, a, 2 * PAGE, 0x30000000u), KERN_INVALID_ADDRESS);

@@ -128,7 +128,7 @@ static void test_copyio(void)
 
 	static uint8_t data[300];
 	memset(data, 0x77, sizeof data);
-	CHECK_EQ(vm_write(self, a + 20 * PAGE + 50, MACH_OOL_FROM_PTR(data), sizeof data), KERN_SUCCESS);
+	CHECK_EQ(vm_write(self, a + 20 * PAGE + 50, (pointer_t)(data), sizeof data), KERN_SUCCESS);
 	CHECK_EQ(((volatile uint8_t *)a)[20 * PAGE + 349], 0x77);
 	CHECK_EQ(info_of(self).resident_size, resident0 + 3 * PAGE);
 
@@ -144,15 +144,15 @@ static void test_copyio(void)
 	/* Only the out-of-line descriptor's list of 4096 (zero) frames. */
 	CHECK(free0 - free1 <= 8, "vm_read of 16 untouched MiB took %u frames", free0 - free1);
 	CHECK_EQ(info_of(self).resident_size, resident0 + 3 * PAGE);
-	CHECK_EQ(MACH_OOL_TO_PTR(volatile uint32_t *, out)[4 * MiB / 4], 0);               /* zeros, backed on touch */
+	CHECK_EQ(((volatile uint32_t *)(out))[4 * MiB / 4], 0);               /* zeros, backed on touch */
 	CHECK_EQ(info_of(self).resident_size, resident0 + 4 * PAGE);
-	CHECK_EQ(vm_deallocate(self, MACH_OOL_ADDR(out), 16 * MiB), KERN_SUCCESS);
+	CHECK_EQ(vm_deallocate(self, ((vm_address_t)(out)), 16 * MiB), KERN_SUCCESS);
 	/* A partly touched range keeps its data through the copy. */
 	((volatile uint32_t *)big)[1000] = 42;
 	CHECK_EQ(vm_read(self, big + 3000, 2 * PAGE, &out, &n), KERN_SUCCESS);
-	CHECK_EQ(MACH_OOL_TO_PTR(volatile uint32_t *, out)[250], 42);
-	CHECK_EQ(MACH_OOL_TO_PTR(volatile uint32_t *, out)[1500], 0);
-	CHECK_EQ(vm_deallocate(self, MACH_OOL_ADDR(out), 2 * PAGE), KERN_SUCCESS);
+	CHECK_EQ(((volatile uint32_t *)(out))[250], 42);
+	CHECK_EQ(((volatile uint32_t *)(out))[1500], 0);
+	CHECK_EQ(vm_deallocate(self, ((vm_address_t)(out)), 2 * PAGE), KERN_SUCCESS);
 	CHECK_EQ(vm_deallocate(self, big, 16 * MiB), KERN_SUCCESS);
 	CHECK_EQ(vm_deallocate(self, a, 64 * PAGE), KERN_SUCCESS);
 	mach_port_destroy(self, port);
@@ -162,7 +162,7 @@ static void test_copyio(void)
  * never touched: its untouched pages travel as zero pages, taking no frame,
  * and arrive reserved; the one touched page keeps its data. */
 #pragma pack(push, 4)
-struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; mach_ool_ptr_t data; };
+struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; vm_offset_t data; };
 #pragma pack(pop)
 
 static void test_moved_ool(void)
@@ -181,7 +181,7 @@ static void test_moved_ool(void)
 	m.head.msgh_remote_port = port;
 	m.head.msgh_id = 777;
 	m.type = (mach_msg_type_long_t){ { 0, 0, 0, 0, 1, 1, 0 }, MACH_MSG_TYPE_BYTE, 8, 8 * MiB };
-	m.data = MACH_OOL_FROM_PTR(a);
+	m.data = (vm_offset_t)(a);
 	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
 	CHECK_EQ(info_of(self).resident_size, resident0 - PAGE);          /* the touched page left with it */
 	natural_t free1 = free_pages();
@@ -191,12 +191,12 @@ static void test_moved_ool(void)
 	CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, port, 1000, MACH_PORT_NULL),
 		 MACH_MSG_SUCCESS);
 	CHECK_EQ(r.type.msgtl_number, 8 * MiB);
-	volatile uint32_t *got = MACH_OOL_TO_PTR(volatile uint32_t *, r.data);
+	volatile uint32_t *got = ((volatile uint32_t *)(r.data));
 	CHECK_EQ(info_of(self).resident_size, resident0);                 /* only the touched page came back */
 	CHECK(got && got[5 * PAGE / 4 + 3] == 77, "the touched page's data");
 	CHECK(got && got[7 * MiB / 4] == 0, "an untouched page reads zero");
 	CHECK_EQ(info_of(self).resident_size, resident0 + PAGE);
-	CHECK_EQ(vm_deallocate(self, MACH_OOL_ADDR(r.data), 8 * MiB), KERN_SUCCESS);
+	CHECK_EQ(vm_deallocate(self, ((vm_address_t)(r.data)), 8 * MiB), KERN_SUCCESS);
 	mach_port_destroy(self, port);
 }
 

@@ -151,16 +151,16 @@ kern_return_t vd_read(struct vd_disk *d, recnum_t rec, uint32_t bytes, void *dst
 	kern_return_t kr = device_read(d->port, vd_read_mode, rec, (int)bytes, &data, &n);
 	*got = kr == D_SUCCESS ? n : 0;
 	if (kr == D_SUCCESS && dst)
-		memcpy(dst, MACH_OOL_TO_PTR(void *, data), n <= bytes ? n : bytes);
+		memcpy(dst, ((void *)(data)), n <= bytes ? n : bytes);
 	if (kr == D_SUCCESS)
-		vd_free(MACH_OOL_TO_PTR(void *, data), n);
+		vd_free(((void *)(data)), n);
 	return kr;
 }
 
 kern_return_t vd_write(struct vd_disk *d, recnum_t rec, const void *src, uint32_t bytes, uint32_t *written)
 {
 	int w = -1;
-	kern_return_t kr = device_write(d->port, 0, rec, MACH_OOL_FROM_PTR(src), bytes, &w);
+	kern_return_t kr = device_write(d->port, 0, rec, (io_buf_ptr_t)(src), bytes, &w);
 	*written = kr == D_SUCCESS ? (uint32_t)w : 0;
 	return kr;
 }
@@ -207,7 +207,7 @@ int vd_verify_range(struct vd_disk *d, uint32_t seed, uint32_t sector, uint32_t 
 		mach_msg_type_number_t cnt = 0;
 		kern_return_t kr = device_read(d->port, vd_read_mode, (sector + done) / d->spr, (int)(n * VD_SECTOR),
 					       &data, &cnt);
-		const uint8_t *p = MACH_OOL_TO_PTR(const uint8_t *, data);
+		const uint8_t *p = ((const uint8_t *)(data));
 		got = kr == D_SUCCESS ? cnt : 0;
 		int at = kr == D_SUCCESS && got == n * VD_SECTOR ? vd_verify(p, seed, sector + done, n, gen, model) : 0;
 		CHECK(kr == D_SUCCESS && got == n * VD_SECTOR && at < 0,
@@ -252,7 +252,7 @@ kern_return_t vd_async_read(struct vd_async *a, int slot, struct vd_disk *d, rec
 kern_return_t vd_async_write(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, const void *src,
 			     uint32_t bytes)
 {
-	kern_return_t kr = device_write_request(d->port, a->port[slot], 0, rec, MACH_OOL_FROM_PTR(src), bytes);
+	kern_return_t kr = device_write_request(d->port, a->port[slot], 0, rec, (io_buf_ptr_t)(src), bytes);
 	a->busy[slot] = kr == KERN_SUCCESS;
 	return kr;
 }
@@ -287,7 +287,7 @@ mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned
 		r->count = (uint32_t)m.write.count;
 	else if (r->id == 2904 && size >= sizeof m.read) {
 		r->count = m.read.t.msgtl_number;
-		r->data = MACH_OOL_TO_PTR(void *, m.read.data);
+		r->data = ((void *)(m.read.data));
 	} else if (r->id == 2905 && size >= sizeof m.h + 4) {
 		r->count = m.inband.t.msgt_number;
 		if (r->count > IO_INBAND_MAX)

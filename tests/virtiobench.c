@@ -79,11 +79,11 @@ static kern_return_t timed(int write, dev_mode_t mode, recnum_t rec, uint32_t by
 	mach_msg_type_number_t n = 0;
 	int w = 0;
 	uint64_t t0 = vd_tsc();
-	kern_return_t kr = write ? device_write(disk.port, 0, rec, MACH_OOL_FROM_PTR(wbuf), bytes, &w)
+	kern_return_t kr = write ? device_write(disk.port, 0, rec, (io_buf_ptr_t)(wbuf), bytes, &w)
 				 : device_read(disk.port, mode, rec, (int)bytes, &data, &n);
 	*ticks = (uint32_t)(vd_tsc() - t0);
 	if (!write && kr == D_SUCCESS)
-		vd_free(MACH_OOL_TO_PTR(void *, data), n);
+		vd_free(((void *)(data)), n);
 	return kr;
 }
 

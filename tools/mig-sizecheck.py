@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Build-time size check for MIG-generated stubs.
 
-x86_64-gnu-mig computes message sizes with its own idea of the layout
-(8-byte out-of-line slots, 4-byte port names, 32-byte header) and bakes the
+i686-gnu-mig computes message sizes with its own idea of the layout
+(GNU Mach's i386 ABI: 24-byte header, 4-byte port names, 4-byte
+out-of-line pointers) and bakes the
 numbers into the stubs it writes.  The C compiler lays the same messages
 out from the Request/Reply structs and our headers.  When the two disagree
 a message is silently mis-sized on the wire.  This tool reads one
@@ -19,10 +20,9 @@ with N read from the stub itself:
   - user Reply, server Request: the size the stub's type check accepts
     (msgh_size != N), evaluated the same way;
   - a server Reply with no size of its own carries only a return code;
-    MIG sends sizeof(mig_reply_header_t), which must be 40.
+    MIG sends sizeof(mig_reply_header_t), which must be 32.
 
-Compile the output with the stub's flags (gcc -m32 -fsyntax-only, and
-natively for host tests).  Anything this script cannot parse is an error
+Compile the output with the stub's flags (gcc -m32 -fsyntax-only).  Anything this script cannot parse is an error
 (exit status 1), never a silent skip.
 
 usage: mig-sizecheck.py STUB.c [-o CHECK.c]
@@ -109,9 +109,9 @@ def evaluate(expr, members, env):
     if '?' in expr:
         raise StubError(
             'dynamic inline/out-of-line array (unbounded array[] of a type) '
-            'in size expression %r: its out-of-line branch is sized with a '
-            'C pointer, 4 bytes under -m32, but the slot is 8; use ^array[] '
-            'or array[*:N] instead' % expr.strip())
+            'in size expression %r: its size depends on a runtime choice this '
+            'check cannot bound; use ^array[] or array[*:N] instead'
+            % expr.strip())
 
     def count(m):
         return str(array_max(members, m.group(1) or m.group(2)))
@@ -260,7 +260,7 @@ def check_server(name, body, structs):
         if n is not None:
             out['Reply'] = (n, 'msgh_size the server stub sends')
         elif RETCODE_ONLY.match(rep):
-            out['Reply'] = (40, 'return code only: sizeof(mig_reply_header_t)')
+            out['Reply'] = (32, 'return code only: sizeof(mig_reply_header_t)')
         else:
             raise StubError('Reply size not found and the Reply carries '
                             'more than a return code')
@@ -282,8 +282,8 @@ def generate(path, text):
              ' * computed for it.  Compile with the stub\'s flags. */', '']
     lines += prologue_includes(text, routines[0].start())
     lines += ['#include <mach/mig_errors.h>', '',
-              '_Static_assert(sizeof(mig_reply_header_t) == 40,',
-              '               "MIG assumes 40-byte return-code replies");', '']
+              '_Static_assert(sizeof(mig_reply_header_t) == 32,',
+              '               "MIG assumes 32-byte return-code replies");', '']
     count = 0
     for i, r in enumerate(routines):
         kind, name = r.group(1), r.group(2)

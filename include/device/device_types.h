@@ -1,8 +1,8 @@
 /*
  * C types named by GNU Mach's device.defs / device_types.defs, with this
  * project's i386 message ABI widths.  io_buf_ptr_t (out-of-line I/O data,
- * which has no ctype in device_types.defs) is the 64-bit out-of-line slot:
- * convert with MACH_OOL_FROM_PTR / MACH_OOL_TO_PTR.  Record numbers are
+ * which has no ctype in device_types.defs) is a char pointer, 4 bytes in
+ * the message, as in GNU Mach.  Record numbers are
  * 32 bits.  Only what the MIG stubs and device users need so far.
  */
 
@@ -22,8 +22,9 @@ typedef unsigned int dev_mode_t;
 #define D_NODELAY	0x4
 #define D_NOWAIT	0x8
 
-/* I/O data: out of line (8-byte slot) or inline (at most 128 bytes). */
-typedef mach_ool_ptr_t io_buf_ptr_t;
+/* I/O data: out of line (a pointer) or inline (at most 128 bytes). */
+typedef char *io_buf_ptr_t;
+typedef const char *const_io_buf_ptr_t;
 #define IO_INBAND_MAX	128
 typedef char io_buf_ptr_inband_t[IO_INBAND_MAX];
 typedef const char *const_io_buf_ptr_inband_t;
@@ -66,7 +67,6 @@ typedef int io_return_t;
 #define D_NO_MEMORY		2508
 #define D_READ_ONLY		2509
 
-_Static_assert(sizeof(io_buf_ptr_t) == 8, "io_buf_ptr_t is an OOL slot");
 _Static_assert(sizeof(recnum_t) == 4, "recnum_t");
 
 #endif /* _DEVICE_DEVICE_TYPES_H_ */

@@ -3,7 +3,7 @@
  * mach_port.defs, mach_host.defs and gnumach.defs name, with this ABI's
  * widths.  Kernel objects (tasks, threads, hosts, ...) are plain port
  * names here, in the kernel too: the kernel converts names to objects
- * itself.  Out-of-line arrays are 64-bit slots (mach_ool_ptr_t); inline
+ * itself.  Out-of-line arrays are pointers to their elements; inline
  * variable arrays are pointers to their element type (the stubs copy into
  * and out of them); fixed strings and structs have their exact wire size,
  * which the stubs check with _Static_assert.
@@ -28,13 +28,13 @@ typedef mach_port_t memory_object_t;
 typedef mach_port_t memory_object_control_t;
 typedef mach_port_t memory_object_name_t;
 
-/* Out-of-line arrays: 8-byte slots. */
-typedef mach_ool_ptr_t task_array_t;
-typedef mach_ool_ptr_t thread_array_t;
-typedef mach_ool_ptr_t processor_array_t;
-typedef mach_ool_ptr_t processor_set_array_t;
-typedef mach_ool_ptr_t processor_set_name_array_t;
-typedef mach_ool_ptr_t emulation_vector_t;
+/* Out-of-line arrays: a 4-byte pointer in the message. */
+typedef task_t *task_array_t;
+typedef thread_t *thread_array_t;
+typedef processor_t *processor_array_t;
+typedef processor_set_t *processor_set_array_t;
+typedef processor_set_name_t *processor_set_name_array_t;
+typedef vm_offset_t *emulation_vector_t;
 
 /* Inline variable arrays (at most 1024 words each). */
 typedef natural_t *thread_state_t;

@@ -2,16 +2,13 @@
  * The Mach message: header, in-body type descriptors, mach_msg() options
  * and return codes.
  *
- * This is the project's fixed i386 message ABI, shaped to match what
- * x86_64-gnu-mig emits so that MIG stubs are exact under gcc -m32 and
- * identical when a host test builds them natively for x86_64 (see
- * docs/abi.md).  Names and numeric values are GNU Mach's.  Layout:
- *   header      32 bytes, 4-byte aligned; the two port fields are 8-byte
- *               slots (a port name in the low 4 bytes; for the local slot
- *               of a received message, possibly a 64-bit protected payload);
+ * This is GNU Mach's native i386 message ABI, the layout Debian's
+ * i686-gnu-mig generates stubs for (see docs/abi.md).  Names and numeric
+ * values are GNU Mach's.  Layout:
+ *   header      24 bytes, 4-byte aligned, six 32-bit words;
  *   descriptor  mach_msg_type_t, 4 bytes, or mach_msg_type_long_t, 12;
  *   data        inline items padded to 4 bytes; port names 4 bytes;
- *               every out-of-line item an 8-byte slot (mach_ool_ptr_t).
+ *               every out-of-line item a 4-byte pointer.
  */
 
 #ifndef _MACH_MESSAGE_H_
@@ -46,17 +43,14 @@ typedef natural_t mach_msg_type_number_t;
 typedef struct {
 	mach_msg_bits_t		msgh_bits;	/* @0  dispositions, flags */
 	mach_msg_size_t		msgh_size;	/* @4  bytes incl. header */
-	union {					/* @8  destination (send) */
-		mach_port_t	msgh_remote_port;
-		uint64_t	msgh_remote_slot;	/* slot width only */
-	};
-	union {					/* @16 reply port (send) */
+	mach_port_t		msgh_remote_port; /* @8  destination (send) */
+	union {					/* @12 reply port (send) */
 		mach_port_t	msgh_local_port;
 		mach_port_t	msgh_reply_port;	/* alias, see below */
-		uint64_t	msgh_protected_payload;	/* on receive */
+		natural_t	msgh_protected_payload;	/* on receive */
 	};
-	mach_msg_seqno_t	msgh_seqno;	/* @24 set on receive */
-	mach_msg_id_t		msgh_id;	/* @28 routine number */
+	mach_msg_seqno_t	msgh_seqno;	/* @16 set on receive */
+	mach_msg_id_t		msgh_id;	/* @20 routine number */
 } mach_msg_header_t;
 
 /*
@@ -94,20 +88,20 @@ typedef struct {
 
 #pragma pack(pop)
 
-_Static_assert(sizeof(mach_msg_header_t) == 32, "mach_msg_header_t");
+_Static_assert(sizeof(mach_msg_header_t) == 24, "mach_msg_header_t");
 _Static_assert(_Alignof(mach_msg_header_t) == 4, "header alignment");
 _Static_assert(offsetof(mach_msg_header_t, msgh_bits) == 0, "msgh_bits");
 _Static_assert(offsetof(mach_msg_header_t, msgh_size) == 4, "msgh_size");
 _Static_assert(offsetof(mach_msg_header_t, msgh_remote_port) == 8,
 	       "msgh_remote_port");
-_Static_assert(offsetof(mach_msg_header_t, msgh_local_port) == 16,
+_Static_assert(offsetof(mach_msg_header_t, msgh_local_port) == 12,
 	       "msgh_local_port");
-_Static_assert(offsetof(mach_msg_header_t, msgh_reply_port) == 16,
+_Static_assert(offsetof(mach_msg_header_t, msgh_reply_port) == 12,
 	       "msgh_reply_port");
-_Static_assert(offsetof(mach_msg_header_t, msgh_protected_payload) == 16,
+_Static_assert(offsetof(mach_msg_header_t, msgh_protected_payload) == 12,
 	       "msgh_protected_payload");
-_Static_assert(offsetof(mach_msg_header_t, msgh_seqno) == 24, "msgh_seqno");
-_Static_assert(offsetof(mach_msg_header_t, msgh_id) == 28, "msgh_id");
+_Static_assert(offsetof(mach_msg_header_t, msgh_seqno) == 16, "msgh_seqno");
+_Static_assert(offsetof(mach_msg_header_t, msgh_id) == 20, "msgh_id");
 _Static_assert(sizeof(mach_msg_type_t) == 4, "mach_msg_type_t");
 _Static_assert(sizeof(mach_msg_type_long_t) == 12, "mach_msg_type_long_t");
 _Static_assert(offsetof(mach_msg_type_long_t, msgtl_name) == 4, "msgtl_name");

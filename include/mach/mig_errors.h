@@ -1,6 +1,6 @@
 /*
  * MIG's own error codes and the types its generated server code uses:
- * the reply header every reply starts with (40 bytes; MIG assumes exactly
+ * the reply header every reply starts with (32 bytes; MIG assumes exactly
  * this size for replies that carry only a return code), the server
  * routine type, and the symbol table emitted with `mig -s`.
  * MIG_* values are GNU MIG's.
@@ -33,7 +33,7 @@ typedef struct {
 } mig_reply_header_t;
 #pragma pack(pop)
 
-_Static_assert(sizeof(mig_reply_header_t) == 40, "mig_reply_header_t");
+_Static_assert(sizeof(mig_reply_header_t) == 32, "mig_reply_header_t");
 
 /* A server stub: decode InHeadP, call the routine, encode OutHeadP. */
 typedef void (*mig_routine_t)(mach_msg_header_t *InHeadP,

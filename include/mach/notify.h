@@ -65,9 +65,9 @@ typedef struct {
 
 #pragma pack(pop)
 
-_Static_assert(sizeof(mach_dead_name_notification_t) == 40, "notification");
-_Static_assert(sizeof(mach_no_senders_notification_t) == 40, "notification");
-_Static_assert(sizeof(mach_send_once_notification_t) == 32, "notification");
+_Static_assert(sizeof(mach_dead_name_notification_t) == 32, "notification");
+_Static_assert(sizeof(mach_no_senders_notification_t) == 32, "notification");
+_Static_assert(sizeof(mach_send_once_notification_t) == 24, "notification");
 
 #endif /* !__ASSEMBLER__ */
 

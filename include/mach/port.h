@@ -3,7 +3,7 @@
  *
  * A port name is a 32-bit index into the task's IPC space, in the kernel,
  * in user programs and in host tests alike; it is 4 bytes inside a message
- * body (the header's port fields are 8-byte slots, see <mach/message.h>).
+ * body and in the header (see <mach/message.h>).
  * Also: the right and type bits reported by mach_port_type/mach_port_names,
  * and the status record returned by mach_port_get_receive_status.
  * Values are GNU Mach's.
@@ -20,13 +20,15 @@
 typedef natural_t mach_port_name_t;
 typedef mach_port_name_t mach_port_t;
 
-/* Out-of-line arrays of names or types travel in 8-byte slots. */
-typedef mach_ool_ptr_t mach_port_array_t;
-typedef mach_ool_ptr_t mach_port_name_array_t;
-typedef mach_ool_ptr_t mach_port_type_array_t;
+/* Out-of-line arrays of names: a 4-byte pointer in the message. */
+typedef mach_port_t *mach_port_array_t;
+typedef const mach_port_t *const_mach_port_array_t;
+typedef mach_port_name_t *mach_port_name_array_t;
+typedef const mach_port_name_t *const_mach_port_name_array_t;
 
 typedef natural_t mach_port_right_t;
 typedef natural_t mach_port_type_t;
+typedef mach_port_type_t *mach_port_type_array_t;	/* out of line */
 typedef natural_t mach_port_urefs_t;
 typedef integer_t mach_port_delta_t;
 typedef natural_t mach_port_seqno_t;

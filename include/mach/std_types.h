@@ -1,9 +1,8 @@
 /*
  * C side of the project's std_types.defs: every basic type name MIG stubs
  * may use, with the width the message ABI gives it.  pointer_t, the C type
- * of out-of-line byte arrays (vm_read, vm_write, ...), is the 64-bit
- * out-of-line slot, not a pointer: convert with MACH_OOL_FROM_PTR and
- * MACH_OOL_TO_PTR from <mach/machine/vm_types.h>.
+ * of out-of-line byte arrays (vm_read, vm_write, ...), is an address,
+ * vm_offset_t, as in GNU Mach: it travels as a 4-byte pointer.
  */
 
 #ifndef _MACH_STD_TYPES_H_
@@ -16,6 +15,6 @@
 #include <mach/port.h>
 #include <mach/message.h>
 
-typedef mach_ool_ptr_t pointer_t;	/* out-of-line bytes, 8-byte slot */
+typedef vm_offset_t pointer_t;		/* out-of-line bytes, 4-byte address */
 
 #endif /* _MACH_STD_TYPES_H_ */

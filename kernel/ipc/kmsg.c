@@ -25,7 +25,7 @@ static mach_msg_return_t release_item(void *ctx, uint8_t *msg, const struct msg_
 	if (it->data_offset > w->limit)
 		return MACH_MSG_SUCCESS;
 	if (!it->is_inline) {
-		ool_destroy_slot((uint64_t *)(msg + it->data_offset));
+		ool_destroy_slot((ool_slot_t *)(msg + it->data_offset));
 		return MACH_MSG_SUCCESS;
 	}
 	if (!it->is_port)
@@ -133,8 +133,6 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 	mach_msg_header_t *h = m->hdr;
 	uint32_t rd = MACH_MSGH_BITS_REMOTE(h->msgh_bits), ld = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
 	mach_port_name_t dest = h->msgh_remote_port, reply = h->msgh_local_port;
-	h->msgh_remote_slot = 0;
-	h->msgh_protected_payload = 0;
 	if (!MACH_PORT_VALID(dest) || !right_present(space, dest, rd) || rd == MACH_MSG_TYPE_MOVE_RECEIVE)
 		return MACH_SEND_INVALID_DEST;
 	bool has_reply = MACH_PORT_VALID(reply);
@@ -199,8 +197,6 @@ mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 	mach_port_name_t dest_name = dp->receiver == space ? dp->receiver_name : MACH_PORT_NULL;
 	ipc_right_release(dp, dtype);                 /* delivered: the destination right is used up */
 	mach_port_name_t reply_name = rp ? ipc_right_copyout(space, rp, rtype) : MACH_PORT_NULL;
-	h->msgh_remote_slot = 0;
-	h->msgh_protected_payload = 0;
 	h->msgh_remote_port = reply_name;
 	h->msgh_local_port = dest_name;
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(rp ? rtype : 0, dtype);

@@ -14,7 +14,7 @@
  * - A port a routine returns is a pointer that already holds the right handed
  *   out (made with ipc_port_make_send and the like), or NULL.
  * - Out-of-line items (pointer_t, port arrays) arrive and leave as struct ool
- *   pointers in their 8-byte slots: read them with ool_from_slot/ool_read,
+ *   pointers in their 4-byte slots: read them with ool_from_slot/ool_read,
  *   return them with ool_data_from_kernel/ool_port_array (see ipc/ool.h).
  *   A request's OOL memory is always freed by the kernel after the routine.
  * - Routines not implemented yet are weak defaults (tools/mig-defaults.py)

@@ -1,6 +1,6 @@
 /* The rules for a message body: a sequence of type descriptors (short, 4 bytes,
  * or long, 12 bytes), each followed by its inline data rounded up to 4 bytes or
- * by one 8-byte out-of-line slot. The walker checks every size against the
+ * by one 4-byte out-of-line slot (a pointer, GNU Mach's i386 layout). The walker checks every size against the
  * message length and hands each item to a callback; it reads nothing outside
  * [msg, msg + size) and has no other state, so host tests drive it directly. */
 #ifndef IPC_MSG_BODY_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <mach/message.h>
 
-#define OOL_SLOT_SIZE 8
+#define OOL_SLOT_SIZE 4
 
 struct msg_item {
 	uint32_t type_name;     /* MACH_MSG_TYPE_* */

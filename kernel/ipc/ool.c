@@ -72,17 +72,17 @@ static void ool_destroy(struct ool *o)
 	ool_free_container(o);
 }
 
-struct ool *ool_from_slot(mach_ool_ptr_t slot)
+struct ool *ool_from_slot(ool_slot_t slot)
 {
-	struct ool *o = (struct ool *)(uintptr_t)(uint32_t)slot;
+	struct ool *o = (struct ool *)slot;
 	if (!o)
 		return NULL;
-	if ((slot >> 32) || o->magic != OOL_MAGIC)
-		panic("ool: slot %#llx does not hold an out-of-line descriptor", (unsigned long long)slot);
+	if (o->magic != OOL_MAGIC)
+		panic("ool: slot %#x does not hold an out-of-line descriptor", (unsigned)slot);
 	return o;
 }
 
-void ool_destroy_slot(uint64_t *slot)
+void ool_destroy_slot(ool_slot_t *slot)
 {
 	struct ool *o = ool_from_slot(*slot);
 	*slot = 0;
@@ -248,8 +248,8 @@ static mach_msg_return_t copyin_ports(struct task *t, uint8_t *msg, const struct
 
 mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct msg_item *it)
 {
-	uint64_t *slotp = (uint64_t *)(msg + it->data_offset);
-	uint64_t slot = *slotp;
+	ool_slot_t *slotp = (ool_slot_t *)(msg + it->data_offset);
+	ool_slot_t slot = *slotp;
 	*slotp = 0;                                /* until a descriptor holds something */
 	struct task *t = current_task();
 	if (t->space != space) {
@@ -264,10 +264,10 @@ mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct
 	}
 	if (bytes == 0)
 		return MACH_MSG_SUCCESS;                 /* the receiver gets address 0 */
-	uintptr_t addr = (uint32_t)slot;
-	if (!MACH_OOL_VALID(slot) || !user_range_valid(addr, (size_t)bytes)) {   /* bytes <= OOL_MAX_BYTES */
-		kwarn("task %u (%s): out-of-line item at %#llx (%u bytes) is outside user space\n", t->id, t->name,
-		      (unsigned long long)slot, (unsigned)bytes);
+	uintptr_t addr = slot;
+	if (!user_range_valid(addr, (size_t)bytes)) {   /* bytes <= OOL_MAX_BYTES */
+		kwarn("task %u (%s): out-of-line item at %#x (%u bytes) is outside user space\n", t->id, t->name,
+		      (unsigned)slot, (unsigned)bytes);
 		return MACH_SEND_INVALID_MEMORY;
 	}
 	struct ool *o = NULL;
@@ -291,7 +291,7 @@ mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct
 	if (it->deallocate && !moved &&
 	    vm_map_remove(t, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + bytes)) != KERN_SUCCESS)
 		kwarn("task %u (%s): out-of-line memory at %p not deallocated\n", t->id, t->name, (void *)addr);
-	*slotp = (uint32_t)o;
+	*slotp = (ool_slot_t)o;
 	return MACH_MSG_SUCCESS;
 }
 
@@ -333,7 +333,7 @@ static mach_msg_return_t copyout_ports(struct task *t, struct ool *o, uintptr_t 
 
 mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struct msg_item *it)
 {
-	uint64_t *slotp = (uint64_t *)(msg + it->data_offset);
+	ool_slot_t *slotp = (ool_slot_t *)(msg + it->data_offset);
 	struct ool *o = ool_from_slot(*slotp);
 	*slotp = 0;
 	if (!o)
@@ -366,7 +366,7 @@ static mach_msg_return_t clean_item(void *ctx, uint8_t *msg, const struct msg_it
 {
 	if (it->is_inline)
 		return MACH_MSG_SUCCESS;
-	uint64_t *slotp = (uint64_t *)(msg + it->data_offset);
+	ool_slot_t *slotp = (ool_slot_t *)(msg + it->data_offset);
 	struct ool *o = ool_from_slot(*slotp);
 	*slotp = 0;
 	if (o && o->kind == OOL_DATA)
@@ -420,7 +420,7 @@ kern_return_t ool_write_task(const struct ool *o, struct task *t, uintptr_t addr
 	return KERN_SUCCESS;
 }
 
-kern_return_t ool_data_from_kernel(const void *buf, size_t len, mach_ool_ptr_t *slot)
+kern_return_t ool_data_from_kernel(const void *buf, size_t len, ool_slot_t *slot)
 {
 	*slot = 0;
 	if (len == 0)
@@ -440,11 +440,11 @@ kern_return_t ool_data_from_kernel(const void *buf, size_t len, mach_ool_ptr_t *
 		memcpy(P2V(o->words[i]), (const char *)buf + i * PAGE_SIZE, chunk);
 	}
 	o->size = len;
-	*slot = (uint32_t)o;
+	*slot = (ool_slot_t)o;
 	return KERN_SUCCESS;
 }
 
-kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, mach_ool_ptr_t *slot)
+kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, ool_slot_t *slot)
 {
 	*slot = 0;
 	if (len == 0)
@@ -457,11 +457,11 @@ kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, mac
 	enum grab g = copy_from_task(t, addr, len, &o);
 	if (g != GRAB_OK)
 		return g == GRAB_BAD_MEMORY ? KERN_INVALID_ADDRESS : KERN_RESOURCE_SHORTAGE;
-	*slot = (uint32_t)o;
+	*slot = (ool_slot_t)o;
 	return KERN_SUCCESS;
 }
 
-kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kernel_type, mach_ool_ptr_t *slot)
+kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kernel_type, ool_slot_t *slot)
 {
 	*slot = 0;
 	if (n == 0)
@@ -476,6 +476,6 @@ kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kerne
 		o->words[i] = (uintptr_t)ports[i];
 	o->size = n;
 	o->kernel_type = kernel_type;
-	*slot = (uint32_t)o;
+	*slot = (ool_slot_t)o;
 	return KERN_SUCCESS;
 }

@@ -1,6 +1,6 @@
 /* Out-of-line memory and port arrays in messages.
  *
- * In kernel form the 8-byte slot of an out-of-line item holds a pointer to a
+ * In kernel form the 4-byte slot of an out-of-line item holds a pointer to a
  * struct ool (zero for an empty item). The descriptor owns what it holds:
  * physical frames with the data (starting at offset 0 of the first frame),
  * or ports each carrying one right of kernel_type. Destroying the message
@@ -34,6 +34,11 @@ struct ipc_space;
 struct ipc_port;
 struct task;
 
+/* An out-of-line slot as a message holds it: a user address in user form, a
+ * struct ool pointer in kernel form. Four bytes, like every i386 pointer. */
+typedef vm_offset_t ool_slot_t;
+_Static_assert(sizeof(ool_slot_t) == OOL_SLOT_SIZE, "out-of-line slot size");
+
 #define OOL_MAX_BYTES (64u * 1024 * 1024)   /* larger: MACH_SEND_NO_BUFFER */
 #define OOL_MAX_PORTS 65536u
 
@@ -59,22 +64,22 @@ mach_msg_return_t ool_copyin(struct ipc_space *space, uint8_t *msg, const struct
 mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struct msg_item *it);
 /* Destroy what a kernel-form slot holds (rights with ipc_right_destroy) and
  * zero the slot. */
-void ool_destroy_slot(uint64_t *slot);
+void ool_destroy_slot(ool_slot_t *slot);
 /* After a kernel routine succeeded on the request (h, size) and took its
  * rights: free its out-of-line memory and port-array containers. */
 void ool_clean_request(mach_msg_header_t *h, uint32_t size);
 
 /* For kernel routines. */
-struct ool *ool_from_slot(mach_ool_ptr_t slot);   /* NULL if empty or not a descriptor */
+struct ool *ool_from_slot(ool_slot_t slot);   /* NULL if empty or not a descriptor */
 size_t ool_read(const struct ool *o, size_t offset, void *buf, size_t len);
 /* Copy the data into [addr, addr + o->size) of t, which must be writable:
  * KERN_INVALID_ADDRESS or KERN_PROTECTION_FAILURE otherwise. */
 kern_return_t ool_write_task(const struct ool *o, struct task *t, uintptr_t addr);
-kern_return_t ool_data_from_kernel(const void *buf, size_t len, mach_ool_ptr_t *slot);
-kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, mach_ool_ptr_t *slot);
+kern_return_t ool_data_from_kernel(const void *buf, size_t len, ool_slot_t *slot);
+kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, ool_slot_t *slot);
 /* n ports that each hold a right of kernel_type (NULL allowed); the rights
  * move into the descriptor, and on failure they are released. */
-kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kernel_type, mach_ool_ptr_t *slot);
+kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kernel_type, ool_slot_t *slot);
 
 /* Descriptors alive and the frames they hold (for leak checks). */
 void ool_stats(uint32_t *descriptors, uint32_t *pages);

@@ -32,7 +32,7 @@ kern_return_t mach_port_names(mach_port_t task, mach_port_name_array_t *names, m
 		type_buf[n] = e->type;
 		n++;
 	}
-	mach_ool_ptr_t name_slot = 0, type_slot = 0;
+	ool_slot_t name_slot = 0, type_slot = 0;
 	kr = ool_data_from_kernel(name_buf, n * sizeof *name_buf, &name_slot);
 	if (kr == KERN_SUCCESS)
 		kr = ool_data_from_kernel(type_buf, n * sizeof *type_buf, &type_slot);
@@ -40,8 +40,8 @@ kern_return_t mach_port_names(mach_port_t task, mach_port_name_array_t *names, m
 		ool_destroy_slot(&name_slot);
 		goto out;
 	}
-	*names = name_slot;
-	*types = type_slot;
+	*names = (mach_port_name_array_t)name_slot;
+	*types = (mach_port_type_array_t)type_slot;
 	*namesCnt = *typesCnt = n;
 out:
 	kfree(name_buf);

@@ -92,7 +92,7 @@ static mach_msg_return_t bind_item(void *ctx, uint8_t *msg, const struct msg_ite
 			bind_one(b, words[i]);
 		return MACH_MSG_SUCCESS;
 	}
-	struct ool *o = ool_from_slot(*(mach_ool_ptr_t *)(msg + it->data_offset));
+	struct ool *o = ool_from_slot(*(ool_slot_t *)(msg + it->data_offset));
 	if (o && o->kind == OOL_PORTS && o->kernel_type == MACH_MSG_TYPE_PORT_RECEIVE)
 		for (uint32_t i = 0; i < o->count; i++)
 			bind_one(b, o->words[i]);

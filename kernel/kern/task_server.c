@@ -285,7 +285,7 @@ kern_return_t task_threads(mach_port_t target_task, thread_array_t *thread_list,
 			ipc_port_make_send(th->self_port);
 			ports[n++] = th->self_port;
 		}
-	kern_return_t kr = ool_port_array(ports, n, MACH_MSG_TYPE_PORT_SEND, thread_list);
+	kern_return_t kr = ool_port_array(ports, n, MACH_MSG_TYPE_PORT_SEND, (ool_slot_t *)thread_list);
 	kfree(ports);
 	if (kr != KERN_SUCCESS)
 		return kr;

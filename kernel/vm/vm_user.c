@@ -153,7 +153,7 @@ kern_return_t vm_copy(mach_port_t target_task, vm_address_t source_address, vm_s
 		kr = task_bytes(target_task, "vm_copy", dest_address, size, &t);
 	if (kr != KERN_SUCCESS || size == 0)
 		return kr;
-	mach_ool_ptr_t slot;
+	ool_slot_t slot;
 	if ((kr = ool_data_from_task(t, source_address, size, &slot)) != KERN_SUCCESS)
 		return kr;
 	kr = ool_write_task(ool_from_slot(slot), t, dest_address);

@@ -94,14 +94,15 @@ extension Disk {
                 // The reply carries the pages with the deallocate bit:
                 // a page or more is moved to the client, less is copied and
                 // our page freed.  Either way they are gone from this task.
-                let kr = reply.sendReadReply(D_SUCCESS, data: region.oolSlot, bytes: mach_msg_type_number_t(r.bytes))
+                let data = region.address.assumingMemoryBound(to: CChar.self)
+                let kr = reply.sendReadReply(D_SUCCESS, data: data, bytes: mach_msg_type_number_t(r.bytes))
                 if kr != KERN_SUCCESS {
                     replyFailed(kr)
                     reserve.discard(region)
                 }
             } else {
                 if let region = r.region { reserve.discard(region) }
-                let kr = reply.sendReadReply(code, data: 0, bytes: 0)
+                let kr = reply.sendReadReply(code, data: nil, bytes: 0)
                 if kr != KERN_SUCCESS { replyFailed(kr) }
             }
         case .write:

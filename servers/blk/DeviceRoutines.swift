@@ -68,7 +68,7 @@ extension BlkServer {
         return MIG_NO_REPLY
     }
 
-    func write(_ io: DeviceIO, _ data: io_buf_ptr_t, _ count: mach_msg_type_number_t) -> kern_return_t {
+    func write(_ io: DeviceIO, _ data: io_buf_ptr_t?, _ count: mach_msg_type_number_t) -> kern_return_t {
         // On an error return the receive loop frees the out-of-line data.
         guard let o = lookup("device_write", io.device) else { return D_NO_SUCH_DEVICE }
         let d = o.disk
@@ -79,9 +79,10 @@ extension BlkServer {
         let (extent, code) = d.check("device_write", o, write: true, inband: false, recnum: io.record,
                                      wanted: wanted)
         guard let extent else { return code }
-        guard data >> 32 == 0, let src = UnsafeMutableRawPointer(bitPattern: UInt(data)) else {
+        guard let data else {
             return d.refuse("device_write", D_INVALID_SIZE, "no data")
         }
+        let src = UnsafeMutableRawPointer(data)
         let r = IORequest(kind: .write, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
         r.source = src                      // ours now: freed when the request ends
         r.sourceSize = wanted

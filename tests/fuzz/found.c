@@ -31,7 +31,7 @@ static void forged_dead_name(struct fuzz *f, mach_port_t server, const char *who
 		 * destroys the receive right. */
 		CHECK_EQ(mach_port_insert_right(f->self, victim, victim, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
 		m.h = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) |
-					   MACH_MSGH_BITS_COMPLEX, sizeof m, { server }, { rp }, 0, MACH_NOTIFY_DEAD_NAME };
+					   MACH_MSGH_BITS_COMPLEX, sizeof m, server, { rp }, 0, MACH_NOTIFY_DEAD_NAME };
 		m.t = (mach_msg_type_t){ MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, 1, 0, 0, 0 };
 		m.name = victim;
 		CHECK_EQ(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof m, 0, MACH_PORT_NULL, 1000,

@@ -159,8 +159,7 @@ static void put_ool(struct fuzz *f, struct body *b, uint32_t type, uint32_t bits
 			names[i] = any_name(f);
 	}
 	put_desc(b, type, bits, number, 0, rng_chance(f, 3), rng_chance(f, 4));
-	put_word(b, addr);
-	put_word(b, 0);				/* the slot's upper half */
+	put_word(b, addr);			/* the 4-byte pointer */
 }
 
 /* One argument of a routine's request, by its letter (routines.c). */

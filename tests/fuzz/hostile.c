@@ -12,6 +12,7 @@
 #include "mach.h"
 #include "mach_port.h"
 #include <mach/thread_status.h>
+#include <stddef.h>
 
 #define REPORT_NAME	0x4d00		/* the report port's name in the child */
 #define PATTERN_WORDS	16
@@ -31,19 +32,32 @@ struct report {
 struct report hostile_msg __attribute__((aligned(16)));
 static uint8_t hostile_stack[4096] __attribute__((aligned(16)));
 
+/* Where the probe stores what it sees, and the size it sends: the offsets of
+ * struct report (a 24-byte header and a type word come first). */
+#define REPORT_EFL	28
+#define REPORT_CS	32
+#define REPORT_SS	36
+#define REPORT_DS	40
+#define REPORT_SIZE	108
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+_Static_assert(offsetof(struct report, efl) == REPORT_EFL && offsetof(struct report, cs) == REPORT_CS &&
+	       offsetof(struct report, ss) == REPORT_SS && offsetof(struct report, ds) == REPORT_DS,
+	       "the probe stores at these offsets");
+_Static_assert(sizeof(struct report) == REPORT_SIZE, "the probe pushes this size");
+
 void hostile_probe(void);
 __asm__(".text\n.globl hostile_probe\nhostile_probe:\n"
 	"\tmovl $hostile_msg, %esi\n"
-	"\tpushfl\n\tpopl %eax\n\tmovl %eax, 36(%esi)\n"
-	"\tmovl %cs, %eax\n\tmovl %eax, 40(%esi)\n"
-	"\tmovl %ss, %eax\n\tmovl %eax, 44(%esi)\n"
-	"\tmovl %ds, %eax\n\tmovl %eax, 48(%esi)\n"
+	"\tpushfl\n\tpopl %eax\n\tmovl %eax, " STR(REPORT_EFL) "(%esi)\n"
+	"\tmovl %cs, %eax\n\tmovl %eax, " STR(REPORT_CS) "(%esi)\n"
+	"\tmovl %ss, %eax\n\tmovl %eax, " STR(REPORT_SS) "(%esi)\n"
+	"\tmovl %ds, %eax\n\tmovl %eax, " STR(REPORT_DS) "(%esi)\n"
 	"\tpushl $0\n\tpushl $0\n\tpushl $0\n\tpushl $0\n"
-	"\tpushl $116\n\tpushl $1\n\tpushl %esi\n"	/* sizeof(struct report), MACH_SEND_MSG */
+	"\tpushl $" STR(REPORT_SIZE) "\n\tpushl $1\n\tpushl %esi\n"	/* sizeof(struct report), MACH_SEND_MSG */
 	"\tcall mach_msg_trap\n"
 	"1:\tpushl $1000\n\tpushl $2\n\tpushl $0\n"	/* thread_switch(0, SWITCH_OPTION_WAIT, 1000) */
 	"\tcall thread_switch\n\taddl $12, %esp\n\tjmp 1b\n");
-_Static_assert(sizeof(struct report) == 116, "the probe pushes this size");
 
 static uint32_t selector(struct fuzz *f)
 {
@@ -59,7 +73,7 @@ void hostile_round(struct fuzz *f)
 	mach_port_t report = MACH_PORT_NULL, child = MACH_PORT_NULL, th = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(f->self, MACH_PORT_RIGHT_RECEIVE, &report), KERN_SUCCESS);
 	hostile_msg.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), sizeof hostile_msg,
-						{ REPORT_NAME }, { 0 }, 0, 4321 };
+						REPORT_NAME, { 0 }, 0, 4321 };
 	hostile_msg.type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 4 + PATTERN_WORDS, 1, 0, 0, 0 };
 	for (int i = 0; i < PATTERN_WORDS; i++)
 		hostile_msg.pattern[i] = 0xa5000000u | (uint32_t)i << 8 | (uint32_t)i;

@@ -6,7 +6,7 @@
 #include "mach_port.h"
 #include <mach/mig_support.h>
 
-#define OOL_SLOT 8
+#define OOL_SLOT 4
 
 static int is_port_type(uint32_t name)
 {

@@ -138,13 +138,13 @@ mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struc
 	panic("ipc_stubs: ool_copyout called (out-of-line items are not stubbed)");
 }
 
-void ool_destroy_slot(uint64_t *slot)
+void ool_destroy_slot(ool_slot_t *slot)
 {
 	if (*slot)
 		panic("ipc_stubs: ool_destroy_slot of a full slot (out-of-line items are not stubbed)");
 }
 
-struct ool *ool_from_slot(mach_ool_ptr_t slot)
+struct ool *ool_from_slot(ool_slot_t slot)
 {
 	if (slot)
 		panic("ipc_stubs: ool_from_slot of a full slot (out-of-line items are not stubbed)");

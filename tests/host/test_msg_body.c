@@ -5,7 +5,7 @@
  * Every message is placed so that its last byte is followed by an unmapped
  * page: reading even one byte past msgh_size faults.  Fixed cases check the
  * size rules item by item (short and long descriptors, inline data rounded
- * to 4 bytes, 64-bit integers, the 8-byte out-of-line slot, 32-bit port
+ * to 4 bytes, 64-bit integers, the 4-byte out-of-line pointer, 32-bit port
  * elements), truncation at every point, multiplication overflow, what the
  * callback is shown and that its error stops the walk.  Random messages then
  * check that the walk never reads outside the message and that the items it
@@ -195,21 +195,21 @@ static void test_sizes(void)
 	CHECK(walk(&b, b.len, &r) == MACH_MSG_SUCCESS && r.n == 1, "long int64");
 	ITEM_IS(r.items[0], MACH_MSG_TYPE_INTEGER_64, 64, 2, true, false, HDR, HDR + 12, 16);
 
-	/* out of line: always one 8-byte slot, whatever the count */
+	/* out of line: always one 4-byte pointer, whatever the count */
 	b_init(&b);
 	b_long(&b, MACH_MSG_TYPE_CHAR, 8, 0x100000, false, true);
-	b_data(&b, 8);
+	b_data(&b, OOL_SLOT_SIZE);
 	b_short(&b, MACH_MSG_TYPE_INTEGER_32, 32, 4000, false, false);
-	b_data(&b, 8);
+	b_data(&b, OOL_SLOT_SIZE);
 	b_long(&b, MACH_MSG_TYPE_MOVE_SEND, 32, 70000, false, false);	/* OOL port array */
-	b_data(&b, 8);
+	b_data(&b, OOL_SLOT_SIZE);
 	CHECK(walk(&b, b.len, &r) == MACH_MSG_SUCCESS && r.n == 3, "OOL items: n %d", r.n);
-	ITEM_IS(r.items[0], MACH_MSG_TYPE_CHAR, 8, 0x100000, false, false, HDR, HDR + 12, 8);
+	ITEM_IS(r.items[0], MACH_MSG_TYPE_CHAR, 8, 0x100000, false, false, HDR, HDR + 12, OOL_SLOT_SIZE);
 	CHECK(r.items[0].deallocate, "deallocate bit");
-	ITEM_IS(r.items[1], MACH_MSG_TYPE_INTEGER_32, 32, 4000, false, false, HDR + 20, HDR + 24, 8);
+	ITEM_IS(r.items[1], MACH_MSG_TYPE_INTEGER_32, 32, 4000, false, false, HDR + 12 + OOL_SLOT_SIZE, HDR + 16 + OOL_SLOT_SIZE, OOL_SLOT_SIZE);
 	CHECK(!r.items[1].deallocate, "no deallocate bit");
-	ITEM_IS(r.items[2], MACH_MSG_TYPE_MOVE_SEND, 32, 70000, false, true, HDR + 32, HDR + 44, 8);
-	for (uint32_t cut = 1; cut <= 8; cut++)
+	ITEM_IS(r.items[2], MACH_MSG_TYPE_MOVE_SEND, 32, 70000, false, true, HDR + 16 + 2 * OOL_SLOT_SIZE, HDR + 28 + 2 * OOL_SLOT_SIZE, OOL_SLOT_SIZE);
+	for (uint32_t cut = 1; cut <= OOL_SLOT_SIZE; cut++)
 		CHECK(walk(&b, b.len - cut, &r) == MACH_SEND_MSG_TOO_SMALL && r.n == 2,
 		      "OOL slot short by %u", cut);
 }
@@ -277,9 +277,10 @@ static void test_truncation(void)
 	b_short(&b, MACH_MSG_TYPE_INTEGER_32, 32, 1, true, false); b_data(&b, 4);
 	b_long(&b, MACH_MSG_TYPE_CHAR, 8, 10, true, false); b_data(&b, 12);
 	b_short(&b, MACH_MSG_TYPE_INTEGER_64, 64, 1, true, false); b_data(&b, 8);
-	b_long(&b, MACH_MSG_TYPE_CHAR, 8, 300, false, false); b_data(&b, 8);
+	b_long(&b, MACH_MSG_TYPE_CHAR, 8, 300, false, false); b_data(&b, OOL_SLOT_SIZE);
 	b_short(&b, MACH_MSG_TYPE_MAKE_SEND, 32, 1, true, false); b_data(&b, 4);
-	static const uint32_t bounds[] = { HDR, HDR + 8, HDR + 32, HDR + 44, HDR + 64, HDR + 72 };
+	static const uint32_t bounds[] = { HDR, HDR + 8, HDR + 32, HDR + 44, HDR + 56 + OOL_SLOT_SIZE,
+					   HDR + 64 + OOL_SLOT_SIZE };
 	for (uint32_t size = HDR; size <= b.len; size++) {
 		int at_boundary = 0, items = 0;
 		for (unsigned i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
@@ -332,9 +333,9 @@ static void test_overflow(void)
 		/* the same count out of line is just a slot */
 		b_init(&b);
 		b_long(&b, MACH_MSG_TYPE_CHAR, cases[i].size, cases[i].number, false, false);
-		b_data(&b, 8);
+		b_data(&b, OOL_SLOT_SIZE);
 		ret = walk(&b, b.len, &r);
-		CHECK(ret == MACH_MSG_SUCCESS && r.n == 1 && r.items[0].data_bytes == 8,
+		CHECK(ret == MACH_MSG_SUCCESS && r.n == 1 && r.items[0].data_bytes == OOL_SLOT_SIZE,
 		      "OOL %u x %#x: %#x", cases[i].size, cases[i].number, ret);
 	}
 }
@@ -408,7 +409,7 @@ static void test_fuzz(int rounds)
 				b_long(&b, name, size, number, inl, false);
 			else
 				b_short(&b, name, size, number, inl, false);
-			b_data(&b, inl ? (uint32_t)(((uint64_t)number * size + 7) / 8 + 3) & ~3u : 8);
+			b_data(&b, inl ? (uint32_t)(((uint64_t)number * size + 7) / 8 + 3) & ~3u : OOL_SLOT_SIZE);
 		}
 		uint32_t size = b.len;
 		int damage = (int)rnd_below(4);

@@ -1,15 +1,13 @@
 /*
- * Machine-sized scalar types of the i386 message ABI, and the out-of-line
- * slot type.
+ * Machine-sized scalar types of the i386 message ABI.
  *
  * The widths here are the ABI, not the host's: natural_t, integer_t and
  * every vm_* address or size are 32 bits even when a host unit test is
  * compiled natively for x86_64, so message layouts are identical in the
  * kernel, in user programs and in tests.  Physical addresses travel as 64
- * bits.  Out-of-line data travels in an 8-byte slot, mach_ool_ptr_t: a
- * uint64 holding a 32-bit user address with the upper half zero.  Convert
- * with MACH_OOL_FROM_PTR / MACH_OOL_TO_PTR, never by a plain cast through
- * a pointer-sized integer of the wrong width.
+ * bits.  Out-of-line data travels as a 4-byte pointer (GNU Mach's i386
+ * ABI), so user programs are i386 programs: out-of-line C types are
+ * pointers, or vm_offset_t for pointer_t.
  */
 
 #ifndef _MACH_MACHINE_VM_TYPES_H_
@@ -41,22 +39,8 @@ typedef int32_t rpc_long_integer_t;
 /* Physical addresses in RPCs (vm_allocate_contiguous, ...). */
 typedef uint64_t rpc_phys_addr_t;
 
-/* --- Out-of-line slot --- */
-typedef uint64_t mach_ool_ptr_t;
-
-#define MACH_OOL_NULL		((mach_ool_ptr_t) 0)
-/* Pointer -> slot (zero-extends a 32-bit address). */
-#define MACH_OOL_FROM_PTR(p)	((mach_ool_ptr_t) (uintptr_t) (p))
-/* Slot -> pointer of type T. */
-#define MACH_OOL_TO_PTR(T, s)	((T) (uintptr_t) (s))
-/* Slot -> 32-bit task address (only meaningful if MACH_OOL_VALID). */
-#define MACH_OOL_ADDR(s)	((vm_offset_t) (s))
-/* A slot the kernel may accept from an i386 task: upper half zero. */
-#define MACH_OOL_VALID(s)	((((mach_ool_ptr_t) (s)) >> 32) == 0)
-
 _Static_assert(sizeof(natural_t) == 4, "natural_t is 32 bits");
 _Static_assert(sizeof(vm_offset_t) == 4, "vm_offset_t is 32 bits");
-_Static_assert(sizeof(mach_ool_ptr_t) == 8, "out-of-line slots are 8 bytes");
 
 #endif /* !__ASSEMBLER__ */
 

@@ -6,7 +6,7 @@
 // sender until someone receives.  A client can arrange that on purpose,
 // even with the server's own port as its "reply port" (the server would
 // wait on itself forever).  So the SDK builds the same messages (the
-// layout of gen/device_reply_user.c: a 32-byte header, the return code,
+// layout of gen/device_reply_user.c: a 24-byte header, the return code,
 // then the count or the out-of-line data) and sends them as
 // PendingReply.send does: a send-once right never waits, a send right does
 // not wait for room.  A reply that cannot go is logged by the caller and
@@ -19,7 +19,7 @@ extension PendingReply {
     /// out-of-line data at `data`, sent with the deallocate bit (a page or
     /// more moves to the client; either way it leaves this task when the
     /// send succeeds).  On failure the data is still the caller's.
-    public consuming func sendReadReply(_ code: kern_return_t, data: io_buf_ptr_t,
+    public consuming func sendReadReply(_ code: kern_return_t, data: io_buf_ptr_t?,
                                         bytes: mach_msg_type_number_t) -> mach_msg_return_t {
         let (port, poly) = consumeForStub()
         return PendingReply.sendDeviceReply(port, poly, id: 2904, code: code, complex: true) { body in
@@ -28,10 +28,9 @@ extension PendingReply {
             body.storeBytes(of: UInt32((1 << 29) | (1 << 30)), toByteOffset: 8, as: UInt32.self)
             body.storeBytes(of: UInt32(MACH_MSG_TYPE_INTEGER_8) | (8 << 16), toByteOffset: 12, as: UInt32.self)
             body.storeBytes(of: bytes, toByteOffset: 16, as: UInt32.self)
-            // The 8-byte slot at message offset 52: two 32-bit stores.
-            body.storeBytes(of: UInt32(truncatingIfNeeded: data), toByteOffset: 20, as: UInt32.self)
-            body.storeBytes(of: UInt32(truncatingIfNeeded: data >> 32), toByteOffset: 24, as: UInt32.self)
-            return 28
+            // The out-of-line pointer, 4 bytes at message offset 44.
+            body.storeBytes(of: data, toByteOffset: 20, as: io_buf_ptr_t?.self)
+            return 24
         }
     }
 

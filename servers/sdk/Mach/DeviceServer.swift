@@ -40,16 +40,16 @@ public struct DeviceDriver {
                        _ port: inout PortName) -> kern_return_t)?
     public var close: ((_ device: mach_port_t) -> kern_return_t)?
     /// device_read: out-of-line data; `data` and `count` are the reply's.
-    public var read: ((_ io: DeviceIO, _ wanted: Int32, _ data: inout io_buf_ptr_t,
+    public var read: ((_ io: DeviceIO, _ wanted: Int32, _ data: inout io_buf_ptr_t?,
                        _ count: inout mach_msg_type_number_t) -> kern_return_t)?
     /// device_read_inband: at most `count` bytes (the stub's room) into
     /// `into`; `count` becomes the bytes read.
     public var readInband: ((_ io: DeviceIO, _ wanted: Int32, _ into: UnsafeMutablePointer<UInt8>,
                              _ count: inout Int) -> kern_return_t)?
-    /// device_write: out-of-line `data` (a 64-bit slot holding the address)
+    /// device_write: out-of-line `data` (nil only when `count` is 0)
     /// of `count` bytes, which belongs to the driver once it returns
     /// D_SUCCESS or MIG_NO_REPLY (on an error the receive loop frees it).
-    public var write: ((_ io: DeviceIO, _ data: io_buf_ptr_t, _ count: mach_msg_type_number_t,
+    public var write: ((_ io: DeviceIO, _ data: io_buf_ptr_t?, _ count: mach_msg_type_number_t,
                         _ written: inout Int32) -> kern_return_t)?
     public var writeInband: ((_ io: DeviceIO, _ data: UnsafeBufferPointer<UInt8>,
                               _ written: inout Int32) -> kern_return_t)?
@@ -77,9 +77,9 @@ public enum DeviceServer {
     /// The table the ds_* routines call; set before the loop runs.
     nonisolated(unsafe) public static var driver = DeviceDriver()
 
-    /// The largest reply of device.defs: device_get_status, 44 bytes plus
+    /// The largest reply of device.defs: device_get_status, 36 bytes plus
     /// DEV_STATUS_MAX (1024) words (gen/device_server.sizecheck.c).
-    public static let maxReplySize = 44 + 4 * Int(DEV_STATUS_MAX)
+    public static let maxReplySize = 36 + 4 * Int(DEV_STATUS_MAX)
 
     /// Requests are under 4.2 KiB (device_write_inband and _set_status).
     public static let maxRequestSize = 8192
@@ -148,7 +148,7 @@ func dsDeviceClose(_ device: mach_port_t) -> kern_return_t {
 @_cdecl("ds_device_read")
 func dsDeviceRead(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly: mach_msg_type_name_t,
                   _ mode: dev_mode_t, _ recnum: recnum_t, _ wanted: Int32,
-                  _ data: UnsafeMutablePointer<io_buf_ptr_t>?,
+                  _ data: UnsafeMutablePointer<io_buf_ptr_t?>?,
                   _ count: UnsafeMutablePointer<mach_msg_type_number_t>?) -> kern_return_t {
     guard let read = DeviceServer.driver.read else { return unsupported(device, "device_read") }
     guard let data, let count else { return D_INVALID_SIZE }
@@ -177,7 +177,7 @@ func dsDeviceReadInband(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly
 
 @_cdecl("ds_device_write")
 func dsDeviceWrite(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly: mach_msg_type_name_t,
-                   _ mode: dev_mode_t, _ recnum: recnum_t, _ data: io_buf_ptr_t,
+                   _ mode: dev_mode_t, _ recnum: recnum_t, _ data: io_buf_ptr_t?,
                    _ count: mach_msg_type_number_t,
                    _ written: UnsafeMutablePointer<Int32>?) -> kern_return_t {
     guard let write = DeviceServer.driver.write else { return unsupported(device, "device_write") }

@@ -1,9 +1,16 @@
 // Message.swift - message buffers, the typed items in a body, and how a
-// message's rights are destroyed.  The layout is docs/abi.md's: a 32-byte
-// header (ports in the low 4 bytes of 8-byte slots), then items, each a
+// message's rights are destroyed.  The layout is docs/abi.md's (GNU Mach's
+// i386 ABI): a 24-byte header of six 32-bit words, then items, each a
 // 4-byte (or 12-byte long-form) type descriptor followed by its data.
 
 import CMach
+
+/// Byte offsets in mach_msg_header_t and mig_reply_header_t (docs/abi.md).
+enum HeaderOffset {
+    static let bits = 0, size = 4, remotePort = 8, localPort = 12, seqno = 16, id = 20
+    /// mig_reply_header_t: the header, a 4-byte type descriptor, RetCode.
+    static let returnCodeType = 24, returnCode = 28
+}
 
 /// One item of a message body, decoded from its type descriptor
 /// (mach_msg_type_t, or mach_msg_type_long_t when `longform` is set).
@@ -15,8 +22,8 @@ public struct MessageItem {
     public let count: UInt32
     public let isInline: Bool
     public let deallocate: Bool
-    /// Where the item's data starts: the elements, or an 8-byte out-of-line
-    /// slot holding a 32-bit address.
+    /// Where the item's data starts: the elements, or a 4-byte out-of-line
+    /// pointer.
     public let dataOffset: Int
     /// Bytes the data occupies in the message (rounded up to 4).
     public let wireBytes: Int
@@ -67,33 +74,36 @@ public struct MessageBuffer: ~Copyable {
     func word(_ offset: Int) -> UInt32 { base.load(fromByteOffset: offset, as: UInt32.self) }
     func setWord(_ offset: Int, _ v: UInt32) { base.storeBytes(of: v, toByteOffset: offset, as: UInt32.self) }
 
-    public var bits: UInt32 { get { word(0) } nonmutating set { setWord(0, newValue) } }
+    public var bits: UInt32 {
+        get { word(HeaderOffset.bits) }
+        nonmutating set { setWord(HeaderOffset.bits, newValue) }
+    }
     public var size: Int {
-        get { Int(exactly: word(4)) ?? Int.max }            // never a trap on a received word
-        nonmutating set { setWord(4, UInt32(newValue)) }
+        get { Int(exactly: word(HeaderOffset.size)) ?? Int.max }     // never a trap on a received word
+        nonmutating set { setWord(HeaderOffset.size, UInt32(newValue)) }
     }
     /// Send: the destination.  Received: the reply port.
     public var remotePort: PortName {
-        get { PortName(word(8)) }
-        nonmutating set { setWord(8, newValue.raw); setWord(12, 0) }
+        get { PortName(word(HeaderOffset.remotePort)) }
+        nonmutating set { setWord(HeaderOffset.remotePort, newValue.raw) }
     }
     /// Send: the reply port.  Received: the port it arrived on.
     public var localPort: PortName {
-        get { PortName(word(16)) }
-        nonmutating set { setWord(16, newValue.raw); setWord(20, 0) }
+        get { PortName(word(HeaderOffset.localPort)) }
+        nonmutating set { setWord(HeaderOffset.localPort, newValue.raw) }
     }
     public var id: mach_msg_id_t {
-        get { mach_msg_id_t(bitPattern: word(28)) }
-        nonmutating set { setWord(28, UInt32(bitPattern: newValue)) }
+        get { mach_msg_id_t(bitPattern: word(HeaderOffset.id)) }
+        nonmutating set { setWord(HeaderOffset.id, UInt32(bitPattern: newValue)) }
     }
     public var remoteDisposition: UInt32 { bits & 0xff }
     public var localDisposition: UInt32 { (bits >> 8) & 0xff }
     public var isComplex: Bool { bits & MACH_MSGH_BITS_COMPLEX != 0 }
 
-    /// The return code of a MIG reply (mig_reply_header_t.RetCode, @36).
+    /// The return code of a MIG reply (mig_reply_header_t.RetCode, @28).
     public var returnCode: kern_return_t {
-        get { kern_return_t(bitPattern: word(36)) }
-        nonmutating set { setWord(36, UInt32(bitPattern: newValue)) }
+        get { kern_return_t(bitPattern: word(HeaderOffset.returnCode)) }
+        nonmutating set { setWord(HeaderOffset.returnCode, UInt32(bitPattern: newValue)) }
     }
 
     /// Sets up the header for sending.
@@ -103,7 +113,7 @@ public struct MessageBuffer: ~Copyable {
         self.size = size
         remotePort = dest
         localPort = reply
-        setWord(24, 0)
+        setWord(HeaderOffset.seqno, 0)
         self.id = id
     }
 
@@ -123,7 +133,7 @@ public struct MessageBuffer: ~Copyable {
             // The size the kernel wrote back; one that does not grow the
             // buffer (or is beyond the limit) means dropping the message,
             // since it would otherwise stay at the head of the queue.
-            let need = Int(exactly: word(4)) ?? Int.max
+            let need = Int(exactly: word(HeaderOffset.size)) ?? Int.max
             if need > limit || need <= capacity {
                 _ = mach_msg(header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
                              mach_msg_size_t(capacity), port.raw, 0, 0)
@@ -176,7 +186,7 @@ public struct MessageBuffer: ~Copyable {
             // what an Int counts (so that wireBytes below cannot overflow).
             guard bytes64 <= (isInline ? UInt64(end) : UInt64(Int32.max)) else { return false }
             let dataBytes = Int(bytes64)
-            let wire = isInline ? (dataBytes + 3) & ~3 : 8
+            let wire = isInline ? (dataBytes + 3) & ~3 : 4     // out of line: a pointer
             guard dataOff + wire <= end else { return false }
             let item = MessageItem(typeName: name, bitsPerElement: bitsEach, count: count,
                                    isInline: isInline, deallocate: w & (1 << 30) != 0,
@@ -211,7 +221,7 @@ public struct MessageBuffer: ~Copyable {
                 return true
             }
             let address = word(item.dataOffset)
-            if address != 0 && word(item.dataOffset + 4) == 0 {
+            if address != 0 {
                 let region = UnsafeRawPointer(bitPattern: UInt(address))
                 if item.isPort, let names = region {
                     for i in 0..<Int(item.count) {

@@ -43,23 +43,25 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     // dead-name one would make the loop deallocate any name the client
     // picks, and the rights it carries would stay here for ever), so it is
     // left to the other interfaces, which refuse it and destroy its rights.
-    let bits = raw.load(fromByteOffset: 0, as: UInt32.self)
-    let reply = raw.load(fromByteOffset: 8, as: UInt32.self)
+    let bits = raw.load(fromByteOffset: HeaderOffset.bits, as: UInt32.self)
+    let reply = raw.load(fromByteOffset: HeaderOffset.remotePort, as: UInt32.self)
     guard (bits >> 8) & 0xff == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE) && reply == 0 else { return 0 }
-    // Both carry one 32-bit item after a 4-byte type descriptor.
-    let item = size >= 40 ? raw.load(fromByteOffset: 36, as: UInt32.self) : 0
-    let local = PortName(raw.load(fromByteOffset: 16, as: UInt32.self))
+    // Both carry one 32-bit item after the header and a 4-byte type
+    // descriptor: 32 bytes in all.
+    let itemOffset = MemoryLayout<mach_msg_header_t>.size + 4, fullSize = itemOffset + 4
+    let item = size >= fullSize ? raw.load(fromByteOffset: itemOffset, as: UInt32.self) : 0
+    let local = PortName(raw.load(fromByteOffset: HeaderOffset.localPort, as: UInt32.self))
     let code = MIG_DESTROY_REQUEST
     // Anyone holding a send right to a port can send it a message that
     // looks like a notification, so each is checked against the state it
     // reports before anything is done.
-    if size == 40 && id == notifyNoSenders, let handler = Notifications.onNoSenders {
+    if size == fullSize && id == notifyNoSenders, let handler = Notifications.onNoSenders {
         if hasNoSenders(local, mscount: item) {
             handler(local, item)
         } else if forgeries.allow() {
             print("mach: a no-senders notification for port \(local.raw), which has senders, ignored")
         }
-    } else if size == 40 && id == notifyDeadName {
+    } else if size == fullSize && id == notifyDeadName {
         if isDeadName(item) {
             _ = mach_port_deallocate(smrt_task_port(), item)
         } else if forgeries.allow() {
@@ -67,12 +69,13 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
         }
     }
     let out = UnsafeMutableRawPointer(outP)
-    out.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)                    // bits
-    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: 4, as: UInt32.self)
-    out.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)                    // no reply port
-    out.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
-    out.storeBytes(of: UInt32(bitPattern: id &+ 100), toByteOffset: 28, as: UInt32.self)
-    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: 36, as: UInt32.self)
+    out.storeBytes(of: 0, toByteOffset: HeaderOffset.bits, as: UInt32.self)
+    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: HeaderOffset.size,
+                   as: UInt32.self)
+    out.storeBytes(of: 0, toByteOffset: HeaderOffset.remotePort, as: UInt32.self)   // no reply port
+    out.storeBytes(of: 0, toByteOffset: HeaderOffset.localPort, as: UInt32.self)
+    out.storeBytes(of: UInt32(bitPattern: id &+ 100), toByteOffset: HeaderOffset.id, as: UInt32.self)
+    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: HeaderOffset.returnCode, as: UInt32.self)
     return 1
 }
 

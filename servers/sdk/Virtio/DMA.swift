@@ -30,10 +30,6 @@ public struct DMARegion {
     public func advanced(by offset: Int, size: Int) -> DMARegion {
         DMARegion(address: address + offset, physical: physical + UInt64(offset), size: size)
     }
-
-    /// The address as the out-of-line slot of a message carries it
-    /// (mach_ool_ptr_t: a 32-bit user address in a 64-bit word).
-    public var oolSlot: UInt64 { UInt64(UInt(bitPattern: address)) }
 }
 
 /// Gets `bytes` (a multiple of 4096) of DMA memory, or nil when the kernel

@@ -40,11 +40,10 @@ let irqMessageID = mach_msg_id_t(SM_VIRTIO_IRQ_MSG_ID)
 func interruptDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
                     _ outP: UnsafeMutablePointer<mach_msg_header_t>?) -> boolean_t {
     guard let inP, let outP, inP.pointee.msgh_id == irqMessageID else { return 0 }
-    let raw = UnsafeRawPointer(inP)
-    let local = PortName(raw.load(fromByteOffset: 16, as: UInt32.self))
+    let local = PortName(inP.pointee.msgh_local_port)
     let code = MIG_DESTROY_REQUEST
     if inP.pointee.msgh_size == mach_msg_size_t(MemoryLayout<sm_virtio_irq_msg_t>.size) {
-        let isr = raw.load(fromByteOffset: 36, as: UInt32.self)
+        let isr = UnsafeRawPointer(inP).load(as: sm_virtio_irq_msg_t.self).isr
         VirtioInterrupts.messages += 1
         var found = false
         for h in VirtioInterrupts.handlers where h.port == local {
@@ -56,12 +55,13 @@ func interruptDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
     } else {
         VirtioInterrupts.malformed += 1
     }
-    let out = UnsafeMutableRawPointer(outP)
-    out.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
-    out.storeBytes(of: UInt32(MemoryLayout<mig_reply_header_t>.size), toByteOffset: 4, as: UInt32.self)
-    out.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)
-    out.storeBytes(of: 0, toByteOffset: 16, as: UInt64.self)
-    out.storeBytes(of: UInt32(bitPattern: irqMessageID &+ 100), toByteOffset: 28, as: UInt32.self)
-    out.storeBytes(of: UInt32(bitPattern: code), toByteOffset: 36, as: UInt32.self)
+    UnsafeMutableRawPointer(outP).withMemoryRebound(to: mig_reply_header_t.self, capacity: 1) { out in
+        out.pointee.Head.msgh_bits = 0
+        out.pointee.Head.msgh_size = mach_msg_size_t(MemoryLayout<mig_reply_header_t>.size)
+        out.pointee.Head.msgh_remote_port = 0
+        out.pointee.Head.msgh_local_port = 0
+        out.pointee.Head.msgh_id = irqMessageID &+ 100
+        out.pointee.RetCode = code
+    }
     return 1
 }
