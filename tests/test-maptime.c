@@ -123,7 +123,7 @@ static void test_read_only(void)
 	CHECK_EQ(vm_protect(self, a, PAGE, FALSE, VM_PROT_READ | VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 	CHECK_EQ(vm_protect(self, a, PAGE, TRUE, VM_PROT_ALL), KERN_PROTECTION_FAILURE);
 	static integer_t junk[3] = { 0x7fffffff, 0, 0x7fffffff };
-	CHECK(vm_write(self, a, MACH_OOL_FROM_PTR(junk), sizeof junk) != KERN_SUCCESS, "vm_write to the time page");
+	CHECK(vm_write(self, a, (vm_offset_t)junk, sizeof junk) != KERN_SUCCESS, "vm_write to the time page");
 	/* A message received into it is refused too. */
 	mach_port_t port = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
@@ -170,7 +170,8 @@ static void test_refusals(void)
 	CHECK_EQ(device_map(dev, VM_PROT_READ, 0xfffff000u, 0x2000, &object, 0), D_INVALID_SIZE);
 	CHECK_EQ(object, MACH_PORT_NULL);
 	int written = 0;
-	CHECK_EQ(device_write_inband(dev, 0, 0, "x", 1, &written), D_INVALID_OPERATION);
+	static const io_buf_ptr_inband_t one = "x";   /* the routine's argument is a whole inband buffer */
+	CHECK_EQ(device_write_inband(dev, 0, 0, one, 1, &written), D_INVALID_OPERATION);
 	CHECK_EQ(device_map(dev, VM_PROT_READ, 0, PAGE, &object, 0), D_SUCCESS);
 
 	vm_address_t a = 0;
