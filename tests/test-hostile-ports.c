@@ -25,6 +25,7 @@
 #include "gnumach.h"
 #include "smhost.h"
 #include "device.h"
+#include "device_request.h"
 
 #define DEVICE_MASTER 2
 #define PAGE 4096u

@@ -10,6 +10,7 @@
 #include "virtio-guest.h"
 #include <mach/thread_switch.h>
 #include "smhost.h"
+#include "mach.h"
 
 #define BLK SM_VIRTIO_FIRST_DEVICE_NAME
 #define NET (SM_VIRTIO_FIRST_DEVICE_NAME + 1)
