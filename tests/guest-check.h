@@ -19,6 +19,15 @@ extern int guest_passed, guest_failed;
 	CHECK(a_ == e_, "got %llx, expected %llx", (unsigned long long)a_, (unsigned long long)e_); \
 } while (0)
 
+/* Kernel object counts, for leak checks: free physical pages, kernel heap
+ * bytes, live ports and out-of-line items held by messages
+ * (sm_kernel_stats). A test reads a baseline, makes its attack, and checks
+ * the counts are back. */
+void kernel_counts(uint32_t c[4]);
+/* CHECK that the counts are back at base, after waiting up to a second for
+ * them to settle (a dead task is reaped a moment after it dies). */
+void check_counts_back(const uint32_t base[4], const char *after);
+
 /* Print the summary line and return the exit status for main. */
 int guest_summary(const char *topic);
 #endif

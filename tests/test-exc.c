@@ -103,11 +103,6 @@ static mach_port_t new_port(void)
 	return p;
 }
 
-static void read_stats(natural_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(mach_host_self(), &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
 /* --- The faults, each an instruction of known length ------------------ */
 
 static uint32_t fault_divide(void)
@@ -401,9 +396,9 @@ int main(void)
 	self = mach_task_self();
 	natural_t before[4], after[4];
 	suite();                                         /* warms up page tables and heap */
-	read_stats(before);
+	kernel_counts(before);
 	suite();
-	read_stats(after);
+	kernel_counts(after);
 	printf("test-exc: kernel after another run: free pages %u -> %u, heap %u -> %u bytes, ports %u -> %u\n",
 	       before[0], after[0], before[1], after[1], before[2], after[2]);
 	CHECK_EQ(after[0], before[0]);

@@ -33,11 +33,6 @@ static void df_spinner(void *arg)
 			 "cmpl $0, spin_stop\n\tje 1b\n\tcld" : "=&r"(efl) :: "memory", "cc");
 }
 
-static void read_stats(uint32_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(host, &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
 /* One read of sector `sector` into m (header and status in its first page,
  * data at 4096), waiting for its interrupt message: 0 on success, else -1
  * with why. */
@@ -116,7 +111,7 @@ static void test_disk_reads_beside_df(void)
 	}
 	printf("test-hostile-df: %d interrupt messages queued before the spinner\n", early);
 	uint32_t before[4], after[4];
-	read_stats(before);
+	kernel_counts(before);
 	mach_port_t th = MACH_PORT_NULL;
 	spin_stop = 0;
 	spin_flags = 0;
@@ -134,7 +129,7 @@ static void test_disk_reads_beside_df(void)
 	int extra = drain_interrupts(&d);
 	CHECK(extra <= READS + 2, "%d interrupt messages left over", extra);
 	printf("test-hostile-df: %d interrupt messages were left over\n", extra);
-	read_stats(after);
+	kernel_counts(after);
 	CHECK(!memcmp(before, after, sizeof after), "free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
 	      before[0], after[0], before[1], after[1], before[2], after[2], before[3], after[3]);
 }
@@ -144,7 +139,7 @@ struct msg { mach_msg_header_t head; mach_msg_type_t type; uint32_t words[8]; };
 static void test_ipc_beside_df(void)
 {
 	uint32_t before[4], after[4];
-	read_stats(before);
+	kernel_counts(before);
 	mach_port_t p = MACH_PORT_NULL, th = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p), KERN_SUCCESS);
 	spin_stop = 0;
@@ -175,7 +170,7 @@ static void test_ipc_beside_df(void)
 	spin_stop = 1;
 	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
 	mach_port_destroy(self, p);
-	read_stats(after);
+	kernel_counts(after);
 	CHECK(!memcmp(before, after, sizeof after), "free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
 	      before[0], after[0], before[1], after[1], before[2], after[2], before[3], after[3]);
 }

@@ -26,24 +26,6 @@
 static mach_port_t self, host, port;
 static uint32_t baseline[4];
 
-static void read_stats(uint32_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(host, &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
-static void check_baseline(const char *after)
-{
-	uint32_t now[4];
-	for (int i = 0; i < 50; i++) {
-		read_stats(now);
-		if (!memcmp(now, baseline, sizeof now))
-			break;
-		smrt_sleep_ms(10);
-	}
-	CHECK(!memcmp(now, baseline, sizeof now), "after %s: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
-	      after, baseline[0], now[0], baseline[1], now[1], baseline[2], now[2], baseline[3], now[3]);
-}
-
 struct msg { mach_msg_header_t head; mach_msg_type_t type; uint32_t words[4]; };
 
 static void make_msg(struct msg *m, uint32_t id)
@@ -81,7 +63,7 @@ static const uint32_t bad_addrs[] = { KERNBASE, 0xC0011000u, 0xFFFFF000u, 0xFFFF
 
 static void test_mach_msg_buffers(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	for (unsigned i = 0; i < sizeof bad_addrs / sizeof bad_addrs[0]; i++) {
 		void *at = (void *)(uintptr_t)bad_addrs[i];
 		mach_msg_return_t r = mach_msg(at, MACH_SEND_MSG, sizeof(struct msg), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
@@ -114,7 +96,7 @@ static void test_mach_msg_buffers(void)
 	CHECK_EQ(small.head.msgh_size, sizeof(struct msg));
 	expect_queued(200);
 	CHECK_EQ(vm_deallocate(self, ro, PAGE), KERN_SUCCESS);
-	check_baseline("mach_msg with bad buffers");
+	check_counts_back(baseline, "mach_msg with bad buffers");
 }
 
 /* A trap whose argument block (at esp + 4) lies at `args`. */
@@ -128,7 +110,7 @@ static uint32_t trap_with_args_at(int number, uint32_t args)
 
 static void test_trap_arguments(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	static const uint32_t blocks[] = { KERNBASE, 0xC0011000u, 0xFFFFF000u, 0xFFFFFFFCu, USER_TOP - 8, USER_TOP, 0x100u };
 	for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
 		CHECK_EQ(trap_with_args_at(SMRT_TRAP_MACH_MSG, blocks[i]), KERN_INVALID_ADDRESS);
@@ -148,7 +130,7 @@ static void test_trap_arguments(void)
 	uint32_t frame[2] = { 0, USER_TOP - 1 };
 	CHECK_EQ(trap_with_args_at(SMRT_TRAP_MACH_PRINT, (uint32_t)&frame[1]), KERN_INVALID_ADDRESS);
 	*last = saved;
-	check_baseline("traps with bad argument blocks");
+	check_counts_back(baseline, "traps with bad argument blocks");
 }
 
 #pragma pack(push, 4)
@@ -157,7 +139,7 @@ struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; vm_offset_t 
 
 static void test_ool_and_vm(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	for (unsigned i = 0; i < sizeof bad_addrs / sizeof bad_addrs[0]; i++) {
 		for (int ports = 0; ports < 2; ports++) {
 			struct ool_msg m;
@@ -184,7 +166,7 @@ static void test_ool_and_vm(void)
 		CHECK(vm_deallocate(self, a, PAGE) != KERN_SUCCESS, "vm_deallocate at 0x%x", a);
 		CHECK(vm_allocate(self, &a, PAGE, FALSE) != KERN_SUCCESS, "vm_allocate at 0x%x", a);
 	}
-	check_baseline("out-of-line items and vm calls at bad addresses");
+	check_counts_back(baseline, "out-of-line items and vm calls at bad addresses");
 }
 
 /* The 4 MiB page attack. Kernel address KERNBASE + pa lies in a directory
@@ -192,7 +174,7 @@ static void test_ool_and_vm(void)
  * is our page 0. Every fake PTE there points at our page 1. */
 static void test_fake_page_table(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	vm_address_t va = 0;
 	rpc_phys_addr_t pa = 0;
 	kern_return_t kr = vm_allocate_contiguous(host, self, &va, &pa, 2 * PAGE, 0, 0, 4 * MiB);
@@ -234,7 +216,7 @@ static void test_fake_page_table(void)
 	CHECK(intact, "a kernel write landed in our page through the fake table");
 	expect_queued(300);
 	CHECK_EQ(vm_deallocate(self, va, 2 * PAGE), KERN_SUCCESS);
-	check_baseline("the fake page table");
+	check_counts_back(baseline, "the fake page table");
 }
 
 int main(void)

@@ -35,11 +35,6 @@
 
 static mach_port_t self;
 
-static void read_stats(natural_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(mach_host_self(), &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
 /* The reader's side of the protocol: a value read across a change of the
  * second is read again. In microseconds since 1970. */
 static int64_t read_mapped(const volatile mapped_time_value_t *m)
@@ -326,11 +321,11 @@ int main(void)
 	test_child_writes();
 	map_unmap_100();                                  /* warms up the heap and page tables */
 	natural_t before[4], after[4];
-	read_stats(before);
+	kernel_counts(before);
 	map_unmap_100();
 	test_refusals();
 	test_child_writes();
-	read_stats(after);
+	kernel_counts(after);
 	printf("test-maptime: kernel after 100 maps and the attacks: free pages %u -> %u, heap %u -> %u bytes, "
 	       "ports %u -> %u\n", before[0], after[0], before[1], after[1], before[2], after[2]);
 	CHECK_EQ(after[0], before[0]);

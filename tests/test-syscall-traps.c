@@ -19,24 +19,6 @@
 static mach_port_t self, host;
 static uint32_t baseline[4];
 
-static void read_stats(uint32_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(host, &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
-static void check_baseline(const char *after)
-{
-	uint32_t now[4];
-	for (int i = 0; i < 100; i++) {
-		read_stats(now);
-		if (!memcmp(now, baseline, sizeof now))
-			break;
-		smrt_sleep_ms(10);
-	}
-	CHECK(!memcmp(now, baseline, sizeof now), "after %s: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
-	      after, baseline[0], now[0], baseline[1], now[1], baseline[2], now[2], baseline[3], now[3]);
-}
-
 static mach_port_type_t name_type(mach_port_t name)
 {
 	mach_port_type_t t = 0;
@@ -76,13 +58,13 @@ static void setup(void)
 
 static void test_vm(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	vm_address_t at = 0;
 	CHECK_EQ(syscall_vm_allocate(self, &at, 3 * 4096, TRUE), KERN_SUCCESS);
 	CHECK(at >= 0x1000 && at < KERNEL_ADDR && at % 4096 == 0, "vm_allocate gave 0x%x", at);
 	memset((void *)at, 0x5a, 3 * 4096);                 /* it is ours, writable */
 	CHECK_EQ(syscall_vm_deallocate(self, at, 3 * 4096), KERN_SUCCESS);
-	check_baseline("syscall_vm_allocate/deallocate");
+	check_counts_back(baseline, "syscall_vm_allocate/deallocate");
 
 	for (int i = 0; i < 4; i++) {
 		vm_address_t a = 0;
@@ -100,7 +82,7 @@ static void test_vm(void)
 	at = KERNEL_ADDR;
 	CHECK_EQ(syscall_vm_allocate(self, &at, 4096, FALSE), KERN_INVALID_ADDRESS);
 	CHECK_EQ(syscall_vm_deallocate(self, KERNEL_ADDR, 4096), KERN_INVALID_ADDRESS);
-	check_baseline("syscall_vm_allocate with bad arguments");
+	check_counts_back(baseline, "syscall_vm_allocate with bad arguments");
 
 	/* vm_map: anonymous memory with a protection pair and inheritance. */
 	at = 0;
@@ -133,12 +115,12 @@ static void test_vm(void)
 	CHECK_EQ(syscall_vm_map(self, &at, 4096, 0, FALSE, MACH_PORT_NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL,
 				VM_INHERIT_COPY), KERN_INVALID_ADDRESS);
 	CHECK_EQ(send_refs(self), send_refs(self));
-	check_baseline("syscall_vm_map");
+	check_counts_back(baseline, "syscall_vm_map");
 }
 
 static void test_tasks(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	mach_port_t child = MACH_PORT_NULL;
 	CHECK_EQ(syscall_task_create(self, FALSE, &child), KERN_SUCCESS);
 	CHECK(name_type(child) == MACH_PORT_TYPE_SEND, "task_create gave name 0x%x of type 0x%x", child, name_type(child));
@@ -191,12 +173,12 @@ static void test_tasks(void)
 	/* No task may be made when its name cannot be returned. */
 	CHECK_EQ(syscall_task_create(self, TRUE, (mach_port_t *)KERNEL_ADDR), KERN_INVALID_ADDRESS);
 	CHECK_EQ(syscall_task_create(self, TRUE, (mach_port_t *)readonly_page), KERN_INVALID_ADDRESS);
-	check_baseline("syscall_task_*");
+	check_counts_back(baseline, "syscall_task_*");
 }
 
 static void test_ports(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	mach_port_t p = MACH_PORT_NULL;
 	CHECK_EQ(syscall_mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p), KERN_SUCCESS);
 	CHECK_EQ(name_type(p), MACH_PORT_TYPE_RECEIVE);
@@ -248,19 +230,19 @@ static void test_ports(void)
 	CHECK_EQ(syscall_mach_port_allocate(host, MACH_PORT_RIGHT_RECEIVE, &q), KERN_INVALID_TASK);
 	CHECK_EQ(send_refs(p), 1);
 	mach_port_destroy(self, p);
-	check_baseline("syscall_mach_port_*");
+	check_counts_back(baseline, "syscall_mach_port_*");
 }
 
 static void test_thread_depress_abort(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	mach_port_t me = mach_thread_self();
 	CHECK_EQ(syscall_thread_depress_abort(me), KERN_SUCCESS);
 	CHECK_EQ(syscall_thread_depress_abort(self), KERN_INVALID_ARGUMENT);    /* a task, not a thread */
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(syscall_thread_depress_abort(bad_targets[i]), MACH_SEND_INTERRUPTED);
 	mach_port_deallocate(self, me);
-	check_baseline("syscall_thread_depress_abort");
+	check_counts_back(baseline, "syscall_thread_depress_abort");
 }
 
 int main(void)

@@ -41,11 +41,6 @@ static natural_t free_pages(void)
 	return s[0];
 }
 
-static void read_stats(natural_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(mach_host_self(), &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
 static struct task_basic_info info_of(mach_port_t task)
 {
 	struct task_basic_info bi = { 0 };
@@ -349,7 +344,7 @@ static void test_hog_exception(void)
 static void test_hogs(bool check_baseline)
 {
 	natural_t before[4], after[4];
-	read_stats(before);
+	kernel_counts(before);
 	mach_port_t report = new_port(), hogs[HOGS];
 	for (int i = 0; i < HOGS; i++)
 		hogs[i] = start_hog(i, report, MACH_PORT_NULL);
@@ -372,7 +367,7 @@ static void test_hogs(bool check_baseline)
 	for (int i = 0; i < HOGS; i++)
 		mach_port_deallocate(self, hogs[i]);
 	mach_port_destroy(self, report);
-	read_stats(after);
+	kernel_counts(after);
 	printf("test-zfod: %d hogs stopped, %d calls meanwhile: free pages %u -> %u, heap %u -> %u, ports %u -> %u\n",
 	       HOGS, calls, before[0], after[0], before[1], after[1], before[2], after[2]);
 	if (check_baseline) {
@@ -391,12 +386,12 @@ int main(void)
 	test_copyio();
 	test_moved_ool();
 	test_wire();
-	read_stats(before);
+	kernel_counts(before);
 	test_reserve();
 	test_copyio();
 	test_moved_ool();
 	test_wire();
-	read_stats(after);
+	kernel_counts(after);
 	printf("test-zfod: kernel after another run: free pages %u -> %u, heap %u -> %u bytes, ports %u -> %u\n",
 	       before[0], after[0], before[1], after[1], before[2], after[2]);
 	CHECK_EQ(after[0], before[0]);
