@@ -19,6 +19,10 @@ with N read from the stub itself:
     own _Static_assert(sizeof(Request) == N) when present;
   - user Reply, server Request: the size the stub's type check accepts
     (msgh_size != N), evaluated the same way;
+  - an unbounded array[] of a type (GNU Mach's descriptor_list_t) goes
+    inline or as a 4-byte out-of-line pointer, a union in the struct: its
+    size is the inline maximum (a msgtl_number count is in msgtl_size
+    units; the stub's own division gives the units per element);
   - a server Reply with no size of its own carries only a return code;
     MIG sends sizeof(mig_reply_header_t), which must be 32.
 

@@ -180,9 +180,11 @@ kern_return_t thread_get_state(mach_port_t thread, int flavor, thread_state_t ol
  *        at ring 3). Refused: null, any RPL other than 3, the kernel's
  *        code and data, the TSS and LDT descriptors, any LDT selector (TI=1).
  *   ds es fs gs  SEG_UDATA, SEG_UCODE (readable) or a null selector 0-3
- *        (a null data selector only faults when used): what a task can
- *        load itself with a mov, so a state read back is always taken;
- *        the rest is refused as for ss.
+ *        (a null data selector only faults when used): what every task can
+ *        load itself with a mov; the rest is refused as for ss, including
+ *        the entries a task set in its own LDT (i386/user_ldt.c): it loads
+ *        those itself, and this check needs no table. So a state read
+ *        back from a thread holding one of them is refused, not taken.
  *   eflags  refused if any bit outside the user flags (CF PF AF ZF SF TF
  *        DF OF AC ID) and IF, RF and reserved bit 1 is set: IOPL, NT, VM,
  *        VIF, VIP and the reserved bits. Sanitised: IF and bit 1 are
