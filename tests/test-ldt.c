@@ -8,8 +8,9 @@
  * and task gates, TSS and LDT descriptors, DPL 0-2 segments, segments whose
  * end reaches USER_TOP or wraps, a 4 GiB limit, entries 0-3 (the gate and
  * the user segments), selectors and counts out of range; the system-call
- * gate still works afterwards. The table is the task's own: a child task
- * loading the selector is killed (tests/test-ldt.expect), and a child that
+ * gate still works afterwards. thread_set_state takes the entries the
+ * task set as data selectors, and no others. The table is the task's own:
+ * a child task loading the selector is killed (tests/test-ldt.expect), and a child that
  * sets its own entry at the same selector ping-pongs messages with this
  * task, each reading its own segment through %fs every round while the
  * kernel switches between them and the servers (which have no LDT). A task
@@ -171,6 +172,58 @@ static void test_out_of_line(mach_port_t me)
 	CHECK_EQ(v, seg_page[9]);
 }
 
+/* --- thread_set_state with the task's own selectors ------------------------- */
+
+static volatile uint32_t seen_fs, seen_gs;
+static uint8_t thread_stack[8192] __attribute__((aligned(16)));
+
+static void __attribute__((noreturn, used)) reader_main(void)
+{
+	seen_fs = fs_read(0);
+	__asm__ volatile("movl %%gs:4, %0" : "=r"(seen_gs) :: "memory");
+	for (;;)
+		thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, 1000);
+}
+
+/* A thread started by thread_set_state with %fs and %gs naming entries this
+ * task set (4 and 5) reads through them; selectors of entries it did not
+ * set, at another RPL, or with high bits are refused. */
+static void test_thread_state_selectors(void)
+{
+	mach_port_t th = MACH_PORT_NULL;
+	CHECK_EQ(thread_create(self, &th), KERN_SUCCESS);
+	struct i386_thread_state st, bad;
+	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
+	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
+	st.eip = (uintptr_t)reader_main;
+	st.uesp = (uintptr_t)(thread_stack + sizeof thread_stack - 16);
+	static const uint32_t refused[] = { 0x37, 0xf7, 0x7ff, 0xfff, 0x24, 0x25, 0x26, 0x10027, 0x20 };
+	int n_refused = 0;
+	for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		bad = st, bad.fs = refused[i];
+		n_refused += thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&bad, n) == KERN_INVALID_ARGUMENT;
+		bad = st, bad.gs = refused[i];
+		n_refused += thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&bad, n) == KERN_INVALID_ARGUMENT;
+	}
+	CHECK_EQ(n_refused, 2 * (int)(sizeof refused / sizeof refused[0]));
+	st.fs = SEL_MINE, st.gs = 0x2f;
+	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, n), KERN_SUCCESS);
+	seen_fs = seen_gs = 0;
+	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	for (int i = 0; i < 100 && !seen_gs; i++)
+		smrt_sleep_ms(5);
+	CHECK_EQ(seen_fs, PARENT_MARK);
+	CHECK_EQ(seen_gs, seg_page[9]);
+	/* Read back, the state is taken again as it is. */
+	CHECK_EQ(thread_suspend(th), KERN_SUCCESS);
+	n = i386_THREAD_STATE_COUNT;
+	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&bad, &n), KERN_SUCCESS);
+	CHECK(bad.fs == SEL_MINE && bad.gs == 0x2f, "fs 0x%x gs 0x%x", bad.fs, bad.gs);
+	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&bad, n), KERN_SUCCESS);
+	CHECK_EQ(thread_terminate(th), KERN_SUCCESS);
+	mach_port_deallocate(self, th);
+}
+
 /* --- Hostile descriptors ---------------------------------------------------- */
 
 static void test_refused(mach_port_t me)
@@ -315,6 +368,12 @@ static mach_port_t start_child(int mode, mach_port_t report)
 	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
 	st.eip = (uintptr_t)child_main;
 	st.uesp = (uintptr_t)sp;
+	if (mode == LOAD_FOREIGN) {                 /* our entry 4 is not the child's */
+		struct i386_thread_state foreign = st;
+		foreign.fs = SEL_MINE;
+		CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&foreign, i386_THREAD_STATE_COUNT),
+			 KERN_INVALID_ARGUMENT);
+	}
 	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
 	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
 	mach_port_deallocate(self, th);
@@ -376,6 +435,7 @@ int main(void)
 	mach_port_t me = mach_thread_self();
 	test_set_and_use(me);
 	test_out_of_line(me);
+	test_thread_state_selectors();
 	test_refused(me);
 	mach_port_t report = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &report), KERN_SUCCESS);

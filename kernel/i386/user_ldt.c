@@ -93,6 +93,14 @@ static const char *descriptor_refusal(uint64_t d)
 	return NULL;
 }
 
+bool user_ldt_selector_ok(const struct task *t, uint32_t sel)
+{
+	uint32_t index = sel >> 3;
+	if (sel > 0xFFFF || (sel & 7) != 7 || index < LDT_ENTRIES || !t->ldt || index >= t->ldt_entries)
+		return false;
+	return (t->ldt[index] >> 40) & ACC_PRESENT;   /* set through i386_set_ldt, so loadable for good */
+}
+
 void user_ldt_activate(struct task *t)
 {
 	gdt_load_ldt(t->ldt, t->ldt_entries);

@@ -9,7 +9,11 @@
  * inline in MIG's 256-descriptor reply buffer). */
 #define USER_LDT_MAX_ENTRIES 256
 
+#include <stdbool.h>
 struct task;
+/* Whether sel (TI=1, RPL 3) names an entry the task set in its own table:
+ * such an entry stays a loadable data segment for the task's life. */
+bool user_ldt_selector_ok(const struct task *t, uint32_t sel);
 /* Load the task's table into LDTR, or the kernel's if it has none
  * (the context switch, kern/sched.c). */
 void user_ldt_activate(struct task *t);
