@@ -35,7 +35,8 @@ MIG_SIZECHECK = $(top_srcdir)/tools/mig-sizecheck.py
 
 # Where X.defs is looked for: the project's own interfaces first.
 MIG_DEFS_DIRS = $(top_srcdir)/include/sm \
-	$(GNUMACH_DEFS_DIR)/mach $(GNUMACH_DEFS_DIR)/device
+	$(GNUMACH_DEFS_DIR)/mach $(GNUMACH_DEFS_DIR)/device \
+	$(GNUMACH_DEFS_DIR)/mach/i386
 vpath %.defs $(MIG_DEFS_DIRS)
 
 MIG_CPP = $(CC) -E -x c -undef -ansi

@@ -442,31 +442,31 @@ static void test_syscall_gate(void)
 	check_baseline("the system-call gate");
 }
 
-/* i386_set_ldt, i386_get_ldt and i386_set_gdt (GNU Mach's mach_i386.defs,
- * ids 3803, 3804 and 3807, after its three skipped io_port routines) are
- * not served: a request built by hand, to this thread's port, asking to put
- * a call gate to ring 0 at selector 7 (over the system-call gate), gets
- * MIG_BAD_ID, and the gate still works. */
-static void test_set_ldt_refused(void)
+/* i386_set_gdt (GNU Mach's mach_i386.defs id 3807) is not served: a
+ * request built by hand, to this thread's port, asking to put a call gate
+ * to ring 0 at selector 7, gets MIG_BAD_ID, and the gate still works. */
+static void test_set_gdt_refused(void)
 {
 	read_stats(baseline);
 	mach_port_t me = mach_thread_self(), reply = mach_reply_port();
-	static const int ids[] = { 3803, 3804, 3807 };
+	/* Its routine is the stub default (MIG_BAD_ID). i386_set_ldt and
+	 * i386_get_ldt (3803, 3804) are served; test-ldt has their refusals. */
+	static const int ids[] = { 3807 };
 	for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		struct {
 			mach_msg_header_t head;
 			mach_msg_type_t first_type;
 			int first_selector;
-			mach_msg_type_t list_type;
-			uint64_t descriptors[2];
+			mach_msg_type_t desc_type;
+			uint64_t descriptor;
 		} req;
 		memset(&req, 0, sizeof req);
 		req.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 						sizeof req, me, { reply }, 0, ids[i] };
 		req.first_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
 		req.first_selector = 7;
-		req.list_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 4, 1, 0, 0, 0 };
-		req.descriptors[0] = req.descriptors[1] = call_gate_to_probe();
+		req.desc_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 2, 1, 0, 0, 0 };
+		req.descriptor = call_gate_to_probe();
 		/* The reply (a mig_reply_header_t) comes back into req. */
 		_Static_assert(sizeof req >= sizeof(mig_reply_header_t), "room for the reply");
 		mach_msg_return_t mr = mach_msg(&req.head, MACH_SEND_MSG | MACH_RCV_MSG, sizeof req, sizeof req, reply, 0,
@@ -483,7 +483,7 @@ static void test_set_ldt_refused(void)
 	CHECK_EQ(ring0_cr0, 0);
 	mach_port_deallocate(self, me);
 	mach_port_destroy(self, reply);
-	check_baseline("i386_set_ldt");
+	check_baseline("i386_set_gdt");
 }
 
 /* --- thread_get_state / thread_set_state --------------------------------- */
@@ -575,7 +575,7 @@ int main(void)
 	host = mach_host_self();
 	test_ldtr_and_iopl();
 	test_syscall_gate();
-	test_set_ldt_refused();
+	test_set_gdt_refused();
 	test_flags_on_entry();
 	test_thread_state();
 	test_attacks_in_children();

@@ -19,6 +19,10 @@ with N read from the stub itself:
     own _Static_assert(sizeof(Request) == N) when present;
   - user Reply, server Request: the size the stub's type check accepts
     (msgh_size != N), evaluated the same way;
+  - an unbounded array[] of a type (GNU Mach's descriptor_list_t) goes
+    inline or as a 4-byte out-of-line pointer, a union in the struct: its
+    size is the inline maximum (a msgtl_number count is in msgtl_size
+    units; the stub's own division gives the units per element);
   - a server Reply with no size of its own carries only a return code;
     MIG sends sizeof(mig_reply_header_t), which must be 32.
 
@@ -104,17 +108,39 @@ COUNT_RE = re.compile(
     r'|\b(\w+)Cnt\b')
 
 
-def evaluate(expr, members, env):
+INLINE_CHOICE_RE = re.compile(
+    r'^\s*(\d+)\s*\+\s*\(\s*\(\s*(?:In\d*P|OutP)->(\w+)Type\.msgtl_header'
+    r'\.msgt_inline\s*\)\s*\?\s*([^:]+?)\s*:\s*sizeof\(\s*[\w\s]+\*\s*\)\s*\)\s*$')
+
+
+def evaluate(expr, members, env, phase=''):
     """Value of a MIG size expression with every count at its maximum."""
     if '?' in expr:
-        raise StubError(
-            'dynamic inline/out-of-line array (unbounded array[] of a type) '
-            'in size expression %r: its size depends on a runtime choice this '
-            'check cannot bound; use ^array[] or array[*:N] instead'
-            % expr.strip())
+        # An unbounded array[] of a type (GNU Mach's descriptor_list_t)
+        # travels inline or as a 4-byte out-of-line pointer: the struct
+        # holds a union of the two, so its size is the inline maximum.
+        m = INLINE_CHOICE_RE.match(expr)
+        if not m:
+            raise StubError(
+                'dynamic inline/out-of-line array in size expression %r: '
+                'not of the form N + ((X.msgt_inline) ? A : sizeof(T *))'
+                % expr.strip())
+        inline = evaluate(m.group(3), members, env, phase)
+        return int(m.group(1)) + max(inline, 4)
 
     def count(m):
-        return str(array_max(members, m.group(1) or m.group(2)))
+        name = m.group(1) or m.group(2)
+        n = array_max(members, name)
+        if m.group(1):
+            # msgtl_number counts msgtl_size units; the routine's stub
+            # divides it by the units per element to get the count.
+            per = re.findall(r'\b%sType\.msgtl_number\s*/\s*(\d+)'
+                             % re.escape(name), phase)
+            if len(set(per)) > 1:
+                raise StubError('units per element of %r disagree' % name)
+            if per:
+                n *= int(per[0])
+        return str(n)
     e = COUNT_RE.sub(count, expr)
     for var in ('msgh_size_delta', 'msgh_size'):
         if re.search(r'\b%s\b' % var, e):
@@ -152,7 +178,7 @@ SEND_RE = re.compile(
     r'|\b(?:InP|OutP)->Head\.msgh_size\s*=\s*([^;]+);')
 
 
-def sender_size(phase, members):
+def sender_size(phase, members, routine=''):
     """Size a stub gives a message it builds: follow the msgh_size and
     msgh_size_delta assignments up to the header store."""
     env = {}
@@ -161,12 +187,12 @@ def sender_size(phase, members):
         if m.group(4) is not None:
             if result is not None:
                 raise StubError('msgh_size stored twice')
-            result = evaluate(m.group(4), members, env)
+            result = evaluate(m.group(4), members, env, routine)
             continue
         var, op, rhs = m.group(1), m.group(2), m.group(3)
         if re.search(r'->Head\.msgh_size', rhs):
             continue                # reading a received size
-        value = evaluate(rhs, members, env)
+        value = evaluate(rhs, members, env, routine)
         if op == '=':
             env[var] = value
         else:
@@ -183,21 +209,21 @@ RECV_RE = re.compile(
     r'|\b(?:In\d*P|OutP)->Head\.msgh_size\s*!=\s*')
 
 
-def receiver_size(phase, members):
+def receiver_size(phase, members, routine=''):
     """Size a stub's type check accepts for a message it receives."""
     env = {'msgh_size_delta': None}
     consumed = 0                    # bytes of earlier variable arrays
     sizes = []
     for m in RECV_RE.finditer(phase):
         if m.group(1) is not None:
-            env['msgh_size_delta'] = evaluate(m.group(1), members, env)
+            env['msgh_size_delta'] = evaluate(m.group(1), members, env, routine)
         elif m.group(2) is not None:
-            consumed += evaluate(m.group(2), members, env)
+            consumed += evaluate(m.group(2), members, env, routine)
         else:
             expr = operand_after(phase, m.end())
             if expr == 'sizeof(mig_reply_header_t)':
                 continue            # the error-reply alternative
-            sizes.append(evaluate(expr, members, env) + consumed)
+            sizes.append(evaluate(expr, members, env, routine) + consumed)
     if not sizes:
         return None
     if len(set(sizes)) != 1:
@@ -220,7 +246,7 @@ def check_user(name, body, structs):
     if 'Request' not in structs:
         raise StubError('no Request struct')
     req = structs['Request'][1]
-    n = sender_size(before, req)
+    n = sender_size(before, req, body)
     if n is None:
         raise StubError('Request size not found')
     asserted = re.findall(r'_Static_assert\(sizeof\(Request\) == (\d+)',
@@ -231,7 +257,7 @@ def check_user(name, body, structs):
                             % (a, n))
     out['Request'] = (n, 'msgh_size the user stub sends')
     if 'Reply' in structs:
-        n = receiver_size(after, structs['Reply'][1])
+        n = receiver_size(after, structs['Reply'][1], body)
         if n is None:
             raise StubError('Reply size check not found')
         out['Reply'] = (n, 'msgh_size the user stub accepts')
@@ -250,13 +276,13 @@ def check_server(name, body, structs):
     out = {}
     if 'Request' not in structs:
         raise StubError('no Request struct')
-    n = receiver_size(before, structs['Request'][1])
+    n = receiver_size(before, structs['Request'][1], body)
     if n is None:
         raise StubError('Request size check not found')
     out['Request'] = (n, 'msgh_size the server stub accepts')
     if 'Reply' in structs:
         rep = structs['Reply'][1]
-        n = sender_size(after, rep)
+        n = sender_size(after, rep, body)
         if n is not None:
             out['Reply'] = (n, 'msgh_size the server stub sends')
         elif RETCODE_ONLY.match(rep):

@@ -7,8 +7,11 @@
  * an LDT selector into its own code at ring 0. So the kernel loads LDTR at
  * boot with its own table: LDT_ENTRIES descriptors in kernel memory (which
  * no user page maps). The table's GDT descriptor has DPL 0; lldt is a ring-0
- * instruction in any case, and no task can change the table: there is no
- * i386_set_ldt (docs/security.md).
+ * instruction in any case, and no task can change this table. A task that
+ * calls i386_set_ldt gets a table of its own (i386/user_ldt.c), also in
+ * kernel memory, whose first LDT_ENTRIES entries are copies of these; the
+ * context switch points the GDT's one LDT descriptor at the running task's
+ * table, or back at this one (gdt_load_ldt).
  *
  * The table is laid out as GNU Mach's, so that GNU Mach programs find what
  * they expect:
@@ -21,7 +24,9 @@
  *   1 (selector 0x0f)  zero: GNU Mach's RPC gate, not served; any use faults.
  *   2 (selector 0x17)  user code: flat, 32-bit, DPL 3 (SEG_UCODE).
  *   3 (selector 0x1f)  user data: flat, DPL 3 (SEG_UDATA).
- * Every other LDT selector lies beyond the limit and faults (#GP). The GDT
+ * Every other LDT selector lies beyond the limit and faults (#GP), unless
+ * the task's own table holds it (a DPL 3 data segment set through
+ * i386_set_ldt, validated there). The GDT
  * keeps only the kernel's segments, the TSS and the LDT's descriptor; its
  * entries 3 and 4, the user segments before they moved to the LDT, are
  * null, so loading 0x1b or 0x23 faults too.
@@ -83,6 +88,33 @@ void gdt_init(void)
 		"ltr %w3\n\t"
 		"lldt %w4"
 		:: "m"(gdtr), "r"(SEG_KDATA), "i"(SEG_KCODE), "r"(SEG_TSS), "r"(SEG_LDT) : "memory");
+}
+
+const uint64_t *gdt_kernel_ldt(void)
+{
+	return ldt;
+}
+
+/* The table LDTR names now: reloading it is skipped when it is unchanged,
+ * the common case of a switch between threads without tables of their own. */
+static const uint64_t *loaded_ldt = ldt;
+
+void gdt_load_ldt(const uint64_t *table, uint32_t entries)
+{
+	if (!table) {
+		table = ldt;
+		entries = LDT_ENTRIES;
+	}
+	if (table == loaded_ldt && gdt[6] == segment((uint32_t)table, entries * 8 - 1, 0x82, 0x0))
+		return;
+	gdt[6] = segment((uint32_t)table, entries * 8 - 1, 0x82, 0x0);   /* DPL 0, byte granular */
+	loaded_ldt = table;
+	__asm__ volatile("lldt %w0" :: "r"(SEG_LDT) : "memory");
+}
+
+bool gdt_ldt_is_loaded(const uint64_t *table)
+{
+	return table == loaded_ldt;
 }
 
 void tss_set_kernel_stack(uint32_t esp0)

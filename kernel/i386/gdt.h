@@ -1,7 +1,8 @@
 /* Segments: flat 4 GiB code/data for the kernel (ring 0) and tasks (ring 3),
  * one TSS whose esp0 is the kernel stack the CPU switches to on a trap from
  * ring 3, and the kernel's own local descriptor table (see gdt.c for why
- * there must be one), which holds the user segments. Tasks reach only
+ * there must be one), which holds the user segments; a task may have a
+ * longer LDT of its own (i386/user_ldt.c). Tasks reach only
  * SEG_UCODE and SEG_UDATA (DPL 3) and the system-call gate; the
  * kernel half of the flat user segments is kept from them by the page
  * tables (supervisor-only directory entries), not by segment limits. */
@@ -29,6 +30,13 @@
 void gdt_init(void);
 /* Where the LDT's call gate enters the kernel (trapentry.S). */
 void syscall_gate_entry(void);
+#include <stdbool.h>
+/* The kernel's LDT (LDT_ENTRIES entries), which task tables start from. */
+const uint64_t *gdt_kernel_ldt(void);
+/* Point LDTR at table (entries descriptors, in kernel memory), or at the
+ * kernel's LDT when table is NULL. */
+void gdt_load_ldt(const uint64_t *table, uint32_t entries);
+bool gdt_ldt_is_loaded(const uint64_t *table);
 /* The kernel stack top used on the next trap from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
 #endif

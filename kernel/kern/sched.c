@@ -1,4 +1,5 @@
 #include "kern/sched.h"
+#include "i386/user_ldt.h"
 #include "kern/thread.h"
 #include "kern/task.h"
 #include "kern/printf.h"
@@ -110,8 +111,10 @@ static void switch_to(struct thread *next)
 	 * half is the same in all): a thread that waits for an interrupt and
 	 * is woken by it then resumes without a CR3 load, which under TCG
 	 * costs ~8 us of TLB and jump-cache flushing each (docs/benchmarks.md). */
-	if (next->task != kernel_task())
+	if (next->task != kernel_task()) {
 		pmap_activate(&next->task->pmap);
+		user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
+	}
 	current = next;
 	swtch(&prev->kernel_esp, next->kernel_esp);
 	/* back on prev's stack: someone switched to us */

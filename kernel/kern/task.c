@@ -1,4 +1,5 @@
 #include "kern/task.h"
+#include "i386/user_ldt.h"
 #include "kern/thread.h"
 #include "kern/sched.h"
 #include "kern/halt.h"
@@ -69,6 +70,8 @@ struct task *task_spawn(const char *name)
 	t->page_limit = DEFAULT_PAGE_LIMIT;
 	t->priority = PRIORITY_USER;
 	t->created_ns = clock_uptime_ns();
+	t->ldt = NULL;                              /* the kernel's LDT until i386_set_ldt */
+	t->ldt_entries = 0;
 	t->next = tasks;
 	tasks = t;
 	ntasks++;
@@ -139,6 +142,7 @@ void task_finish(struct task *t)
 	ipc_space_destroy(t->space);
 	pmap_destroy(&t->pmap);                     /* frees every page its map held */
 	vm_map_destroy(&t->map);
+	user_ldt_free(t);
 	if (halt)
 		halt_after(t);
 	kfree(t);

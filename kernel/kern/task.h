@@ -37,6 +37,8 @@ struct task {
 	struct ipc_port *exception_port;
 	uint64_t dead_run_cycles;     /* TSC cycles its ended threads ran */
 	uint64_t created_ns;          /* uptime at creation */
+	uint64_t *ldt;                /* its own LDT (i386/user_ldt.c) or NULL */
+	uint32_t ldt_entries;
 
 	/* event counts for task_info(TASK_EVENTS_INFO) */
 	uint32_t faults;              /* page faults resolved by backing a page (vm/vm_fault.c) */

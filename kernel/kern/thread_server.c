@@ -13,6 +13,7 @@
  * kern/thread.h for the rules behind this. */
 #include "kern/thread.h"
 #include "kern/task.h"
+#include "i386/user_ldt.h"
 #include "kern/sched.h"
 #include "kern/clock.h"
 #include "kern/string.h"
@@ -180,9 +181,11 @@ kern_return_t thread_get_state(mach_port_t thread, int flavor, thread_state_t ol
  *        at ring 3). Refused: null, any RPL other than 3, the kernel's
  *        code and data, the TSS and LDT descriptors, any LDT selector (TI=1).
  *   ds es fs gs  SEG_UDATA, SEG_UCODE (readable) or a null selector 0-3
- *        (a null data selector only faults when used): what a task can
- *        load itself with a mov, so a state read back is always taken;
- *        the rest is refused as for ss.
+ *        (a null data selector only faults when used), or an entry the
+ *        thread's task set in its own LDT (i386/user_ldt.c: a present
+ *        writable data segment, which stays so for the task's life): what
+ *        the thread can load itself with a mov, so a state read back is
+ *        always taken; the rest is refused as for ss.
  *   eflags  refused if any bit outside the user flags (CF PF AF ZF SF TF
  *        DF OF AC ID) and IF, RF and reserved bit 1 is set: IOPL, NT, VM,
  *        VIF, VIP and the reserved bits. Sanitised: IF and bit 1 are
@@ -191,7 +194,10 @@ kern_return_t thread_get_state(mach_port_t thread, int flavor, thread_state_t ol
  *        from a thread may carry it; it only skips an instruction
  *        breakpoint, and the kernel sets none).
  * Anything refused is KERN_INVALID_ARGUMENT and changes nothing. */
-static bool data_selector_ok(uint32_t sel) { return sel <= 3 || sel == SEG_UDATA || sel == SEG_UCODE; }
+static bool data_selector_ok(const struct thread *t, uint32_t sel)
+{
+	return sel <= 3 || sel == SEG_UDATA || sel == SEG_UCODE || user_ldt_selector_ok(t->task, sel);
+}
 static bool eflags_ok(uint32_t efl) { return (efl & ~(USER_EFLAGS | EFLAGS_FIXED | EFLAGS_RF)) == 0; }
 
 kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_state_t new_state,
@@ -209,8 +215,8 @@ kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_stat
 	struct i386_thread_state s;
 	memcpy(&s, new_state, sizeof s);
 	if (s.cs != SEG_UCODE || s.ss != SEG_UDATA ||
-	    !data_selector_ok(s.ds) || !data_selector_ok(s.es) ||
-	    !data_selector_ok(s.fs) || !data_selector_ok(s.gs) || !eflags_ok(s.efl))
+	    !data_selector_ok(t, s.ds) || !data_selector_ok(t, s.es) ||
+	    !data_selector_ok(t, s.fs) || !data_selector_ok(t, s.gs) || !eflags_ok(s.efl))
 		return KERN_INVALID_ARGUMENT;
 	struct trapframe *tf = thread_user_frame(t);
 	tf->gs = s.gs;
