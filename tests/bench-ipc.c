@@ -3,6 +3,7 @@
  * line per measurement, "bench: NAME iterations=N cycles=C ns=T" with C and T
  * per round trip (TSC cycles and nanoseconds of guest time), which
  * tools/run-bench.sh turns into a table and a CSV. */
+#include <string.h>
 #include <sm/runtime.h>
 #include <sm/traps.h>
 #include "smhost.h"
@@ -82,6 +83,9 @@ static void bench_ool_rpc(mach_port_t server, const char *name, size_t size, int
 		return;
 	}
 	unsigned char *p = (unsigned char *)buf;
+	/* Every page touched: untouched ones would travel as zero pages, with
+	 * no frame to copy (zero-fill on demand), and measure nothing. */
+	memset(p, 0, size);
 	p[0] = 1;
 	p[size - 1] = 2;
 	int sum = 0;
