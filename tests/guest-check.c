@@ -2,6 +2,8 @@
 #include <string.h>
 #include <sm/traps.h>
 #include "smhost.h"
+#include "mach.h"
+#include <mach/thread_info.h>
 
 int guest_passed, guest_failed;
 
@@ -27,4 +29,20 @@ void check_counts_back(const uint32_t base[4], const char *after)
 	}
 	CHECK(!memcmp(now, base, sizeof now), "after %s: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
 	      after, base[0], now[0], base[1], now[1], base[2], now[2], base[3], now[3]);
+}
+
+int thread_run_state(mach_port_t thread)
+{
+	struct thread_basic_info bi;
+	mach_msg_type_number_t n = THREAD_BASIC_INFO_COUNT;
+	if (thread_info(thread, THREAD_BASIC_INFO, (thread_info_t)&bi, &n) != KERN_SUCCESS)
+		return -1;
+	return bi.run_state;
+}
+
+int thread_blocks(mach_port_t thread)
+{
+	for (int i = 0; i < 1000 && thread_run_state(thread) != TH_STATE_WAITING; i++)
+		smrt_sleep_ms(1);
+	return thread_run_state(thread) == TH_STATE_WAITING;
 }

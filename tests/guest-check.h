@@ -4,6 +4,7 @@
 #ifndef TESTS_GUEST_CHECK_H
 #define TESTS_GUEST_CHECK_H
 #include <sm/runtime.h>
+#include <mach/port.h>
 
 extern int guest_passed, guest_failed;
 
@@ -27,6 +28,13 @@ void kernel_counts(uint32_t c[4]);
 /* CHECK that the counts are back at base, after waiting up to a second for
  * them to settle (a dead task is reaped a moment after it dies). */
 void check_counts_back(const uint32_t base[4], const char *after);
+
+/* A thread's run state (thread_info's TH_STATE_*), or -1 if it cannot be
+ * read. */
+int thread_run_state(mach_port_t thread);
+/* Whether thread is blocked in the kernel (TH_STATE_WAITING), after waiting
+ * up to a second for it to get there. */
+int thread_blocks(mach_port_t thread);
 
 /* Print the summary line and return the exit status for main. */
 int guest_summary(const char *topic);

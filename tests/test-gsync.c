@@ -30,22 +30,6 @@ static uint64_t now_ms(void)
 	return ns / 1000000;
 }
 
-static int run_state(mach_port_t th)
-{
-	struct thread_basic_info bi;
-	mach_msg_type_number_t n = THREAD_BASIC_INFO_COUNT;
-	if (thread_info(th, THREAD_BASIC_INFO, (thread_info_t)&bi, &n) != KERN_SUCCESS)
-		return -1;
-	return bi.run_state;
-}
-
-static bool blocked(mach_port_t th)
-{
-	for (int i = 0; i < 1000 && run_state(th) != TH_STATE_WAITING; i++)
-		smrt_sleep_ms(1);
-	return run_state(th) == TH_STATE_WAITING;
-}
-
 /* --- Waiter threads ------------------------------------------------------ */
 
 struct waiter {
@@ -77,7 +61,7 @@ static void start_waiter(struct waiter *w, volatile uint32_t *word, uint32_t exp
 	*w = (struct waiter){ .word = word, .expect = expect, .flags = flags, .id = id,
 			      .msec = (flags & GSYNC_TIMED) ? 5000 : 0 };
 	CHECK_EQ(smrt_thread_start(waiter_main, w, NULL, 0, &w->thread), KERN_SUCCESS);
-	CHECK(blocked(w->thread), "waiter %d did not block", id);
+	CHECK(thread_blocks(w->thread), "waiter %d did not block", id);
 	CHECK_EQ(w->done, 0);
 }
 
@@ -142,7 +126,7 @@ static void test_order_and_broadcast(void)
 		CHECK_EQ(gsync_wake(self, (vm_address_t)&word_a, 0, 0), KERN_SUCCESS);
 		CHECK(finished(&w[i]), "waiter %d not woken", i);
 		for (int j = i + 1; j < 4; j++)
-			CHECK(!w[j].done && run_state(w[j].thread) == TH_STATE_WAITING, "waiter %d woke too", j);
+			CHECK(!w[j].done && thread_run_state(w[j].thread) == TH_STATE_WAITING, "waiter %d woke too", j);
 	}
 	for (int i = 0; i < 4; i++) {
 		CHECK_EQ(wake_order[i], i);
@@ -188,7 +172,7 @@ static void test_requeue(void)
 	CHECK_EQ(gsync_wake(self, (vm_address_t)&word_a, 0, GSYNC_BROADCAST), KERN_SUCCESS);
 	CHECK(finished(&w[1]) && finished(&w[2]), "the waiters left on a were not woken");
 	smrt_sleep_ms(20);
-	CHECK(!w[0].done && run_state(w[0].thread) == TH_STATE_WAITING, "the moved waiter woke with a");
+	CHECK(!w[0].done && thread_run_state(w[0].thread) == TH_STATE_WAITING, "the moved waiter woke with a");
 	CHECK_EQ(gsync_wake(self, (vm_address_t)&word_b, 0, 0), KERN_SUCCESS);
 	join(&w[0]);
 	join(&w[1]);
@@ -440,7 +424,7 @@ static void test_task_dies_waiting(void)
 		for (int i = 0; i < 2000 && shared->ready < 2; i++)
 			smrt_sleep_ms(1);
 		CHECK_EQ(shared->ready, 2);
-		CHECK(blocked(th), "the child's main thread did not block");
+		CHECK(thread_blocks(th), "the child's main thread did not block");
 		smrt_sleep_ms(10);
 		CHECK_EQ(task_terminate(child), KERN_SUCCESS);
 		wait_dead(child);

@@ -45,25 +45,6 @@ static mach_port_t self, host;
 
 static uint32_t baseline[4];
 
-static void read_stats(uint32_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(host, &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
-/* Dead tasks are reaped a moment after they die: wait a little for it. */
-static void check_baseline(const char *after)
-{
-	uint32_t now[4];
-	for (int i = 0; i < 100; i++) {
-		read_stats(now);
-		if (!memcmp(now, baseline, sizeof now))
-			break;
-		smrt_sleep_ms(10);
-	}
-	CHECK(!memcmp(now, baseline, sizeof now), "after %s: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
-	      after, baseline[0], now[0], baseline[1], now[1], baseline[2], now[2], baseline[3], now[3]);
-}
-
 /* --- The attacks, each run in its own child task ------------------------- */
 
 enum attack { LDT_GATE_LOW, LDT_INDEX_1, LDT_INDEX_1_RPL0, LDT_INDEX_511, LJMP_GATE, MOV_DS_GATE, MOV_SS_GATE,
@@ -319,10 +300,10 @@ static void test_attacks_in_children(void)
 	mach_port_t report = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &report), KERN_SUCCESS);
 	CHECK_EQ(mach_port_insert_right(self, report, report, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
-	read_stats(baseline);
+	kernel_counts(baseline);
 	for (int mode = 0; mode < ATTACKS; mode++) {
 		attack_in_child(mode, report);
-		check_baseline(attack_names[mode]);
+		check_counts_back(baseline, attack_names[mode]);
 	}
 	CHECK_EQ(ring0_cr0, 0);                     /* and never in this task either */
 	mach_port_destroy(self, report);
@@ -368,7 +349,7 @@ static uint32_t mach_msg_with_flags(struct msg *m, uint32_t option, uint32_t sen
 static void test_flags_on_entry(void)
 {
 	mach_port_t p = MACH_PORT_NULL;
-	read_stats(baseline);
+	kernel_counts(baseline);
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p), KERN_SUCCESS);
 	static const uint32_t flag_sets[] = { EFL_DF, EFL_AC, EFL_DF | EFL_AC | EFL_NT };
 	for (unsigned k = 0; k < sizeof flag_sets / sizeof flag_sets[0]; k++) {
@@ -395,7 +376,7 @@ static void test_flags_on_entry(void)
 		CHECK_EQ(after & flag_sets[k], flag_sets[k]);   /* the task's own flags come back */
 	}
 	mach_port_destroy(self, p);
-	check_baseline("mach_msg with DF, AC and NT set");
+	check_counts_back(baseline, "mach_msg with DF, AC and NT set");
 }
 
 /* --- GNU Mach's system-call gate (LDT selector 7) ------------------------ */
@@ -411,7 +392,7 @@ static uint32_t gate_trap_at(int32_t number, uint32_t stack)
 
 static void test_syscall_gate(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	/* It works: mach_task_self through the gate names the task's port. */
 	uint32_t by_gate;
 	__asm__ volatile("lcall $7, $0" : "=a"(by_gate) : "a"(-28) : "memory", "cc");
@@ -439,7 +420,7 @@ static void test_syscall_gate(void)
 	for (unsigned i = 0; i < sizeof bad_stacks / sizeof bad_stacks[0]; i++)
 		refused += gate_trap_at(SMRT_TRAP_MACH_MSG, bad_stacks[i]) == KERN_INVALID_ADDRESS;
 	CHECK_EQ(refused, sizeof bad_stacks / sizeof bad_stacks[0]);
-	check_baseline("the system-call gate");
+	check_counts_back(baseline, "the system-call gate");
 }
 
 /* i386_set_gdt (GNU Mach's mach_i386.defs id 3807) is not served: a
@@ -447,7 +428,7 @@ static void test_syscall_gate(void)
  * to ring 0 at selector 7, gets MIG_BAD_ID, and the gate still works. */
 static void test_set_gdt_refused(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	mach_port_t me = mach_thread_self(), reply = mach_reply_port();
 	/* Its routine is the stub default (MIG_BAD_ID). i386_set_ldt and
 	 * i386_get_ldt (3803, 3804) are served; test-ldt has their refusals. */
@@ -483,7 +464,7 @@ static void test_set_gdt_refused(void)
 	CHECK_EQ(ring0_cr0, 0);
 	mach_port_deallocate(self, me);
 	mach_port_destroy(self, reply);
-	check_baseline("i386_set_gdt");
+	check_counts_back(baseline, "i386_set_gdt");
 }
 
 /* --- thread_get_state / thread_set_state --------------------------------- */
@@ -496,7 +477,7 @@ static void blocked_receiver(void *arg)
 
 static void test_thread_state(void)
 {
-	read_stats(baseline);
+	kernel_counts(baseline);
 	/* A thread blocked inside the kernel: its state shows no kernel address. */
 	mach_port_t p = MACH_PORT_NULL, th = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &p), KERN_SUCCESS);
@@ -566,7 +547,7 @@ static void test_thread_state(void)
 	      "selectors %x %x %x %x %x", back.ds, back.es, back.fs, back.cs, back.ss);
 	CHECK_EQ(thread_terminate(th), KERN_SUCCESS);
 	mach_port_deallocate(self, th);
-	check_baseline("thread state");
+	check_counts_back(baseline, "thread state");
 }
 
 int main(void)

@@ -35,25 +35,6 @@
 static mach_port_t self, host;
 static uint32_t baseline[4];
 
-static void read_stats(uint32_t s[4])
-{
-	CHECK_EQ(sm_kernel_stats(host, &s[0], &s[1], &s[2], &s[3]), KERN_SUCCESS);
-}
-
-/* Dead tasks are reaped a moment after they die: wait a little for it. */
-static void check_baseline(const char *after)
-{
-	uint32_t now[4];
-	for (int i = 0; i < 100; i++) {
-		read_stats(now);
-		if (!memcmp(now, baseline, sizeof now))
-			break;
-		smrt_sleep_ms(10);
-	}
-	CHECK(!memcmp(now, baseline, sizeof now), "after %s: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
-	      after, baseline[0], now[0], baseline[1], now[1], baseline[2], now[2], baseline[3], now[3]);
-}
-
 /* An 8-byte descriptor from its fields (Intel SDM vol. 3, "Segment Descriptors"). */
 static descriptor_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -229,7 +210,7 @@ static void test_thread_state_selectors(void)
 static void test_refused(mach_port_t me)
 {
 	uint32_t stats[4];
-	read_stats(stats);
+	kernel_counts(stats);
 	memcpy(baseline, stats, sizeof baseline);
 	descriptor_t before = get_one(me, SEL_MINE);
 	uint32_t probe = (uint32_t)seg_page;
@@ -303,7 +284,7 @@ static void test_refused(mach_port_t me)
 	__asm__ volatile("lcall $7, $0" : "=a"(by_gate) : "a"(-28) : "memory", "cc");
 	CHECK_EQ(by_gate, self);
 	mach_port_deallocate(self, by_gate);
-	check_baseline("refused descriptors");
+	check_counts_back(baseline, "refused descriptors");
 }
 
 /* --- Other tasks -------------------------------------------------------------- */
@@ -425,7 +406,7 @@ static void test_ping_pong(mach_port_t report)
 	if (m.head.msgh_remote_port)
 		mach_port_deallocate(self, m.head.msgh_remote_port);
 	end_child(child);
-	check_baseline("a child with its own LDT died");
+	check_counts_back(baseline, "a child with its own LDT died");
 }
 
 int main(void)
@@ -440,9 +421,9 @@ int main(void)
 	mach_port_t report = MACH_PORT_NULL;
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &report), KERN_SUCCESS);
 	CHECK_EQ(mach_port_insert_right(self, report, report, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
-	read_stats(baseline);
+	kernel_counts(baseline);
 	test_foreign_selector(report);
-	check_baseline("a child loading a foreign selector");
+	check_counts_back(baseline, "a child loading a foreign selector");
 	test_ping_pong(report);
 	CHECK_EQ(fs_read(0), PARENT_MARK);
 	load_fs(0);

@@ -26,22 +26,6 @@
 
 static mach_port_t self, host;
 
-static int run_state(mach_port_t th)
-{
-	struct thread_basic_info bi;
-	mach_msg_type_number_t n = THREAD_BASIC_INFO_COUNT;
-	if (thread_info(th, THREAD_BASIC_INFO, (thread_info_t)&bi, &n) != KERN_SUCCESS)
-		return -1;
-	return bi.run_state;
-}
-
-static bool blocked(mach_port_t th)
-{
-	for (int i = 0; i < 1000 && run_state(th) != TH_STATE_WAITING; i++)
-		smrt_sleep_ms(1);
-	return run_state(th) == TH_STATE_WAITING;
-}
-
 /* --- mach_port_names --------------------------------------------------- */
 
 struct names { mach_port_t *name; mach_port_type_t *type; mach_msg_type_number_t n; };
@@ -304,7 +288,7 @@ static void test_abort_then_set_state(void)
 	/* Aborted alone, the receive ends with MACH_RCV_INTERRUPTED. */
 	rcv_done = 0;
 	CHECK_EQ(smrt_thread_start(receiver, NULL, NULL, 0, &th), KERN_SUCCESS);
-	CHECK(blocked(th), "the receiver did not block");
+	CHECK(thread_blocks(th), "the receiver did not block");
 	CHECK_EQ(thread_abort(th), KERN_SUCCESS);
 	wait_done(&rcv_done);
 	CHECK_EQ(rcv_result, MACH_RCV_INTERRUPTED);
@@ -315,7 +299,7 @@ static void test_abort_then_set_state(void)
 	 * the trap stub returns. */
 	rcv_done = 0;
 	CHECK_EQ(smrt_thread_start(receiver, NULL, NULL, 0, &th), KERN_SUCCESS);
-	CHECK(blocked(th), "the receiver did not block");
+	CHECK(thread_blocks(th), "the receiver did not block");
 	CHECK_EQ(thread_priority(th, 20, FALSE), KERN_SUCCESS);
 	CHECK_EQ(thread_suspend(th), KERN_SUCCESS);
 	CHECK_EQ(thread_abort(th), KERN_SUCCESS);
@@ -369,7 +353,7 @@ static mach_port_t start_fp_holder(void)
 	fp_done = 0;
 	fp_out = 0;
 	CHECK_EQ(smrt_thread_start(fp_holder, NULL, NULL, 0, &th), KERN_SUCCESS);
-	CHECK(blocked(th), "the FPU holder did not block");
+	CHECK(thread_blocks(th), "the FPU holder did not block");
 	return th;
 }
 

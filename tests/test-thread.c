@@ -51,20 +51,9 @@ static mach_msg_return_t wait_note(mach_port_t on, uint32_t *value, uint32_t tim
 	return mr;
 }
 
-static int run_state(mach_port_t th)
-{
-	struct thread_basic_info bi;
-	mach_msg_type_number_t n = THREAD_BASIC_INFO_COUNT;
-	if (thread_info(th, THREAD_BASIC_INFO, (thread_info_t)&bi, &n) != KERN_SUCCESS)
-		return -1;
-	return bi.run_state;
-}
-
 static void wait_until_blocked(mach_port_t th)
 {
-	for (int i = 0; i < 1000 && run_state(th) != TH_STATE_WAITING; i++)
-		smrt_sleep_ms(1);
-	CHECK_EQ(run_state(th), TH_STATE_WAITING);
+	CHECK(thread_blocks(th), "thread state %d, not waiting", thread_run_state(th));
 }
 
 /* --- Several threads doing RPCs at once ---------------------------------- */
@@ -170,7 +159,7 @@ static void test_state(void)
 	CHECK_EQ(st.ds, USER_DS);
 	CHECK_EQ(st.eip, 0);
 	CHECK(st.efl & 0x200, "interrupts on in a new thread: eflags %x", st.efl);
-	CHECK_EQ(run_state(th), TH_STATE_STOPPED);    /* a new thread is suspended */
+	CHECK_EQ(thread_run_state(th), TH_STATE_STOPPED);    /* a new thread is suspended */
 
 	st.eax = 0x11111111;
 	st.ebx = port;
@@ -330,7 +319,7 @@ static void test_preemption(void)
 	CHECK(s0 > 1000 && s1 > 1000, "both busy threads ran: %u and %u", s0, s1);
 	/* And we preempt them: we woke up. Suspend one: it stops. */
 	CHECK_EQ(thread_suspend(a), KERN_SUCCESS);
-	CHECK_EQ(run_state(a), TH_STATE_STOPPED);
+	CHECK_EQ(thread_run_state(a), TH_STATE_STOPPED);
 	smrt_sleep_ms(20);
 	s0 = spins[0];
 	s1 = spins[1];
@@ -454,9 +443,9 @@ static void terminate_blocked(int how)
 	mach_port_t th;
 	CHECK_EQ(smrt_thread_start(blocker, (void *)(uintptr_t)how, NULL, 0, &th), KERN_SUCCESS);
 	if (how == BLOCK_SUSPENDED) {
-		for (int i = 0; i < 1000 && run_state(th) != TH_STATE_STOPPED; i++)
+		for (int i = 0; i < 1000 && thread_run_state(th) != TH_STATE_STOPPED; i++)
 			smrt_sleep_ms(1);
-		CHECK_EQ(run_state(th), TH_STATE_STOPPED);
+		CHECK_EQ(thread_run_state(th), TH_STATE_STOPPED);
 	} else {
 		wait_until_blocked(th);
 	}
