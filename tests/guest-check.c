@@ -4,6 +4,7 @@
 #include "smhost.h"
 #include "mach.h"
 #include <mach/thread_info.h>
+#include <mach/thread_status.h>
 
 int guest_passed, guest_failed;
 
@@ -45,4 +46,18 @@ int thread_blocks(mach_port_t thread)
 	for (int i = 0; i < 1000 && thread_run_state(thread) != TH_STATE_WAITING; i++)
 		smrt_sleep_ms(1);
 	return thread_run_state(thread) == TH_STATE_WAITING;
+}
+
+void start_thread_at(mach_port_t task, uintptr_t eip, uintptr_t esp, mach_port_t *thread)
+{
+	mach_port_t th = MACH_PORT_NULL;
+	CHECK_EQ(thread_create(task, &th), KERN_SUCCESS);
+	struct i386_thread_state st;
+	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
+	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
+	st.eip = eip;
+	st.uesp = esp;
+	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
+	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	*thread = th;
 }

@@ -36,6 +36,11 @@ int thread_run_state(mach_port_t thread);
  * up to a second for it to get there. */
 int thread_blocks(mach_port_t thread);
 
+/* Start a new thread in task at eip with the stack pointer esp (a call
+ * frame the caller has prepared, in the task's memory) and resume it; its
+ * port in *thread. */
+void start_thread_at(mach_port_t task, uintptr_t eip, uintptr_t esp, mach_port_t *thread);
+
 /* Print the summary line and return the exit status for main. */
 int guest_summary(const char *topic);
 #endif

@@ -315,14 +315,7 @@ static void dying_client(void)
 	sp[0] = sp[1] = 0;		/* child_main(NULL) returning nowhere */
 	CHECK_EQ(task_create(self, TRUE, &child), KERN_SUCCESS);
 	CHECK_EQ(mach_port_insert_right(child, CHILD_DEV, disk.port, MACH_MSG_TYPE_COPY_SEND), KERN_SUCCESS);
-	CHECK_EQ(thread_create(child, &th), KERN_SUCCESS);
-	struct i386_thread_state st;
-	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
-	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
-	st.eip = (uintptr_t)child_main;
-	st.uesp = (uintptr_t)sp;
-	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
-	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	start_thread_at(child, (uintptr_t)child_main, (uintptr_t)sp, &th);
 	vd_sleep_ms(150);		/* requests pile up in the server and the device */
 	CHECK_EQ(task_terminate(child), KERN_SUCCESS);
 	mach_port_deallocate(self, th);

@@ -258,14 +258,7 @@ static void attack_in_child(int mode, mach_port_t report)
 	CHECK_EQ(task_create(self, TRUE, &child), KERN_SUCCESS);
 	CHECK_EQ(task_set_name(child, (char *)attack_names[mode]), KERN_SUCCESS);
 	CHECK_EQ(task_set_special_port(child, TASK_BOOTSTRAP_PORT, report), KERN_SUCCESS);
-	CHECK_EQ(thread_create(child, &th), KERN_SUCCESS);
-	struct i386_thread_state st;
-	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
-	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
-	st.eip = (uintptr_t)child_main;
-	st.uesp = (uintptr_t)sp;
-	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
-	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	start_thread_at(child, (uintptr_t)child_main, (uintptr_t)sp, &th);
 	/* Until the child dies or reports, using the FPU meanwhile (so the
 	 * kernel switches FPU images between us and the child). */
 	struct report r;

@@ -266,16 +266,9 @@ static void test_child_writes(void)
 	/* The child cannot raise its inherited maximum protection either. */
 	CHECK_EQ(vm_protect(child, (vm_address_t)m, PAGE, FALSE, VM_PROT_READ | VM_PROT_WRITE),
 		 KERN_PROTECTION_FAILURE);
-	CHECK_EQ(thread_create(child, &th), KERN_SUCCESS);
-	struct i386_thread_state st;
-	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
-	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
 	uint32_t *sp = (uint32_t *)(child_stack + sizeof child_stack - 20);
 	sp[0] = sp[1] = 0;
-	st.eip = (uintptr_t)writer_main;
-	st.uesp = (uintptr_t)sp;
-	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, n), KERN_SUCCESS);
-	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	start_thread_at(child, (uintptr_t)writer_main, (uintptr_t)sp, &th);
 	CHECK_EQ(mach_port_deallocate(self, th), KERN_SUCCESS);
 	for (int i = 0; i < 1000 && !is_dead(child); i++)
 		thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, 10);

@@ -159,14 +159,7 @@ static mach_port_t start_child(int mode, mach_port_t boot, mach_port_t *thread)
 	CHECK_EQ(task_create(self, TRUE, &child), KERN_SUCCESS);
 	inherited = 0;                    /* the child keeps the old value */
 	CHECK_EQ(task_set_special_port(child, TASK_BOOTSTRAP_PORT, boot), KERN_SUCCESS);
-	CHECK_EQ(thread_create(child, &th), KERN_SUCCESS);
-	struct i386_thread_state st;
-	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
-	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
-	st.eip = (uintptr_t)child_main;
-	st.uesp = (uintptr_t)sp;
-	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, i386_THREAD_STATE_COUNT), KERN_SUCCESS);
-	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	start_thread_at(child, (uintptr_t)child_main, (uintptr_t)sp, &th);
 	if (thread)
 		*thread = th;
 	else

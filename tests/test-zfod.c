@@ -270,14 +270,7 @@ static mach_port_t start_hog(int i, mach_port_t report, mach_port_t exc)
 	CHECK_EQ(task_set_name(child, name), KERN_SUCCESS);
 	CHECK_EQ(task_set_special_port(child, TASK_BOOTSTRAP_PORT, report), KERN_SUCCESS);
 	CHECK_EQ(task_set_special_port(child, TASK_EXCEPTION_PORT, exc), KERN_SUCCESS);
-	CHECK_EQ(thread_create(child, &th), KERN_SUCCESS);
-	struct i386_thread_state st;
-	mach_msg_type_number_t n = i386_THREAD_STATE_COUNT;
-	CHECK_EQ(thread_get_state(th, i386_THREAD_STATE, (thread_state_t)&st, &n), KERN_SUCCESS);
-	st.eip = (uintptr_t)hog_main;
-	st.uesp = (uintptr_t)sp;
-	CHECK_EQ(thread_set_state(th, i386_THREAD_STATE, (thread_state_t)&st, n), KERN_SUCCESS);
-	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
+	start_thread_at(child, (uintptr_t)hog_main, (uintptr_t)sp, &th);
 	mach_port_deallocate(self, th);
 	return child;
 }
