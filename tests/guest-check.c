@@ -19,6 +19,19 @@ void kernel_counts(uint32_t c[4])
 	CHECK_EQ(sm_kernel_stats(smrt_host_port(), &c[0], &c[1], &c[2], &c[3]), KERN_SUCCESS);
 }
 
+void kernel_counts_settled(uint32_t c[4])
+{
+	uint32_t next[4];
+	kernel_counts(c);
+	for (int i = 0; i < 30; i++) {
+		smrt_sleep_ms(100);
+		kernel_counts(next);
+		if (!memcmp(next, c, sizeof next))
+			return;
+		memcpy(c, next, sizeof next);
+	}
+}
+
 void check_counts_back(const uint32_t base[4], const char *after)
 {
 	uint32_t now[4];

@@ -25,6 +25,9 @@ extern int guest_passed, guest_failed;
  * (sm_kernel_stats). A test reads a baseline, makes its attack, and checks
  * the counts are back. */
 void kernel_counts(uint32_t c[4]);
+/* The counts once they have stopped moving (two reads 100 ms apart agree,
+ * for up to 3 s): a baseline not disturbed by tasks still exiting. */
+void kernel_counts_settled(uint32_t c[4]);
 /* CHECK that the counts are back at base, after waiting up to a second for
  * them to settle (a dead task is reaped a moment after it dies). */
 void check_counts_back(const uint32_t base[4], const char *after);
