@@ -21,6 +21,16 @@
  * drives (read only). Setting it replaces the x87 registers and leaves the
  * SSE state alone; setting it with initialized 0 resets the whole FPU state
  * to the one a new thread starts with.
+ *
+ * i386_XFLOAT_STATE (GNU Mach's flavor 8) is the whole FPU image, x87 and
+ * SSE, in the format the kernel saves it in, named by fp_save_kind: the
+ * 512-byte fxsave image followed by the 64-byte XSAVE header (all zero but
+ * xfp_features, which names the components present: x87 and SSE) on a CPU
+ * with FXSR, the 108-byte fnsave image otherwise. Its size varies with the
+ * CPU, so a caller asks i386_get_xstate_size (mach_i386_ext.defs) and passes
+ * that many bytes. Setting it takes the image as is, except what would make
+ * the kernel's restore fault (MXCSR bits the CPU does not have are cleared)
+ * and the header (ignored); a record of another fp_save_kind is refused.
  */
 
 #ifndef _MACH_THREAD_STATUS_H_
@@ -98,6 +108,28 @@ struct i386_float_state {
 	(sizeof(struct i386_float_state) / sizeof(unsigned int))
 
 _Static_assert(FP_STATE_BYTES == 108, "the fnsave image is 108 bytes");
+
+#define i386_XFLOAT_STATE	8
+
+/* fp_save_kind: the instruction the image is in the format of (GNU Mach's
+ * numbering; this kernel uses the first two). */
+#define FP_SAVE_FNSAVE	0
+#define FP_SAVE_FXSAVE	1
+
+struct i386_xfloat_state {
+	int		fpkind;		/* FP_387 or FP_387FX; read only */
+	int		initialized;
+	int		exc_status;	/* read only, always 0 */
+	int		fp_save_kind;	/* FP_SAVE_*; must match on set */
+	unsigned char	hw_state[];	/* the image; size from i386_get_xstate_size */
+};
+
+/* The fxsave image (Intel SDM vol. 1, 10.5.1) and the XSAVE header after it. */
+#define I386_FXSAVE_BYTES	512
+#define I386_XSAVE_HEADER_BYTES	64
+#define I386_FXSAVE_MXCSR	24	/* offsets in the fxsave image */
+#define I386_FXSAVE_MXCSR_MASK	28
+#define I386_FXSAVE_XMM0	160	/* XMM(i) at XMM0 + 16 * i */
 _Static_assert(i386_FLOAT_STATE_COUNT == 30, "i386_float_state is 30 words");
 
 #endif /* _MACH_THREAD_STATUS_H_ */

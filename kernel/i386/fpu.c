@@ -2,11 +2,13 @@
 #include "i386/cpu.h"
 #include "kern/string.h"
 #include "kern/printf.h"
+#include <mach/thread_status.h>
 #include <stdbool.h>
 
 static bool have_fxsr;
 static char clean_state[FPU_AREA_SIZE] __attribute__((aligned(16)));
 static void *owner;           /* whose image the FPU registers hold */
+static uint32_t mxcsr_mask;   /* the MXCSR bits this CPU has */
 
 static void save(void *area)
 {
@@ -34,6 +36,13 @@ void fpu_init(void)
 		write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	__asm__ volatile("fninit");
 	save(clean_state);
+	if (have_fxsr) {
+		/* fxsave reports the MXCSR bits the CPU implements; 0 means the
+		 * default set, all but DAZ (Intel SDM vol. 1, 11.6.6). */
+		memcpy(&mxcsr_mask, clean_state + I386_FXSAVE_MXCSR_MASK, sizeof mxcsr_mask);
+		if (mxcsr_mask == 0)
+			mxcsr_mask = 0xFFBF;
+	}
 	write_cr0(read_cr0() | CR0_TS);
 	kprintf("fpu: x87%s, per-thread state switched lazily\n", have_fxsr ? " + fxsave" : " (fnsave)");
 }
@@ -73,6 +82,8 @@ void fpu_flush(void *state)
 }
 
 bool fpu_has_fxsr(void) { return have_fxsr; }
+
+uint32_t fpu_mxcsr_mask(void) { return mxcsr_mask; }
 
 void fpu_forget(void *state)
 {

@@ -9,6 +9,7 @@
 #ifndef I386_FPU_H
 #define I386_FPU_H
 #include <stdbool.h>
+#include <stdint.h>
 void fpu_init(void);
 void fpu_init_state(void *area);     /* a clean image for a new thread */
 /* A thread whose image is `state` (NULL for kernel threads) is about to run. */
@@ -22,6 +23,9 @@ void fpu_forget(void *state);
 void fpu_flush(void *state);
 /* Whether images are in fxsave format (else fnsave's 108 bytes). */
 bool fpu_has_fxsr(void);
+/* The MXCSR bits fxrstor accepts on this CPU (0 without FXSR): a set bit
+ * outside them makes fxrstor fault. */
+uint32_t fpu_mxcsr_mask(void);
 #define T_DEVICE_NOT_AVAILABLE 7
 #define FPU_AREA_SIZE 512
 #endif

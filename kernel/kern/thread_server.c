@@ -154,6 +154,8 @@ kern_return_t thread_get_state(mach_port_t thread, int flavor, thread_state_t ol
 		return KERN_INVALID_ARGUMENT;
 	if (flavor == i386_FLOAT_STATE)
 		return fpu_get_float_state(t, old_state, old_stateCnt);
+	if (flavor == i386_XFLOAT_STATE)
+		return fpu_get_xfloat_state(t, old_state, old_stateCnt);
 	if (flavor != i386_THREAD_STATE && flavor != i386_REGS_SEGS_STATE)
 		return KERN_INVALID_ARGUMENT;
 	if (*old_stateCnt < i386_THREAD_STATE_COUNT)
@@ -208,6 +210,8 @@ kern_return_t thread_set_state(mach_port_t thread, int flavor, const thread_stat
 		return KERN_INVALID_ARGUMENT;
 	if (flavor == i386_FLOAT_STATE)
 		return fpu_set_float_state(t, new_state, new_stateCnt);
+	if (flavor == i386_XFLOAT_STATE)
+		return fpu_set_xfloat_state(t, new_state, new_stateCnt);
 	if (flavor != i386_THREAD_STATE && flavor != i386_REGS_SEGS_STATE)
 		return KERN_INVALID_ARGUMENT;
 	if (new_stateCnt < i386_THREAD_STATE_COUNT)
