@@ -104,7 +104,8 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift)
+	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
+	MessageEvents.swift DeviceHost.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -171,8 +172,8 @@ VIRTIO_SDK_LIB = $(SDK_DIR)/libvirtio.a
 # The ring logic (no kernel calls) comes first: tests/host.mk builds it
 # into a host test with a fake device.
 VIRTIO_SDK_RING_SWIFT = $(addprefix $(VIRTIO_SDK_SRC)/,Features.swift DMA.swift \
-	InFlightChain.swift IndirectTables.swift Virtqueue.swift DMAPool.swift \
-	PageReserve.swift InFlightTable.swift BootArguments.swift)
+	IndirectTables.swift Virtqueue.swift InterruptService.swift DMAPool.swift \
+	PageReserve.swift BootArguments.swift)
 VIRTIO_SDK_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_SRC)/,\
 	VirtioDevice.swift Interrupts.swift KernelPages.swift BatchedKick.swift)
 VIRTIO_SDK_C_DEPS = $(addprefix $(VIRTIO_SDK_SRC)/include/,module.modulemap cvirtio.h \

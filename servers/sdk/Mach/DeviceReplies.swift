@@ -34,6 +34,26 @@ extension PendingReply {
         }
     }
 
+    /// device_read_reply with a copy of `bytes`: new pages (vm_allocate)
+    /// hold the copy and move to the client with the reply; for a reply
+    /// whose data is in memory the driver keeps (a DMA buffer).  On failure
+    /// the copy is freed; an empty `bytes` sends `code` alone.
+    public consuming func sendReadReply(_ code: kern_return_t, copying bytes: UnsafeRawBufferPointer) -> mach_msg_return_t {
+        guard code == D_SUCCESS, bytes.count > 0, let base = bytes.baseAddress else {
+            return sendReadReply(code, data: nil, bytes: 0)
+        }
+        var address = vm_address_t(0)
+        let kr = vm_allocate(smrt_task_port(), &address, vm_size_t(bytes.count), 1)
+        guard kr == KERN_SUCCESS, let copy = UnsafeMutableRawPointer(bitPattern: UInt(address)) else {
+            return sendReadReply(D_NO_MEMORY, data: nil, bytes: 0)
+        }
+        copy.copyMemory(from: base, byteCount: bytes.count)
+        let mr = sendReadReply(D_SUCCESS, data: copy.assumingMemoryBound(to: CChar.self),
+                               bytes: mach_msg_type_number_t(bytes.count))
+        if mr != MACH_MSG_SUCCESS { _ = vm_deallocate(smrt_task_port(), address, vm_size_t(bytes.count)) }
+        return mr
+    }
+
     /// device_write_reply (id 2902): `code` and the bytes written.
     public consuming func sendWriteReply(_ code: kern_return_t, written: Int32) -> mach_msg_return_t {
         let (port, poly) = consumeForStub()
