@@ -116,6 +116,12 @@ tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
 
+# The virtio-rng server (servers/rng, device "rng0") before a slow entropy
+# source: QEMU's rate limit lets 16 KiB through every 50 ms.
+test_rng_MODULES = servers/rng/rng:device=virtio-rng
+test_rng_QEMU_ARGS = -nic none -object rng-builtin,id=rng0 \
+	-device virtio-rng-pci,rng=rng0,max-bytes=16384,period=50
+
 # The virtio-blk server (servers/blk, device "vda") under test-virtio
 # (tests/test-virtio.c), booted in several configurations. Topic virtio:
 # modern transport, 256-entry queue, 512-byte blocks, three virtio-client

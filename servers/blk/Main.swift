@@ -23,28 +23,10 @@ import CBlk
 func blkMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     let config = ServerConfig(BootArguments(argc: argc, argv: argv))
     print("blk: virtio-blk server starting: \(config.summary)")
-    let devices = VirtioDevice.granted(type: UInt32(VIRTIO_ID_BLOCK))
-    if devices.isEmpty {
-        print("blk: no virtio-blk device was given to this task (module argument device=virtio-blk)")
-        return 1
+    return DeviceHost<Disk>.serveVirtio(type: UInt32(VIRTIO_ID_BLOCK), logPrefix: "blk") { device, index, set throws(MachError) in
+        let letter = UInt8(ascii: "a") + UInt8(truncatingIfNeeded: index)
+        let disk = Disk(name: "vd" + String(decoding: [letter], as: UTF8.self), device: device, config: config)
+        try disk.bringUp(set: set)
+        return disk
     }
-    guard let set = PortSet.allocate() else {
-        print("blk: no port set")
-        return 1
-    }
-    let host = DeviceHost<Disk>(set: set.name, logPrefix: "blk")
-    for dev in devices {
-        let letter = UInt8(ascii: "a") + UInt8(truncatingIfNeeded: host.devices.count)
-        let name = "vd" + String(decoding: [letter], as: UTF8.self)
-        let disk = Disk(name: name, device: dev, config: config)
-        do throws(MachError) {
-            try disk.bringUp(set: set.name)
-            try host.publish(disk)
-        } catch {
-            print("blk: \(name): device \(dev.label) not usable: \(hex(error.code))")
-        }
-    }
-    if host.devices.isEmpty { return 1 }
-    _ = host.run(set)
-    return 1
 }
