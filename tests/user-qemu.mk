@@ -118,6 +118,20 @@ tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
 
+# A new driver: make new-driver NAME=foo DEVICE=<virtio device ID> makes
+# servers/foo (tools/new-driver.sh); make run-driver NAME=foo boots it with
+# tests/driver-probe, which opens its device (tools/run-driver.sh).
+new-driver:
+	@$(SHELL) $(top_srcdir)/tools/new-driver.sh $(top_srcdir) "$(NAME)" "$(DEVICE)"
+
+run-driver: servers/$(NAME)/$(NAME) tests/driver-probe $(KERNEL_ELF)
+	@$(SHELL) $(top_srcdir)/tools/run-driver.sh $(top_srcdir) "$(NAME)" $(KERNEL_ELF)
+
+tests/driver-probe: tests/driver-probe.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/driver-probe.o tests/guest-check.o $(USER_LIBS)
+
+.PHONY: new-driver run-driver
+
 # The virtio-rng server (servers/rng, device "rng0") before a slow entropy
 # source: QEMU's rate limit lets 16 KiB through every 50 ms.
 test_rng_MODULES = servers/rng/rng:device=virtio-rng
@@ -320,7 +334,7 @@ debug-%: tests/test-%.iso
 
 CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
 	tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin
-CLEANFILES += tests/hello-peer tests/swift-client/swift-client tests/swift-client/swift-client.o
+CLEANFILES += tests/hello-peer tests/swift-client/swift-client tests/swift-client/swift-client.o tests/driver-probe
 CLEAN_DIRS += tests/swift-client/module-cache
 
 # Exception handlers: exc.defs' MIG server stub (exc_server, calling the
