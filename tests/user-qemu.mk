@@ -133,10 +133,10 @@ tests/driver-probe: tests/driver-probe.o tests/guest-check.o $(USER_LINK_DEPS)
 .PHONY: new-driver run-driver
 
 # The virtio-rng server (servers/rng, device "rng0") before a slow entropy
-# source: QEMU's rate limit lets 16 KiB through every 50 ms.
+# source: QEMU's rate limit lets 4 KiB through every 50 ms.
 test_rng_MODULES = servers/rng/rng:device=virtio-rng
 test_rng_QEMU_ARGS = -nic none -object rng-builtin,id=rng0 \
-	-device virtio-rng-pci,rng=rng0,max-bytes=16384,period=50
+	-device virtio-rng-pci,rng=rng0,max-bytes=4096,period=50
 
 # The virtio-blk server (servers/blk, device "vda") under test-virtio
 # (tests/test-virtio.c), booted in several configurations. Topic virtio:

@@ -1,14 +1,14 @@
-// Rng.swift - the virtio-rng server (virtio 1.2, 5.4 Entropy Device):
-// device_read on "rng0" returns that many bytes from the device.
+// Rng.swift - the rng server: a virtio-rng device (virtio 1.2,
+// 5.4 Entropy Device) served as "rng0" behind the device master port.
 //
 // GRUB starts it as a module:  module /boot/rng rng device=virtio-rng
-// Each client read waits in line; the device is asked for its bytes a
-// page per chain (up to `slots` chains in flight, from several reads at
-// once), and a read is answered when all its bytes have come.  A device
-// may return fewer bytes than a buffer holds (5.4.6): the rest is asked
-// again.  The SDK bounds each used length by the buffer's size, so a
-// device that claims more cannot make this server copy more.
-// Not here: the "random" name GNU Mach clients use, device_read_inband.
+// Each client's device_read waits in line; the device is asked for bytes
+// a page per chain, up to `slots` chains from several reads at once, and a
+// read is answered when all its bytes have come.  A device may write fewer
+// bytes than a buffer holds: the rest is asked again.  The SDK bounds
+// every used length by the chain's buffer, so a device that claims more
+// cannot make this server copy more.  docs/sdk.md builds this file step
+// by step from the skeleton tools/new-driver.sh makes.
 
 import Mach
 import Virtio
@@ -16,13 +16,21 @@ import CVirtio
 
 @_cdecl("main")
 func rngMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    DeviceHost<Rng>.serveVirtio(type: UInt32(VIRTIO_ID_ENTROPY), logPrefix: "rng") { device, _, set throws(MachError) in
-        try Rng(device, set: set)
+    DeviceHost<Rng>.serveVirtio(type: UInt32(VIRTIO_ID_ENTROPY), logPrefix: "rng") { device, index, set throws(MachError) in
+        try Rng(device, index: index, set: set)
     }
 }
 
+/// What a chain in flight is for; the queue gives it back when the device
+/// has used the chain: the read, the page of `buffers`, the bytes asked.
+struct Chain {
+    let read: Read
+    let slot: Int
+    let length: Int
+}
+
 /// One client's device_read: its reply, the bytes so far, and how many of
-/// the rest chains in flight ask the device for.
+/// the rest the chains in flight ask for.
 final class Read {
     var reply: PendingReply?
     let wanted: Int
@@ -35,34 +43,42 @@ final class Read {
     }
 }
 
-/// What a chain in flight is for: its read, its page of `buffers`, and
-/// the bytes it asks for.
-struct Chain {
-    let read: Read
-    let slot: Int
-    let length: Int
-}
-
 final class Rng: ServedDevice {
     static let slots = 16, maxRead = 1 << 20, maxWaiting = 64
-    let name = "rng0"
+    let name: String
     let device: VirtioDevice
     let queue: Virtqueue<Chain>
-    let buffers: DMARegion
+    let buffers: DMARegion              // `slots` pages the device writes
     var freeSlots = Array(0..<Rng.slots)
     var waiting: [Read] = []            // reads that still need chains
 
-    /// 3.1.1 bring-up: no device features, one queue (5.4.2 requestq).
-    init(_ device: VirtioDevice, set: PortName) throws(MachError) {
+    /// 3.1.1 bring-up: reset, features, the first queue, interrupts, live.
+    init(_ device: VirtioDevice, index: Int, set: PortName) throws(MachError) {
+        name = "rng\(index)"
         self.device = device
         try device.claim()
         try device.negotiate(.version1, logPrefix: "rng")
         queue = try device.makeQueue(0)
-        guard let b = device.allocateDMA(Rng.slots * pageSize) else { throw MachError(KERN_RESOURCE_SHORTAGE) }
-        buffers = b
-        queue.onUsed = { [self] used, chain in received(Int(used.written), chain) }
+        guard let pages = device.allocateDMA(Rng.slots * pageSize) else { throw MachError(KERN_RESOURCE_SHORTAGE) }
+        buffers = pages
+        queue.onUsed = { [self] used, chain in finished(used, chain) }
         try device.listenForInterrupts(in: set) { [self] _ in pump() }
         try device.driverOK()
+    }
+
+    /// The device has used a chain (used.written: the bytes it wrote).
+    func finished(_ used: UsedChain, _ chain: Chain) {
+        let r = chain.read, written = Int(used.written)
+        r.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffers.address + chain.slot * pageSize, count: written))
+        freeSlots.append(chain.slot)
+        if written < chain.length {
+            if r.asked == r.wanted { waiting.append(r) }
+            r.asked -= chain.length - written
+        }
+        if r.bytes.count == r.wanted, let reply = r.reply.take() {
+            let mr = reply.sendReadReply(D_SUCCESS, copying: r.bytes)
+            if mr != MACH_MSG_SUCCESS { print("rng: reply not delivered: \(hex(mr)) (the client is gone?)") }
+        }
     }
 
     var openModes: dev_mode_t { dev_mode_t(D_READ | D_NODELAY | D_NOWAIT) }
@@ -89,20 +105,5 @@ final class Rng: ServedDevice {
             if r.asked == r.wanted { waiting.removeFirst() }
         }
         queue.kickWhenIdle()
-    }
-
-    /// A chain came back with `written` bytes (at most its length).
-    func received(_ written: Int, _ c: Chain) {
-        let r = c.read
-        r.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffers.address + c.slot * pageSize, count: written))
-        freeSlots.append(c.slot)
-        if written < c.length {
-            if r.asked == r.wanted { waiting.append(r) }
-            r.asked -= c.length - written
-        }
-        if r.bytes.count == r.wanted, let reply = r.reply.take() {
-            let mr = reply.sendReadReply(D_SUCCESS, copying: r.bytes)
-            if mr != MACH_MSG_SUCCESS { print("rng: reply not delivered: \(hex(mr)) (the client is gone?)") }
-        }
     }
 }
