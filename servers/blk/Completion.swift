@@ -23,7 +23,7 @@ extension Disk {
     /// 5.2.6.1: the driver SHOULD check capacity after a configuration
     /// change notification.
     func configurationChanged() {
-        guard let raw = try? device.config64(BlkConfig.capacity) else { return }
+        guard let raw = try? device.config64(Int(VIRTIO_BLK_CFG_CAPACITY)) else { return }
         let c = sane(capacity: raw)
         guard c != capacity else { return }
         print("blk: \(name): capacity changed from \(capacity) to \(c) sectors")
@@ -41,14 +41,14 @@ extension Disk {
         if isWrite { writesInFlight -= 1 }
         // The status byte decides, not used.written: 5.2.6.3 says legacy
         // drivers SHOULD ignore the used length, which old devices got wrong.
-        let status = block(slot).address.load(fromByteOffset: 16, as: UInt8.self)
+        let status = command(slot).pointee.status
         r.chainsOut -= 1
-        if status != BlkRequest.statusOK {
+        if status != UInt8(VIRTIO_BLK_S_OK) {
             stats.ioErrors += 1
             if r.error == D_SUCCESS {
                 r.error = D_IO_ERROR
                 if complaints.allow() {
-                    print("blk: \(name): device \(status == BlkRequest.statusUnsupported ? "does not support" : "failed") " +
+                    print("blk: \(name): device \(status == UInt8(VIRTIO_BLK_S_UNSUPP) ? "does not support" : "failed") " +
                           "\(r.kind.name) of \(length) bytes at sector \(r.sector + UInt64(offset / 512)) " +
                           "(status \(status)): D_IO_ERROR")
                 }
@@ -100,7 +100,7 @@ extension Disk {
             let kr = reply.sendWriteReply(code, written: ok ? Int32(r.bytes) : 0)
             if kr != KERN_SUCCESS { replyFailed(kr) }
         case .flush, .discard, .writeZeroes:
-            if ok && r.kind == .flush && has(BlkFeature.flush) { stats.flushes += 1 }
+            if ok && r.kind == .flush && has(VIRTIO_BLK_F_FLUSH) { stats.flushes += 1 }
             if ok && r.kind != .flush { stats.discards += 1 }
             let kr = reply.send(code)
             if kr != MACH_MSG_SUCCESS { replyFailed(kr) }

@@ -18,9 +18,7 @@ final class Disk: ServedDevice {
     var queue: Virtqueue<ChainRecord>!
     var pool: DMAPool!
     let reserve: PageReserve
-    /// One 64-byte command block per in-flight slot: the request header
-    /// (16 bytes) at 0, the status byte at 16, a discard/write-zeroes range
-    /// (16 bytes) at 32.
+    /// One command block (struct blk_command, cblk.h) per in-flight slot.
     var blocks: DMARegion!
     /// Command block slots not in use (config.inflight in all).
     var freeSlots: [Int]
@@ -64,30 +62,24 @@ final class Disk: ServedDevice {
     static let directWriteMin = 2 * pageSize
 
     var features: VirtioFeatures { device.accepted }
-    var records: UInt64 { capacity * UInt64(BlkRequest.sectorSize) / UInt64(recordSize) }
-    var sectorsPerRecord: UInt64 { UInt64(recordSize / BlkRequest.sectorSize) }
-    func has(_ bit: Int) -> Bool { features.has(bit: bit) }
+    var records: UInt64 { capacity * UInt64(Disk.sectorSize) / UInt64(recordSize) }
+    var sectorsPerRecord: UInt64 { UInt64(recordSize / Disk.sectorSize) }
 
     /// 3.1.1 from reset to DRIVER_OK, with the queue, memory and interrupt
     /// port in `set`.  Logs and throws the first failure.
     func bringUp(set: PortName) throws(MachError) {
         try device.claim()
-        var wanted = VirtioFeatures(bits: [BlkFeature.sizeMax, BlkFeature.segMax, BlkFeature.readOnly,
-                                           BlkFeature.blockSize, BlkFeature.flush, BlkFeature.topology,
-                                           BlkFeature.configWCE, BlkFeature.discard,
-                                           BlkFeature.writeZeroes])
+        var wanted = VirtioFeatures(bits: Disk.implemented)
         wanted.insert(.version1)
         if config.indirect { wanted.insert(.indirectDescriptors) }
         if config.eventIndex { wanted.insert(.eventIndex) }
-        // Not asked for: MQ (one queue serves), ZONED (5.2.5.1: not without
-        // zone support), SECURE_ERASE, LIFETIME, legacy BARRIER and SCSI.
-        try device.negotiate(wanted, deviceNames: BlkFeature.names, logPrefix: "blk: \(name)")
+        try device.negotiate(wanted, deviceNames: Disk.featureNames, logPrefix: "blk: \(name)")
         try readConfiguration()
         let q: Virtqueue<ChainRecord> = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
         queue = q
         q.onUsed = { [self] used, record in self.finishChain(used, record) }
         planChains()
-        guard let b = device.allocateDMA((config.inflight * 64 + pageSize - 1) & ~(pageSize - 1)) else {
+        guard let b = device.allocateDMA((config.inflight * BLK_COMMAND_SIZE + pageSize - 1) & ~(pageSize - 1)) else {
             throw MachError(KERN_RESOURCE_SHORTAGE)
         }
         blocks = b
@@ -106,10 +98,10 @@ final class Disk: ServedDevice {
     /// 5.2.5 Device Initialization: every field the accepted features make
     /// valid (after FEATURES_OK: 5.2.5.1 forbids reading writeback before).
     func readConfiguration() throws(MachError) {
-        capacity = sane(capacity: try device.config64(BlkConfig.capacity))
-        readOnly = has(BlkFeature.readOnly)
-        if has(BlkFeature.blockSize) {
-            let bs = try device.config32(BlkConfig.blkSize)
+        capacity = sane(capacity: try device.config64(Int(VIRTIO_BLK_CFG_CAPACITY)))
+        readOnly = has(VIRTIO_BLK_F_RO)
+        if has(VIRTIO_BLK_F_BLK_SIZE) {
+            let bs = try device.config32(Int(VIRTIO_BLK_CFG_BLK_SIZE))
             if bs >= 512 && bs <= 4096 && bs & (bs - 1) == 0 {
                 recordSize = Int(bs)
             } else {
@@ -119,30 +111,30 @@ final class Disk: ServedDevice {
         // The device's numbers are 32-bit unsigned; an Int here is 32-bit
         // signed, and no sane device sends one above 2^31 - 1: such a value
         // is taken as "no limit" (0) or, for the I/O hints, ignored.
-        if has(BlkFeature.sizeMax) { sizeMax = sane(try device.config32(BlkConfig.sizeMax), "size_max") }
-        if has(BlkFeature.segMax) { segMax = sane(try device.config32(BlkConfig.segMax), "seg_max") }
-        if has(BlkFeature.topology) {
-            physicalBlockExp = Int(try device.config8(BlkConfig.physicalBlockExp))
-            alignmentOffset = Int(try device.config8(BlkConfig.alignmentOffset))
-            minIOSize = Int(try device.config16(BlkConfig.minIOSize))
-            optIOSize = sane(try device.config32(BlkConfig.optIOSize), "opt_io_size")
+        if has(VIRTIO_BLK_F_SIZE_MAX) { sizeMax = sane(try device.config32(Int(VIRTIO_BLK_CFG_SIZE_MAX)), "size_max") }
+        if has(VIRTIO_BLK_F_SEG_MAX) { segMax = sane(try device.config32(Int(VIRTIO_BLK_CFG_SEG_MAX)), "seg_max") }
+        if has(VIRTIO_BLK_F_TOPOLOGY) {
+            physicalBlockExp = Int(try device.config8(Int(VIRTIO_BLK_CFG_PHYSICAL_BLOCK_EXP)))
+            alignmentOffset = Int(try device.config8(Int(VIRTIO_BLK_CFG_ALIGNMENT_OFFSET)))
+            minIOSize = Int(try device.config16(Int(VIRTIO_BLK_CFG_MIN_IO_SIZE)))
+            optIOSize = sane(try device.config32(Int(VIRTIO_BLK_CFG_OPT_IO_SIZE)), "opt_io_size")
         }
-        if has(BlkFeature.configWCE) {
-            writeback = UInt32(try device.config8(BlkConfig.writeback))
+        if has(VIRTIO_BLK_F_CONFIG_WCE) {
+            writeback = UInt32(try device.config8(Int(VIRTIO_BLK_CFG_WRITEBACK)))
         } else {
             // 5.2.5.1: FLUSH without CONFIG_WCE: assume a writeback cache;
             // neither: the driver may deduce writethrough.
-            writeback = has(BlkFeature.flush) ? 1 : 0
+            writeback = has(VIRTIO_BLK_F_FLUSH) ? 1 : 0
         }
-        if has(BlkFeature.discard) {
-            maxDiscardSectors = try device.config32(BlkConfig.maxDiscardSectors)
-            maxDiscardSeg = try device.config32(BlkConfig.maxDiscardSeg)
+        if has(VIRTIO_BLK_F_DISCARD) {
+            maxDiscardSectors = try device.config32(Int(VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS))
+            maxDiscardSeg = try device.config32(Int(VIRTIO_BLK_CFG_MAX_DISCARD_SEG))
         }
-        if has(BlkFeature.writeZeroes) {
-            maxWriteZeroesSectors = try device.config32(BlkConfig.maxWriteZeroesSectors)
-            maxWriteZeroesSeg = try device.config32(BlkConfig.maxWriteZeroesSeg)
+        if has(VIRTIO_BLK_F_WRITE_ZEROES) {
+            maxWriteZeroesSectors = try device.config32(Int(VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS))
+            maxWriteZeroesSeg = try device.config32(Int(VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG))
         }
-        if has(BlkFeature.topology) || has(BlkFeature.sizeMax) || has(BlkFeature.segMax) {
+        if has(VIRTIO_BLK_F_TOPOLOGY) || has(VIRTIO_BLK_F_SIZE_MAX) || has(VIRTIO_BLK_F_SEG_MAX) {
             print("blk: \(name): size_max \(sizeMax) seg_max \(segMax) physical_block_exp \(physicalBlockExp) " +
                   "alignment \(alignmentOffset) min_io \(minIOSize) opt_io \(optIOSize) writeback \(writeback)")
         }
@@ -152,7 +144,7 @@ final class Disk: ServedDevice {
     /// (records × record size, sector numbers in requests).  A device that
     /// claims more is believed only up to that.
     func sane(capacity c: UInt64) -> UInt64 {
-        let most = UInt64.max / UInt64(BlkRequest.sectorSize)
+        let most = UInt64.max / UInt64(Disk.sectorSize)
         guard c > most else { return c }
         print("blk: \(name): capacity \(c) sectors is more than bytes can count; using \(most)")
         return most
@@ -194,7 +186,12 @@ final class Disk: ServedDevice {
     var slotsInUse: Int { config.inflight - freeSlots.count }
 
     /// Where command block `slot` is.
-    func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * 64, size: 64) }
+    func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * BLK_COMMAND_SIZE, size: BLK_COMMAND_SIZE) }
+
+    /// Command block `slot` as its C struct.
+    func command(_ slot: Int) -> UnsafeMutablePointer<blk_command> {
+        block(slot).address.assumingMemoryBound(to: blk_command.self)
+    }
 
     /// Logs why a request was refused (rate limited), counts it, returns `code`.
     func refuse(_ what: StaticString, _ code: kern_return_t, _ why: String) -> kern_return_t {

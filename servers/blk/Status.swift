@@ -60,7 +60,7 @@ extension Disk {
             resetStatistics()
             return D_SUCCESS
         case BLK_SET_WRITEBACK:
-            guard has(BlkFeature.configWCE) else {
+            guard has(VIRTIO_BLK_F_CONFIG_WCE) else {
                 return refuse("device_set_status", D_INVALID_OPERATION, "no CONFIG_WCE: the cache mode is fixed")
             }
             guard count >= 1, word(0) == 0 || word(0) == 1 else {
@@ -69,8 +69,8 @@ extension Disk {
             // 5.2.6.1: after writing 0 the driver must not assume earlier
             // volatile writes are stable; clients flush for that.
             do throws(MachError) {
-                try device.writeConfig(BlkConfig.writeback, width: 1, value: UInt32(word(0)))
-                writeback = UInt32(try device.config8(BlkConfig.writeback))
+                try device.writeConfig(Int(VIRTIO_BLK_CFG_WRITEBACK), width: 1, value: UInt32(word(0)))
+                writeback = UInt32(try device.config8(Int(VIRTIO_BLK_CFG_WRITEBACK)))
             } catch {
                 return refuse("device_set_status", D_IO_ERROR, "writeback: \(hex(error.code))")
             }
@@ -81,7 +81,7 @@ extension Disk {
         case BLK_SET_DISCARD, BLK_SET_WRITE_ZEROES:
             let discard = f == BLK_SET_DISCARD
             let routine: StaticString = "device_set_status"
-            guard has(discard ? BlkFeature.discard : BlkFeature.writeZeroes) else {
+            guard has(discard ? VIRTIO_BLK_F_DISCARD : VIRTIO_BLK_F_WRITE_ZEROES) else {
                 return refuse(routine, D_INVALID_OPERATION, discard ? "no DISCARD" : "no WRITE_ZEROES")
             }
             guard count >= (discard ? 2 : 3) else { return refuse(routine, D_INVALID_SIZE, "\(count) words") }

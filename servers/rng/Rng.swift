@@ -58,7 +58,7 @@ final class Rng: ServedDevice {
         self.device = device
         try device.claim()
         try device.negotiate(.version1, logPrefix: "rng")
-        queue = try device.makeQueue(0)
+        queue = try device.makeQueue(UInt16(VIRTIO_RNG_REQUESTQ))
         guard let pages = device.allocateDMA(Rng.slots * pageSize) else { throw MachError(KERN_RESOURCE_SHORTAGE) }
         buffers = pages
         queue.onUsed = { [self] used, chain in finished(used, chain) }

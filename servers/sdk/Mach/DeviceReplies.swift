@@ -58,14 +58,11 @@ extension PendingReply {
     public consuming func sendWriteReply(_ code: kern_return_t, written: Int32) -> mach_msg_return_t {
         let (port, poly) = consumeForStub()
         return PendingReply.sendDeviceReply(port, poly, id: 2902, code: code, complex: false) { body in
-            body.storeBytes(of: PendingReply.integer32Type, toByteOffset: 8, as: UInt32.self)
+            body.storeBytes(of: integer32TypeWord, toByteOffset: 8, as: UInt32.self)
             body.storeBytes(of: written, toByteOffset: 12, as: Int32.self)
             return 16
         }
     }
-
-    /// An inline, short-form type word for one 32-bit integer.
-    static let integer32Type = UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28)
 
     /// Builds header and return code, lets `fill` write the rest of the body
     /// (from its offset 8; it returns the body's bytes) and sends.
@@ -77,7 +74,7 @@ extension PendingReply {
         let mr = withUnsafeMutableBytes(of: &storage) { raw -> mach_msg_return_t in
             let m = raw.baseAddress!
             let body = m + MemoryLayout<mach_msg_header_t>.size
-            body.storeBytes(of: integer32Type, as: UInt32.self)
+            body.storeBytes(of: integer32TypeWord, as: UInt32.self)
             body.storeBytes(of: code, toByteOffset: 4, as: kern_return_t.self)
             let size = MemoryLayout<mach_msg_header_t>.size + fill(body)
             let h = m.assumingMemoryBound(to: mach_msg_header_t.self)

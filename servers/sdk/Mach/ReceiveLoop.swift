@@ -202,7 +202,7 @@ public struct ReceiveLoop: ~Copyable {
         request.destroyResources(keepReply: true)
         reply.prepare(to: request.remotePort, disposition: request.remoteDisposition,
                       id: request.id &+ 100, size: MemoryLayout<mig_reply_header_t>.size)
-        reply.setWord(HeaderOffset.returnCodeType, UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28))
+        reply.setWord(HeaderOffset.returnCodeType, integer32TypeWord)
         reply.returnCode = refusalCode
         sendReply()
     }
@@ -267,7 +267,7 @@ public struct ReceiveLoop: ~Copyable {
     func makeBadIDReply() {
         reply.prepare(to: request.remotePort, disposition: request.remoteDisposition,
                       id: request.id &+ 100, size: MemoryLayout<mig_reply_header_t>.size)
-        reply.setWord(HeaderOffset.returnCodeType, UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28))
+        reply.setWord(HeaderOffset.returnCodeType, integer32TypeWord)
         reply.returnCode = MIG_BAD_ID
     }
 }
