@@ -16,6 +16,7 @@
 #include "mach_port.h"
 #include "device.h"
 #include "device_request.h"
+#include "device-reply.h"
 
 #define MASTER		2
 #define CLIENTS		4
@@ -87,15 +88,6 @@ static void sizes(mach_port_t dev)
 	CHECK(memcmp(big, other, 4096) != 0 && memcmp(big + 4096, big, 4096) != 0, "bytes repeat");
 }
 
-/* The reply device_read_request gets (device_reply.defs device_read_reply). */
-struct read_reply {
-	mach_msg_header_t head;
-	mach_msg_type_t code_type;
-	kern_return_t code;
-	mach_msg_type_long_t data_type;
-	io_buf_ptr_t data;
-};
-
 /* CLIENTS opens with PER_CLIENT reads each, all sent before any reply is
  * taken: the server queues them and answers every one in full. */
 static void several_clients(void)
@@ -151,7 +143,8 @@ static void refusals(mach_port_t dev)
 	CHECK_EQ(device_read(dev, 0, 0, -5, &data, &got), D_INVALID_SIZE);
 	CHECK_EQ(device_read(dev, 0, 0, 0x7fffffff, &data, &got), D_INVALID_SIZE);
 	int written = 0;
-	CHECK_EQ(device_write_inband(dev, 0, 0, "x", 1, &written), D_INVALID_OPERATION);
+	static char one[IO_INBAND_MAX] = "x";       /* the stub's prototype is the full array */
+	CHECK_EQ(device_write_inband(dev, 0, 0, one, 1, &written), D_INVALID_OPERATION);
 	mach_port_t w;
 	CHECK_EQ(device_open(MASTER, D_WRITE, "rng0", &w), D_INVALID_OPERATION);
 	mach_port_t closed;
