@@ -9,7 +9,8 @@
 // Then it becomes a server: it registers the device name "hello" on the
 // device master port and serves GNU Mach's device.defs for it through the
 // SDK's receive loop (ScratchDevice.swift has the device; the SDK's
-// DeviceServer the MIG routines, which call HelloDevice.driver()'s closures).  The loop only ends if its port fails.
+// DeviceServer the MIG routines, which call HelloDevice, a DeviceDriver).
+// The loop only ends if its port fails.
 
 import SMRuntime
 import Mach
