@@ -18,6 +18,7 @@
 #include "mach.h"
 #include "device.h"
 #include "device_request.h"
+#include "device-reply.h"
 
 #define MASTER		2
 #define SECTORS		(16 * 2048)
@@ -248,15 +249,6 @@ static void latency(void)
 		printf("test-blk-smoke: %3d KiB reads: %u us zero-copy, %u us copying\n", sizes[i] / 1024, us[0], us[1]);
 	}
 }
-
-/* The reply device_read_request gets (device_reply.defs device_read_reply). */
-struct read_reply {
-	mach_msg_header_t head;
-	mach_msg_type_t code_type;
-	kern_return_t code;
-	mach_msg_type_long_t data_type;
-	io_buf_ptr_t data;
-};
 
 /* The whole disk in CHUNK reads, DEPTH of them in flight. */
 static unsigned pipelined(void)

@@ -1,6 +1,7 @@
 /*
  * sm/virtio_devices.h - device-type facts of the virtio 1.2 specification
- * that drivers need: the block device (5.2) and the network device (5.1).
+ * that drivers need: the network device (5.1) here, the block device (5.2)
+ * in <sm/virtio_blk.h>, the entropy device (5.4) in <sm/virtio_rng.h>.
  * Feature values are bit numbers; use VIRTIO_BIT() from <sm/virtio_spec.h>.
  */
 #ifndef _SM_VIRTIO_DEVICES_H_
@@ -8,31 +9,8 @@
 
 #include <stdint.h>
 
-/* 5.2 Block device: one request queue (without VIRTIO_BLK_F_MQ). */
-#define VIRTIO_BLK_F_SIZE_MAX		1
-#define VIRTIO_BLK_F_SEG_MAX		2
-#define VIRTIO_BLK_F_GEOMETRY		4
-#define VIRTIO_BLK_F_RO			5
-#define VIRTIO_BLK_F_BLK_SIZE		6
-#define VIRTIO_BLK_F_FLUSH		9
-#define VIRTIO_BLK_CFG_CAPACITY		0	/* le64, in 512-byte sectors */
-#define VIRTIO_BLK_SECTOR_SIZE		512
-
-#define VIRTIO_BLK_T_IN			0
-#define VIRTIO_BLK_T_OUT		1
-#define VIRTIO_BLK_T_FLUSH		4
-#define VIRTIO_BLK_T_GET_ID		8
-#define VIRTIO_BLK_S_OK			0
-#define VIRTIO_BLK_S_IOERR		1
-#define VIRTIO_BLK_S_UNSUPP		2
-
-/* 5.2.6: a request is this header (device-readable), the data, then one
- * status byte (device-writable). */
-struct virtio_blk_req_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
+/* 5.2 Block device. */
+#include <sm/virtio_blk.h>
 
 /* 5.1 Network device: queue 0 receives, queue 1 transmits. */
 #define VIRTIO_NET_F_CSUM		0

@@ -7,7 +7,8 @@
  * Section numbers are those of "Virtual I/O Device (VIRTIO) Version 1.2".
  * Everything here is a fact of the specification, written as C for this
  * project; all fields are little-endian (the guest's own order on i386).
- * Device-type specifics (block, network) are in <sm/virtio_devices.h>.
+ * Device-type specifics are in one header per type: <sm/virtio_blk.h>,
+ * <sm/virtio_rng.h>, and the network device's in <sm/virtio_devices.h>.
  */
 #ifndef _SM_VIRTIO_SPEC_H_
 #define _SM_VIRTIO_SPEC_H_

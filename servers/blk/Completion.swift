@@ -1,37 +1,29 @@
 // Completion.swift - interrupts, finished chains, and the replies to clients.
 //
-// An interrupt message means "look at the queue": every finished chain is
-// taken off the used ring in one batch, the interrupt is acknowledged, and
-// the ring is looked at once more (chains that finished in between would
-// otherwise wait for an interrupt the device need not send).  Then the
-// waiting requests get the freed slots and buffers.
+// The SDK services each interrupt (every finished chain of the queue goes
+// to finishChain, then the interrupt is acknowledged and the queue looked
+// at once more); `interrupted` then gives the waiting requests the freed
+// slots and buffers.
 
 import Mach
 import Virtio
 import CBlk
 
 extension Disk {
-    func interrupt(_ isr: UInt32) {
+    func interrupted(_ irq: VirtioInterrupt) {
         stats.interrupts += 1
-        if isr & UInt32(VIRTIO_ISR_CONFIG) != 0 { configurationChanged() }
-        var batch = drain()
-        device.acknowledgeInterrupt()
-        while queue.rearm() { batch += drain() }
-        stats.maxBatch = max(stats.maxBatch, UInt32(batch))
+        if irq.configChanged { configurationChanged() }
+        stats.maxBatch = max(stats.maxBatch, UInt32(irq.chains))
         pump()
         if let why = queue.broken, complaints.allow() {
             print("blk: \(name): request queue broken (\(why)); requests wait forever")
         }
     }
 
-    func drain() -> Int {
-        queue.takeUsed { self.finishChain($0) }
-    }
-
     /// 5.2.6.1: the driver SHOULD check capacity after a configuration
     /// change notification.
     func configurationChanged() {
-        guard let raw = try? device.config64(BlkConfig.capacity) else { return }
+        guard let raw = try? device.config64(Int(VIRTIO_BLK_CFG_CAPACITY)) else { return }
         let c = sane(capacity: raw)
         guard c != capacity else { return }
         print("blk: \(name): capacity changed from \(capacity) to \(c) sectors")
@@ -40,28 +32,23 @@ extension Disk {
 
     /// One chain the device has finished: recycle it, take its status and
     /// data, and answer the request once its last chain is back.
-    func finishChain(_ used: UsedChain) {
-        let slot = Int(slotOfHead[Int(used.head)])
-        slotOfHead[Int(used.head)] = -1
-        guard let record = chains.take(slot) else {
-            print("blk: \(name): the device finished chain \(used.head), which has no request")
-            return
-        }
+    func finishChain(_ used: UsedChain, _ record: ChainRecord) {
         let r = record.request, offset = record.offset, length = record.length, isWrite = record.isWrite
+        let slot = record.slot
         var buffers = record.buffers
-        queue.complete(record.chain)
+        freeSlots.append(slot)
         stats.chains += 1
         if isWrite { writesInFlight -= 1 }
         // The status byte decides, not used.written: 5.2.6.3 says legacy
         // drivers SHOULD ignore the used length, which old devices got wrong.
-        let status = block(slot).address.load(fromByteOffset: 16, as: UInt8.self)
+        let status = command(slot).pointee.status
         r.chainsOut -= 1
-        if status != BlkRequest.statusOK {
+        if status != UInt8(VIRTIO_BLK_S_OK) {
             stats.ioErrors += 1
             if r.error == D_SUCCESS {
                 r.error = D_IO_ERROR
                 if complaints.allow() {
-                    print("blk: \(name): device \(status == BlkRequest.statusUnsupported ? "does not support" : "failed") " +
+                    print("blk: \(name): device \(status == UInt8(VIRTIO_BLK_S_UNSUPP) ? "does not support" : "failed") " +
                           "\(r.kind.name) of \(length) bytes at sector \(r.sector + UInt64(offset / 512)) " +
                           "(status \(status)): D_IO_ERROR")
                 }
@@ -113,7 +100,7 @@ extension Disk {
             let kr = reply.sendWriteReply(code, written: ok ? Int32(r.bytes) : 0)
             if kr != KERN_SUCCESS { replyFailed(kr) }
         case .flush, .discard, .writeZeroes:
-            if ok && r.kind == .flush && has(BlkFeature.flush) { stats.flushes += 1 }
+            if ok && r.kind == .flush && has(VIRTIO_BLK_F_FLUSH) { stats.flushes += 1 }
             if ok && r.kind != .flush { stats.discards += 1 }
             let kr = reply.send(code)
             if kr != MACH_MSG_SUCCESS { replyFailed(kr) }

@@ -11,19 +11,17 @@ import CBlk
 /// DMA memory its requests use (command blocks, the buffer pool, the pages
 /// for zero-copy reads), its geometry and features, its requests waiting
 /// and in flight, and its counters.
-final class Disk {
+final class Disk: ServedDevice {
     let name: String
     let device: VirtioDevice
     let config: ServerConfig
-    var queue: Virtqueue!
+    var queue: Virtqueue<ChainRecord>!
     var pool: DMAPool!
     let reserve: PageReserve
-    /// One 64-byte command block per in-flight slot: the request header
-    /// (16 bytes) at 0, the status byte at 16, a discard/write-zeroes range
-    /// (16 bytes) at 32.
+    /// One command block (struct blk_command, cblk.h) per in-flight slot.
     var blocks: DMARegion!
-    var chains: InFlightTable<ChainRecord>
-    var slotOfHead: [Int32] = []
+    /// Command block slots not in use (config.inflight in all).
+    var freeSlots: [Int]
 
     // What the device is (5.2.4), read after FEATURES_OK.
     var capacity: UInt64 = 0                // 512-byte sectors
@@ -48,14 +46,13 @@ final class Disk {
     var stats = DiskStats()
     var opens = 0
     var complaints = LogLimiter(burst: 40, every: 200)
-    var registered: ReceiveRight?
 
     init(name: String, device: VirtioDevice, config: ServerConfig) {
         self.name = name
         self.device = device
         self.config = config
         reserve = PageReserve.forDevice(device, chunkPages: config.reserveChunkPages)
-        chains = InFlightTable(capacity: config.inflight)
+        freeSlots = (0..<config.inflight).reversed().map { $0 }
         segments.reserveCapacity(260)
     }
 
@@ -65,37 +62,31 @@ final class Disk {
     static let directWriteMin = 2 * pageSize
 
     var features: VirtioFeatures { device.accepted }
-    var records: UInt64 { capacity * UInt64(BlkRequest.sectorSize) / UInt64(recordSize) }
-    var sectorsPerRecord: UInt64 { UInt64(recordSize / BlkRequest.sectorSize) }
-    func has(_ bit: Int) -> Bool { features.has(bit: bit) }
+    var records: UInt64 { capacity * UInt64(Disk.sectorSize) / UInt64(recordSize) }
+    var sectorsPerRecord: UInt64 { UInt64(recordSize / Disk.sectorSize) }
 
     /// 3.1.1 from reset to DRIVER_OK, with the queue, memory and interrupt
     /// port in `set`.  Logs and throws the first failure.
     func bringUp(set: PortName) throws(MachError) {
         try device.claim()
-        var wanted = VirtioFeatures(bits: [BlkFeature.sizeMax, BlkFeature.segMax, BlkFeature.readOnly,
-                                           BlkFeature.blockSize, BlkFeature.flush, BlkFeature.topology,
-                                           BlkFeature.configWCE, BlkFeature.discard,
-                                           BlkFeature.writeZeroes])
+        var wanted = VirtioFeatures(bits: Disk.implemented)
         wanted.insert(.version1)
         if config.indirect { wanted.insert(.indirectDescriptors) }
         if config.eventIndex { wanted.insert(.eventIndex) }
-        // Not asked for: MQ (one queue serves), ZONED (5.2.5.1: not without
-        // zone support), SECURE_ERASE, LIFETIME, legacy BARRIER and SCSI.
-        try device.negotiate(wanted, deviceNames: BlkFeature.names, logPrefix: "blk: \(name)")
+        try device.negotiate(wanted, deviceNames: Disk.featureNames, logPrefix: "blk: \(name)")
         try readConfiguration()
-        let q = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
+        let q: Virtqueue<ChainRecord> = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
         queue = q
-        slotOfHead = [Int32](repeating: -1, count: Int(q.size))
+        q.onUsed = { [self] used, record in self.finishChain(used, record) }
         planChains()
-        guard let b = device.allocateDMA((config.inflight * 64 + pageSize - 1) & ~(pageSize - 1)) else {
+        guard let b = device.allocateDMA((config.inflight * BLK_COMMAND_SIZE + pageSize - 1) & ~(pageSize - 1)) else {
             throw MachError(KERN_RESOURCE_SHORTAGE)
         }
         blocks = b
         let dev = device
         pool = DMAPool(initial: config.poolInitial, growBy: 64, limit: config.poolMax,
                        allocate: { dev.allocateDMA($0) })
-        try device.listenForInterrupts(in: set) { [self] isr in self.interrupt(isr) }
+        try device.listenForInterrupts(in: set) { [self] irq in self.interrupted(irq) }
         try device.driverOK()
         print("blk: \(name): \(device.label) \(device.isModern ? "modern" : "legacy"), " +
               "\(capacity) sectors, \(recordSize)-byte records\(readOnly ? ", read-only" : ""), " +
@@ -107,10 +98,10 @@ final class Disk {
     /// 5.2.5 Device Initialization: every field the accepted features make
     /// valid (after FEATURES_OK: 5.2.5.1 forbids reading writeback before).
     func readConfiguration() throws(MachError) {
-        capacity = sane(capacity: try device.config64(BlkConfig.capacity))
-        readOnly = has(BlkFeature.readOnly)
-        if has(BlkFeature.blockSize) {
-            let bs = try device.config32(BlkConfig.blkSize)
+        capacity = sane(capacity: try device.config64(Int(VIRTIO_BLK_CFG_CAPACITY)))
+        readOnly = has(VIRTIO_BLK_F_RO)
+        if has(VIRTIO_BLK_F_BLK_SIZE) {
+            let bs = try device.config32(Int(VIRTIO_BLK_CFG_BLK_SIZE))
             if bs >= 512 && bs <= 4096 && bs & (bs - 1) == 0 {
                 recordSize = Int(bs)
             } else {
@@ -120,30 +111,30 @@ final class Disk {
         // The device's numbers are 32-bit unsigned; an Int here is 32-bit
         // signed, and no sane device sends one above 2^31 - 1: such a value
         // is taken as "no limit" (0) or, for the I/O hints, ignored.
-        if has(BlkFeature.sizeMax) { sizeMax = sane(try device.config32(BlkConfig.sizeMax), "size_max") }
-        if has(BlkFeature.segMax) { segMax = sane(try device.config32(BlkConfig.segMax), "seg_max") }
-        if has(BlkFeature.topology) {
-            physicalBlockExp = Int(try device.config8(BlkConfig.physicalBlockExp))
-            alignmentOffset = Int(try device.config8(BlkConfig.alignmentOffset))
-            minIOSize = Int(try device.config16(BlkConfig.minIOSize))
-            optIOSize = sane(try device.config32(BlkConfig.optIOSize), "opt_io_size")
+        if has(VIRTIO_BLK_F_SIZE_MAX) { sizeMax = sane(try device.config32(Int(VIRTIO_BLK_CFG_SIZE_MAX)), "size_max") }
+        if has(VIRTIO_BLK_F_SEG_MAX) { segMax = sane(try device.config32(Int(VIRTIO_BLK_CFG_SEG_MAX)), "seg_max") }
+        if has(VIRTIO_BLK_F_TOPOLOGY) {
+            physicalBlockExp = Int(try device.config8(Int(VIRTIO_BLK_CFG_PHYSICAL_BLOCK_EXP)))
+            alignmentOffset = Int(try device.config8(Int(VIRTIO_BLK_CFG_ALIGNMENT_OFFSET)))
+            minIOSize = Int(try device.config16(Int(VIRTIO_BLK_CFG_MIN_IO_SIZE)))
+            optIOSize = sane(try device.config32(Int(VIRTIO_BLK_CFG_OPT_IO_SIZE)), "opt_io_size")
         }
-        if has(BlkFeature.configWCE) {
-            writeback = UInt32(try device.config8(BlkConfig.writeback))
+        if has(VIRTIO_BLK_F_CONFIG_WCE) {
+            writeback = UInt32(try device.config8(Int(VIRTIO_BLK_CFG_WRITEBACK)))
         } else {
             // 5.2.5.1: FLUSH without CONFIG_WCE: assume a writeback cache;
             // neither: the driver may deduce writethrough.
-            writeback = has(BlkFeature.flush) ? 1 : 0
+            writeback = has(VIRTIO_BLK_F_FLUSH) ? 1 : 0
         }
-        if has(BlkFeature.discard) {
-            maxDiscardSectors = try device.config32(BlkConfig.maxDiscardSectors)
-            maxDiscardSeg = try device.config32(BlkConfig.maxDiscardSeg)
+        if has(VIRTIO_BLK_F_DISCARD) {
+            maxDiscardSectors = try device.config32(Int(VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS))
+            maxDiscardSeg = try device.config32(Int(VIRTIO_BLK_CFG_MAX_DISCARD_SEG))
         }
-        if has(BlkFeature.writeZeroes) {
-            maxWriteZeroesSectors = try device.config32(BlkConfig.maxWriteZeroesSectors)
-            maxWriteZeroesSeg = try device.config32(BlkConfig.maxWriteZeroesSeg)
+        if has(VIRTIO_BLK_F_WRITE_ZEROES) {
+            maxWriteZeroesSectors = try device.config32(Int(VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS))
+            maxWriteZeroesSeg = try device.config32(Int(VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG))
         }
-        if has(BlkFeature.topology) || has(BlkFeature.sizeMax) || has(BlkFeature.segMax) {
+        if has(VIRTIO_BLK_F_TOPOLOGY) || has(VIRTIO_BLK_F_SIZE_MAX) || has(VIRTIO_BLK_F_SEG_MAX) {
             print("blk: \(name): size_max \(sizeMax) seg_max \(segMax) physical_block_exp \(physicalBlockExp) " +
                   "alignment \(alignmentOffset) min_io \(minIOSize) opt_io \(optIOSize) writeback \(writeback)")
         }
@@ -153,7 +144,7 @@ final class Disk {
     /// (records × record size, sector numbers in requests).  A device that
     /// claims more is believed only up to that.
     func sane(capacity c: UInt64) -> UInt64 {
-        let most = UInt64.max / UInt64(BlkRequest.sectorSize)
+        let most = UInt64.max / UInt64(Disk.sectorSize)
         guard c > most else { return c }
         print("blk: \(name): capacity \(c) sectors is more than bytes can count; using \(most)")
         return most
@@ -191,8 +182,16 @@ final class Disk {
         }
     }
 
+    /// Slots (chains) in flight or being built.
+    var slotsInUse: Int { config.inflight - freeSlots.count }
+
     /// Where command block `slot` is.
-    func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * 64, size: 64) }
+    func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * BLK_COMMAND_SIZE, size: BLK_COMMAND_SIZE) }
+
+    /// Command block `slot` as its C struct.
+    func command(_ slot: Int) -> UnsafeMutablePointer<blk_command> {
+        block(slot).address.assumingMemoryBound(to: blk_command.self)
+    }
 
     /// Logs why a request was refused (rate limited), counts it, returns `code`.
     func refuse(_ what: StaticString, _ code: kern_return_t, _ why: String) -> kern_return_t {
@@ -222,19 +221,4 @@ struct DiskStats {
     // Counters kept elsewhere (queue, pool, page reserve) as they were at
     // the last BLK_SET_STATS_RESET.
     var notifiesBase = 0, suppressedBase = 0, growsBase = 0, zcPagesBase = 0, zcChunksBase = 0
-}
-
-/// The D_* name of a device return code, for log lines.
-func deviceErrorName(_ code: kern_return_t) -> String {
-    switch code {
-    case D_SUCCESS: return "D_SUCCESS"
-    case D_IO_ERROR: return "D_IO_ERROR"
-    case D_NO_SUCH_DEVICE: return "D_NO_SUCH_DEVICE"
-    case D_INVALID_OPERATION: return "D_INVALID_OPERATION"
-    case D_INVALID_RECNUM: return "D_INVALID_RECNUM"
-    case D_INVALID_SIZE: return "D_INVALID_SIZE"
-    case D_NO_MEMORY: return "D_NO_MEMORY"
-    case D_READ_ONLY: return "D_READ_ONLY"
-    default: return hex(code)
-    }
 }

@@ -36,7 +36,7 @@ extension Disk {
     func rangeChainBytes(_ maxSectors: UInt32) -> Int {
         // In 64 bits: the device's 32-bit sector count times 512 need not
         // fit an Int; no chain carries more than BLK_MAX_IO anyway.
-        let deviceMost = UInt64(maxSectors) * UInt64(BlkRequest.sectorSize)
+        let deviceMost = UInt64(maxSectors) * UInt64(Disk.sectorSize)
         let most = maxSectors == 0 ? Int(BLK_MAX_IO) : Int(min(deviceMost, UInt64(BLK_MAX_IO)))
         return max(recordSize, most / recordSize * recordSize)
     }
@@ -51,7 +51,7 @@ extension Disk {
         while let r = waiting.first {
             if r.kind == .flush {
                 if writesInFlight > 0 { break }
-                if !has(BlkFeature.flush) {
+                if !has(VIRTIO_BLK_F_FLUSH) {
                     // Nothing to send: the device writes through (5.2.6.2
                     // case 1 when FLUSH was not offered at all).
                     waiting.removeFirst()
@@ -63,7 +63,7 @@ extension Disk {
             guard startChain(r) else {
                 // Nothing in flight will free what it lacks: give up on it
                 // rather than wait forever (the pool could not grow).
-                if chains.count == 0 {
+                if queue.inFlight == 0 {
                     waiting.removeFirst()
                     r.error = complain("request", D_NO_MEMORY, "no DMA buffers for it and none will come back")
                     r.nextOffset = r.bytes
@@ -103,16 +103,16 @@ extension Disk {
     /// False (and nothing taken) when a slot, ring space or buffers are
     /// missing.
     func startChain(_ r: IORequest) -> Bool {
-        guard let slot = chains.reserve() else { return false }
+        guard let slot = freeSlots.popLast() else { return false }
         let blk = block(slot)
         let offset = r.nextOffset
         var len = min(r.bytes - offset, chainBytes(for: r))
-        var type = BlkRequest.typeIn
-        var sector = r.sector + UInt64(offset / BlkRequest.sectorSize)
+        var type = UInt32(VIRTIO_BLK_T_IN)
+        var sector = r.sector + UInt64(offset / Disk.sectorSize)
         var buffers: [DMABuffer] = []
         var isWrite = false
         segments.removeAll(keepingCapacity: true)
-        segments.append(Segment(physical: blk.physical, length: UInt32(BlkRequest.headerBytes),
+        segments.append(Segment(physical: blk.physical, length: UInt32(MemoryLayout<virtio_blk_req_hdr>.size),
                                 deviceWrites: false))
         switch r.kind {
         case .read:
@@ -123,7 +123,7 @@ extension Disk {
                 addBuffers(buffers, len, deviceWrites: true)
             }
         case .write:
-            type = BlkRequest.typeOut
+            type = UInt32(VIRTIO_BLK_T_OUT)
             isWrite = true
             if r.sourcePages.isEmpty {
                 guard takeBuffers(len, &buffers, r) else { return giveUp(slot, &buffers) }
@@ -132,39 +132,34 @@ extension Disk {
                 addPages(from: offset, len, deviceWrites: false) { r.sourcePages[$0] }
             }
         case .flush:
-            type = BlkRequest.typeFlush
+            type = UInt32(VIRTIO_BLK_T_FLUSH)
             sector = 0                  // 5.2.6.1: sector 0, and no data
             len = 0
         case .discard, .writeZeroes:
-            type = r.kind == .discard ? BlkRequest.typeDiscard : BlkRequest.typeWriteZeroes
+            type = r.kind == .discard ? UInt32(VIRTIO_BLK_T_DISCARD) : UInt32(VIRTIO_BLK_T_WRITE_ZEROES)
             isWrite = true
-            let range = blk.address + 32
-            let count = UInt32(len / BlkRequest.sectorSize)
-            range.storeBytes(of: sector, as: UInt64.self)
-            range.storeBytes(of: count, toByteOffset: 8, as: UInt32.self)
             // 5.2.6.1: unmap MUST be zero for discard.
-            range.storeBytes(of: r.kind == .writeZeroes && r.unmap ? 1 : 0, toByteOffset: 12, as: UInt32.self)
-            segments.append(Segment(physical: blk.physical + 32, length: UInt32(BlkRequest.rangeBytes),
+            let unmap = r.kind == .writeZeroes && r.unmap ? UInt32(VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) : 0
+            command(slot).pointee.range = virtio_blk_discard_write_zeroes(
+                sector: sector, num_sectors: UInt32(len / Disk.sectorSize), flags: unmap)
+            segments.append(Segment(physical: blk.physical + UInt64(BLK_COMMAND_RANGE),
+                                    length: UInt32(MemoryLayout<virtio_blk_discard_write_zeroes>.size),
                                     deviceWrites: false))
             sector = 0                  // unused for these commands (5.2.6)
         }
-        segments.append(Segment(physical: blk.physical + 16, length: 1, deviceWrites: true))
+        segments.append(Segment(physical: blk.physical + UInt64(BLK_COMMAND_STATUS), length: 1, deviceWrites: true))
         guard queue.hasRoom(for: segments.count) else { return giveUp(slot, &buffers) }
         if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
-        blk.address.storeBytes(of: type, as: UInt32.self)
-        blk.address.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
-        blk.address.storeBytes(of: sector, toByteOffset: 8, as: UInt64.self)
-        blk.address.storeBytes(of: 0xFF, toByteOffset: 16, as: UInt8.self)   // the device must overwrite it
-        guard let token = queue.submit(segments) else { return giveUp(slot, &buffers) }
-        let head = token.head
-        slotOfHead[Int(head)] = Int32(slot)
-        chains.fill(slot, ChainRecord(chain: token, request: r, offset: offset, length: len,
-                                      buffers: buffers, isWrite: isWrite))
+        command(slot).pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
+        command(slot).pointee.status = 0xFF         // the device must overwrite it
+        let record = ChainRecord(request: r, offset: offset, length: len, buffers: buffers, slot: slot,
+                                 isWrite: isWrite)
+        guard let head = queue.submit(segments, context: record) else { return giveUp(slot, &buffers) }
         r.nextOffset = offset + len
         r.chainsOut += 1
         if r.nextOffset >= r.bytes { r.allStarted = true }
         if isWrite { writesInFlight += 1 }
-        stats.inflightHWM = max(stats.inflightHWM, UInt32(chains.count))
+        stats.inflightHWM = max(stats.inflightHWM, UInt32(slotsInUse))
         if config.verbose {
             print("blk: \(name): chain \(head) slot \(slot) type \(type) sector \(sector) bytes \(len)")
         }
@@ -174,7 +169,7 @@ extension Disk {
     /// Undoes a chain that could not start.
     func giveUp(_ slot: Int, _ buffers: inout [DMABuffer]) -> Bool {
         pool.give(all: &buffers)
-        chains.unreserve(slot)
+        freeSlots.append(slot)
         return false
     }
 

@@ -60,7 +60,7 @@ extension Disk {
             resetStatistics()
             return D_SUCCESS
         case BLK_SET_WRITEBACK:
-            guard has(BlkFeature.configWCE) else {
+            guard has(VIRTIO_BLK_F_CONFIG_WCE) else {
                 return refuse("device_set_status", D_INVALID_OPERATION, "no CONFIG_WCE: the cache mode is fixed")
             }
             guard count >= 1, word(0) == 0 || word(0) == 1 else {
@@ -69,8 +69,8 @@ extension Disk {
             // 5.2.6.1: after writing 0 the driver must not assume earlier
             // volatile writes are stable; clients flush for that.
             do throws(MachError) {
-                try device.writeConfig(BlkConfig.writeback, width: 1, value: UInt32(word(0)))
-                writeback = UInt32(try device.config8(BlkConfig.writeback))
+                try device.writeConfig(Int(VIRTIO_BLK_CFG_WRITEBACK), width: 1, value: UInt32(word(0)))
+                writeback = UInt32(try device.config8(Int(VIRTIO_BLK_CFG_WRITEBACK)))
             } catch {
                 return refuse("device_set_status", D_IO_ERROR, "writeback: \(hex(error.code))")
             }
@@ -81,7 +81,7 @@ extension Disk {
         case BLK_SET_DISCARD, BLK_SET_WRITE_ZEROES:
             let discard = f == BLK_SET_DISCARD
             let routine: StaticString = "device_set_status"
-            guard has(discard ? BlkFeature.discard : BlkFeature.writeZeroes) else {
+            guard has(discard ? VIRTIO_BLK_F_DISCARD : VIRTIO_BLK_F_WRITE_ZEROES) else {
                 return refuse(routine, D_INVALID_OPERATION, discard ? "no DISCARD" : "no WRITE_ZEROES")
             }
             guard count >= (discard ? 2 : 3) else { return refuse(routine, D_INVALID_SIZE, "\(count) words") }
@@ -130,7 +130,7 @@ extension Disk {
         s.io_errors = stats.ioErrors
         s.chains = stats.chains
         s.split_requests = stats.splitRequests
-        s.inflight = UInt32(chains.count)
+        s.inflight = UInt32(slotsInUse)
         s.inflight_hwm = stats.inflightHWM
         s.inflight_limit = UInt32(config.inflight)
         s.waiting = stats.waitingChains
@@ -160,7 +160,7 @@ extension Disk {
         fresh.growsBase = pool.stats.grows
         fresh.zcPagesBase = reserve.stats.pagesTaken
         fresh.zcChunksBase = reserve.stats.chunks
-        fresh.inflightHWM = UInt32(chains.count)
+        fresh.inflightHWM = UInt32(slotsInUse)
         fresh.waitingChains = stats.waitingChains
         fresh.waitingHWM = stats.waitingChains
         stats = fresh

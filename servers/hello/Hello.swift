@@ -9,7 +9,8 @@
 // Then it becomes a server: it registers the device name "hello" on the
 // device master port and serves GNU Mach's device.defs for it through the
 // SDK's receive loop (ScratchDevice.swift has the device; the SDK's
-// DeviceServer the MIG routines, which call HelloDevice.driver()'s closures).  The loop only ends if its port fails.
+// DeviceServer the MIG routines, which call HelloDevice, a DeviceDriver).
+// The loop only ends if its port fails.
 
 import SMRuntime
 import Mach
@@ -83,7 +84,7 @@ struct Hello {
         }
         var kr = registered.join(set.name)
         if kr == KERN_SUCCESS {
-            kr = DeviceRegistry.register(HelloDevice.name, port: registered.name)
+            kr = DeviceRegistry.register("\(HelloDevice.name)", port: registered.name)
         }
         guard kr == KERN_SUCCESS else {
             console.line("hello: FAIL registering the device: \(hex(kr))")
@@ -91,7 +92,7 @@ struct Hello {
         }
         console.line("hello: serving device \"\(HelloDevice.name)\" on port \(registered.name.raw)")
         let device = HelloDevice(set: set.name, registered: registered)
-        DeviceServer.driver = device.driver()
+        DeviceServer.driver = device
         Notifications.onNoSenders = { port, _ in device.opens.forget(port) }
         var loop = ReceiveLoop(set: set,
                                interfaces: [DeviceServer.interface, Notifications.interface])

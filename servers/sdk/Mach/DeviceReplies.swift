@@ -34,18 +34,35 @@ extension PendingReply {
         }
     }
 
+    /// device_read_reply with a copy of `bytes`: new pages (vm_allocate)
+    /// hold the copy and move to the client with the reply, so the driver
+    /// keeps its own buffers.  If no pages can be had the client gets
+    /// D_NO_MEMORY; if the reply cannot go the copy is freed.  An empty
+    /// `bytes` sends `code` alone.
+    public consuming func sendReadReply(_ code: kern_return_t, copying bytes: [UInt8]) -> mach_msg_return_t {
+        guard code == D_SUCCESS, !bytes.isEmpty else { return sendReadReply(code, data: nil, bytes: 0) }
+        var address = vm_address_t(0)
+        let size = vm_size_t(bytes.count)
+        guard vm_allocate(smrt_task_port(), &address, size, 1) == KERN_SUCCESS,
+              let copy = UnsafeMutableRawPointer(bitPattern: UInt(address)) else {
+            return sendReadReply(D_NO_MEMORY, data: nil, bytes: 0)
+        }
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let mr = sendReadReply(D_SUCCESS, data: copy.assumingMemoryBound(to: CChar.self),
+                               bytes: mach_msg_type_number_t(bytes.count))
+        if mr != MACH_MSG_SUCCESS { _ = vm_deallocate(smrt_task_port(), address, size) }
+        return mr
+    }
+
     /// device_write_reply (id 2902): `code` and the bytes written.
     public consuming func sendWriteReply(_ code: kern_return_t, written: Int32) -> mach_msg_return_t {
         let (port, poly) = consumeForStub()
         return PendingReply.sendDeviceReply(port, poly, id: 2902, code: code, complex: false) { body in
-            body.storeBytes(of: PendingReply.integer32Type, toByteOffset: 8, as: UInt32.self)
+            body.storeBytes(of: integer32TypeWord, toByteOffset: 8, as: UInt32.self)
             body.storeBytes(of: written, toByteOffset: 12, as: Int32.self)
             return 16
         }
     }
-
-    /// An inline, short-form type word for one 32-bit integer.
-    static let integer32Type = UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28)
 
     /// Builds header and return code, lets `fill` write the rest of the body
     /// (from its offset 8; it returns the body's bytes) and sends.
@@ -57,7 +74,7 @@ extension PendingReply {
         let mr = withUnsafeMutableBytes(of: &storage) { raw -> mach_msg_return_t in
             let m = raw.baseAddress!
             let body = m + MemoryLayout<mach_msg_header_t>.size
-            body.storeBytes(of: integer32Type, as: UInt32.self)
+            body.storeBytes(of: integer32TypeWord, as: UInt32.self)
             body.storeBytes(of: code, toByteOffset: 4, as: kern_return_t.self)
             let size = MemoryLayout<mach_msg_header_t>.size + fill(body)
             let h = m.assumingMemoryBound(to: mach_msg_header_t.self)

@@ -12,6 +12,11 @@ enum HeaderOffset {
     static let returnCodeType = 24, returnCode = 28
 }
 
+/// The type descriptor (mach_msg_type_t) of one inline 32-bit integer, as
+/// MIG writes it before a RetCode or a count: name, size in bits, number,
+/// inline.  The SDK's one copy.
+let integer32TypeWord = UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28)
+
 /// One item of a message body, decoded from its type descriptor
 /// (mach_msg_type_t, or mach_msg_type_long_t when `longform` is set).
 /// Offsets count from the start of the message.

@@ -55,7 +55,7 @@ public struct PendingReply: ~Copyable {
         m.Head.msgh_local_port = 0
         m.Head.msgh_id = id
         // RetCodeType: one 32-bit integer, inline.
-        let typeWord = UInt32(MACH_MSG_TYPE_INTEGER_32) | (32 << 8) | (1 << 16) | (1 << 28)
+        let typeWord = integer32TypeWord
         withUnsafeMutableBytes(of: &m.RetCodeType) { $0.storeBytes(of: typeWord, as: UInt32.self) }
         m.RetCode = code
         let once = disposition == UInt32(MACH_MSG_TYPE_PORT_SEND_ONCE)

@@ -8,9 +8,9 @@
 ///    regions, so the task cannot free a page the device may still write;
 ///    kept until the task dies.  Rings, indirect tables, request headers
 ///    and the buffer pool (DMAPool) live there.
-///  - `vm_allocate_contiguous`: ordinary task pages that happen to be
+///  - `virtio_fill_alloc`: ordinary task pages that happen to be
 ///    contiguous and whose address is known; they can leave the task as
-///    out-of-line data (PageReserve, for zero-copy reads).
+///    out-of-line data (PageReserve.forDevice, for zero-copy reads).
 /// Host tests use ordinary heap memory with physical == virtual.
 @frozen
 public struct DMARegion {

@@ -100,11 +100,6 @@ public final class DMAPool {
         return true
     }
 
-    /// Whether `count` buffers could be had now (growing if allowed).
-    public func canSupply(_ count: Int) -> Bool {
-        free.count >= count || stats.total + (count - free.count) <= limit
-    }
-
     public func give(_ b: DMABuffer) {
         let i = Int(b.id)
         guard i >= 0, i < out.count, out[i] else {

@@ -1,4 +1,7 @@
 // Features.swift - virtio feature bits as a typed set (virtio 1.2, 2.2 and 6).
+// The bit numbers are <sm/virtio_spec.h>'s (module CVirtioRing).
+
+import CVirtioRing
 
 /// A set of virtio feature bits (bit numbers 0-63), as a device offers them
 /// and a driver accepts them.  Bits 0-23 and 50-63 belong to the device
@@ -20,14 +23,14 @@ public struct VirtioFeatures: Equatable {
     public static var none: VirtioFeatures { VirtioFeatures(rawValue: 0) }
 
     // 6 Reserved Feature Bits: the ones the SDK knows how to use or name.
-    public static var notifyOnEmpty: VirtioFeatures { VirtioFeatures(bit: 24) }
-    public static var anyLayout: VirtioFeatures { VirtioFeatures(bit: 27) }
-    public static var indirectDescriptors: VirtioFeatures { VirtioFeatures(bit: 28) }
-    public static var eventIndex: VirtioFeatures { VirtioFeatures(bit: 29) }
-    public static var version1: VirtioFeatures { VirtioFeatures(bit: 32) }
-    public static var accessPlatform: VirtioFeatures { VirtioFeatures(bit: 33) }
-    public static var ringPacked: VirtioFeatures { VirtioFeatures(bit: 34) }
-    public static var inOrder: VirtioFeatures { VirtioFeatures(bit: 35) }
+    public static var notifyOnEmpty: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_NOTIFY_ON_EMPTY)) }
+    public static var anyLayout: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_ANY_LAYOUT)) }
+    public static var indirectDescriptors: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_INDIRECT_DESC)) }
+    public static var eventIndex: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_EVENT_IDX)) }
+    public static var version1: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_VERSION_1)) }
+    public static var accessPlatform: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_ACCESS_PLATFORM)) }
+    public static var ringPacked: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_RING_PACKED)) }
+    public static var inOrder: VirtioFeatures { VirtioFeatures(bit: Int(VIRTIO_F_IN_ORDER)) }
 
     /// The transport features the SDK's split ring implements: a driver may
     /// ask for these whatever its device type.
@@ -77,23 +80,19 @@ public struct VirtioFeatures: Equatable {
     }
 
     static func transportName(_ bit: Int) -> String? {
-        switch bit {
-        case 24: return "NOTIFY_ON_EMPTY"
-        case 27: return "ANY_LAYOUT"
-        case 28: return "INDIRECT_DESC"
-        case 29: return "EVENT_IDX"
-        case 32: return "VERSION_1"
-        case 33: return "ACCESS_PLATFORM"
-        case 34: return "RING_PACKED"
-        case 35: return "IN_ORDER"
-        case 36: return "ORDER_PLATFORM"
-        case 37: return "SR_IOV"
-        case 38: return "NOTIFICATION_DATA"
-        case 39: return "NOTIF_CONFIG_DATA"
-        case 40: return "RING_RESET"
-        default: return nil
-        }
+        for (b, name) in transportNames where Int(b) == bit { return name }
+        return nil
     }
+
+    static let transportNames: [(Int32, String)] = [
+        (VIRTIO_F_NOTIFY_ON_EMPTY, "NOTIFY_ON_EMPTY"), (VIRTIO_F_ANY_LAYOUT, "ANY_LAYOUT"),
+        (VIRTIO_F_INDIRECT_DESC, "INDIRECT_DESC"), (VIRTIO_F_EVENT_IDX, "EVENT_IDX"),
+        (VIRTIO_F_VERSION_1, "VERSION_1"), (VIRTIO_F_ACCESS_PLATFORM, "ACCESS_PLATFORM"),
+        (VIRTIO_F_RING_PACKED, "RING_PACKED"), (VIRTIO_F_IN_ORDER, "IN_ORDER"),
+        (VIRTIO_F_ORDER_PLATFORM, "ORDER_PLATFORM"), (VIRTIO_F_SR_IOV, "SR_IOV"),
+        (VIRTIO_F_NOTIFICATION_DATA, "NOTIFICATION_DATA"), (VIRTIO_F_NOTIF_CONFIG_DATA, "NOTIF_CONFIG_DATA"),
+        (VIRTIO_F_RING_RESET, "RING_RESET"),
+    ]
 }
 
 extension VirtioFeatures: ExpressibleByArrayLiteral {

@@ -39,8 +39,8 @@ public final class PageReserve {
         public var pagesHeld = 0
     }
 
-    /// `allocate(bytes)` gets contiguous pages (vm_allocate_contiguous in a
-    /// server), `release` gives pages back to the kernel (vm_deallocate).
+    /// `allocate(bytes)` gets contiguous pages (virtio_fill_alloc in a
+    /// server: forDevice), `release` gives pages back to the kernel (vm_deallocate).
     public init(chunkPages: Int = 64, maxRuns: Int = 4, allocate: @escaping DMAAllocator,
                 release: @escaping (DMARegion) -> Void) {
         self.chunkPages = max(chunkPages, 1)

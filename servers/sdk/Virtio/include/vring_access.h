@@ -24,30 +24,20 @@ static inline void vio_full_barrier(void) { __asm__ volatile("lock; addl $0,(%%e
 
 static inline uint16_t vio_load16(const void *p) { return *(const volatile uint16_t *)p; }
 static inline uint32_t vio_load32(const void *p) { return *(const volatile uint32_t *)p; }
-static inline uint8_t vio_load8(const void *p) { return *(const volatile uint8_t *)p; }
-static inline void vio_store8(void *p, uint8_t v) { *(volatile uint8_t *)p = v; }
 static inline void vio_store16(void *p, uint16_t v) { *(volatile uint16_t *)p = v; }
-static inline void vio_store32(void *p, uint32_t v) { *(volatile uint32_t *)p = v; }
-/* Two 32-bit stores: descriptors are not visible to the device until the
- * index that publishes them is written, so tearing cannot be observed. */
-static inline void vio_store64(void *p, uint64_t v)
-{
-	vio_store32(p, (uint32_t)v);
-	vio_store32((char *)p + 4, (uint32_t)(v >> 32));
-}
 
-/* One descriptor (2.7.5): 16 bytes, addr le64, len le32, flags le16, next le16. */
+/* Descriptor i of a table (struct virtq_desc, 2.7.5).  The 64-bit address
+ * may be stored as two 32-bit halves: descriptors are not visible to the
+ * device until the index that publishes them is written, so tearing
+ * cannot be observed. */
 static inline void vio_desc_write(void *table, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 				  uint16_t next)
 {
-	char *d = (char *)table + 16u * i;
-	vio_store64(d, addr);
-	vio_store32(d + 8, len);
-	vio_store16(d + 12, flags);
-	vio_store16(d + 14, next);
+	volatile struct virtq_desc *d = (volatile struct virtq_desc *)table + i;
+	d->addr = addr;
+	d->len = len;
+	d->flags = flags;
+	d->next = next;
 }
-static inline uint16_t vio_desc_flags(const void *table, uint16_t i) { return vio_load16((const char *)table + 16u * i + 12); }
-static inline uint16_t vio_desc_next(const void *table, uint16_t i) { return vio_load16((const char *)table + 16u * i + 14); }
-static inline void vio_desc_set_next(void *table, uint16_t i, uint16_t next) { vio_store16((char *)table + 16u * i + 14, next); }
 
 #endif
