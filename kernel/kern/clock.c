@@ -4,6 +4,7 @@
 #include "kern/sched.h"
 #include "kern/timeout.h"
 #include "kern/mapped_time.h"
+#include "kern/time_page.h"
 #include "i386/cpu.h"
 #include "i386/pic.h"
 
@@ -48,6 +49,7 @@ void clock_init(void)
 void clock_tick(void)
 {
 	ticks++;
+	time_page_refresh();
 	mapped_time_update();
 	timeout_expire(clock_uptime_ns());
 	sched_tick();
@@ -62,9 +64,11 @@ struct rpc_time_value clock_cycles_to_time(uint64_t cycles)
 	return tv;
 }
 
-uint64_t clock_uptime_ns(void)
+uint64_t clock_uptime_ns(void) { return clock_ns_at_tsc(rdtsc()); }
+
+uint64_t clock_ns_at_tsc(uint64_t tsc)
 {
-	uint64_t cycles = rdtsc() - tsc_at_boot;
+	uint64_t cycles = tsc - tsc_at_boot;
 	/* seconds * 1e9 + remainder scaled, avoiding 64-bit overflow of cycles * 1e9 */
 	uint64_t secs = cycles / tsc_hz;
 	uint64_t rem = cycles % tsc_hz;

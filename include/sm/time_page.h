@@ -1,0 +1,105 @@
+/*
+ * The time page: what every task reads to learn the time without entering
+ * the kernel (docs/time.md).
+ *
+ * The kernel maps one page read-only into every task at SM_TIME_PAGE_ADDR,
+ * the page just above user space (kernel/i386/layout.h), and only the
+ * kernel writes it: at every clock tick and when the time server (or a
+ * privileged host_set_time / host_adjust_time) changes the time of day.
+ * It holds the TSC reading at the last refresh, the monotonic and UTC
+ * nanoseconds at that reading, and the fixed-point rates that carry both
+ * forward:  ns = base + ((tsc - tsc_base) * mult) >> shift.
+ * The delta is used only while it is below tsc_window (< 2^32, so the
+ * product is one 32x32->64 multiplication); past it, or while the page is
+ * not valid, a reader asks the kernel instead (sm_host_uptime /
+ * host_get_time64).
+ *
+ * Update protocol (a sequence counter): the writer makes seq odd, writes
+ * the fields, then makes seq even again. A reader takes seq, retries while
+ * it is odd, reads the fields and the TSC, and retries unless seq is
+ * unchanged. A TSC behind tsc_base (read out of order) counts as no time
+ * at all, so monotonic time never goes backwards; the kernel likewise
+ * never publishes a base below what the previous parameters reached.
+ */
+#ifndef _SM_TIME_PAGE_H_
+#define _SM_TIME_PAGE_H_
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#define SM_TIME_PAGE_ADDR	0xBFFFF000u	/* = USER_TOP, one page below KERNBASE */
+
+#define SM_TIME_PAGE_VALID	0x1u	/* the rates are calibrated */
+
+/* The largest slew the kernel accepts, either way, in parts per million. */
+#define SM_TIME_SLEW_MAX_PPM	1000
+/* The rate at which an adjtime-style adjustment (host_adjust_time) is
+ * absorbed, as BSD and Linux adjtime do: 0.5 ms per second. */
+#define SM_TIME_ADJTIME_PPM	500
+
+struct sm_time_page {
+	uint32_t seq;		/* odd while the kernel is writing */
+	uint32_t flags;		/* SM_TIME_PAGE_VALID */
+	uint64_t tsc_base;	/* TSC at the last refresh */
+	uint64_t mono_base_ns;	/* monotonic (uptime) ns at tsc_base */
+	int64_t real_base_ns;	/* UTC ns since 1970 at tsc_base */
+	uint32_t mono_mult;	/* ns per TSC cycle << shift */
+	uint32_t real_mult;	/* the same with the current slew */
+	uint32_t shift;
+	uint32_t tsc_window;	/* deltas at or above this: ask the kernel */
+	int32_t slew_ppm;	/* the slew in force, 0 if none */
+	uint32_t reserved;
+	int64_t slew_pending_ns; /* what the slew still has to absorb */
+	uint64_t tsc_hz;	/* the calibrated TSC rate, for information */
+};
+
+/* One consistent reading of the page. */
+struct sm_time_reading {
+	uint64_t mono_ns;
+	int64_t real_ns;
+};
+
+static inline uint64_t
+sm_time_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Read the page; false if it is not valid or the TSC has run past its
+ * window (then ask the kernel). coarse: the values at the last refresh,
+ * without reading the TSC. */
+static inline bool
+sm_time_page_read(const volatile struct sm_time_page *p, bool coarse, struct sm_time_reading *out)
+{
+	uint32_t seq, flags, mono_mult, real_mult, shift, window;
+	uint64_t tsc_base, mono, delta;
+	int64_t real;
+
+	do {
+		seq = p->seq;
+		__asm__ volatile("" ::: "memory");
+		flags = p->flags;
+		tsc_base = p->tsc_base;
+		mono = p->mono_base_ns;
+		real = p->real_base_ns;
+		mono_mult = p->mono_mult;
+		real_mult = p->real_mult;
+		shift = p->shift;
+		window = p->tsc_window;
+		delta = coarse ? 0 : sm_time_rdtsc() - tsc_base;
+		__asm__ volatile("" ::: "memory");
+	} while ((seq & 1) || seq != p->seq);
+	if (!(flags & SM_TIME_PAGE_VALID))
+		return false;
+	if ((int64_t)delta < 0)
+		delta = 0;	/* the clamp: never before the base */
+	if (delta >= window)
+		return false;
+	out->mono_ns = mono + (((uint64_t)(uint32_t)delta * mono_mult) >> shift);
+	out->real_ns = real + (int64_t)(((uint64_t)(uint32_t)delta * real_mult) >> shift);
+	return true;
+}
+
+#endif /* _SM_TIME_PAGE_H_ */
