@@ -51,9 +51,9 @@ USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 
 # The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
 # and smhost) and GNU Mach's device interface for clients of driver servers.
-SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386
+SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 smtime
 SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
-	console.o start.o support.o thread.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
+	console.o start.o support.o thread.o time.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
 
 # What sources including generated MIG headers wait for: the headers and
 # mig.mk's size check of the stubs.

@@ -29,6 +29,15 @@
 
 #define SM_TIME_PAGE_ADDR	0xBFFFF000u	/* = USER_TOP, one page below KERNBASE */
 
+/* The start-up block's auxiliary vector ((tag, value) words after envp's
+ * NULL, ended by SM_AT_NULL) names the page under this tag. */
+#define SM_AT_NULL		0
+#define SM_AT_TIME_PAGE		0x534d5401u	/* "SMT\1" */
+
+/* sm_time_update's flags (sm/smtime.defs). */
+#define SM_TIME_STEP		0x1u
+#define SM_TIME_SLEW		0x2u
+
 #define SM_TIME_PAGE_VALID	0x1u	/* the rates are calibrated */
 
 /* The largest slew the kernel accepts, either way, in parts per million. */
