@@ -1,6 +1,7 @@
 # servers/servers.mk - user-task runtime (libsmrt.a, crt0.o), the Swift
 # SDK (servers/sdk: modules Mach and Virtio, libmach.a and libvirtio.a) and
-# the Embedded Swift servers servers/hello/hello and servers/blk/blk.
+# the Embedded Swift servers servers/hello/hello, servers/blk/blk and
+# servers/time/time.
 #
 # Plain GNU make, included by the top Makefile.am.  Sources are read from
 # $(top_srcdir); every output lands under the build directory.  From
@@ -104,7 +105,8 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift)
+	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
+	Time.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -218,8 +220,39 @@ $(BLK_ELF): $(BLK_DIR)/blk.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LINK_DEPS) \
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
 	$(AM_V_at)mv -f $@.tmp $@
 
+# ----------------------------------------------------------------- time
+# The time server (servers/time, docs/time.md): reads the RTC, owns the
+# time policy, answers GNU Mach's time calls. Boot module line: time.
+
+TIME_DIR = servers/time
+TIME_ELF = $(TIME_DIR)/time
+TIME_SRC = $(top_srcdir)/servers/time
+TIME_SWIFT = $(addprefix $(TIME_SRC)/,Main.swift RTC.swift Policy.swift)
+TIME_INTERFACES = time_server time_server64
+TIME_MIG = $(call mig_server_files,$(TIME_INTERFACES)) $(call mig_stamps,$(TIME_INTERFACES))
+TIME_C_DEPS = $(TIME_SRC)/include/module.modulemap $(TIME_SRC)/include/ctimeserver.h \
+	$(top_srcdir)/include/sm/time_page.h $(TIME_MIG)
+TIME_STUB_OBJS = $(TIME_INTERFACES:%=$(TIME_DIR)/%_server.o)
+
+$(TIME_DIR)/%_server.o: $(SMRT_GEN)/%_server.c $(TIME_MIG) $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -c -o $@ $<
+
+$(TIME_DIR)/time.o: $(TIME_SWIFT) $(SDK_DEPS) $(TIME_C_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -I $(TIME_SRC)/include \
+		-module-name TimeServer -module-cache-path $(TIME_DIR)/module-cache \
+		-c -o $@ $(TIME_SWIFT)
+
+$(TIME_ELF): $(TIME_DIR)/time.o $(TIME_STUB_OBJS) $(SDK_LIB) $(USER_LINK_DEPS) \
+		$(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(TIME_DIR)/time.o $(TIME_STUB_OBJS) \
+		$(SDK_LIB) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
+	$(AM_V_at)mv -f $@.tmp $@
+
 .PHONY: servers
-servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(BLK_ELF)
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(BLK_ELF) $(TIME_ELF)
 
 -include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
 
@@ -231,5 +264,7 @@ CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
 CLEANFILES += $(SDK_DIR)/Virtio.o $(VIRTIO_SDK_LIB) $(SDK_DIR)/Virtio.swiftmodule \
 	$(SDK_DIR)/Virtio.swiftdoc $(SDK_DIR)/Virtio.swiftsourceinfo $(BLK_DIR)/blk.o \
 	$(BLK_ELF) $(BLK_ELF).tmp
+CLEANFILES += $(TIME_DIR)/time.o $(TIME_STUB_OBJS) $(TIME_ELF) $(TIME_ELF).tmp
+CLEAN_DIRS += $(TIME_DIR)/module-cache
 CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
 	$(SDK_DIR)/virtio-module-cache $(BLK_DIR)/module-cache
