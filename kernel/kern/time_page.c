@@ -67,6 +67,25 @@ static void advance_slew(uint64_t now_ns)
 	slew_pending_ns += slew_pending_ns < 0 ? (int64_t)whole : -(int64_t)whole;
 }
 
+/* The page's window: tsc_window, or less when the slew ends sooner, so
+ * that no reader carries the slewed rate past the slew's end (the kernel
+ * would then have to publish a time behind what was read). Past it a
+ * reader asks the kernel, which publishes afresh. */
+static uint32_t window_for_slew(void)
+{
+	if (slew_ppm == 0)
+		return tsc_window;
+	uint64_t left = (uint64_t)(slew_pending_ns < 0 ? -slew_pending_ns : slew_pending_ns);
+	uint64_t rate = (uint64_t)(slew_ppm < 0 ? -slew_ppm : slew_ppm);
+	if (left >= NS_PER_S)
+		return tsc_window;                   /* > 1000 s of slew left: far beyond the window */
+	uint64_t uptime_ns = left * PPM / rate;
+	if (uptime_ns >= NS_PER_S)
+		return tsc_window;
+	uint64_t cycles = uptime_ns * clock_tsc_hz() / NS_PER_S;
+	return cycles < tsc_window ? (uint32_t)cycles : tsc_window;
+}
+
 /* Publish the bases at tsc. Unless stepped, neither time is published
  * below what the page's previous parameters reached at tsc: the kernel's
  * exact value can trail them by the rounding of a nanosecond. */
@@ -87,6 +106,7 @@ static void publish(uint64_t tsc, bool stepped)
 			real = before.real_ns;
 	}
 	int64_t rate = PPM + slew_ppm;
+	uint32_t window = window_for_slew();
 	page->seq++;                                 /* odd: readers retry */
 	__asm__ volatile("" ::: "memory");
 	page->tsc_base = tsc;
@@ -95,7 +115,7 @@ static void publish(uint64_t tsc, bool stepped)
 	page->mono_mult = mono_mult;
 	page->real_mult = (uint32_t)((uint64_t)mono_mult * (uint64_t)rate / PPM);
 	page->shift = shift;
-	page->tsc_window = tsc_window;
+	page->tsc_window = window;
 	page->slew_ppm = slew_ppm;
 	page->slew_pending_ns = slew_pending_ns;
 	page->tsc_hz = clock_tsc_hz();
