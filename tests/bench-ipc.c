@@ -10,6 +10,8 @@
 #include "mach.h"
 #include "device.h"
 #include "bench.h"
+#include "mach_host_ext.h"
+#include <time.h>
 
 static inline uint64_t rdtsc(void)
 {
@@ -20,9 +22,7 @@ static inline uint64_t rdtsc(void)
 
 static uint64_t now_ns(void)
 {
-	uint64_t ns = 0;
-	sm_host_uptime(mach_host_self(), &ns);
-	return ns;
+	return smrt_now_ns();
 }
 
 static int failures;
@@ -98,6 +98,51 @@ static void bench_ool_rpc(mach_port_t server, const char *name, size_t size, int
 	vm_deallocate(mach_task_self(), buf, size);
 }
 
+/* Reading the time (docs/time.md): the time page from C (fine and coarse),
+ * the kernel call, and an RPC to the time server. The Swift row comes
+ * from the time server itself (servers/time, module argument "bench"). */
+static void bench_time(int n)
+{
+	struct timespec ts;
+	uint64_t t0 = now_ns(), c0 = rdtsc();
+	for (int i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t c1 = rdtsc(), t1 = now_ns();
+	report("time_page", n, c1 - c0, t1 - t0);
+
+	t0 = now_ns(), c0 = rdtsc();
+	for (int i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	c1 = rdtsc(), t1 = now_ns();
+	report("time_coarse", n, c1 - c0, t1 - t0);
+
+	time_value64_t tv;
+	mach_port_t host = mach_host_self();
+	int m = n / 50;
+	t0 = now_ns(), c0 = rdtsc();
+	for (int i = 0; i < m; i++)
+		if (host_get_time64(host, &tv) != KERN_SUCCESS)
+			failures++;
+	c1 = rdtsc(), t1 = now_ns();
+	report("time_kernel", m, c1 - c0, t1 - t0);
+
+	mach_port_t server = MACH_PORT_NULL;
+	kern_return_t kr;
+	for (int tries = 0; (kr = device_open(2, 0, "time-server", &server)) != KERN_SUCCESS && tries < 1000; tries++)
+		swtch_pri(0);
+	if (kr != KERN_SUCCESS) {
+		printf("bench: cannot find the time server (%x)\n", kr);
+		failures++;
+		return;
+	}
+	t0 = now_ns(), c0 = rdtsc();
+	for (int i = 0; i < m; i++)
+		if (host_get_time64(server, &tv) != KERN_SUCCESS)
+			failures++;
+	c1 = rdtsc(), t1 = now_ns();
+	report("time_rpc", m, c1 - c0, t1 - t0);
+}
+
 int main(void)
 {
 	mach_port_t server = MACH_PORT_NULL;
@@ -112,6 +157,7 @@ int main(void)
 	bench_null_rpc(server, 20000);
 	bench_ool_rpc(server, "ool_4k", 4096, 5000);
 	bench_ool_rpc(server, "ool_64k", 65536, 2000);
+	bench_time(200000);
 	printf("bench-ipc: %d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
 	return failures != 0;
 }

@@ -3,7 +3,6 @@
 #include "kern/printf.h"
 #include "kern/sched.h"
 #include "kern/timeout.h"
-#include "kern/mapped_time.h"
 #include "kern/time_page.h"
 #include "i386/cpu.h"
 #include "i386/pic.h"
@@ -89,8 +88,7 @@ void clock_init(void)
 void clock_tick(void)
 {
 	ticks++;
-	time_page_refresh();
-	mapped_time_update();
+	time_page_refresh();                /* and the mapped time with it */
 	timeout_expire(clock_uptime_ns());
 	sched_tick();
 }

@@ -24,10 +24,6 @@
 
 static int64_t time_of_day_ns(void) { return time_page_real_ns(); }
 
-/* The mapped time page (kern/mapped_time.h) shows the same clock as
- * host_get_time. */
-int64_t host_time_of_day_ns(void) { return time_of_day_ns(); }
-
 static time_value64_t to_tv64(int64_t ns)
 {
 	time_value64_t tv = { ns / NS_PER_S, ns % NS_PER_S };

@@ -9,6 +9,7 @@
  * page through its sequence counter. */
 #include "kern/time_page.h"
 #include "kern/clock.h"
+#include "kern/mapped_time.h"
 #include "kern/printf.h"
 #include "vm/pmap.h"
 #include "vm/pmm.h"
@@ -122,6 +123,7 @@ static void publish(uint64_t tsc, bool stepped)
 	page->flags = SM_TIME_PAGE_VALID;
 	__asm__ volatile("" ::: "memory");
 	page->seq++;                                 /* even: consistent */
+	mapped_time_update(real);                    /* GNU Mach's page shows the same */
 }
 
 void time_page_init(void)

@@ -5,17 +5,40 @@
 // publishes a public port as the device "time-server" (a device_open gets
 // a send right to it, for host_get_time and host_get_time64 by RPC) and
 // serves both.  If it dies the time page runs on with what it last set.
-// Module line: time (no arguments; it needs the privileged host port and
-// the device master port, which boot modules hold).
+// Module line: time [bench] (it needs the privileged host port and the
+// device master port, which boot modules hold). With "bench" it first
+// times now() from Swift and prints a `make bench` row.
 
 import CTimeServer
 import Mach
 
-@main
+@_cdecl("main")
+func timeServerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var bench = false
+    if let argv, argc > 1, let word = argv[1] {
+        bench = strcmp(word, "bench") == 0
+    }
+    TimeServer.main(bench: bench)
+    return 1
+}
+
 struct TimeServer {
     static let deviceName: StaticString = "time-server"
 
-    static func main() {
+    /// Times `now()` (the time page, from Swift) and prints the row
+    /// tools/run-bench.sh collects.
+    static func benchNow() {
+        let n: UInt64 = 200_000
+        var sink: UInt64 = 0
+        let t0 = now(), c0 = sm_time_rdtsc()
+        for _ in 0..<n { sink &+= now() }
+        let c1 = sm_time_rdtsc(), t1 = now()
+        print("bench: time_swift iterations=\(n) cycles=\((c1 - c0) / n) ns=\((t1 - t0) / n)")
+        if sink == 0 { print("time: the clock did not move") }
+    }
+
+    static func main(bench: Bool) {
+        if bench { benchNow() }
         let hostPriv = smrt_host_priv_port()
         guard hostPriv != 0 else {
             print("time: FAIL no privileged host port")
