@@ -60,12 +60,22 @@ struct sm_time_page {
 	uint32_t reserved;
 	int64_t slew_pending_ns; /* what the slew still has to absorb */
 	uint64_t tsc_hz;	/* the calibrated TSC rate, for information */
+	/* The bases again as seconds and nanoseconds (0 <= nsec < 1e9), so
+	 * that a timespec needs no 64-bit division. */
+	int64_t mono_base_sec, real_base_sec;
+	uint32_t mono_base_nsec, real_base_nsec;
 };
 
 /* One consistent reading of the page. */
 struct sm_time_reading {
 	uint64_t mono_ns;
 	int64_t real_ns;
+};
+
+/* The same as seconds and nanoseconds (0 <= nsec < 1e9), for timespec. */
+struct sm_time_split {
+	int64_t mono_sec, real_sec;
+	uint32_t mono_nsec, real_nsec;
 };
 
 static inline uint64_t
@@ -76,23 +86,36 @@ sm_time_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Read the page; false if it is not valid or the TSC has run past its
- * window (then ask the kernel). coarse: the values at the last refresh,
- * without reading the TSC. */
+/* The fields a reading needs, copied under the sequence counter, with the
+ * nanoseconds since tsc_base for both clocks (under the window, so under
+ * a second: 32 bits). False if the page is not valid or the TSC has run
+ * past its window (then ask the kernel). coarse: no TSC, the values at
+ * the last refresh. */
+struct sm_time_snapshot {
+	uint64_t mono_base_ns;
+	int64_t real_base_ns;
+	int64_t mono_base_sec, real_base_sec;
+	uint32_t mono_base_nsec, real_base_nsec;
+	uint32_t mono_delta_ns, real_delta_ns;
+};
+
 static inline bool
-sm_time_page_read(const volatile struct sm_time_page *p, bool coarse, struct sm_time_reading *out)
+sm_time_page_snapshot(const volatile struct sm_time_page *p, bool coarse, struct sm_time_snapshot *s)
 {
 	uint32_t seq, flags, mono_mult, real_mult, shift, window;
-	uint64_t tsc_base, mono, delta;
-	int64_t real;
+	uint64_t tsc_base, delta;
 
 	do {
 		seq = p->seq;
 		__asm__ volatile("" ::: "memory");
 		flags = p->flags;
 		tsc_base = p->tsc_base;
-		mono = p->mono_base_ns;
-		real = p->real_base_ns;
+		s->mono_base_ns = p->mono_base_ns;
+		s->real_base_ns = p->real_base_ns;
+		s->mono_base_sec = p->mono_base_sec;
+		s->real_base_sec = p->real_base_sec;
+		s->mono_base_nsec = p->mono_base_nsec;
+		s->real_base_nsec = p->real_base_nsec;
 		mono_mult = p->mono_mult;
 		real_mult = p->real_mult;
 		shift = p->shift;
@@ -106,8 +129,45 @@ sm_time_page_read(const volatile struct sm_time_page *p, bool coarse, struct sm_
 		delta = 0;	/* the clamp: never before the base */
 	if (delta >= window)
 		return false;
-	out->mono_ns = mono + (((uint64_t)(uint32_t)delta * mono_mult) >> shift);
-	out->real_ns = real + (int64_t)(((uint64_t)(uint32_t)delta * real_mult) >> shift);
+	s->mono_delta_ns = (uint32_t)(((uint64_t)(uint32_t)delta * mono_mult) >> shift);
+	s->real_delta_ns = (uint32_t)(((uint64_t)(uint32_t)delta * real_mult) >> shift);
+	return true;
+}
+
+/* The time in nanoseconds; false as for sm_time_page_snapshot. */
+static inline bool
+sm_time_page_read(const volatile struct sm_time_page *p, bool coarse, struct sm_time_reading *out)
+{
+	struct sm_time_snapshot s;
+
+	if (!sm_time_page_snapshot(p, coarse, &s))
+		return false;
+	out->mono_ns = s.mono_base_ns + s.mono_delta_ns;
+	out->real_ns = s.real_base_ns + s.real_delta_ns;
+	return true;
+}
+
+/* The time as seconds and nanoseconds, without a 64-bit division (the
+ * page carries the bases split, and a delta is under a second). */
+static inline bool
+sm_time_page_read_split(const volatile struct sm_time_page *p, bool coarse, struct sm_time_split *out)
+{
+	struct sm_time_snapshot s;
+
+	if (!sm_time_page_snapshot(p, coarse, &s))
+		return false;
+	out->mono_sec = s.mono_base_sec;
+	out->mono_nsec = s.mono_base_nsec + s.mono_delta_ns;
+	if (out->mono_nsec >= 1000000000u) {
+		out->mono_nsec -= 1000000000u;
+		out->mono_sec++;
+	}
+	out->real_sec = s.real_base_sec;
+	out->real_nsec = s.real_base_nsec + s.real_delta_ns;
+	if (out->real_nsec >= 1000000000u) {
+		out->real_nsec -= 1000000000u;
+		out->real_sec++;
+	}
 	return true;
 }
 

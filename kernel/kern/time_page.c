@@ -120,6 +120,15 @@ static void publish(uint64_t tsc, bool stepped)
 	page->slew_ppm = slew_ppm;
 	page->slew_pending_ns = slew_pending_ns;
 	page->tsc_hz = clock_tsc_hz();
+	page->mono_base_sec = (int64_t)(mono / NS_PER_S);
+	page->mono_base_nsec = (uint32_t)(mono % NS_PER_S);
+	int64_t real_sec = real / (int64_t)NS_PER_S, real_nsec = real % (int64_t)NS_PER_S;
+	if (real_nsec < 0) {
+		real_nsec += NS_PER_S;
+		real_sec--;
+	}
+	page->real_base_sec = real_sec;
+	page->real_base_nsec = (uint32_t)real_nsec;
 	page->flags = SM_TIME_PAGE_VALID;
 	__asm__ volatile("" ::: "memory");
 	page->seq++;                                 /* even: consistent */

@@ -64,35 +64,35 @@ smrt_utc_ns(void)
 	return read_time(false).real_ns;
 }
 
-int
-clock_gettime(clockid_t clock, struct timespec *ts)
+/* Nanoseconds as a timespec, 0 <= tv_nsec < 1e9 (floor division, for a
+ * time before 1970). Only the kernel fallback needs it. */
+static void
+split(int64_t ns, struct timespec *ts)
 {
-	struct sm_time_reading r;
-	int64_t ns;
-
-	if (ts == NULL)
-		return -1;
-	switch (clock) {
-	case CLOCK_MONOTONIC:
-	case CLOCK_MONOTONIC_COARSE:
-		r = read_time(clock == CLOCK_MONOTONIC_COARSE);
-		ns = (int64_t)r.mono_ns;
-		break;
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-		r = read_time(clock == CLOCK_REALTIME_COARSE);
-		ns = r.real_ns;
-		break;
-	default:
-		return -1;
-	}
-	/* Floor division, so a time before 1970 keeps 0 <= tv_nsec < 1e9. */
 	ts->tv_sec = ns / NS_PER_S;
 	ts->tv_nsec = (long)(ns % NS_PER_S);
 	if (ts->tv_nsec < 0) {
 		ts->tv_sec--;
 		ts->tv_nsec += NS_PER_S;
 	}
+}
+
+int
+clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	bool coarse = clock == CLOCK_MONOTONIC_COARSE || clock == CLOCK_REALTIME_COARSE;
+	bool real = clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE;
+	struct sm_time_split t;
+
+	if (ts == NULL || (!real && clock != CLOCK_MONOTONIC && clock != CLOCK_MONOTONIC_COARSE))
+		return -1;
+	if (time_page != NULL && sm_time_page_read_split(time_page, coarse, &t)) {
+		ts->tv_sec = real ? t.real_sec : t.mono_sec;
+		ts->tv_nsec = (long)(real ? t.real_nsec : t.mono_nsec);
+		return 0;
+	}
+	struct sm_time_reading r = read_kernel();
+	split(real ? r.real_ns : (int64_t)r.mono_ns, ts);
 	return 0;
 }
 
