@@ -147,6 +147,16 @@ sm_time_page_read(const volatile struct sm_time_page *p, bool coarse, struct sm_
 	return true;
 }
 
+/* nsec, both parts under 1e9, as a second carried (0 or 1) and the rest. */
+static inline int
+sm_time_carry(uint32_t *out, uint32_t nsec)
+{
+	int carry = nsec >= 1000000000u;
+
+	*out = carry ? nsec - 1000000000u : nsec;
+	return carry;
+}
+
 /* The time as seconds and nanoseconds, without a 64-bit division (the
  * page carries the bases split, and a delta is under a second). */
 static inline bool
@@ -156,18 +166,8 @@ sm_time_page_read_split(const volatile struct sm_time_page *p, bool coarse, stru
 
 	if (!sm_time_page_snapshot(p, coarse, &s))
 		return false;
-	out->mono_sec = s.mono_base_sec;
-	out->mono_nsec = s.mono_base_nsec + s.mono_delta_ns;
-	if (out->mono_nsec >= 1000000000u) {
-		out->mono_nsec -= 1000000000u;
-		out->mono_sec++;
-	}
-	out->real_sec = s.real_base_sec;
-	out->real_nsec = s.real_base_nsec + s.real_delta_ns;
-	if (out->real_nsec >= 1000000000u) {
-		out->real_nsec -= 1000000000u;
-		out->real_sec++;
-	}
+	out->mono_sec = s.mono_base_sec + sm_time_carry(&out->mono_nsec, s.mono_base_nsec + s.mono_delta_ns);
+	out->real_sec = s.real_base_sec + sm_time_carry(&out->real_nsec, s.real_base_nsec + s.real_delta_ns);
 	return true;
 }
 
