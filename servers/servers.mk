@@ -1,7 +1,7 @@
 # servers/servers.mk - user-task runtime (libsmrt.a, crt0.o), the Swift
 # SDK (servers/sdk: modules Mach and Virtio, libmach.a and libvirtio.a) and
-# the Embedded Swift servers: servers/hello/hello and every driver
-# servers/NAME/NAME (blk, rng, ...; see "drivers" below).
+# the Embedded Swift servers: servers/hello/hello, servers/time/time and every
+# driver servers/NAME/NAME (blk, rng, ...; see "drivers" below).
 #
 # Plain GNU make, included by the top Makefile.am.  Sources are read from
 # $(top_srcdir); every output lands under the build directory.  From
@@ -52,9 +52,9 @@ USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 
 # The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
 # and smhost) and GNU Mach's device interface for clients of driver servers.
-SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 mach_i386_ext
+SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 mach_i386_ext smtime
 SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
-	console.o start.o support.o thread.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
+	console.o start.o support.o thread.o time.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
 
 # What sources including generated MIG headers wait for: the headers and
 # mig.mk's size check of the stubs.
@@ -106,7 +106,7 @@ SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
 	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
-	MessageEvents.swift DeviceHost.swift)
+	MessageEvents.swift DeviceHost.swift Time.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -194,7 +194,8 @@ $(VIRTIO_SDK_LIB): $(SDK_DIR)/Virtio.o
 	$(AM_V_GEN)$(USER_AR) rcs $@ $(SDK_DIR)/Virtio.o
 
 # -------------------------------------------------------------- drivers
-# Every other folder servers/NAME with Swift files is a driver built the
+# Every other folder servers/NAME with Swift files (but servers/time, which
+# has MIG server stubs and its own rules below) is a driver built the
 # same way, with no make edits: its *.swift compiled into one object over
 # the SDK (and its own C module, if it has servers/NAME/include with a
 # module.modulemap), linked and checked as servers/NAME/NAME.  The boot
@@ -203,7 +204,7 @@ $(VIRTIO_SDK_LIB): $(SDK_DIR)/Virtio.o
 #   servers/blk: the virtio-blk server, "vda", "vdb", ...
 #   servers/rng: the virtio-rng server, "rng0"
 
-SWIFT_DRIVERS = $(filter-out hello sdk runtime,$(sort $(notdir $(patsubst %/,%,$(dir \
+SWIFT_DRIVERS = $(filter-out hello sdk runtime time,$(sort $(notdir $(patsubst %/,%,$(dir \
 	$(wildcard $(top_srcdir)/servers/*/*.swift))))))
 SWIFT_DRIVER_ELFS = $(foreach d,$(SWIFT_DRIVERS),servers/$(d)/$(d))
 BLK_ELF = servers/blk/blk
@@ -227,8 +228,39 @@ servers/$(1)/$(1): servers/$(1)/$(1).o $$(VIRTIO_SDK_LIB) $$(SDK_LIB) $$(USER_LI
 endef
 $(foreach d,$(SWIFT_DRIVERS),$(eval $(call swift_driver,$(d))))
 
+# ----------------------------------------------------------------- time
+# The time server (servers/time, docs/time.md): reads the RTC, owns the
+# time policy, answers GNU Mach's time calls. Boot module line: time.
+
+TIME_DIR = servers/time
+TIME_ELF = $(TIME_DIR)/time
+TIME_SRC = $(top_srcdir)/servers/time
+TIME_SWIFT = $(addprefix $(TIME_SRC)/,Main.swift RTC.swift Policy.swift)
+TIME_INTERFACES = time_server time_server64
+TIME_MIG = $(call mig_server_files,$(TIME_INTERFACES)) $(call mig_stamps,$(TIME_INTERFACES))
+TIME_C_DEPS = $(TIME_SRC)/include/module.modulemap $(TIME_SRC)/include/ctimeserver.h \
+	$(top_srcdir)/include/sm/time_page.h $(TIME_MIG)
+TIME_STUB_OBJS = $(TIME_INTERFACES:%=$(TIME_DIR)/%_server.o)
+
+$(TIME_DIR)/%_server.o: $(SMRT_GEN)/%_server.c $(TIME_MIG) $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -w -c -o $@ $<
+
+$(TIME_DIR)/time.o: $(TIME_SWIFT) $(SDK_DEPS) $(TIME_C_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -I $(TIME_SRC)/include \
+		-module-name TimeServer -module-cache-path $(TIME_DIR)/module-cache \
+		-c -o $@ $(TIME_SWIFT)
+
+$(TIME_ELF): $(TIME_DIR)/time.o $(TIME_STUB_OBJS) $(SDK_LIB) $(USER_LINK_DEPS) \
+		$(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(TIME_DIR)/time.o $(TIME_STUB_OBJS) \
+		$(SDK_LIB) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
+	$(AM_V_at)mv -f $@.tmp $@
+
 .PHONY: servers
-servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(SWIFT_DRIVER_ELFS)
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(SWIFT_DRIVER_ELFS) $(TIME_ELF)
 
 -include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
 
@@ -240,5 +272,7 @@ CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
 CLEANFILES += $(SDK_DIR)/Virtio.o $(VIRTIO_SDK_LIB) $(SDK_DIR)/Virtio.swiftmodule \
 	$(SDK_DIR)/Virtio.swiftdoc $(SDK_DIR)/Virtio.swiftsourceinfo \
 	$(SWIFT_DRIVER_ELFS) $(SWIFT_DRIVER_ELFS:=.o) $(SWIFT_DRIVER_ELFS:=.tmp)
+CLEANFILES += $(TIME_DIR)/time.o $(TIME_STUB_OBJS) $(TIME_ELF) $(TIME_ELF).tmp
+CLEAN_DIRS += $(TIME_DIR)/module-cache
 CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
 	$(SDK_DIR)/virtio-module-cache $(foreach d,$(SWIFT_DRIVERS),servers/$(d)/module-cache)

@@ -17,8 +17,9 @@ tests/bench-ipc: tests/bench-ipc.o tests/bench_user.o $(USER_LINK_DEPS)
 tests/bench-server: tests/bench-server.o tests/bench_server.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/bench-server.o tests/bench_server.o $(USER_LIBS)
 
-tests/bench-ipc.iso: $(KERNEL_ELF) tests/bench-ipc tests/bench-server $(top_srcdir)/tools/mkiso.sh
-	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-ipc" $(KERNEL_ELF) tests/bench-ipc tests/bench-server
+tests/bench-ipc.iso: $(KERNEL_ELF) tests/bench-ipc tests/bench-server $(TIME_ELF) $(top_srcdir)/tools/mkiso.sh
+	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-ipc" $(KERNEL_ELF) tests/bench-ipc tests/bench-server \
+		$(TIME_ELF):bench
 
 bench: tests/bench-ipc.iso
 	QEMU=$(QEMU) $(SHELL) $(top_srcdir)/tools/run-bench.sh tests/bench-ipc.iso bench-results.csv

@@ -31,9 +31,7 @@ static uint32_t rs = 512, spr = 1;	/* record size, sectors per record (DEV_GET_S
 
 static uint64_t now_ns(void)
 {
-	uint64_t ns = 0;
-	sm_host_uptime(smrt_host_port(), &ns);
-	return ns;
+	return smrt_now_ns();
 }
 
 static void unmap(io_buf_ptr_t data, uint32_t bytes)

@@ -25,9 +25,7 @@ static mach_port_t self, host;
 
 static uint64_t now_ms(void)
 {
-	uint64_t ns = 0;
-	sm_host_uptime(host, &ns);
-	return ns / 1000000;
+	return smrt_now_ns() / 1000000;
 }
 
 /* --- Waiter threads ------------------------------------------------------ */

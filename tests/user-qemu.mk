@@ -64,6 +64,11 @@ test_bootscript_MODULES = tests/fault-task:'--exec=\$${exec-task}'+'\$$(task-cre
 # 100,000 calls that each earn a kernel warning: the log must stay short.
 $(eval test_hostile-ports_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/warning-count-check.sh 1000)
 
+# The time server beside test-time, with the RTC at a date the test knows
+# (its RTC_BASE).
+test_time_MODULES = $(TIME_ELF)
+test_time_QEMU_ARGS = -rtc base=2026-01-02T03:04:05
+
 # The Swift device server, a second C client and a Swift client, all at once.
 test_hello_MODULES = $(HELLO_ELF) tests/hello-peer tests/swift-client/swift-client
 

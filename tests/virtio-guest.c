@@ -4,9 +4,7 @@
 
 uint64_t vg_uptime_ns(void)
 {
-	uint64_t ns = 0;
-	sm_host_uptime(smrt_host_port(), &ns);
-	return ns;
+	return smrt_now_ns();
 }
 
 kern_return_t vg_bring_up(struct vdev_u *d, mach_port_t port, uint64_t wanted)

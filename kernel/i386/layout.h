@@ -2,6 +2,8 @@
  *
  *   0x00000000 - 0x00000FFF   never mapped (null pointer guard)
  *   0x00001000 - USER_TOP     the task's own address space
+ *   USER_TOP   - KERNBASE     the time page, read-only, the same frame in every
+ *                             task (include/sm/time_page.h, docs/time.md)
  *   KERNBASE   - DIRECT_END   all physical RAM, mapped 1:1 plus KERNBASE (4 MiB pages)
  *   DIRECT_END - 0xFFFFFFFF   kernel window for device memory (MMIO) mappings
  *

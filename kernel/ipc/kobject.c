@@ -45,9 +45,10 @@ extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t device_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_i386_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_i386_ext_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t smtime_server(mach_msg_header_t *, mach_msg_header_t *);
 static const demux_t interfaces[] = {
 	mach_server, mach_port_server, mach_host_server, mach_host_ext_server, gnumach_server, smhost_server,
-	virtio_server, device_server, mach_i386_server, mach_i386_ext_server,
+	virtio_server, device_server, mach_i386_server, mach_i386_ext_server, smtime_server,
 };
 
 kern_return_t mig_not_implemented(const char *routine)

@@ -6,6 +6,7 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "ipc/kobject.h"
+#include "kern/time_server_link.h"
 #include "kern/device_registry.h"
 #include "kern/task.h"
 #include "kern/thread.h"
@@ -48,6 +49,8 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 		device_master_receive(m);
 		return MACH_MSG_SUCCESS;
 	}
+	if (p->kotype == IKOT_HOST_PRIV && time_server_forward(m))
+		return MACH_MSG_SUCCESS;
 	if (p->kotype != IKOT_NONE)
 		return kobject_receive(m);
 	return ipc_mqueue_enqueue(p, m);

@@ -1,3 +1,4 @@
+#include <sm/time_page.h>
 #include "kern/bootstrap.h"
 #include "kern/boot_script.h"
 #include "kern/elf.h"
@@ -47,8 +48,9 @@ static int split_args(char *line, char **argv)
 	return argc;
 }
 
-/* The SysV initial stack: argc, argv pointers, NULL, an empty envp, NULL, then
- * the strings. Returns the initial esp. */
+/* The SysV initial stack: argc, argv pointers, NULL, an empty envp, NULL, the
+ * auxiliary vector (the time page, include/sm/time_page.h), then the
+ * strings. Returns the initial esp. */
 static uint32_t build_stack(struct task *t, int argc, char **argv)
 {
 	uint32_t sp = USER_STACK_TOP;
@@ -60,13 +62,17 @@ static uint32_t build_stack(struct task *t, int argc, char **argv)
 		uargv[i] = sp;
 	}
 	sp &= ~15u;
-	uint32_t words[MAX_ARGS + 4];
+	uint32_t words[MAX_ARGS + 8];
 	int n = 0;
 	words[n++] = argc;
 	for (int i = 0; i < argc; i++)
 		words[n++] = uargv[i];
 	words[n++] = 0;                   /* end of argv */
 	words[n++] = 0;                   /* empty envp */
+	words[n++] = SM_AT_TIME_PAGE;     /* the auxiliary vector: the time page */
+	words[n++] = SM_TIME_PAGE_ADDR;
+	words[n++] = SM_AT_NULL;
+	words[n++] = 0;
 	sp -= n * 4;
 	sp &= ~15u;
 	write_task(t, sp, words, n * 4);

@@ -3,7 +3,7 @@
 #include "kern/printf.h"
 #include "kern/sched.h"
 #include "kern/timeout.h"
-#include "kern/mapped_time.h"
+#include "kern/time_page.h"
 #include "i386/cpu.h"
 #include "i386/pic.h"
 
@@ -17,18 +17,58 @@ static volatile uint64_t ticks;
 static uint64_t tsc_hz;
 static uint64_t tsc_at_boot;
 
-/* Count TSC cycles over 10 ms measured by PIT channel 2 in one-shot mode. */
+/* A TSC reading paired with PIT channel 2's count: the closest of a few
+ * tries, so that the two describe one instant even if the CPU is taken
+ * away between instructions (under TCG on a loaded host, for
+ * milliseconds). The pair is the bracket's midpoint. */
+struct tsc_pit { uint64_t tsc; uint16_t count; };
+
+static struct tsc_pit tsc_pit_pair(void)
+{
+	struct tsc_pit best = { 0, 0 };
+	uint64_t best_width = UINT64_MAX;
+	for (int i = 0; i < 8; i++) {
+		uint64_t before = rdtsc();
+		outb(PIT_CMD, 0x80);                           /* latch channel 2 */
+		uint16_t count = inb(PIT_CH2);
+		count |= (uint16_t)inb(PIT_CH2) << 8;
+		uint64_t after = rdtsc();
+		if (after - before < best_width) {
+			best_width = after - before;
+			best.tsc = before + (after - before) / 2;
+			best.count = count;
+		}
+	}
+	return best;
+}
+
+/* TSC cycles per second, from PIT channel 2 counting down freely (mode 2,
+ * period 65536 PIT ticks, 55 ms) between two paired readings ~20 ms apart.
+ * Polling for the end of a one-shot instead would count every moment the
+ * CPU was away when the count ran out; the pairs make that harmless. The
+ * median of three measurements drops one spoiled by a longer absence (a
+ * wrap of the counter). */
+static uint64_t measure_tsc_hz(void)
+{
+	const uint16_t span = PIT_HZ / 50;                 /* 20 ms */
+	struct tsc_pit a = tsc_pit_pair(), b;
+	do
+		b = tsc_pit_pair();
+	while ((uint16_t)(a.count - b.count) < span);
+	return (b.tsc - a.tsc) * PIT_HZ / (uint16_t)(a.count - b.count);
+}
+
 static uint64_t calibrate_tsc(void)
 {
-	const uint16_t count = PIT_HZ / 100;
 	outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01);   /* gate on, speaker off */
-	outb(PIT_CMD, 0xB0);                               /* ch2, lo/hi, mode 0 */
-	outb(PIT_CH2, count & 0xFF);
-	outb(PIT_CH2, count >> 8);
-	uint64_t start = rdtsc();
-	while (!(inb(PIT_GATE) & 0x20))
-		;
-	return (rdtsc() - start) * 100;
+	outb(PIT_CMD, 0xB4);                               /* ch2, lo/hi, rate generator */
+	outb(PIT_CH2, 0);
+	outb(PIT_CH2, 0);                                  /* 0: 65536 */
+	uint64_t m[3];
+	for (int i = 0; i < 3; i++)
+		m[i] = measure_tsc_hz();
+	uint64_t lo = m[0] < m[1] ? m[0] : m[1], hi = m[0] < m[1] ? m[1] : m[0];
+	return m[2] < lo ? lo : m[2] > hi ? hi : m[2];
 }
 
 void clock_init(void)
@@ -48,7 +88,7 @@ void clock_init(void)
 void clock_tick(void)
 {
 	ticks++;
-	mapped_time_update();
+	time_page_refresh();                /* and the mapped time with it */
 	timeout_expire(clock_uptime_ns());
 	sched_tick();
 }
@@ -62,9 +102,11 @@ struct rpc_time_value clock_cycles_to_time(uint64_t cycles)
 	return tv;
 }
 
-uint64_t clock_uptime_ns(void)
+uint64_t clock_uptime_ns(void) { return clock_ns_at_tsc(rdtsc()); }
+
+uint64_t clock_ns_at_tsc(uint64_t tsc)
 {
-	uint64_t cycles = rdtsc() - tsc_at_boot;
+	uint64_t cycles = tsc - tsc_at_boot;
 	/* seconds * 1e9 + remainder scaled, avoiding 64-bit overflow of cycles * 1e9 */
 	uint64_t secs = cycles / tsc_hz;
 	uint64_t rem = cycles % tsc_hz;

@@ -18,6 +18,4 @@ struct ipc_port *device_master_port(void);
 bool host_port_word_ok(uint32_t port_word);
 /* Only the privileged host port, for what GNU Mach reserves to host_priv_t. */
 bool host_priv_port_word_ok(uint32_t port_word);
-/* The time of day host_get_time answers, in nanoseconds since 1970. */
-int64_t host_time_of_day_ns(void);
 #endif

@@ -3,11 +3,10 @@
  * (sm/mach_host_ext.defs): host_get_time64, host_set_time64,
  * host_adjust_time64 and host_get_uptime64.
  *
- * The kernel reads no real-time clock: the time of day starts at 0
- * (1970-01-01) at boot and runs with the uptime (the TSC, kern/clock.h)
- * until a holder of the privileged host port sets it. An adjustment
- * (adjtime) is absorbed gradually, so time never jumps: the clock runs
- * SLEW_DIVISOR-th faster or slower until what is pending is used up, and
+ * The clock is the time page's (kern/time_page.h): the time of day starts
+ * at 0 (1970-01-01) at boot until the time server (servers/time) or a
+ * holder of the privileged host port sets it. An adjustment (adjtime) is
+ * absorbed gradually at SM_TIME_ADJTIME_PPM, so time never jumps, and
  * setting a new adjustment replaces the old one, whose remainder is
  * returned. Queries accept either host port; changes need the privileged one
  * (KERN_INVALID_HOST and a warning otherwise, as host_reboot). */
@@ -15,44 +14,15 @@
 #include "kern/host.h"
 #include "kern/task.h"
 #include "kern/printf.h"
+#include "kern/time_page.h"
+#include <sm/time_page.h>
 #include "mach_host_server.h"
 #include "mach_host_ext_server.h"
 
 #define NS_PER_S 1000000000LL
-#define SLEW_DIVISOR 20          /* 5%: a second's adjustment takes 20 s */
 #define ADJUST_MAX_S (24 * 3600) /* larger adjustments are refused */
 
-static int64_t offset_ns;        /* time of day minus uptime */
-static int64_t pending_ns;       /* adjustment still to absorb */
-static uint64_t slewed_to_ns;    /* uptime the slew has been applied up to */
-
-/* Absorb the part of the pending adjustment due since the last call. */
-static void slew(void)
-{
-	uint64_t now = clock_uptime_ns();
-	int64_t step = (int64_t)((now - slewed_to_ns) / SLEW_DIVISOR);
-	slewed_to_ns = now;
-	if (pending_ns > 0) {
-		int64_t d = step < pending_ns ? step : pending_ns;
-		offset_ns += d;
-		pending_ns -= d;
-	} else if (pending_ns < 0) {
-		int64_t d = step < -pending_ns ? step : -pending_ns;
-		offset_ns -= d;
-		pending_ns += d;
-	}
-}
-
-static int64_t time_of_day_ns(void)
-{
-	slew();
-	return (int64_t)clock_uptime_ns() + offset_ns;
-}
-
-/* The mapped time page (kern/mapped_time.h) shows the same clock as
- * host_get_time. Called from the tick, with interrupts off like every
- * kernel path, so the slew state is never seen half updated. */
-int64_t host_time_of_day_ns(void) { return time_of_day_ns(); }
+static int64_t time_of_day_ns(void) { return time_page_real_ns(); }
 
 static time_value64_t to_tv64(int64_t ns)
 {
@@ -84,9 +54,7 @@ static kern_return_t set_time(mach_port_t host_priv, const char *routine, int64_
 	int64_t when;
 	if (s < 0 || !from_parts(s, ns, INT64_MAX / NS_PER_S - 1, &when))
 		return KERN_INVALID_ARGUMENT;
-	slew();
-	offset_ns = when - (int64_t)clock_uptime_ns();
-	pending_ns = 0;                  /* a set time is exact */
+	time_page_step(when);
 	return KERN_SUCCESS;
 }
 
@@ -98,9 +66,7 @@ static kern_return_t adjust_time(mach_port_t host_priv, const char *routine, int
 	int64_t amount;
 	if (!from_parts(s, ns, ADJUST_MAX_S, &amount))
 		return KERN_INVALID_ARGUMENT;
-	slew();
-	*old = pending_ns;
-	pending_ns = amount;
+	*old = time_page_slew(amount < 0 ? -SM_TIME_ADJTIME_PPM : SM_TIME_ADJTIME_PPM, amount);
 	return KERN_SUCCESS;
 }
 

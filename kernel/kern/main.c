@@ -1,5 +1,6 @@
 /* The kernel's entry from boot.S: bring up the CPU tables, memory, time and
  * devices, start a task for every GRUB module, and schedule. */
+#include "kern/time_page.h"
 #include "kern/console.h"
 #include "kern/printf.h"
 #include "kern/multiboot.h"
@@ -40,6 +41,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	sched_init();
 	host_init();
 	clock_init();
+	time_page_init();                /* before the first task: each maps it */
 	kernel_devices_init();           /* the time page reads the clock */
 	load_init();
 	pci_scan();

@@ -1,6 +1,7 @@
 /* The mapped time page (kern/mapped_time.h). */
 #include "kern/mapped_time.h"
 #include "kern/host.h"
+#include "kern/time_page.h"
 #include "kern/printf.h"
 #include "vm/kernel_memory_object.h"
 #include "vm/pmm.h"
@@ -18,15 +19,14 @@ bool mapped_time_init(void)
 		return false;
 	}
 	mtime = P2V(pa);
-	mapped_time_update();
+	mapped_time_update(time_page_real_ns());
 	return true;
 }
 
-void mapped_time_update(void)
+void mapped_time_update(int64_t ns)
 {
 	if (!mtime)
 		return;
-	int64_t ns = host_time_of_day_ns();
 	integer_t s = (integer_t)(ns / 1000000000), us = (integer_t)(ns % 1000000000 / 1000);
 	/* The stores must reach memory in this order (see the header); the
 	 * barriers keep the compiler from merging or reordering them, and an

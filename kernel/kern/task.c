@@ -1,3 +1,4 @@
+#include "kern/time_page.h"
 #include "kern/task.h"
 #include "i386/user_ldt.h"
 #include "kern/thread.h"
@@ -51,6 +52,11 @@ struct task *task_spawn(const char *name)
 	if (!t)
 		return NULL;
 	if (pmap_create(&t->pmap) < 0) {
+		kfree(t);
+		return NULL;
+	}
+	if (!time_page_map(&t->pmap)) {
+		pmap_destroy(&t->pmap);
 		kfree(t);
 		return NULL;
 	}

@@ -63,8 +63,8 @@ void pmap_destroy(struct pmap *pm)
 			continue;
 		uint32_t *pt = P2V(FRAME(pm->pd[i]));
 		for (unsigned j = 0; j < 1024; j++)
-			if (pt[j] & PTE_P)
-				pmm_free_page(FRAME(pt[j]));
+			if ((pt[j] & PTE_P) && ((uintptr_t)i << 22 | (uintptr_t)j << 12) < USER_TOP)
+				pmm_free_page(FRAME(pt[j]));        /* a shared page above USER_TOP is not ours */
 		pmm_free_page(FRAME(pm->pd[i]));
 	}
 	pmm_free_page(pm->pd_phys);
@@ -82,6 +82,21 @@ static uint32_t *pte_for(const struct pmap *pm, uintptr_t va, bool create)
 		return NULL;
 	pm->pd[PD_INDEX(va)] = pt | PTE_P | PTE_W | PTE_U;
 	return pmap_pte(pm, va);
+}
+
+int pmap_enter_shared_readonly(struct pmap *pm, uintptr_t va, uintptr_t pa)
+{
+	if (va < USER_TOP || va >= KERNBASE || va % PAGE_SIZE)
+		panic("pmap_enter_shared_readonly: %p is not between user space and the kernel", (void *)va);
+	uint32_t pde = pm->pd[PD_INDEX(va)];
+	if (!(pde & PTE_P)) {
+		uintptr_t pt = pmm_alloc_page();
+		if (!pt)
+			return -1;
+		pm->pd[PD_INDEX(va)] = pde = pt | PTE_P | PTE_W | PTE_U;
+	}
+	((uint32_t *)P2V(FRAME(pde)))[PT_INDEX(va)] = pa | PTE_P | PTE_U;
+	return 0;
 }
 
 static void flush(const struct pmap *pm, uintptr_t va)

@@ -29,6 +29,11 @@ int pmap_create(struct pmap *pm);                 /* 0, or -1 without memory */
 void pmap_destroy(struct pmap *pm);
 /* Map one user page; -1 without memory for a page table, -2 if va is taken. */
 int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
+/* Map a page the kernel shares with every task (the time page), read-only
+ * for the task, at va between USER_TOP and KERNBASE: out of reach of the
+ * task's own VM calls, not counted as the task's, never freed with the
+ * pmap. -1 without memory for the page table. */
+int pmap_enter_shared_readonly(struct pmap *pm, uintptr_t va, uintptr_t pa);
 /* Map frames[0..n) read/write at n pages from va, walking each page
  * table once (a 0 frame leaves its page absent); -1 (with nothing left mapped) without memory for a page
  * table or if a page is taken. */

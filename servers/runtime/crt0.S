@@ -2,7 +2,8 @@
  * crt0.S - process entry point for user tasks.
  *
  * The kernel enters _start in ring 3 with %esp pointing at the SysV i386
- * start-up block: argc, argv[0..argc-1], NULL, envp[...], NULL, strings.
+ * start-up block: argc, argv[0..argc-1], NULL, envp[...], NULL, the
+ * auxiliary vector ((tag, value) pairs up to a 0 tag), strings.
  * We hand that address to _smrt_start (start.c), which sets up the runtime,
  * calls main and exits through sm_task_exit.  _smrt_start never returns; if
  * it somehow does, spin on the swtch trap forever rather than run off the end

@@ -4,7 +4,8 @@
  * The kernel has already mapped every PT_LOAD and zero-filled .bss, so no
  * copying happens here: the runtime caches the task and host ports (the
  * plain host port from mach_host_self; the privileged one, which only boot
- * modules hold, on first use of smrt_host_priv_port), resets
+ * modules hold, on first use of smrt_host_priv_port), notes where the
+ * time page is (from the auxiliary vector after envp), resets
  * the MIG reply-port cache, runs static constructors (.init_array; C only,
  * Swift does not emit any) and calls main(argc, argv, envp).
  *
@@ -17,9 +18,11 @@
 #include <sm/threads.h>
 #include <mach/mig_support.h>
 #include "smhost.h"
+#include <sm/time_page.h>
 #include "mach_port.h"
 
 extern int main(int argc, char **argv, char **envp);
+void _smrt_set_time_page(uintptr_t addr);
 void _smrt_start(uint32_t *startup) __attribute__((noreturn, used));
 
 extern void (*__init_array_start[])(void) __attribute__((weak));
@@ -101,6 +104,15 @@ _smrt_start(uint32_t *startup)
 	char **argv = (char **)(startup + 1);
 	char **envp = argv + argc + 1;
 	void (**ctor)(void);
+	uint32_t *aux;
+
+	/* The auxiliary vector, (tag, value) pairs after envp's NULL, tells
+	 * where the kernel mapped the time page. */
+	for (aux = (uint32_t *)envp; *aux != 0; aux++)
+		;
+	for (aux++; aux[0] != SM_AT_NULL; aux += 2)
+		if (aux[0] == SM_AT_TIME_PAGE)
+			_smrt_set_time_page(aux[1]);
 
 	mig_init(NULL);
 	(void)smrt_task_port();

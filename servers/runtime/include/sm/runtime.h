@@ -75,6 +75,15 @@ uint32_t arc4random(void);
  * SWITCH_OPTION_WAIT: no port, no message). */
 void	 smrt_sleep_ms(uint32_t ms);
 
+/* Time (time.c; clock_gettime and gettimeofday are in <time.h> and
+ * <sys/time.h>): nanoseconds since boot and UTC nanoseconds since 1970,
+ * from the kernel's time page without a kernel call where it can answer.
+ * smrt_time_page is the page the kernel told the task of, or NULL. */
+uint64_t smrt_now_ns(void);
+int64_t	 smrt_utc_ns(void);
+struct sm_time_page;
+const volatile struct sm_time_page *smrt_time_page(void);
+
 /* Prints "<file>:<line>: assertion failed: <expr>" and aborts. */
 void	 smrt_assert_fail(const char *expr, const char *file, int line)
 		__attribute__((noreturn));
