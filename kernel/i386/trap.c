@@ -4,7 +4,8 @@
  * (kern/exception.h); with no port taking it, the task is killed with a
  * report. One in the kernel is a bug and panics with the same report. */
 #include "i386/trap.h"
-#include "i386/pic.h"
+#include "i386/irqchip.h"
+#include "i386/lapic.h"
 #include "i386/cpu.h"
 #include "kern/printf.h"
 #include "kern/clock.h"
@@ -117,13 +118,18 @@ void trap(struct trapframe *tf)
 		syscall(tf);
 	} else if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
 		int irq = tf->trapno - T_IRQ0;
-		if (!pic_spurious(irq)) {
+		if (irqchip_line_begin(irq)) {
 			if (irq == 0)
 				clock_tick();
 			else
 				irq_dispatch(irq);
-			pic_eoi(irq);
+			irqchip_line_end(irq);
 		}
+	} else if (tf->trapno >= T_MSI0 && tf->trapno < T_MSI0 + MSI_VECTORS) {
+		msi_dispatch(tf->trapno);
+		irqchip_msi_end();
+	} else if (tf->trapno == LAPIC_SPURIOUS_VECTOR) {
+		;                                   /* no EOI for a spurious one (SDM 11.9) */
 	} else if (tf->trapno < T_IRQ0) {
 		exception(tf);
 	} else {

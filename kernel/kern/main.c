@@ -14,7 +14,7 @@
 #include "vm/pmap.h"
 #include "i386/gdt.h"
 #include "i386/trap.h"
-#include "i386/pic.h"
+#include "i386/irqchip.h"
 #include "i386/fpu.h"
 #include "i386/layout.h"
 #include "device/pci/pci.h"
@@ -32,9 +32,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
 	gdt_init();
 	idt_init();
-	pic_init();
 	pmm_init(mbi);
 	pmap_bootstrap(pmm_ram_top());
+	irqchip_init(cmdline);          /* maps the APICs: after the MMIO window exists */
 	fpu_init();
 	task_init();
 	sched_init();
