@@ -16,6 +16,9 @@
  * sm_virtio_irq_ack(device) is virtio_irq_ack as a trap (%eax =
  * SM_TRAP_VIRTIO_IRQ_ACK): the kernel may send the device's next interrupt
  * message. Same name and ownership checks and codes as sm_virtio_notify.
+ *
+ * sm_virtio_vector_ack(device, source) is virtio_vector_ack as a trap (%eax
+ * = SM_TRAP_VIRTIO_VECTOR_ACK): the next message of that source may come.
  */
 #ifndef _SM_VIRTIO_NOTIFY_H_
 #define _SM_VIRTIO_NOTIFY_H_
@@ -46,6 +49,20 @@ static inline kern_return_t sm_virtio_irq_ack(mach_port_t device)
 			 "addl $8, %%esp"
 			 : "=a"(r)
 			 : "r"(device), "0"(SM_TRAP_VIRTIO_IRQ_ACK)
+			 : "memory", "cc");
+	return r;
+}
+
+static inline kern_return_t sm_virtio_vector_ack(mach_port_t device, unsigned int source)
+{
+	kern_return_t r;
+	__asm__ volatile("pushl %2\n\t"
+			 "pushl %1\n\t"
+			 "pushl $0\n\t"
+			 "lcall $7, $0\n\t"
+			 "addl $12, %%esp"
+			 : "=a"(r)
+			 : "r"(device), "r"(source), "0"(SM_TRAP_VIRTIO_VECTOR_ACK)
 			 : "memory", "cc");
 	return r;
 }

@@ -82,6 +82,7 @@ static const struct trap_entry traps[] = {
 	{ -76, 1, trap_syscall_thread_depress_abort, "syscall_thread_depress_abort" },
 	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
 	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
+	{ SM_TRAP_VIRTIO_VECTOR_ACK, 2, virtio_vector_ack_trap, "sm_virtio_vector_ack" },
 };
 
 void syscall(struct trapframe *tf)
