@@ -32,7 +32,7 @@ struct vdev *vdev_at(int i) { return i >= 0 && i < ndevices ? &devices[i] : NULL
 
 struct vdev *vdev_from_port(uint32_t port_word)
 {
-	return ipc_port_kobject(port_word, IKOT_VIRTIO_DEVICE);
+	return device_object_from_port(port_word, &virtio_class);
 }
 
 void vdev_refuse(struct vdev *d, const char *fmt, ...)
@@ -178,7 +178,8 @@ void virtio_pci_probe(const struct pci_function *f)
 		kwarn("virtio %s: not usable: %s\n", name, why);
 		return;
 	}
-	d->port = ipc_port_alloc_kobject(IKOT_VIRTIO_DEVICE, d);
+	d->obj.cls = &virtio_class;
+	d->port = device_object_port(&d->obj);
 	if (!d->port) {
 		kwarn("virtio %s: no memory for its port\n", name);
 		return;
@@ -379,3 +380,27 @@ uint32_t virtio_vector_ack_trap(const uint32_t *args)
 	struct vdev *d = trap_device(args, "vector acknowledgement", &kr);
 	return d ? (uint32_t)vdev_vector_ack(d, args[1]) : kr;
 }
+
+/* ---------------------------------------------------------------- the device layer's view */
+
+extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
+
+static const struct trap_entry traps[] = {
+	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
+	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
+	{ SM_TRAP_VIRTIO_VECTOR_ACK, 2, virtio_vector_ack_trap, "sm_virtio_vector_ack" },
+};
+
+const struct device_class virtio_class = {
+	.name = "virtio",
+	.grant = virtio_grant_from_args,
+	.task_cleanup = virtio_task_cleanup,
+	.traps = traps, .ntraps = sizeof traps / sizeof traps[0],
+	.server = virtio_server,
+};
+
+static const struct pci_id virtio_ids[] = { { VIRTIO_PCI_VENDOR, 0x1000, 0x107f } };   /* 4.1.2 */
+
+const struct pci_driver virtio_pci_driver = {
+	.name = "virtio", .ids = virtio_ids, .nids = 1, .attach = virtio_pci_probe,
+};

@@ -1,5 +1,5 @@
 /* Virtio devices as kernel objects. Every virtio PCI function found at boot
- * becomes a struct vdev with a port (IKOT_VIRTIO_DEVICE); a boot module
+ * becomes a struct vdev with a port (a device_layer.h object); a boot module
  * started with device=... gets a send right to it, and the MIG routines of
  * include/sm/virtio.defs (virtio_server.c) act on the device the port
  * names, for the task that claimed it with virtio_reset (its owner).
@@ -15,6 +15,7 @@
 #include "device/virtio/transport.h"
 #include "device/virtio/pci_transport.h"
 #include "device/pci/msix.h"
+#include "device/device_layer.h"
 #include <sm/virtio_types.h>
 
 struct task;
@@ -45,9 +46,10 @@ struct vsource {
 };
 
 struct vdev {
+	struct device_object obj;     /* first: the port's kernel object (device_layer.h) */
 	char name[16];                /* "00:04.0" */
 	const struct pci_function *pci;
-	struct ipc_port *port;        /* IKOT_VIRTIO_DEVICE, kobject = this */
+	struct ipc_port *port;        /* IKOT_DEVICE_CLASS, kobject = this */
 	struct vtransport tr;
 	struct vcore core;
 	union { struct vmodern modern; struct vlegacy legacy; } regs;
@@ -74,6 +76,9 @@ struct vdev {
 	sm_virtio_stats_t st;
 };
 
+/* The virtio class and its PCI driver, for the device layer's tables. */
+extern const struct device_class virtio_class;
+extern const struct pci_driver virtio_pci_driver;
 /* From pci_scan: make a vdev for f if it is a virtio function. */
 void virtio_pci_probe(const struct pci_function *f);
 /* The vdev a port (as a MIG routine sees it) stands for, or NULL. */

@@ -6,7 +6,7 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "ipc/kobject.h"
-#include "kern/device_registry.h"
+#include "device/device_layer.h"
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "kern/printf.h"

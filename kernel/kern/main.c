@@ -17,7 +17,7 @@
 #include "i386/irqchip.h"
 #include "i386/fpu.h"
 #include "i386/layout.h"
-#include "device/pci/pci.h"
+#include "device/device_layer.h"
 #include "kern/kernel_device.h"
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
@@ -42,7 +42,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	clock_init();
 	kernel_devices_init();           /* the time page reads the clock */
 	load_init();
-	pci_scan();
+	device_layer_init();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);
 	const char *halt_when = strstr(cmdline, "halt-when=");
 	if (halt_when) {
