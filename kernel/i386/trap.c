@@ -58,6 +58,13 @@ static void report(const char *who, const struct trapframe *tf, uint32_t address
  * same thread's trap. */
 static int gate_single_step_pending;
 
+static uint32_t syscalls, device_interrupts, timer_ticks;
+
+void trap_counters(uint32_t *s, uint32_t *d, uint32_t *t)
+{
+	*s = syscalls, *d = device_interrupts, *t = timer_ticks;
+}
+
 static int single_step_into_gate(struct trapframe *tf)
 {
 	if (tf->trapno != T_DEBUG || trap_from_user(tf) || tf->eip != (uint32_t)syscall_gate_entry)
@@ -115,17 +122,22 @@ void trap(struct trapframe *tf)
 			gate_single_step_pending = 0;
 			tf->eflags |= EFLAGS_TF;
 		}
+		syscalls++;
 		syscall(tf);
 	} else if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
 		int irq = tf->trapno - T_IRQ0;
 		if (irqchip_line_begin(irq)) {
-			if (irq == 0)
+			if (irq == 0) {
+				timer_ticks++;
 				clock_tick();
-			else
+			} else {
+				device_interrupts++;
 				irq_dispatch(irq);
+			}
 			irqchip_line_end(irq);
 		}
 	} else if (tf->trapno >= T_MSI0 && tf->trapno < T_MSI0 + MSI_VECTORS) {
+		device_interrupts++;
 		msi_dispatch(tf->trapno);
 		irqchip_msi_end();
 	} else if (tf->trapno == LAPIC_SPURIOUS_VECTOR) {

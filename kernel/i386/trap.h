@@ -29,6 +29,8 @@ struct trapframe {
 
 void idt_init(void);
 void trap(struct trapframe *tf);
+/* Traps taken since boot: system calls, device interrupts, timer ticks. */
+void trap_counters(uint32_t *syscalls, uint32_t *device_interrupts, uint32_t *timer_ticks);
 /* Start a thread in user mode with the frame at the top of its kernel stack. */
 void trap_return(void) __attribute__((noreturn));
 
