@@ -158,7 +158,7 @@ static void timer_tick(void)
 	natural_t syscalls, interrupts, ticks0, ticks1;
 	sm_cpu_counters(smrt_host_port(), &syscalls, &interrupts, &ticks0);
 	uint64_t end = vd_tsc() + (uint64_t)tsc_per_us * 200000, last = vd_tsc();
-	uint32_t threshold = tsc_per_us;         /* 1 us: far above one loop */
+	uint32_t threshold = tsc_per_us / 10;    /* 100 ns: far above one loop */
 	int n = 0;
 	while (last < end && n < MAX_OPS) {
 		uint64_t now = vd_tsc();
