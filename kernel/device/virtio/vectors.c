@@ -212,6 +212,10 @@ int vdev_vector_register(struct vdev *d, uint32_t source, struct ipc_port *port)
 	}
 	d->entries_used++;
 	s->vector = v;
+	if (source == SM_VIRTIO_CONFIG_SOURCE)
+		kprintf("virtio %s: config changes by MSI-X entry %u, vector %d\n", d->name, entry, v);
+	else
+		kprintf("virtio %s: queue %u by MSI-X entry %u, vector %d\n", d->name, source, entry, v);
 	s->port = port;                                 /* the send right is ours now */
 	if (!d->msix.enabled)
 		msix_enable(&d->msix, true);
