@@ -69,6 +69,8 @@ static uint16_t queue_entry(const struct vdev *d) { return d->msix.table_size > 
 
 bool vdev_whole_msix_start(struct vdev *d)
 {
+	if (d->whole_msix)
+		return true;                             /* a new port: the vectors stay */
 	if (!vdev_msix_usable(d) || d->entries_used)
 		return false;
 	uint16_t qe = queue_entry(d);

@@ -275,7 +275,7 @@ kern_return_t virtio_irq_register(mach_port_t device, mach_port_t port)
 		vdev_refuse(d, "virtio_irq_register: the device has no usable interrupt line and no MSI-X");
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	if ((d->irq_port && d->irq_port->active) || d->entries_used) {
+	if ((d->irq_port && d->irq_port->active) || (d->entries_used && !d->whole_msix)) {
 		vdev_refuse(d, "virtio_irq_register: an interrupt port (or a per-source vector) is already registered");
 		return SM_VIRTIO_E_EXISTS;
 	}
