@@ -1,4 +1,5 @@
-# kernel/kernel.mk - the i386 kernel (kernel/, device/) as kernel/kernel.elf.
+# kernel/kernel.mk - the i386 kernel (everything under kernel/, the device layer
+# in kernel/device/ included) as kernel/kernel.elf.
 # Plain GNU make, included by the top Makefile.am.
 
 KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
@@ -6,8 +7,8 @@ KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL \
 	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
 
-# Every .c and .S under kernel/ and device/ is part of the kernel.
-KERNEL_C_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.c $(top_srcdir)/device/*.c $(top_srcdir)/device/*/*.c)))
+# Every .c and .S under kernel/ is part of the kernel.
+KERNEL_C_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.c $(top_srcdir)/kernel/device/*/*.c)))
 KERNEL_ASM_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.S)))
 
 # The interfaces the kernel serves (see kernel/ipc/kobject.c): GNU Mach's own

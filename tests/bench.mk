@@ -44,5 +44,5 @@ virtiobench: tests/virtiobench.iso
 		virtiobench-results.csv
 bench: virtiobench
 CLEANFILES += tests/virtiobench tests/virtiobench.iso tests/vdisk-bench.img virtiobench-results.csv \
-	virtiobench-image-*.log virtiobench-null-*.log
+	virtiobench-image*-*.log virtiobench-null*-*.log
 .PHONY: virtiobench

@@ -88,9 +88,9 @@ $(HOST_TEST_DIR)/test_vm_map_model: $(HOST_OBJ_DIR)/tests/host/test_vm_map_model
 -include $(HOST_OBJ_DIR)/tests/host/test_vm_map.d \
 	$(HOST_OBJ_DIR)/tests/host/test_vm_map_model.d $(HOST_VM_OBJS:.o=.d)
 
-# The virtio transport logic (device/virtio/core.c) over a fake device.
+# The virtio transport logic (kernel/device/virtio/core.c) over a fake device.
 $(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
-	$(HOST_OBJ_DIR)/tests/host/virtio_fake.o $(HOST_OBJ_DIR)/device/virtio/core.o
+	$(HOST_OBJ_DIR)/tests/host/virtio_fake.o $(HOST_OBJ_DIR)/kernel/device/virtio/core.o
 
 # The Swift virtio SDK's ring and memory logic (servers/sdk/Virtio: the files
 # that make no kernel calls) against the C fake device beside its tests,

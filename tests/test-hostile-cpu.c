@@ -396,7 +396,7 @@ static void test_syscall_gate(void)
 	uint32_t frame[2] = { 0xdeadbeef, (uint32_t)line };
 	CHECK_EQ(gate_trap_at(-30, (uint32_t)frame), KERN_SUCCESS);
 	/* Trap numbers the kernel does not serve. */
-	static const int32_t bad_numbers[] = { 0, -1, -24, -31, -63, -67, -77, -99, -102, 1, 25, 0x81, 0x7fffffff,
+	static const int32_t bad_numbers[] = { 0, -1, -24, -31, -63, -67, -77, -99, -103, 1, 25, 0x81, 0x7fffffff,
 					       (int32_t)0x80000000 };
 	int refused = 0;
 	for (unsigned i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++)

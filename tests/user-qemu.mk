@@ -11,7 +11,9 @@
 # A topic in GUEST_VARIANTS boots another topic's program (test_TOPIC_PROGRAM)
 # in another configuration; test_TOPIC_SETUP runs before each boot and
 # test_TOPIC_POSTCHECK (given the serial log) after it; test_TOPIC_TIMEOUT
-# replaces GUEST_TIMEOUT.
+# replaces GUEST_TIMEOUT; test_TOPIC_KERNEL_ARGS are added to the kernel's.
+# GUEST_QEMU_EXTRA is added to every boot: GUEST_QEMU_EXTRA="-cpu qemu32,-apic"
+# boots every topic on the 8259s (no local APIC: the kernel falls back).
 
 # Every tests/test-TOPIC.c is a topic, and so is every variant.
 GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/test-*.c))) \
@@ -19,7 +21,7 @@ GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top
 GUEST_TIMEOUT = 60
 # The program a topic boots: its own, or test_TOPIC_PROGRAM's.
 guest_program = $(or $(test_$(1)_PROGRAM),$(1))
-GUEST_KERNEL_ARGS = exit-when-idle halt-when=test-$(call guest_program,$*)
+GUEST_KERNEL_ARGS = exit-when-idle halt-when=test-$(call guest_program,$*) $(test_$*_KERNEL_ARGS)
 RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/run-guest-test.sh
 
 # Modules beside each test: the Swift task, a task that faults, and two files
@@ -115,7 +117,20 @@ test_virtio_modern_ARGS = device=00:03.0,00:04.0,00:05.0
 test_virtio_legacy_ARGS = $(test_virtio_modern_ARGS)
 test_virtio_modern_MODULES = tests/virtio-quitter:device=00:05.0
 test_virtio_legacy_MODULES = $(test_virtio_modern_MODULES)
-test_virtio_modern_QEMU_ARGS = $(call virtio_test_devices,modern,disable-legacy=on)
+# Net has 3 MSI-X vectors (rx, tx, config: the test asks for a fourth and
+# is refused); topic virtio_modern-intx has none on any device (INTx only).
+test_virtio_modern_QEMU_ARGS = $(subst virtio-net-pci$(vd_comma)netdev=n0$(vd_comma),virtio-net-pci$(vd_comma)netdev=n0$(vd_comma)vectors=3$(vd_comma),\
+	$(call virtio_test_devices,modern,disable-legacy=on))
+$(eval test_virtio_modern-intx_PROGRAM = virtio_modern)
+$(eval test_virtio_modern-intx_ARGS = $$(test_virtio_modern_ARGS))
+$(eval test_virtio_modern-intx_MODULES = $$(test_virtio_modern_MODULES))
+$(eval test_virtio_modern-intx_QEMU_ARGS = $$(call virtio_test_devices,modern,disable-legacy=on$$(vd_comma)vectors=0))
+# The same on the 8259s: the kernel is told noapic.
+$(eval test_virtio_modern-noapic_PROGRAM = virtio_modern)
+$(eval test_virtio_modern-noapic_ARGS = $$(test_virtio_modern_ARGS))
+$(eval test_virtio_modern-noapic_MODULES = $$(test_virtio_modern_MODULES))
+$(eval test_virtio_modern-noapic_KERNEL_ARGS = noapic)
+$(eval test_virtio_modern-noapic_QEMU_ARGS = $$(test_virtio_modern_QEMU_ARGS))
 test_virtio_legacy_QEMU_ARGS = $(call virtio_test_devices,legacy,disable-modern=on)
 tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
@@ -175,8 +190,13 @@ $(call virtio_blk_topic,virtio-legacy,clients=1$(vd_comma)legacy,disable-modern=
 $(call virtio_blk_topic,virtio-q64,qsize=64,disable-legacy=on$(vd_comma)queue-size=64,,+indirect=0+chain=8+pool=4+poolmax=16+eventidx=0)
 $(call virtio_blk_topic,virtio-4k,bs=4096,disable-legacy=on$(vd_comma)logical_block_size=4096$(vd_comma)physical_block_size=4096)
 $(call virtio_blk_topic,virtio-ro,ro,disable-legacy=on,$(vd_comma)readonly=on)
-VIRTIO_BLK_TOPICS = virtio virtio-legacy virtio-q64 virtio-4k virtio-ro
-GUEST_VARIANTS = $(filter-out virtio,$(VIRTIO_BLK_TOPICS))
+# INTx forced (no MSI-X table on the device), and the 8259 path (a CPU
+# without a local APIC: the kernel falls back by itself).
+$(call virtio_blk_topic,virtio-intx,clients=1,disable-legacy=on$(vd_comma)vectors=0,,,tests/virtio-client:1)
+$(call virtio_blk_topic,virtio-8259,clients=1,disable-legacy=on,,,tests/virtio-client:1)
+$(eval test_virtio-8259_QEMU_ARGS += -cpu qemu32,-apic)
+VIRTIO_BLK_TOPICS = virtio virtio-legacy virtio-q64 virtio-4k virtio-ro virtio-intx virtio-8259
+GUEST_VARIANTS = $(filter-out virtio,$(VIRTIO_BLK_TOPICS)) virtio_modern-intx virtio_modern-noapic
 
 tests/test-virtio tests/virtio-client tests/test-blk-errors tests/test-blk-disks: tests/%: tests/%.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
@@ -310,7 +330,8 @@ test_boot_QEMU_ARGS = $(VIRTIO_TEST_DEVICES)
 # 0 when it passed); GUEST_CONSOLE=1 in front puts the console on the terminal.
 guest_run = QEMU=$(QEMU) GUEST_SUMMARY=test-$(call guest_program,$(1)) GUEST_SETUP='$(test_$(1)_SETUP)' \
 	GUEST_POSTCHECK='$(test_$(1)_POSTCHECK)' $(RUN_GUEST_TEST) tests/test-$(1) tests/test-$(1).iso \
-	$(top_srcdir)/tests/test-$(1).expect $(or $(2),$(test_$(1)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(1)_QEMU_ARGS)
+	$(top_srcdir)/tests/test-$(1).expect $(or $(2),$(test_$(1)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(1)_QEMU_ARGS) \
+	$(GUEST_QEMU_EXTRA)
 
 check-guest: $(GUEST_ISOS)
 	@pass=0; fail=0; \

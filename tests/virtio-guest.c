@@ -7,18 +7,31 @@ uint64_t vg_uptime_ns(void)
 	return smrt_now_ns();
 }
 
-kern_return_t vg_bring_up(struct vdev_u *d, mach_port_t port, uint64_t wanted)
+kern_return_t vg_claim(struct vdev_u *d, mach_port_t port, uint64_t wanted)
 {
 	kern_return_t kr;
 	d->port = port;
+	d->irq = MACH_PORT_NULL;
 	if ((kr = virtio_device_info(port, &d->info)) != KERN_SUCCESS)
 		return kr;
 	if ((kr = virtio_reset(port)) != KERN_SUCCESS)
 		return kr;
-	if ((kr = virtio_negotiate(port, wanted, &d->features)) != KERN_SUCCESS)
+	return virtio_negotiate(port, wanted, &d->features);
+}
+
+kern_return_t vg_bring_up(struct vdev_u *d, mach_port_t port, uint64_t wanted)
+{
+	kern_return_t kr = vg_claim(d, port, wanted);
+	if (kr != KERN_SUCCESS)
 		return kr;
 	d->irq = mach_reply_port();
 	return virtio_irq_register(port, d->irq);
+}
+
+kern_return_t vg_queue_vector(struct vdev_u *d, struct vq_u *q)
+{
+	q->vector = mach_reply_port();
+	return virtio_vector_register(d->port, q->index, q->vector);
 }
 
 kern_return_t vg_queue(struct vdev_u *d, struct vq_u *q, unsigned index, unsigned size)
@@ -30,6 +43,7 @@ kern_return_t vg_queue(struct vdev_u *d, struct vq_u *q, unsigned index, unsigne
 	if (kr != KERN_SUCCESS)
 		return kr;
 	q->index = index;
+	q->vector = MACH_PORT_NULL;
 	q->desc = desc, q->avail = avail, q->used = used;
 	vring_init(&q->ring, n, (void *)desc, (void *)avail, (void *)used);
 	return KERN_SUCCESS;
@@ -55,10 +69,18 @@ int vg_wait_used(struct vdev_u *d, struct vq_u *q, unsigned timeout_ms)
 	while (!vring_has_used(&q->ring)) {
 		sm_virtio_irq_msg_t m;
 		memset(&m, 0, sizeof m);
-		mach_msg_return_t r = mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, d->irq,
+		mach_port_t from = q->vector ? q->vector : d->irq;
+		mach_msg_return_t r = mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, from,
 					       timeout_ms, MACH_PORT_NULL);
 		if (r != MACH_MSG_SUCCESS)
 			return vring_has_used(&q->ring) ? 0 : -1;
+		if (q->vector) {
+			/* sm_virtio_vector_msg_t: same layout, the source where isr is. */
+			CHECK(m.head.msgh_id == SM_VIRTIO_VECTOR_MSG_ID && m.isr == q->index,
+			      "queue %u's vector port got message %d for source %u", q->index, m.head.msgh_id, m.isr);
+			CHECK_EQ(sm_virtio_vector_ack(d->port, q->index), KERN_SUCCESS);
+			continue;
+		}
 		if (m.head.msgh_id != SM_VIRTIO_IRQ_MSG_ID || m.head.msgh_size != sizeof m)
 			printf("virtio-guest: unexpected message id %d size %u on the interrupt port\n",
 			       m.head.msgh_id, m.head.msgh_size);

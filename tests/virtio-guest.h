@@ -26,6 +26,7 @@ struct vq_u {
 	unsigned index;
 	uint64_t desc_phys, avail_phys, used_phys;
 	uintptr_t desc, avail, used;
+	mach_port_t vector;          /* receive right of its own MSI-X vector, or null */
 };
 
 struct dma_u {
@@ -37,12 +38,17 @@ struct dma_u {
 /* Reset, negotiate wanted (accepted in d->features), register an
  * interrupt port. Returns KERN_SUCCESS or the first failing call's code. */
 kern_return_t vg_bring_up(struct vdev_u *d, mach_port_t port, uint64_t wanted);
+/* The same without the device-wide interrupt port (for per-queue vectors). */
+kern_return_t vg_claim(struct vdev_u *d, mach_port_t port, uint64_t wanted);
+/* Give queue q an MSI-X vector of its own, on a new port (q->vector). */
+kern_return_t vg_queue_vector(struct vdev_u *d, struct vq_u *q);
 kern_return_t vg_queue(struct vdev_u *d, struct vq_u *q, unsigned index, unsigned size);
 kern_return_t vg_dma(struct vdev_u *d, struct dma_u *m, uint32_t size);
 /* Notify the device if it wants it (through the trap). */
 void vg_kick(struct vdev_u *d, struct vq_u *q);
 /* Wait until q has a used entry, taking interrupt messages (and acking
- * them) meanwhile; 0, or -1 after timeout_ms without progress. */
+ * them) meanwhile, from q's own vector if it has one, else from the
+ * device-wide port; 0, or -1 after timeout_ms without progress. */
 int vg_wait_used(struct vdev_u *d, struct vq_u *q, unsigned timeout_ms);
 
 /* Block device: one request of nsect sectors at sector, data in m at

@@ -2,8 +2,9 @@
  * test-virtio_legacy): through include/sm/virtio.defs alone it checks that
  * bad requests are refused, reads and writes sectors of a virtio-blk disk
  * (tools/mkdisk.py: every sector starts with its number), sends an ARP
- * request on virtio-net and receives QEMU's answer, checks interrupts on the
- * shared line, times the notify paths, and watches a helper task
+ * request on virtio-net and receives QEMU's answer (with a vector per queue
+ * when MSI-X is there), checks interrupts on the shared line and the MSI-X
+ * refusals, times the notify paths, and watches a helper task
  * (virtio-quitter) die holding a device. Devices, from the boot module
  * argument device=00:03.0,00:04.0,00:05.0: names 3 (blk), 4 (net), 5 (rng,
  * the quitter's). */
@@ -20,6 +21,7 @@
 #define BENCH_BATCHES 10
 
 static const char *topic;
+static mach_port_t blk_irq;           /* blk's device-wide interrupt port */
 static unsigned transport;
 
 static void test_identity(mach_port_t port, unsigned type)
@@ -205,9 +207,40 @@ static void test_blk(struct vdev_u *d)
 	CHECK_EQ(st.dma_pages, 2);
 }
 
+/* MSI-X refusals on a claimed device d that has n vectors in use of its
+ * table (modern, MSI-X): sources it lacks, ports that cannot take
+ * messages, the table used up, a device-wide port already there. */
+static void test_vector_refusals(struct vdev_u *d, unsigned used)
+{
+	mach_port_t p = mach_reply_port();
+	CHECK_EQ(virtio_vector_register(d->port, 99, p), KERN_INVALID_ARGUMENT);
+	CHECK_EQ(virtio_vector_register(d->port, d->info.num_queues, p), KERN_INVALID_ARGUMENT);
+	CHECK_EQ(virtio_vector_register(d->port, VIRTIO_NET_RX_QUEUE, p), SM_VIRTIO_E_EXISTS);
+	CHECK_EQ(virtio_irq_register(d->port, p), SM_VIRTIO_E_EXISTS);
+	/* The modern topic gives net 3 vectors: rx, tx and config use them all. */
+	CHECK_EQ(used, d->info.msix_vectors);
+	CHECK_EQ(virtio_vector_register(d->port, 2, p), SM_VIRTIO_E_VECTORS);
+	CHECK_EQ(sm_virtio_vector_ack(d->port, 2), KERN_INVALID_ARGUMENT);          /* no port there */
+	CHECK_EQ(virtio_vector_register(BLK, 0, p), SM_VIRTIO_E_EXISTS);          /* blk has its device-wide port */
+	CHECK_EQ(virtio_vector_register(RNG, 0, p), KERN_NO_ACCESS);              /* not this task's */
+	CHECK_EQ(sm_virtio_vector_ack(RNG, 0), KERN_NO_ACCESS);
+}
+
 static void test_net(struct vdev_u *d)
 {
-	CHECK_EQ(vg_bring_up(d, NET, VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT)), KERN_SUCCESS);
+	sm_virtio_info_t info;
+	CHECK_EQ(virtio_device_info(NET, &info), KERN_SUCCESS);
+	bool per_queue = info.msix_vectors > 0;
+	/* blk is idle now: empty its port, so that anything arriving there
+	 * later would be net's interrupts gone astray. */
+	sm_virtio_irq_msg_t stale;
+	while (mach_msg(&stale.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof stale, blk_irq, 0,
+			MACH_PORT_NULL) == MACH_MSG_SUCCESS)
+		CHECK_EQ(virtio_irq_ack(BLK), KERN_SUCCESS);
+	uint64_t wanted = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT);
+	CHECK_EQ(per_queue ? vg_claim(d, NET, wanted) : vg_bring_up(d, NET, wanted), KERN_SUCCESS);
+	if (!per_queue)
+		CHECK_EQ(virtio_vector_register(NET, 0, mach_reply_port()), SM_VIRTIO_E_NO_MSIX);
 	CHECK(d->features & VIRTIO_BIT(VIRTIO_NET_F_MAC), "features %llx", d->features);
 	sm_virtio_config_t data;
 	mach_msg_type_number_t count = sizeof data;
@@ -218,6 +251,13 @@ static void test_net(struct vdev_u *d)
 	struct vq_u rx, tx;
 	CHECK_EQ(vg_queue(d, &rx, VIRTIO_NET_RX_QUEUE, 0), KERN_SUCCESS);
 	CHECK_EQ(vg_queue(d, &tx, VIRTIO_NET_TX_QUEUE, 0), KERN_SUCCESS);
+	mach_port_t config = mach_reply_port();
+	if (per_queue) {
+		CHECK_EQ(vg_queue_vector(d, &rx), KERN_SUCCESS);
+		CHECK_EQ(vg_queue_vector(d, &tx), KERN_SUCCESS);
+		CHECK_EQ(virtio_vector_register(NET, SM_VIRTIO_CONFIG_SOURCE, config), KERN_SUCCESS);
+		test_vector_refusals(d, 3);
+	}
 	struct dma_u rxm, txm;
 	CHECK_EQ(vg_dma(d, &rxm, 16 * 2048), KERN_SUCCESS);
 	CHECK_EQ(vg_dma(d, &txm, 4096), KERN_SUCCESS);
@@ -253,6 +293,16 @@ static void test_net(struct vdev_u *d)
 		vg_kick(d, &rx);
 	}
 	CHECK(got, "no ARP reply from 10.0.2.2");
+	if (per_queue) {
+		/* Each queue's interrupts came on its own port, none on blk's. */
+		sm_virtio_irq_msg_t m;
+		CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, blk_irq, 0, MACH_PORT_NULL),
+			 MACH_RCV_TIMED_OUT);
+		printf("%s: virtio-net rx and tx interrupts each on their own MSI-X vector\n", topic);
+	} else {
+		printf("%s: virtio-net interrupts on the device-wide port (%s)\n", topic,
+		       d->info.msix_vectors ? "MSI-X" : "INTx");
+	}
 	printf("%s: virtio-net sent an ARP request and received the reply from 10.0.2.2 (header %u bytes)\n",
 	       topic, hdr);
 }
@@ -305,6 +355,7 @@ int virtio_transport_test(unsigned expected, const char *name)
 	test_bad_requests();
 	struct vdev_u blk, net;
 	test_blk(&blk);
+	blk_irq = blk.irq;
 	test_net(&net);
 	sm_virtio_stats_t sb, sn;
 	CHECK_EQ(virtio_device_stats(BLK, &sb), KERN_SUCCESS);
@@ -323,5 +374,10 @@ int virtio_transport_test(unsigned expected, const char *name)
 	CHECK_EQ(kr, KERN_RESOURCE_SHORTAGE);
 	CHECK_EQ(granted, 3);
 	test_owner_death();
+	/* The quitter's rng interrupts (its own vector with MSI-X) and the
+	 * rng resets since never reached blk's port. */
+	sm_virtio_irq_msg_t m;
+	CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, blk_irq, 0, MACH_PORT_NULL),
+		 MACH_RCV_TIMED_OUT);
 	return guest_summary(topic);
 }

@@ -12,13 +12,19 @@
  *   seq_read_64k_qd32_zerocopy    forcing each read path
  *   seq_write_64k                 sequential device_write, one at a time
  *
+ *   timer_tick                    the cost of one timer interrupt to the
+ *                                 task it interrupts (once, before the rest)
+ *
  * One line per measurement: "virtiobench: NAME ops=N bytes=B ns=T
  * p50=L p90=L p99=L" (latencies in ns, from issue to reply, by TSC), then
- * the server's statistics. Data is not checked here: test-virtio does that.
+ * a line "virtiobench: cost NAME syscalls_per_100=S interrupts_per_100=I"
+ * (system calls of every task and device interrupts per 100 requests,
+ * from the kernel's counters), then the server's statistics. Data is not checked here: test-virtio does that.
  * Arguments: mib=N limits the sequential passes to the first N MiB;
  * only=NAME runs that measurement alone, repeat=N runs it N times and
  * ops=N sets the random reads' count (4N at QD32), for profiling one path. */
 #include "vdisk.h"
+#include "smhost.h"
 
 #define MAX_OPS		32768
 #define RANDOM_OPS	4000
@@ -30,10 +36,24 @@ static uint32_t tsc_per_us, rng = 0x2545f491, random_ops = RANDOM_OPS;
 static uint8_t *wbuf;
 static const char *only;
 
-/* Whether measurement NAME is to run (all of them unless only= names one). */
+/* The kernel's counters when the current measurement began. */
+static natural_t syscalls_at, interrupts_at;
+
+static void counters(natural_t *syscalls, natural_t *interrupts)
+{
+	natural_t ticks;
+	*syscalls = *interrupts = 0;
+	sm_cpu_counters(smrt_host_port(), syscalls, interrupts, &ticks);
+}
+
+/* Whether measurement NAME is to run (all of them unless only= names one);
+ * if so, its kernel counters start now. */
 static int wanted(const char *name)
 {
-	return !only || strcmp(only, name) == 0;
+	if (only && strcmp(only, name) != 0)
+		return 0;
+	counters(&syscalls_at, &interrupts_at);
+	return 1;
 }
 
 /* Heapsort (no recursion, no allocation). */
@@ -67,9 +87,17 @@ static uint64_t ns_of(uint64_t ticks)
 
 static void report(const char *name, int ops, uint64_t bytes, uint64_t ns)
 {
+	natural_t syscalls, interrupts;
+	counters(&syscalls, &interrupts);
 	sort(lat, ops);
 	printf("virtiobench: %s ops=%d bytes=%llu ns=%llu p50=%llu p90=%llu p99=%llu\n", name, ops, bytes, ns,
 	       ns_of(lat[ops / 2]), ns_of(lat[ops * 9 / 10]), ns_of(lat[ops * 99 / 100]));
+	/* Every task's system calls (client, server) and every device
+	 * interrupt, per 100 requests. */
+	if (ops > 0)
+		printf("virtiobench: cost %s syscalls_per_100=%u interrupts_per_100=%u\n", name,
+		       (unsigned)((uint64_t)(syscalls - syscalls_at) * 100 / ops),
+		       (unsigned)((uint64_t)(interrupts - interrupts_at) * 100 / ops));
 }
 
 /* One synchronous request, timed; returns its result. */
@@ -118,6 +146,30 @@ static void random_qd1(void)
 	uint64_t ns = vd_uptime_ns() - t0;
 	CHECK(bad == 0, "rand_read_4k_qd1: %d requests failed", bad);
 	report("rand_read_4k_qd1", (int)random_ops, (uint64_t)random_ops * 4096, ns);
+}
+
+/* What a timer tick costs the running task: spin on the TSC for a while;
+ * every gap much longer than one loop is an interruption (the tick's entry,
+ * handler, end-of-interrupt and return). */
+static void timer_tick(void)
+{
+	if (!wanted("timer_tick"))
+		return;
+	natural_t syscalls, interrupts, ticks0, ticks1;
+	sm_cpu_counters(smrt_host_port(), &syscalls, &interrupts, &ticks0);
+	uint64_t end = vd_tsc() + (uint64_t)tsc_per_us * 200000, last = vd_tsc();
+	uint32_t threshold = tsc_per_us / 10;    /* 100 ns: far above one loop */
+	int n = 0;
+	while (last < end && n < MAX_OPS) {
+		uint64_t now = vd_tsc();
+		if (now - last > threshold)
+			lat[n++] = (uint32_t)(now - last);
+		last = now;
+	}
+	sort(lat, n);
+	sm_cpu_counters(smrt_host_port(), &syscalls, &interrupts, &ticks1);
+	printf("virtiobench: timer_tick interruptions=%d ticks=%u in 200 ms, p50=%llu ns p90=%llu ns\n", n,
+	       ticks1 - ticks0, n ? ns_of(lat[n / 2]) : 0, n ? ns_of(lat[n * 9 / 10]) : 0);
 }
 
 /* ops reads of `size` bytes with QD of them in flight from one thread:
@@ -183,6 +235,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 64; i++)            /* warm up: translated code, server pool, host caches */
 		timed(i & 1, 0, (recnum_t)(i / 2 * (65536 / disk.record_size)), 65536, &lat[0]);
 	device_set_status(disk.port, BLK_SET_STATS_RESET, status, 0);
+	timer_tick();
 	for (uint32_t round = 0; round < repeat; round++) {
 		sequential("seq_read_4k", 0, 0, 4096, total / 4);
 		sequential("seq_read_64k", 0, 0, 65536, total);

@@ -13,7 +13,7 @@ case $name in
 ''|*[!a-z0-9]*|[0-9]*) echo "new-driver: NAME must be lower-case letters and digits, starting with a letter" >&2; exit 2 ;;
 hello|sdk|runtime) echo "new-driver: servers/$name is not a driver folder" >&2; exit 2 ;;
 esac
-# The device types the kernel names (device/virtio/vdev.c), the C constant
+# The device types the kernel names (kernel/device/virtio/vdev.c), the C constant
 # (include/sm/virtio_spec.h), the spec section and a QEMU device to boot with.
 case $id in
 1) kind=net cid=VIRTIO_ID_NET section="5.1 Network Device"

@@ -16,25 +16,34 @@
  * sm_virtio_irq_ack(device) is virtio_irq_ack as a trap (%eax =
  * SM_TRAP_VIRTIO_IRQ_ACK): the kernel may send the device's next interrupt
  * message. Same name and ownership checks and codes as sm_virtio_notify.
+ *
+ * sm_virtio_vector_ack(device, source) is virtio_vector_ack as a trap (%eax
+ * = SM_TRAP_VIRTIO_VECTOR_ACK): the next message of that source may come.
  */
 #ifndef _SM_VIRTIO_NOTIFY_H_
 #define _SM_VIRTIO_NOTIFY_H_
 
 #include <sm/virtio_types.h>
 
-static inline kern_return_t sm_virtio_notify(mach_port_t device, unsigned int queue)
+/* A device trap with two arguments (device, then a queue or source index). */
+static inline kern_return_t sm_virtio_trap2(int number, mach_port_t device, unsigned int index)
 {
 	kern_return_t r;
-	/* Build the frame a cdecl call would: queue, device, a return slot. */
+	/* Build the frame a cdecl call would: index, device, a return slot. */
 	__asm__ volatile("pushl %2\n\t"
 			 "pushl %1\n\t"
 			 "pushl $0\n\t"
 			 "lcall $7, $0\n\t"
 			 "addl $12, %%esp"
 			 : "=a"(r)
-			 : "r"(device), "r"(queue), "0"(SM_TRAP_VIRTIO_NOTIFY)
+			 : "r"(device), "r"(index), "0"(number)
 			 : "memory", "cc");
 	return r;
+}
+
+static inline kern_return_t sm_virtio_notify(mach_port_t device, unsigned int queue)
+{
+	return sm_virtio_trap2(SM_TRAP_VIRTIO_NOTIFY, device, queue);
 }
 
 static inline kern_return_t sm_virtio_irq_ack(mach_port_t device)
@@ -48,6 +57,11 @@ static inline kern_return_t sm_virtio_irq_ack(mach_port_t device)
 			 : "r"(device), "0"(SM_TRAP_VIRTIO_IRQ_ACK)
 			 : "memory", "cc");
 	return r;
+}
+
+static inline kern_return_t sm_virtio_vector_ack(mach_port_t device, unsigned int source)
+{
+	return sm_virtio_trap2(SM_TRAP_VIRTIO_VECTOR_ACK, device, source);
 }
 
 #endif /* _SM_VIRTIO_NOTIFY_H_ */

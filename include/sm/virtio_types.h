@@ -2,7 +2,7 @@
  * sm/virtio_types.h - C types and constants of include/sm/virtio.defs, the
  * kernel's virtio transport interface for user-space drivers: the device
  * description and statistics records, the interrupt message, the error
- * codes, the port names a driver finds its devices at, and the limits.
+ * and per-vector messages, the error codes, the port names a driver finds its devices at, and the limits.
  */
 #ifndef _SM_VIRTIO_TYPES_H_
 #define _SM_VIRTIO_TYPES_H_
@@ -35,7 +35,10 @@ typedef struct sm_virtio_info {
 	natural_t offered_lo, offered_hi;	/* device features (read at boot) */
 	natural_t state;			/* SM_VIRTIO_STATE_* */
 	natural_t owner_task;			/* task id holding it, 0 if none */
-	natural_t reserved[6];
+	natural_t msix_vectors;			/* MSI-X table size; 0: no MSI-X here
+						   (none on the device, legacy transport,
+						   or no APIC) */
+	natural_t reserved[5];
 } sm_virtio_info_t;
 
 typedef struct sm_virtio_stats {
@@ -65,7 +68,10 @@ typedef natural_t sm_virtio_pages_t[256];
 #define SM_VIRTIO_E_REFUSED		7282	/* the device cleared FEATURES_OK */
 #define SM_VIRTIO_E_BROKEN		7283	/* the device misbehaved: reset it */
 #define SM_VIRTIO_E_FEATURES		7284	/* modern device without VERSION_1 */
-#define SM_VIRTIO_E_EXISTS		7285	/* queue already set up */
+#define SM_VIRTIO_E_EXISTS		7285	/* queue or interrupt port already set up */
+#define SM_VIRTIO_E_NO_MSIX		7286	/* no MSI-X here: use virtio_irq_register */
+#define SM_VIRTIO_E_VECTORS		7287	/* all the device's MSI-X vectors are in
+						   use, or it refused one (NO_VECTOR) */
 
 /* The interrupt message: sent to the port given to virtio_irq_register
  * when the device raises its interrupt and no earlier message is still
@@ -82,6 +88,22 @@ typedef struct {
 	natural_t count;
 } sm_virtio_irq_msg_t;
 
+/* The per-source interrupt message (virtio_vector_register): sent to the
+ * port registered for source (a queue index, or SM_VIRTIO_CONFIG_SOURCE for
+ * configuration changes) when its MSI-X vector fires and no earlier message
+ * for it is unacknowledged (virtio_vector_ack, sm_virtio_vector_ack); count
+ * is the source's interrupt total. No ISR is read: the vector says which
+ * source it was. Same layout as sm_virtio_irq_msg_t. */
+#define SM_VIRTIO_VECTOR_MSG_ID		7301
+#define SM_VIRTIO_CONFIG_SOURCE		0xFFFF
+typedef struct {
+	mach_msg_header_t head;
+	mach_msg_type_t source_type;
+	natural_t source;
+	mach_msg_type_t count_type;
+	natural_t count;
+} sm_virtio_vector_msg_t;
+
 /* DMA memory (virtio_dma_alloc): the largest single block, and what one
  * task may hold in all (queues not included). */
 #define SM_VIRTIO_DMA_MAX_ALLOC		(1024 * 1024)
@@ -93,5 +115,6 @@ typedef struct {
  * project trap numbers, outside the range GNU Mach uses. */
 #define SM_TRAP_VIRTIO_NOTIFY		(-100)
 #define SM_TRAP_VIRTIO_IRQ_ACK		(-101)
+#define SM_TRAP_VIRTIO_VECTOR_ACK	(-102)
 
 #endif /* _SM_VIRTIO_TYPES_H_ */

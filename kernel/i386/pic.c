@@ -30,6 +30,7 @@ void pic_init(void)
 
 void pic_unmask(int irq) { irq_mask &= ~(1u << irq); write_mask(); }
 void pic_mask(int irq)   { irq_mask |= 1u << irq; write_mask(); }
+void pic_mask_all(void)  { irq_mask = 0xFFFF; write_mask(); }
 
 void pic_eoi(int irq)
 {

@@ -4,7 +4,8 @@
  * (kern/exception.h); with no port taking it, the task is killed with a
  * report. One in the kernel is a bug and panics with the same report. */
 #include "i386/trap.h"
-#include "i386/pic.h"
+#include "i386/irqchip.h"
+#include "i386/lapic.h"
 #include "i386/cpu.h"
 #include "kern/printf.h"
 #include "kern/clock.h"
@@ -56,6 +57,13 @@ static void report(const char *who, const struct trapframe *tf, uint32_t address
  * interrupt taken in the kernel switches threads, so the flag reaches the
  * same thread's trap. */
 static int gate_single_step_pending;
+
+static uint32_t syscalls, device_interrupts, timer_ticks;
+
+void trap_counters(uint32_t *s, uint32_t *d, uint32_t *t)
+{
+	*s = syscalls, *d = device_interrupts, *t = timer_ticks;
+}
 
 static int single_step_into_gate(struct trapframe *tf)
 {
@@ -114,16 +122,26 @@ void trap(struct trapframe *tf)
 			gate_single_step_pending = 0;
 			tf->eflags |= EFLAGS_TF;
 		}
+		syscalls++;
 		syscall(tf);
 	} else if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
 		int irq = tf->trapno - T_IRQ0;
-		if (!pic_spurious(irq)) {
-			if (irq == 0)
+		if (irqchip_line_begin(irq)) {
+			if (irq == 0) {
+				timer_ticks++;
 				clock_tick();
-			else
+			} else {
+				device_interrupts++;
 				irq_dispatch(irq);
-			pic_eoi(irq);
+			}
+			irqchip_line_end(irq);
 		}
+	} else if (tf->trapno >= T_MSI0 && tf->trapno < T_MSI0 + MSI_VECTORS) {
+		device_interrupts++;
+		msi_dispatch(tf->trapno);
+		irqchip_msi_end();
+	} else if (tf->trapno == LAPIC_SPURIOUS_VECTOR) {
+		;                                   /* no EOI for a spurious one (SDM 11.9) */
 	} else if (tf->trapno < T_IRQ0) {
 		exception(tf);
 	} else {

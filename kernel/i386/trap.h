@@ -7,6 +7,9 @@
 #define T_OVERFLOW     4
 #define T_PAGE_FAULT   14
 #define T_IRQ0         32
+/* MSI/MSI-X vectors handed to devices (device/irq.h), APIC path only. */
+#define T_MSI0         64
+#define MSI_VECTORS    64
 /* The vector number the system-call gate's stub (trapentry.S) writes into
  * its frame: beyond the IDT's 256, so no interrupt or exception and no int
  * instruction can arrive as a system call. */
@@ -26,6 +29,8 @@ struct trapframe {
 
 void idt_init(void);
 void trap(struct trapframe *tf);
+/* Traps taken since boot: system calls, device interrupts, timer ticks. */
+void trap_counters(uint32_t *syscalls, uint32_t *device_interrupts, uint32_t *timer_ticks);
 /* Start a thread in user mode with the frame at the top of its kernel stack. */
 void trap_return(void) __attribute__((noreturn));
 

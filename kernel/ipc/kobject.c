@@ -28,6 +28,7 @@
 #include "ipc/transit.h"
 #include "kern/printf.h"
 #include "kern/string.h"
+#include "device/device_layer.h"
 #include "vm/kalloc.h"
 #include <mach/mig_errors.h>
 #include <stdbool.h>
@@ -41,14 +42,13 @@ extern boolean_t mach_port_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_host_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_host_ext_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t gnumach_server(mach_msg_header_t *, mach_msg_header_t *);
-extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t device_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_i386_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_i386_ext_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t smtime_server(mach_msg_header_t *, mach_msg_header_t *);
 static const demux_t interfaces[] = {
 	mach_server, mach_port_server, mach_host_server, mach_host_ext_server, gnumach_server, smhost_server,
-	virtio_server, device_server, mach_i386_server, mach_i386_ext_server, smtime_server,
+	device_layer_server, device_server, mach_i386_server, mach_i386_ext_server, smtime_server,
 };
 
 kern_return_t mig_not_implemented(const char *routine)

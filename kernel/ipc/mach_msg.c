@@ -7,7 +7,7 @@
 #include "ipc/space.h"
 #include "ipc/kobject.h"
 #include "kern/time_server_link.h"
-#include "kern/device_registry.h"
+#include "device/device_layer.h"
 #include "kern/task.h"
 #include "kern/thread.h"
 #include "kern/printf.h"

@@ -20,7 +20,7 @@ struct dnrequest;
 
 /* What a kernel-owned port stands for. */
 enum ikot { IKOT_NONE, IKOT_HOST, IKOT_HOST_PRIV, IKOT_TASK, IKOT_THREAD, IKOT_DEVICE_MASTER,
-	IKOT_VIRTIO_DEVICE /* device/virtio/vdev.h */,
+	IKOT_DEVICE_CLASS /* a device class's object: device/device_layer.h */,
 	IKOT_DEVICE /* kern/kernel_device.h */, IKOT_MEMORY_OBJECT /* vm/kernel_memory_object.h */ };
 
 #define PORT_QLIMIT_DEFAULT 5

@@ -8,7 +8,7 @@
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
-#include "device/virtio/vdev.h"
+#include "device/device_layer.h"
 #include "ipc/space.h"
 #include "vm/pmap.h"
 #include "i386/layout.h"
@@ -114,7 +114,7 @@ static const char *start_task(const struct multiboot_module *mod, int argc, char
 	ipc_space_insert_at(t->space, 1, host_priv_port(), MACH_PORT_TYPE_SEND);
 	ipc_port_make_send(device_master_port());
 	ipc_space_insert_at(t->space, 2, device_master_port(), MACH_PORT_TYPE_SEND);
-	virtio_grant_from_args(t, argc, argv);     /* device=...: names 3, 4, ... */
+	device_grant_from_args(t, argc, argv);     /* device=...: names 3, 4, ... */
 	if (!thread_create_user(t, elf.entry, esp)) {
 		task_destroy(t, -1);
 		return "out of memory for its thread";

@@ -5,7 +5,7 @@
 #include "kern/timeout.h"
 #include "kern/time_page.h"
 #include "i386/cpu.h"
-#include "i386/pic.h"
+#include "i386/irqchip.h"
 
 #define PIT_HZ 1193182u
 #define PIT_CH0 0x40
@@ -81,7 +81,7 @@ void clock_init(void)
 	outb(PIT_CMD, 0x34);                               /* ch0, lo/hi, rate generator */
 	outb(PIT_CH0, divisor & 0xFF);
 	outb(PIT_CH0, divisor >> 8);
-	pic_unmask(0);
+	irqchip_unmask(0);
 	kprintf("clock: PIT at %u Hz, TSC %llu kHz\n", HZ, tsc_hz / 1000);
 }
 

@@ -78,7 +78,7 @@ kern_return_t ds_device_open(mach_port_t master_port, mach_port_t reply_port, ma
 	if (!ipc_port_kobject(master_port, IKOT_DEVICE_MASTER))
 		return refuse(MIG_BAD_ID, "device_open", "not the device master port");
 	/* Only the master port's forwarding sends kernel devices' names here
-	 * (kern/device_registry.c), so the name was checked terminated. */
+	 * (device/registry.c), so the name was checked terminated. */
 	struct kernel_device *d = find(name);
 	if (!d)
 		return D_NO_SUCH_DEVICE;

@@ -1,5 +1,5 @@
 /* Devices the kernel serves itself, beside the user-space drivers of
- * kern/device_registry.h: device_open of one of their names on the device
+ * device/registry.h: device_open of one of their names on the device
  * master port is answered by the kernel with the device's port, a kernel
  * object (IKOT_DEVICE) whose requests device.defs' server stubs hand to the
  * routines in kernel_device.c. A device implements what its table entry

@@ -15,10 +15,10 @@
 #include "vm/pmap.h"
 #include "i386/gdt.h"
 #include "i386/trap.h"
-#include "i386/pic.h"
+#include "i386/irqchip.h"
 #include "i386/fpu.h"
 #include "i386/layout.h"
-#include "device/pci/pci.h"
+#include "device/device_layer.h"
 #include "kern/kernel_device.h"
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
@@ -33,9 +33,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
 	gdt_init();
 	idt_init();
-	pic_init();
 	pmm_init(mbi);
 	pmap_bootstrap(pmm_ram_top());
+	irqchip_init(cmdline);          /* maps the APICs: after the MMIO window exists */
 	fpu_init();
 	task_init();
 	sched_init();
@@ -44,7 +44,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	time_page_init();                /* before the first task: each maps it */
 	kernel_devices_init();           /* the time page reads the clock */
 	load_init();
-	pci_scan();
+	device_layer_init();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);
 	const char *halt_when = strstr(cmdline, "halt-when=");
 	if (halt_when) {

@@ -9,6 +9,7 @@
 #include "kern/printf.h"
 #include "ipc/port.h"
 #include "ipc/ool.h"
+#include "i386/trap.h"
 #include "vm/pmm.h"
 #include "vm/kalloc.h"
 #include <mach/mig_errors.h>
@@ -53,5 +54,14 @@ kern_return_t sm_kernel_stats(mach_port_t host, natural_t *free_pages, natural_t
 	*heap_bytes = kalloc_bytes_in_use();
 	*ports = ipc_port_count();
 	ool_stats(ool_items, &ool_pages);
+	return KERN_SUCCESS;
+}
+
+kern_return_t sm_cpu_counters(mach_port_t host, natural_t *syscalls, natural_t *device_interrupts,
+			      natural_t *timer_ticks)
+{
+	if (!host_port_word_ok(host))
+		return KERN_INVALID_HOST;
+	trap_counters(syscalls, device_interrupts, timer_ticks);
 	return KERN_SUCCESS;
 }

@@ -7,7 +7,7 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "ipc/kmsg.h"
-#include "device/virtio/vdev.h"
+#include "device/device_layer.h"
 #include "vm/copyio.h"
 #include "i386/trap.h"
 #include <mach/kern_return.h>
@@ -56,7 +56,6 @@ static uint32_t sys_mach_print(const uint32_t *a)
 	return KERN_SUCCESS;
 }
 
-struct trap_entry { int number; int nargs; uint32_t (*fn)(const uint32_t *args); const char *name; };
 
 static const struct trap_entry traps[] = {
 	{ -25, 7, sys_mach_msg, "mach_msg_trap" },
@@ -80,17 +79,18 @@ static const struct trap_entry traps[] = {
 	{ -74, 4, trap_syscall_mach_port_insert_right, "syscall_mach_port_insert_right" },
 	{ -75, 3, trap_syscall_mach_port_allocate_name, "syscall_mach_port_allocate_name" },
 	{ -76, 1, trap_syscall_thread_depress_abort, "syscall_thread_depress_abort" },
-	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
-	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
 };
 
 void syscall(struct trapframe *tf)
 {
 	int number = (int)tf->eax;
-	for (unsigned i = 0; i < sizeof traps / sizeof traps[0]; i++) {
-		const struct trap_entry *t = &traps[i];
-		if (t->number != number)
-			continue;
+	const struct trap_entry *t = NULL;
+	for (unsigned i = 0; i < sizeof traps / sizeof traps[0] && !t; i++)
+		if (traps[i].number == number)
+			t = &traps[i];
+	if (!t)
+		t = device_trap_find(number);              /* the device classes' own traps */
+	if (t) {
 		uint32_t args[MAX_ARGS] = { 0 };
 		if (t->nargs && copyin(&current_task()->pmap, tf->esp + 4, args, t->nargs * sizeof(uint32_t)) < 0) {
 			kwarn("task %u: %s with arguments at unreadable %p\n", current_task()->id, t->name, (void *)tf->esp);

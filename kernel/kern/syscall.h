@@ -6,6 +6,10 @@
 struct trapframe;
 void syscall(struct trapframe *tf);
 
+#include <stdint.h>
+/* One trap: its number, how many 32-bit arguments it reads, its work. */
+struct trap_entry { int number; int nargs; uint32_t (*fn)(const uint32_t *args); const char *name; };
+
 /* GNU Mach's syscall_* traps (syscall_mach.c); args as read from the user stack. */
 #include <stdint.h>
 uint32_t trap_syscall_vm_map(const uint32_t *args);

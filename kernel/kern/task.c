@@ -11,7 +11,7 @@
 #include "vm/pmm.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
-#include "device/virtio/vdev.h"
+#include "device/device_layer.h"
 #include "i386/layout.h"
 
 #define DEFAULT_PAGE_LIMIT (64 * 1024 * 1024 / PAGE_SIZE)
@@ -144,7 +144,7 @@ void task_finish(struct task *t)
 		ipc_port_release_send(t->bootstrap_port);
 	if (t->exception_port)
 		ipc_port_release_send(t->exception_port);
-	virtio_task_cleanup(t);                     /* devices reset before their DMA memory goes */
+	device_task_cleanup(t);                     /* devices reset before their DMA memory goes */
 	ipc_space_destroy(t->space);
 	pmap_destroy(&t->pmap);                     /* frees every page its map held */
 	vm_map_destroy(&t->map);

@@ -23,8 +23,21 @@ extension VirtioDevice {
     /// (serviceInterrupt: drain, acknowledge, re-arm, re-check; each chain
     /// goes to its queue's `onUsed`) and then calls `afterwards`, where a
     /// driver starts waiting work or rereads its configuration.
+    ///
+    /// When the kernel offers MSI-X vectors enough for every queue made so
+    /// far plus configuration changes (info.msix_vectors), each queue gets
+    /// a vector and a port of its own instead (virtio_vector_register): its
+    /// messages service that queue alone, with no ISR read in the kernel,
+    /// and `afterwards` gets VIRTIO_ISR_QUEUE or VIRTIO_ISR_CONFIG.
     public func listenForInterrupts(in set: PortName,
                                     afterwards: @escaping (VirtioInterrupt) -> Void = { _ in }) throws(MachError) {
+        if !queues.isEmpty && Int(info.msix_vectors) >= queues.count + 1 {
+            for (queue, index) in zip(queues, queueIndices) {
+                try listenForVector(in: set, source: UInt32(index), queue: queue, afterwards: afterwards)
+            }
+            try listenForVector(in: set, source: UInt32(SM_VIRTIO_CONFIG_SOURCE), queue: nil, afterwards: afterwards)
+            return
+        }
         guard let right = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
         try MachError.check(right.join(set))
         try MachError.check(virtio_irq_register(port.raw, right.name.raw))
@@ -42,6 +55,45 @@ extension VirtioDevice {
             let chains = serviceInterrupt(queues) { self.acknowledgeInterrupt() }
             afterwards(VirtioInterrupt(isr: isr, chains: chains))
         }
+    }
+
+    /// One source's vector: its port joins `set`; each message services
+    /// `queue` (nil: configuration changes) and re-arms that source alone.
+    func listenForVector(in set: PortName, source: UInt32, queue: (any CompletingQueue)?,
+                         afterwards: @escaping (VirtioInterrupt) -> Void) throws(MachError) {
+        guard let right = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
+        try MachError.check(right.join(set))
+        try MachError.check(virtio_vector_register(port.raw, natural_t(source), right.name.raw))
+        let name = right.keep()
+        vectorPorts.append(name)
+        if queue == nil { interruptPort = name }
+        MessageEvents.listen(on: name) { [self] message in
+            guard VirtioDevice.source(of: message) == source else {
+                malformedInterrupts += 1
+                if malformedInterrupts <= 8 {
+                    print("virtio \(label): message \(message.pointee.msgh_id) on the port of source \(source) ignored")
+                }
+                return
+            }
+            interrupts += 1
+            let ack = { self.acks += 1; _ = sm_virtio_vector_ack(self.port.raw, source) }
+            guard let queue else {
+                ack()
+                afterwards(VirtioInterrupt(isr: UInt32(VIRTIO_ISR_CONFIG), chains: 0))
+                return
+            }
+            let chains = serviceInterrupt([queue], acknowledge: ack)
+            afterwards(VirtioInterrupt(isr: UInt32(VIRTIO_ISR_QUEUE), chains: chains))
+        }
+    }
+
+    /// The source of a well-formed per-vector message, else nil.
+    static func source(of message: UnsafeMutablePointer<mach_msg_header_t>) -> UInt32? {
+        guard message.pointee.msgh_id == mach_msg_id_t(SM_VIRTIO_VECTOR_MSG_ID),
+              message.pointee.msgh_size == mach_msg_size_t(MemoryLayout<sm_virtio_vector_msg_t>.size) else {
+            return nil
+        }
+        return UnsafeRawPointer(message).load(as: sm_virtio_vector_msg_t.self).source
     }
 
     /// The ISR bits of a well-formed interrupt message, else nil.

@@ -30,8 +30,12 @@ public final class VirtioDevice {
     /// Interrupt messages serviced, and messages on the interrupt port
     /// that were no interrupt message.
     public internal(set) var interrupts = 0, malformedInterrupts = 0
-    /// The queues `makeQueue` made, which every interrupt services.
+    /// The queues `makeQueue` made, which every interrupt services, and
+    /// their indices (for a vector per queue, Interrupts.swift).
     var queues: [any CompletingQueue] = []
+    var queueIndices: [UInt16] = []
+    /// The ports of the per-queue MSI-X vectors, when those are used.
+    public internal(set) var vectorPorts: [PortName] = []
 
     init(port: PortName, info: sm_virtio_info_t) {
         self.port = port
@@ -143,6 +147,7 @@ public final class VirtioDevice {
                          allocate: { self.allocateDMA($0) },
                          notify: { _ = sm_virtio_notify(devicePort, UInt32(index)) })
         queues.append(q)
+        queueIndices.append(index)
         return q
     }
 

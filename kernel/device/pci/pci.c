@@ -10,7 +10,6 @@
  * register. Host bridges are left alone (no BARs that matter, and turning
  * their decoding off is not safe on real hardware). */
 #include "device/pci/pci.h"
-#include "device/virtio/vdev.h"
 #include "i386/cpu.h"
 #include "kern/printf.h"
 
@@ -248,6 +247,24 @@ static void scan_bus(uint8_t bus)
 	}
 }
 
+static bool matches(const struct pci_driver *d, const struct pci_function *f)
+{
+	for (int i = 0; i < d->nids; i++)
+		if (d->ids[i].vendor == f->vendor && f->device >= d->ids[i].device_first &&
+		    f->device <= d->ids[i].device_last)
+			return true;
+	return false;
+}
+
+static void attach(const struct pci_function *f)
+{
+	for (int i = 0; pci_drivers[i]; i++)
+		if (matches(pci_drivers[i], f)) {
+			pci_drivers[i]->attach(f);
+			return;
+		}
+}
+
 int pci_scan(void)
 {
 	scan_bus(0);
@@ -261,7 +278,7 @@ int pci_scan(void)
 		}
 	kprintf("pci: %d functions\n", count);
 	for (int i = 0; i < count; i++)
-		virtio_pci_probe(&table[i]);
+		attach(&table[i]);
 	return count;
 }
 

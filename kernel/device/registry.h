@@ -12,15 +12,14 @@
  * The table has 32 names; a name whose driver's port has died is taken over
  * by the next registration of that name, or of any name when the table is
  * full. */
-#ifndef KERN_DEVICE_REGISTRY_H
-#define KERN_DEVICE_REGISTRY_H
+#ifndef DEVICE_REGISTRY_H
+#define DEVICE_REGISTRY_H
 #include <stdbool.h>
-struct kmsg;
 
 #define DEVICE_OPEN_MSG_ID 2800     /* device_open / device_open_request in device.defs */
 #define D_NO_SUCH_DEVICE   2502     /* device.defs' error for an unknown name */
 
-/* Consume a message sent to the device master port: forward a device_open to
- * the registered driver, or answer it (or anything else) with an error. */
-void device_master_receive(struct kmsg *m);
+/* device_master_receive (device_layer.h) consumes a message sent to the device
+ * master port: forwards a device_open to the registered driver, or answers it
+ * (or anything else) with an error. */
 #endif

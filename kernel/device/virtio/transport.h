@@ -41,6 +41,12 @@ struct vtransport_ops {
 	void (*queue_notify)(struct vtransport *t, uint16_t q);
 	/* Read (and so acknowledge, 4.1.4.5) the ISR status byte. */
 	uint8_t (*isr_read)(struct vtransport *t);
+	/* MSI-X routing (modern only; NULL where the transport has none):
+	 * aim configuration changes, or queue q, at MSI-X table entry `entry`
+	 * (VIRTIO_MSI_NO_VECTOR: none) and return what the device reads back;
+	 * 4.1.5.1.2: NO_VECTOR read back means the device refused. */
+	uint16_t (*set_config_vector)(struct vtransport *t, uint16_t entry);
+	uint16_t (*set_queue_vector)(struct vtransport *t, uint16_t q, uint16_t entry);
 };
 
 struct vtransport {

@@ -1,5 +1,5 @@
 /* Virtio devices as kernel objects. Every virtio PCI function found at boot
- * becomes a struct vdev with a port (IKOT_VIRTIO_DEVICE); a boot module
+ * becomes a struct vdev with a port (a device_layer.h object); a boot module
  * started with device=... gets a send right to it, and the MIG routines of
  * include/sm/virtio.defs (virtio_server.c) act on the device the port
  * names, for the task that claimed it with virtio_reset (its owner).
@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include "device/virtio/transport.h"
 #include "device/virtio/pci_transport.h"
+#include "device/pci/msix.h"
+#include "device/device_layer.h"
 #include <sm/virtio_types.h>
 
 struct task;
@@ -29,10 +31,25 @@ struct vqueue {
 	uintptr_t uva;                /* where the owner sees it */
 };
 
+/* One interrupt source with a vector of its own: queue i at src[i],
+ * configuration changes at src[VDEV_CONFIG_SOURCE]. */
+#define VDEV_CONFIG_SOURCE VT_MAX_QUEUES
+#define VDEV_SOURCES (VT_MAX_QUEUES + 1)
+struct vsource {
+	struct vdev *dev;
+	struct ipc_port *port;        /* send right; NULL when not registered */
+	int vector;                   /* CPU vector (device/irq.h) */
+	uint16_t entry;               /* MSI-X table entry */
+	bool outstanding;             /* a message the driver has not acked */
+	bool pending;                 /* an interrupt since, not yet reported */
+	uint32_t count;               /* interrupts on this source */
+};
+
 struct vdev {
+	struct device_object obj;     /* first: the port's kernel object (device_layer.h) */
 	char name[16];                /* "00:04.0" */
 	const struct pci_function *pci;
-	struct ipc_port *port;        /* IKOT_VIRTIO_DEVICE, kobject = this */
+	struct ipc_port *port;        /* IKOT_DEVICE_CLASS, kobject = this */
 	struct vtransport tr;
 	struct vcore core;
 	union { struct vmodern modern; struct vlegacy legacy; } regs;
@@ -41,14 +58,27 @@ struct vdev {
 	bool granted;                 /* handed to a boot module */
 	struct task *owner;           /* the task that claimed it (virtio_reset) */
 	struct vqueue q[VT_MAX_QUEUES];
-	/* interrupts (INTx through the PIC; irq.c shares the line) */
+	/* Interrupts for the device-wide port (virtio_irq_register): INTx
+	 * through the interrupt controller (irq.c shares the line), or two
+	 * MSI-X vectors (vectors.c) when the device and the platform have them. */
 	bool irq_hooked;
 	struct ipc_port *irq_port;    /* send right, or NULL */
 	bool irq_outstanding;         /* a message the driver has not acked */
 	uint8_t irq_pending;          /* ISR bits not yet reported */
+	/* MSI-X (vectors.c): the table, the CPU vectors of the device-wide
+	 * port (config changes, all queues), or one source per queue and one
+	 * for configuration changes (virtio_vector_register). */
+	struct msix msix;
+	bool whole_msix;              /* irq_port is fed by whole_vector[] */
+	int whole_vector[2];
+	uint16_t entries_used;
+	struct vsource src[VDEV_SOURCES];
 	sm_virtio_stats_t st;
 };
 
+/* The virtio class and its PCI driver, for the device layer's tables. */
+extern const struct device_class virtio_class;
+extern const struct pci_driver virtio_pci_driver;
 /* From pci_scan: make a vdev for f if it is a virtio function. */
 void virtio_pci_probe(const struct pci_function *f);
 /* The vdev a port (as a MIG routine sees it) stands for, or NULL. */
@@ -76,6 +106,29 @@ void vdev_release_queues(struct vdev *d);
 /* Interrupt delivery: register (takes the send right), acknowledge. */
 void vdev_irq_set_port(struct vdev *d, struct ipc_port *port);
 void vdev_irq_ack(struct vdev *d);
+/* Send the two-word event message id (a, b) on *portp (which a dead port
+ * is dropped from); false if it could not be sent now. */
+bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint32_t a, uint32_t b);
+/* The device-wide interrupt handler's work for the ISR bits isr. */
+void vdev_irq_raise(struct vdev *d, uint8_t isr);
+
+/* MSI-X (vectors.c). At probe: find the table. */
+void vdev_msix_attach(struct vdev *d);
+/* The device and the platform can deliver MSI-X. */
+bool vdev_msix_usable(const struct vdev *d);
+/* Feed the device-wide port from MSI-X; false (INTx stays) if not possible. */
+bool vdev_whole_msix_start(struct vdev *d);
+/* Queue q was set up: give it the device-wide queue vector if in use. */
+void vdev_msix_queue_added(struct vdev *d, uint16_t q);
+/* The device was reset or lost its owner: every vector is gone
+ * (4.1.5.1.2.1: a reset device has all events unmapped), MSI-X off. */
+void vdev_msix_release(struct vdev *d);
+/* Per-source vectors (virtio_vector_register / _ack): 0 or a code. */
+int vdev_vector_register(struct vdev *d, uint32_t source, struct ipc_port *port);
+int vdev_vector_ack(struct vdev *d, uint32_t source);
+/* The sm_virtio_vector_ack trap: args[0] device name, args[1] source. */
+uint32_t virtio_vector_ack_trap(const uint32_t *args);
+
 /* Count and log a refused request (only the first few per device). */
 void vdev_refuse(struct vdev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -75,9 +75,21 @@ void pci_config_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint3
 uint32_t pci_read(const struct pci_function *f, uint8_t off, int width);
 void pci_write(const struct pci_function *f, uint8_t off, int width, uint32_t v);
 
+/* A driver of the kernel's device layer: the functions it takes, as
+ * (vendor, range of device IDs) pairs, and what to do with each. */
+struct pci_id { uint16_t vendor, device_first, device_last; };
+struct pci_driver {
+	const char *name;
+	const struct pci_id *ids;
+	int nids;
+	void (*attach)(const struct pci_function *f);
+};
+/* Every driver, NULL-terminated (device/device_layer.c). */
+extern const struct pci_driver *const pci_drivers[];
+
 /* Enumerate every bus, device and function, size the BARs, walk the
- * capability lists, log the table, then offer each function to the kernel's
- * bus drivers (virtio). Returns the number of functions. */
+ * capability lists, log the table, then offer each function to the first
+ * driver whose match table names it. Returns the number of functions. */
 int pci_scan(void);
 const struct pci_function *pci_functions(int *count);
 /* The function at bus:dev.fn, or NULL. */

@@ -6,7 +6,8 @@
  *
  * Non-goals: structures in I/O BARs (such a capability is skipped and a
  * later one of the same type used), the PCI configuration access
- * capability, shared memory regions, MSI-X. */
+ * capability, shared memory regions. MSI-X vectors are set here; the
+ * table itself is device/pci/msix.c's. */
 #include "device/virtio/pci_transport.h"
 #include "device/pci/mmio.h"
 #include "kern/printf.h"
@@ -107,6 +108,23 @@ static void queue_notify(struct vtransport *t, uint16_t q)
 
 static uint8_t isr_read(struct vtransport *t) { return rd8(M(t)->isr, 0); }
 
+/* 4.1.5.1.2.2: after mapping an event to a vector the driver MUST verify
+ * success by reading the vector field back: the value written on success,
+ * NO_VECTOR on failure. The caller checks; it also never writes an entry
+ * beyond the MSI-X Table Size (a MUST NOT of the same section). */
+static uint16_t set_config_vector(struct vtransport *t, uint16_t entry)
+{
+	wr16(M(t)->common, VIRTIO_COMMON_MSIX, entry);
+	return rd16(M(t)->common, VIRTIO_COMMON_MSIX);
+}
+
+static uint16_t set_queue_vector(struct vtransport *t, uint16_t q, uint16_t entry)
+{
+	wr16(M(t)->common, VIRTIO_COMMON_Q_SELECT, q);
+	wr16(M(t)->common, VIRTIO_COMMON_Q_MSIX, entry);
+	return rd16(M(t)->common, VIRTIO_COMMON_Q_MSIX);
+}
+
 static const struct vtransport_ops modern_ops = {
 	.name = "modern",
 	.get_status = get_status, .set_status = set_status,
@@ -115,6 +133,7 @@ static const struct vtransport_ops modern_ops = {
 	.config_read = config_read, .config_write = config_write,
 	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify,
 	.isr_read = isr_read,
+	.set_config_vector = set_config_vector, .set_queue_vector = set_queue_vector,
 };
 
 bool vmodern_present(const struct pci_function *f)

@@ -1,4 +1,5 @@
-#include "kern/device_registry.h"
+#include "device/registry.h"
+#include "device/device_layer.h"
 #include "kern/kernel_device.h"
 #include "kern/printf.h"
 #include "kern/string.h"
@@ -130,9 +131,7 @@ void device_master_receive(struct kmsg *m)
 	/* Retarget: the master right is used up, the driver's port gets a send right. */
 	struct ipc_port *master = kmsg_remote(m), *driver = devices[i].port;
 	ipc_right_release(master, MACH_MSGH_BITS_REMOTE(h->msgh_bits));
-	driver->srights++;
-	ipc_port_ref(driver);
-	h->msgh_remote_port = (uint32_t)driver;
+	h->msgh_remote_port = (uint32_t)ipc_port_copy_send(driver);
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) |
 		MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(h->msgh_bits));
 	if (!ipc_transit_bind_body(m, driver)) {         /* receive rights now bound for the driver */

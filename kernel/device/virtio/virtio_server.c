@@ -91,6 +91,7 @@ kern_return_t virtio_device_info(mach_port_t device, sm_virtio_info_t *info)
 	info->offered_lo = (uint32_t)d->offered, info->offered_hi = (uint32_t)(d->offered >> 32);
 	info->state = d->core.state;               /* enum vt_state matches SM_VIRTIO_STATE_* */
 	info->owner_task = d->owner ? d->owner->id : 0;
+	info->msix_vectors = vdev_msix_usable(d) ? d->msix.table_size : 0;
 	return KERN_SUCCESS;
 }
 
@@ -221,6 +222,7 @@ kern_return_t virtio_queue_setup(mach_port_t device, natural_t queue, natural_t 
 		return kr;
 	}
 	d->q[queue] = (struct vqueue){ true, n, pa, l.total / PAGE_SIZE, uva };
+	vdev_msix_queue_added(d, queue);
 	d->st.queues++;
 	d->st.ring_pages += l.total / PAGE_SIZE;
 	*actual_size = n;
@@ -269,15 +271,20 @@ kern_return_t virtio_irq_register(mach_port_t device, mach_port_t port)
 		vdev_refuse(d, "virtio_irq_register: null or dead port, or a kernel object's");
 		return KERN_INVALID_ARGUMENT;
 	}
-	if (!d->irq_hooked) {
-		vdev_refuse(d, "virtio_irq_register: the device has no usable interrupt line");
+	if (!d->irq_hooked && !vdev_msix_usable(d)) {
+		vdev_refuse(d, "virtio_irq_register: the device has no usable interrupt line and no MSI-X");
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	if (d->irq_port && d->irq_port->active) {
-		vdev_refuse(d, "virtio_irq_register: an interrupt port is already registered");
+	if ((d->irq_port && d->irq_port->active) || (d->entries_used && !d->whole_msix)) {
+		vdev_refuse(d, "virtio_irq_register: an interrupt port (or a per-source vector) is already registered");
 		return SM_VIRTIO_E_EXISTS;
 	}
 	vdev_irq_set_port(d, irq_port);                 /* the send right is ours now */
+	if (!vdev_whole_msix_start(d) && !d->irq_hooked) {
+		vdev_irq_set_port(d, NULL);
+		vdev_refuse(d, "virtio_irq_register: MSI-X setup failed and there is no INTx line");
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	return KERN_SUCCESS;
 }
 
@@ -369,4 +376,25 @@ kern_return_t virtio_device_stats(mach_port_t device, sm_virtio_stats_t *stats)
 	*stats = d->st;
 	stats->dma_pages = d->owner ? vmem_dma_pages(d->owner) : 0;
 	return KERN_SUCCESS;
+}
+
+kern_return_t virtio_vector_register(mach_port_t device, natural_t source, mach_port_t port)
+{
+	kern_return_t kr;
+	struct vdev *d = owned(device, "virtio_vector_register", &kr);
+	struct ipc_port *p = ipc_port_from_word(port);
+	if (d && (!p || p->kotype != IKOT_NONE)) {      /* as virtio_irq_register */
+		vdev_refuse(d, "virtio_vector_register: null or dead port, or a kernel object's");
+		kr = KERN_INVALID_ARGUMENT;
+	} else if (d) {
+		kr = vdev_vector_register(d, source, p);
+	}
+	return kr;                                      /* on an error the kernel releases the right */
+}
+
+kern_return_t virtio_vector_ack(mach_port_t device, natural_t source)
+{
+	kern_return_t kr;
+	struct vdev *d = owned(device, "virtio_vector_ack", &kr);
+	return d ? vdev_vector_ack(d, source) : kr;
 }

@@ -1,5 +1,6 @@
 #include "device/irq.h"
-#include "i386/pic.h"
+#include "i386/irqchip.h"
+#include "i386/lapic.h"
 #include "kern/printf.h"
 
 #define NIRQ 16
@@ -18,7 +19,7 @@ int irq_register(int irq, irq_handler_t fn, void *arg)
 			handlers[irq][i].fn = fn;
 			handlers[irq][i].arg = arg;
 			unclaimed[irq] = 0;
-			pic_unmask(irq);
+			irqchip_unmask(irq);
 			return 0;
 		}
 	return -1;
@@ -35,7 +36,7 @@ void irq_dispatch(int irq)
 		}
 	if (!present) {
 		kwarn("irq %d with no handler: masking it\n", irq);
-		pic_mask(irq);
+		irqchip_mask(irq);
 		return;
 	}
 	/* An unclaimed interrupt now and then is normal on a shared line (one
@@ -44,8 +45,45 @@ void irq_dispatch(int irq)
 		unclaimed[irq] = 0;
 	} else if (++unclaimed[irq] >= IRQ_UNCLAIMED_LIMIT) {
 		kwarn("irq %d: %d interrupts in a row that no handler claimed: masking it\n", irq, IRQ_UNCLAIMED_LIMIT);
-		pic_mask(irq);
+		irqchip_mask(irq);
 	}
 }
 
 unsigned long irq_count(int irq) { return irq >= 0 && irq < NIRQ ? counts[irq] : 0; }
+
+/* ---------------------------------------------------------------- MSI vectors */
+
+static struct { irq_handler_t fn; void *arg; } msi[MSI_VECTORS];
+
+int msi_vector_alloc(irq_handler_t fn, void *arg)
+{
+	if (!irqchip_apic())
+		return -1;
+	for (int i = 0; i < MSI_VECTORS; i++)
+		if (!msi[i].fn) {
+			msi[i].fn = fn;
+			msi[i].arg = arg;
+			return T_MSI0 + i;
+		}
+	return -1;
+}
+
+void msi_vector_free(int vector)
+{
+	if (vector >= T_MSI0 && vector < T_MSI0 + MSI_VECTORS)
+		msi[vector - T_MSI0].fn = NULL;
+}
+
+void msi_dispatch(int vector)
+{
+	int i = vector - T_MSI0;
+	if (msi[i].fn)
+		msi[i].fn(vector, msi[i].arg);
+	else
+		kwarn("msi: vector %d with no owner (a device kept a freed vector); ignored\n", vector);
+}
+
+void msi_message(int vector, uint32_t *address, uint32_t *data)
+{
+	lapic_msi_message(vector, address, data);
+}

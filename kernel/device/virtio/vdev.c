@@ -3,7 +3,7 @@
  * trap, and cleanup when a driver task dies. The MIG routines are in
  * virtio_server.c, the memory handed to drivers in vmem.c.
  *
- * Interrupts: legacy INTx only (MSI-X is never enabled). Each device hooks
+ * Interrupts, INTx (MSI-X is in vectors.c): each device hooks
  * its PCI interrupt line (device/irq.c calls every handler of a shared line
  * in turn). The handler reads the ISR status byte, which acknowledges the
  * interrupt and makes the device deassert the line (4.1.4.5); a zero ISR
@@ -32,7 +32,7 @@ struct vdev *vdev_at(int i) { return i >= 0 && i < ndevices ? &devices[i] : NULL
 
 struct vdev *vdev_from_port(uint32_t port_word)
 {
-	return ipc_port_kobject(port_word, IKOT_VIRTIO_DEVICE);
+	return device_object_from_port(port_word, &virtio_class);
 }
 
 void vdev_refuse(struct vdev *d, const char *fmt, ...)
@@ -72,51 +72,64 @@ static const char *type_name(uint32_t type)
 
 /* ---------------------------------------------------------------- interrupts */
 
-static void send_irq_message(struct vdev *d)
+bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint32_t a, uint32_t b)
 {
-	struct ipc_port *p = d->irq_port;
+	struct ipc_port *p = *portp;
 	if (!p->active) {
 		kwarn("virtio %s: interrupt port of task %u is dead; interrupts dropped\n", d->name,
 		      d->owner ? d->owner->id : 0);
 		ipc_port_release_send(p);
-		d->irq_port = NULL;
-		return;
+		*portp = NULL;
+		return false;
 	}
 	struct kmsg *m = kmsg_alloc(sizeof(sm_virtio_irq_msg_t));
 	if (!m)
-		return;                                 /* the bits stay pending for the next try */
+		return false;                           /* the event stays pending for the next try */
+	_Static_assert(sizeof(sm_virtio_irq_msg_t) == sizeof(sm_virtio_vector_msg_t), "one event layout");
 	sm_virtio_irq_msg_t *msg = (sm_virtio_irq_msg_t *)m->hdr;
 	memset(msg, 0, sizeof *msg);
 	msg->head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, 0);
 	msg->head.msgh_size = sizeof *msg;
-	msg->head.msgh_id = SM_VIRTIO_IRQ_MSG_ID;
+	msg->head.msgh_id = id;
 	msg->isr_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
-	msg->isr = d->irq_pending;
+	msg->isr = a;
 	msg->count_type = msg->isr_type;
-	msg->count = d->st.interrupts;
-	p->srights++;                                   /* the message's own send right */
-	ipc_port_ref(p);
-	msg->head.msgh_remote_port = (uint32_t)p;
-	d->irq_pending = 0;
-	d->irq_outstanding = true;
+	msg->count = b;
+	msg->head.msgh_remote_port = (uint32_t)ipc_port_copy_send(p);   /* the message's own right */
 	d->st.irq_messages++;
 	ipc_mqueue_send(m);
+	return true;
+}
+
+static void send_irq_message(struct vdev *d)
+{
+	if (vdev_send_event(d, &d->irq_port, SM_VIRTIO_IRQ_MSG_ID, d->irq_pending, d->st.interrupts)) {
+		d->irq_pending = 0;
+		d->irq_outstanding = true;
+	}
+}
+
+void vdev_irq_raise(struct vdev *d, uint8_t isr)
+{
+	d->st.interrupts++;
+	d->irq_pending |= isr;
+	if (!d->irq_port)
+		return;
+	if (d->irq_outstanding)
+		d->st.irq_coalesced++;
+	else
+		send_irq_message(d);
 }
 
 static bool irq_handler(int irq, void *arg)
 {
 	struct vdev *d = arg;
+	if (d->msix.enabled)
+		return false;                               /* its interrupts come as MSI-X: no ISR read */
 	uint8_t isr = d->tr.ops->isr_read(&d->tr);   /* acknowledges (4.1.4.5) */
 	if (!isr)
 		return false;                               /* a neighbour on a shared line */
-	d->st.interrupts++;
-	d->irq_pending |= isr;
-	if (!d->irq_port)
-		return true;
-	if (d->irq_outstanding)
-		d->st.irq_coalesced++;
-	else
-		send_irq_message(d);
+	vdev_irq_raise(d, isr);
 	return true;
 }
 
@@ -165,7 +178,8 @@ void virtio_pci_probe(const struct pci_function *f)
 		kwarn("virtio %s: not usable: %s\n", name, why);
 		return;
 	}
-	d->port = ipc_port_alloc_kobject(IKOT_VIRTIO_DEVICE, d);
+	d->obj.cls = &virtio_class;
+	d->port = device_object_port(&d->obj);
 	if (!d->port) {
 		kwarn("virtio %s: no memory for its port\n", name);
 		return;
@@ -177,11 +191,13 @@ void virtio_pci_probe(const struct pci_function *f)
 	vcore_stop(&d->core);                           /* quiet until a driver claims it */
 	d->offered = d->tr.ops->get_features(&d->tr);
 	ndevices++;
+	vdev_msix_attach(d);
 	if (f->irq_pin && f->irq_line > 0 && f->irq_line < 16)
 		d->irq_hooked = irq_register(f->irq_line, irq_handler, d) == 0;
-	kprintf("virtio %s: %s, %s transport, %u queues, %u bytes of config, features %#llx, irq %s%u\n",
+	kprintf("virtio %s: %s, %s transport, %u queues, %u bytes of config, features %#llx, irq %s%u, %u MSI-X vectors\n",
 		name, type_name(d->virtio_type), d->tr.ops->name, d->tr.num_queues, d->tr.config_size,
-		(unsigned long long)d->offered, d->irq_hooked ? "" : "not hooked, line ", f->irq_line);
+		(unsigned long long)d->offered, d->irq_hooked ? "" : "not hooked, line ", f->irq_line,
+		d->msix.table_size);
 }
 
 /* ---------------------------------------------------------------- boot grants */
@@ -265,9 +281,12 @@ int vdev_reset(struct vdev *d)
 	set_bus_master(d, false);
 	int r = vcore_reset(&d->core);
 	vdev_release_queues(d);
+	vdev_msix_release(d);
 	d->irq_pending = 0;
 	d->irq_outstanding = false;
 	d->owner = current_task();
+	if (r == VT_OK && d->irq_port)
+		vdev_whole_msix_start(d);                  /* the reset unmapped its vectors */
 	d->st.resets++;
 	if (r == VT_OK)
 		set_bus_master(d, true);
@@ -286,6 +305,7 @@ void virtio_task_cleanup(struct task *t)
 		int r = vcore_stop(&d->core);
 		set_bus_master(d, false);
 		vdev_release_queues(d);
+		vdev_msix_release(d);
 		vdev_irq_set_port(d, NULL);
 		d->irq_pending = 0;
 		d->owner = NULL;
@@ -353,3 +373,34 @@ uint32_t virtio_irq_ack_trap(const uint32_t *args)
 	vdev_irq_ack(d);
 	return KERN_SUCCESS;
 }
+
+uint32_t virtio_vector_ack_trap(const uint32_t *args)
+{
+	uint32_t kr;
+	struct vdev *d = trap_device(args, "vector acknowledgement", &kr);
+	return d ? (uint32_t)vdev_vector_ack(d, args[1]) : kr;
+}
+
+/* ---------------------------------------------------------------- the device layer's view */
+
+extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
+
+static const struct trap_entry traps[] = {
+	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
+	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
+	{ SM_TRAP_VIRTIO_VECTOR_ACK, 2, virtio_vector_ack_trap, "sm_virtio_vector_ack" },
+};
+
+const struct device_class virtio_class = {
+	.name = "virtio",
+	.grant = virtio_grant_from_args,
+	.task_cleanup = virtio_task_cleanup,
+	.traps = traps, .ntraps = sizeof traps / sizeof traps[0],
+	.server = virtio_server,
+};
+
+static const struct pci_id virtio_ids[] = { { VIRTIO_PCI_VENDOR, 0x1000, 0x107f } };   /* 4.1.2 */
+
+const struct pci_driver virtio_pci_driver = {
+	.name = "virtio", .ids = virtio_ids, .nids = 1, .attach = virtio_pci_probe,
+};

@@ -1,0 +1,58 @@
+/* The device layer: the one door between the core kernel (kern/, ipc/) and
+ * the device classes (virtio today). The core calls only what is declared
+ * here; a new class adds an entry to the table in device_layer.c and to the
+ * PCI driver table, and no file of kern/ or ipc/ changes.
+ *
+ * What the core asks of the layer: find devices at boot (the PCI scan,
+ * which offers each function to the drivers whose match table names it),
+ * give a boot module the devices its arguments ask for, clean up after a
+ * task that dies holding devices, run the device traps, serve the MIG
+ * requests sent to device objects' ports, and pass on what is sent to the
+ * device master port (the name registry, device/registry.h). */
+#ifndef DEVICE_DEVICE_LAYER_H
+#define DEVICE_DEVICE_LAYER_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <mach/mach_types.h>
+#include "kern/syscall.h"
+
+struct task;
+struct ipc_port;
+
+
+/* What a class gives the layer; any hook may be NULL. */
+struct device_class {
+	const char *name;
+	/* Boot: give t the devices its argv names; returns how many. */
+	int (*grant)(struct task *t, int argc, char **argv);
+	/* t is being freed (before its memory): stop its devices' DMA,
+	 * release what it held. */
+	void (*task_cleanup)(struct task *t);
+	const struct trap_entry *traps;     /* traps the class serves (project numbers) */
+	int ntraps;
+	/* The MIG demux of the class's kernel interface. */
+	boolean_t (*server)(mach_msg_header_t *in, mach_msg_header_t *out);
+};
+
+/* Every device object's kernel object (port kotype IKOT_DEVICE_CLASS)
+ * starts with this, so a port is checked to belong to the right class. */
+struct device_object {
+	const struct device_class *cls;
+};
+
+/* Scan the buses and attach drivers. */
+void device_layer_init(void);
+int device_grant_from_args(struct task *t, int argc, char **argv);
+void device_task_cleanup(struct task *t);
+/* The device trap with this number, or NULL. */
+const struct trap_entry *device_trap_find(int number);
+boolean_t device_layer_server(mach_msg_header_t *in, mach_msg_header_t *out);
+/* A message sent to the device master port (device/registry.c). */
+struct kmsg;
+void device_master_receive(struct kmsg *m);
+
+/* For classes: a port for obj, and the object of class cls a port word
+ * (as a MIG routine sees it) stands for, or NULL. */
+struct ipc_port *device_object_port(struct device_object *obj);
+void *device_object_from_port(uint32_t port_word, const struct device_class *cls);
+#endif
