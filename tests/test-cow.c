@@ -95,17 +95,28 @@ static uint32_t cow_faults(mach_port_t task)
 	return ei.cow_faults;
 }
 
+/* A buffer of size bytes filled with pattern `seed`, sent to ourselves
+ * without the deallocate bit; the received copy in *dst (NULL on failure,
+ * with src released). */
+static uint8_t *sent_copy(uint32_t size, uint32_t seed, uint8_t **dst)
+{
+	uint8_t *src = alloc(size);
+	uint32_t got = 0;
+	fill(src, size, seed);
+	CHECK_EQ(send_ool(port, src, size, 0), MACH_MSG_SUCCESS);
+	CHECK((*dst = receive_ool(&got)) != NULL && got == size, "received %u of %u bytes", got, size);
+	if (!*dst)
+		release(src, size);
+	return *dst ? src : NULL;
+}
+
 /* Sender writes after the send: one fault per page written, the receiver
  * keeps what was sent; then the receiver writes its copy. */
 static void test_sender_writes(void)
 {
 	const uint32_t size = 16 * PAGE;
-	uint8_t *src = alloc(size), *dst;
-	uint32_t got = 0;
-	fill(src, size, 1);
-	CHECK_EQ(send_ool(port, src, size, 0), MACH_MSG_SUCCESS);
-	CHECK((dst = receive_ool(&got)) != NULL && got == size, "received %u bytes", got);
-	if (!dst)
+	uint8_t *dst, *src = sent_copy(size, 1, &dst);
+	if (!src)
 		return;
 	uint32_t before = cow_faults(self);
 	for (uint32_t i = 0; i < size; i += PAGE)
@@ -127,12 +138,8 @@ static void test_sender_writes(void)
 static void test_receiver_writes(void)
 {
 	const uint32_t size = 4 * PAGE;
-	uint8_t *src = alloc(size), *dst;
-	uint32_t got = 0;
-	fill(src, size, 3);
-	CHECK_EQ(send_ool(port, src, size, 0), MACH_MSG_SUCCESS);
-	CHECK((dst = receive_ool(&got)) != NULL && got == size, "received %u bytes", got);
-	if (!dst)
+	uint8_t *dst, *src = sent_copy(size, 3, &dst);
+	if (!src)
 		return;
 	fill(dst, size, 4);
 	CHECK_EQ(differ(src, size, 3), 0);
@@ -147,14 +154,10 @@ static void test_receiver_writes(void)
 static void test_kernel_writes(void)
 {
 	const uint32_t size = 2 * PAGE;
-	uint8_t *src = alloc(size), *dst, *other = alloc(size);
-	uint32_t got = 0;
-	fill(src, size, 6);
-	fill(other, size, 7);
-	CHECK_EQ(send_ool(port, src, size, 0), MACH_MSG_SUCCESS);
-	CHECK((dst = receive_ool(&got)) != NULL && got == size, "received %u bytes", got);
-	if (!dst)
+	uint8_t *dst, *src = sent_copy(size, 6, &dst), *other = alloc(size);
+	if (!src)
 		return;
+	fill(other, size, 7);
 	CHECK_EQ(vm_write(self, (vm_address_t)src, (vm_offset_t)other, size), KERN_SUCCESS);
 	CHECK_EQ(differ(src, size, 7), 0);
 	CHECK_EQ(differ(dst, size, 6), 0);
@@ -299,12 +302,8 @@ static void test_between_tasks(void)
  * first: our writes reach the child, never the earlier receiver. */
 static void test_share_after_send(void)
 {
-	uint8_t *p = alloc(PAGE), *dst;
-	uint32_t got = 0;
-	fill(p, PAGE, 14);
-	CHECK_EQ(send_ool(port, p, PAGE, 0), MACH_MSG_SUCCESS);
-	CHECK((dst = receive_ool(&got)) != NULL, "received");
-	if (!dst)
+	uint8_t *dst, *p = sent_copy(PAGE, 14, &dst);
+	if (!p)
 		return;
 	CHECK_EQ(vm_inherit(self, (vm_address_t)p, PAGE, VM_INHERIT_SHARE), KERN_SUCCESS);
 	mach_port_t child = MACH_PORT_NULL;
