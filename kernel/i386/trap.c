@@ -75,12 +75,13 @@ static int single_step_into_gate(struct trapframe *tf)
 }
 
 /* Why a user page fault could not be resolved (EXC_BAD_ACCESS's code):
- * a page never touched is backed here and the fault is over. */
+ * a page never touched is backed here, a write to a copy-on-write page
+ * gets its own frame, and the fault is over. */
 static kern_return_t resolve_page_fault(const struct trapframe *tf, uint32_t address)
 {
 	if (address >= USER_TOP)
 		return KERN_INVALID_ADDRESS;
-	if (tf->err & 1)                     /* present: the access itself is not allowed */
+	if ((tf->err & 1) && !(tf->err & 2)) /* present, read: the access itself is not allowed */
 		return KERN_PROTECTION_FAILURE;
 	return vm_fault_fill(current_task(), address, tf->err & 2);
 }

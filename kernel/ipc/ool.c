@@ -137,55 +137,95 @@ static bool copy_page_untouched(struct task *t, uintptr_t addr, size_t len, uint
 	return true;
 }
 
-/* A copy of [addr, addr + len) of t in fresh frames; a page of the copy
- * whose source was never touched is left as frame 0 (a zero page), so
- * sending a huge untouched range takes no frames. */
+/* A virtual copy of [addr, addr + len) of t. The whole pages of a
+ * page-aligned item are shared copy-on-write where pmap_share_cow allows
+ * (the descriptor holds a reference to the frame and t's page is read-only
+ * until written, vm/vm_fault.h); frames something writes behind a write
+ * fault's back are copied instead: shared with another task by
+ * VM_INHERIT_SHARE (its writes must reach the sharer, never a receiver),
+ * kept by the kernel (e.g. the mapped time), seen by a device. A page whose
+ * source was never touched is left as frame 0 (a zero page), so sending a
+ * huge untouched range takes no frames; any other page is copied into a
+ * fresh frame, a last partial page with zeros past the data, so the
+ * receiver sees nothing the sender did not send. */
 static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
 {
 	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE, needed = 0;
-	if (len && !readable(t, addr, len))
+	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)) &&
+	    !readable(t, addr, len))
 		return GRAB_BAD_MEMORY;
-	for (uint32_t i = 0; i < npages; i++)
-		needed += !copy_page_untouched(t, addr, len, i);
-	struct ool *o = pmm_free_pages() >= needed + KERNEL_RESERVE_PAGES ? ool_new(OOL_DATA, npages) : NULL;
+	struct ool *o = ool_new(OOL_DATA, npages);
 	if (!o)
 		return GRAB_NO_MEMORY;
-	for (uint32_t i = 0; i < npages; i++) {
+	/* Pages outside every region (a DMA window the kernel mapped) are
+	 * never shared; readable() let them through to be copied. */
+	uint32_t whole = addr % PAGE_SIZE ? 0 : len / PAGE_SIZE;
+	if (whole && vm_map_covered(&t->map, addr, addr + (size_t)whole * PAGE_SIZE))
+		live_pages += pmap_share_cow(&t->pmap, addr, whole, o->words);
+	else
+		whole = 0;
+	for (uint32_t i = whole; i < npages; i++)
 		o->words[i] = 0;
-		if (copy_page_untouched(t, addr, len, i))
+	for (uint32_t i = 0; i < npages; i++)
+		needed += !o->words[i] && !copy_page_untouched(t, addr, len, i);
+	if (pmm_free_pages() < needed + KERNEL_RESERVE_PAGES) {
+		ool_destroy(o);                        /* t's shared pages stay copy-on-write: harmless */
+		return GRAB_NO_MEMORY;
+	}
+	for (uint32_t i = 0; i < npages && needed; i++) {
+		if (o->words[i] || copy_page_untouched(t, addr, len, i))
 			continue;
 		uintptr_t pa = pmm_alloc_page();
 		if (!pa) {
-			o->count = i;
-			ool_destroy(o);
+			ool_destroy(o);                    /* the words not reached yet are 0 */
 			return GRAB_NO_MEMORY;
 		}
 		o->words[i] = pa;
 		live_pages++;
+		needed--;
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
-		read_without_filling(t, addr + i * PAGE_SIZE, P2V(pa), chunk);
+		read_without_filling(t, addr + (uintptr_t)i * PAGE_SIZE, P2V(pa), chunk);
 	}
 	o->size = len;
 	*out = o;
 	return GRAB_OK;
 }
 
-/* The pages of [addr, addr + len) themselves, taken out of t (addr is page aligned). */
+/* The pages of [addr, addr + len) themselves, taken out of t (addr is page
+ * aligned). A copy-on-write page moves with the reference t held. */
 static enum grab move_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
 {
 	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE;
 	struct ool *o = ool_new(OOL_DATA, npages);
-	if (!o)
+	/* The last page, partial, is cut at the data's end: in a fresh frame
+	 * when another holder shares it copy-on-write (taken now, so nothing
+	 * can fail once the pages are out of t). */
+	uintptr_t spare = o && len % PAGE_SIZE ? pmm_alloc_page() : 0;
+	if (!o || (len % PAGE_SIZE && !spare)) {
+		if (o)
+			ool_free_container(o);
 		return GRAB_NO_MEMORY;
+	}
 	kern_return_t kr = vm_map_extract(t, addr, npages, o->words);
 	if (kr != KERN_SUCCESS) {
+		if (spare)
+			pmm_free_page(spare);
 		ool_free_container(o);
 		return kr == KERN_INVALID_ADDRESS ? GRAB_BAD_MEMORY : GRAB_NO_MEMORY;
 	}
 	for (uint32_t i = 0; i < npages; i++)
 		live_pages += o->words[i] != 0;           /* 0: never touched, a zero page */
-	if (len % PAGE_SIZE && o->words[npages - 1])  /* the receiver sees nothing past the data */
-		memset((char *)P2V(o->words[npages - 1]) + len % PAGE_SIZE, 0, PAGE_SIZE - len % PAGE_SIZE);
+	uintptr_t *last = &o->words[npages - 1];
+	if (spare && *last && pmm_page_shared(*last)) {
+		memcpy(P2V(spare), P2V(*last), len % PAGE_SIZE);   /* spare is zeroed past it */
+		pmm_free_page(*last);
+		*last = spare;
+		spare = 0;
+	} else if (*last && len % PAGE_SIZE) {        /* the receiver sees nothing past the data */
+		memset((char *)P2V(*last) + len % PAGE_SIZE, 0, PAGE_SIZE - len % PAGE_SIZE);
+	}
+	if (spare)
+		pmm_free_page(spare);
 	o->size = len;
 	*out = o;
 	return GRAB_OK;

@@ -11,8 +11,14 @@
  * Sending: a page-aligned item of a page or more with the deallocate bit is
  * moved (the sender's pages are unmapped and become the message's: no
  * copy) unless some of its pages are shared with another task
- * (VM_INHERIT_SHARE); any other item is copied, and with the deallocate bit
- * the sender's pages covering it are then deallocated.
+ * (VM_INHERIT_SHARE); any other item is a virtual copy, and with the
+ * deallocate bit the sender's pages covering it are then deallocated. In a
+ * virtual copy the whole pages of a page-aligned item are shared
+ * copy-on-write (sender and receiver map the frame read-only and the first
+ * to write gets a copy, vm/vm_fault.h), except frames something may write
+ * without a fault (shared with another task, kept by the kernel, seen by a
+ * device), which are copied like the item's partial pages. So the frames a
+ * descriptor holds may have other holders: nothing writes them.
  *
  * Kernel routines (served by ipc/kobject.c): an OOL item in a request is the
  * kernel's; the routine reads it through ool_from_slot/ool_read/ool_write_task

@@ -30,6 +30,7 @@
 #include "ipc/port.h"
 #include "vm/copyio.h"
 #include "vm/pmap.h"
+#include "vm/vm_fault.h"
 #include "i386/layout.h"
 #include "gnumach_server.h"
 #include <stdbool.h>
@@ -121,6 +122,10 @@ static kern_return_t make_key(mach_port_t port, const char *routine, uintptr_t a
 		return refuse(KERN_INVALID_ADDRESS, routine, addr, "outside user space");
 	uintptr_t pa;
 	bool can_write;
+	/* A copy-on-write word becomes the task's own first: its frame (a
+	 * shared key) changes on the first write, and a writer needs it. */
+	if (pmap_is_cow(&t->pmap, addr) && vm_fault_unshare(t, addr) != KERN_SUCCESS)
+		return refuse(KERN_RESOURCE_SHORTAGE, routine, addr, "no memory to copy the page");
 	if (!pmap_lookup(&t->pmap, addr, &pa, &can_write))
 		return refuse(KERN_INVALID_ADDRESS, routine, addr, "not mapped");
 	if (writable && !can_write)

@@ -41,8 +41,9 @@ struct task {
 	uint32_t ldt_entries;
 
 	/* event counts for task_info(TASK_EVENTS_INFO) */
-	uint32_t faults;              /* page faults resolved by backing a page (vm/vm_fault.c) */
+	uint32_t faults;              /* page faults resolved by backing a page or copy-on-write (vm/vm_fault.c) */
 	uint32_t zero_fills;          /* frames zeroed for it: touched, wired or eagerly allocated */
+	uint32_t cow_faults;          /* copy-on-write pages made its own (vm_fault_unshare) */
 	uint32_t messages_sent;       /* mach_msg sends that succeeded */
 	uint32_t messages_received;   /* messages mach_msg delivered to it */
 };

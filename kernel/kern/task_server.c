@@ -178,16 +178,19 @@ kern_return_t task_info(mach_port_t target_task, int flavor, task_info_t out, ma
 	if (flavor == TASK_EVENTS_INFO) {
 		/* faults: accesses to a reserved page, by the task or by the
 		 * kernel copying for it, resolved by backing the page with a
-		 * zeroed frame (zero fill on demand, vm/vm_fault.c); zero_fills:
-		 * every frame zeroed for the task (those faults, vm_wire, and
-		 * the eager allocations of vm_map and program loading). There is
-		 * no pager and no copy-on-write, so page-ins, copy-on-write faults
-		 * and reactivations stay 0. */
+		 * zeroed frame (zero fill on demand, vm/vm_fault.c), and writes
+		 * to a copy-on-write page; zero_fills: every frame zeroed for the
+		 * task (those faults, vm_wire, and the eager allocations of
+		 * vm_map and program loading); cow_faults: copy-on-write pages
+		 * the task made its own (a write, or the kernel before a DMA or a
+		 * sharing), with or without a copy. There is no pager, so
+		 * page-ins and reactivations stay 0. */
 		if (*count < TASK_EVENTS_INFO_COUNT)
 			return KERN_INVALID_ARGUMENT;
 		struct task_events_info ei = {
 			.faults = t->faults,
 			.zero_fills = t->zero_fills,
+			.cow_faults = t->cow_faults,
 			.messages_sent = t->messages_sent,
 			.messages_received = t->messages_received,
 		};

@@ -135,7 +135,7 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 		}
 		if (!frames[i])
 			continue;                           /* left absent: zero-filled on touch */
-		*pte = frames[i] | PTE_P | PTE_U | PTE_W;
+		*pte = frames[i] | PTE_P | PTE_U | (pmm_page_shared(frames[i]) ? PTE_COW : PTE_W);
 		pm->user_pages++;
 		if (current)
 			invlpg(va);
@@ -236,7 +236,8 @@ bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable)
 	uint32_t *pte = pte_for(pm, va, false);
 	if (!pte || !(*pte & PTE_P))
 		return false;
-	*pte = (*pte & ~(uint32_t)(PTE_U | PTE_W)) | (user ? PTE_U : 0) | (user && writable ? PTE_W : 0);
+	bool cow = *pte & PTE_COW;
+	*pte = (*pte & ~(uint32_t)(PTE_U | PTE_W)) | (user ? PTE_U : 0) | (user && writable && !cow ? PTE_W : 0);
 	flush(pm, va);
 	return true;
 }
@@ -250,6 +251,51 @@ bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa)
 		return false;
 	*pa = FRAME(*pte);
 	return true;
+}
+
+size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames)
+{
+	if (va < USER_BASE || va % PAGE_SIZE || n > (USER_TOP - va) / PAGE_SIZE)
+		panic("pmap_share_cow: bad user range %p + %u pages", (void *)va, (unsigned)n);
+	bool current = read_cr3() == pm->pd_phys;
+	uint32_t *pte = NULL;
+	size_t shared = 0;
+	for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
+		if (!pte || PT_INDEX(va) == 0)
+			pte = pmap_pte(pm, va);             /* once per page table */
+		else
+			pte++;
+		frames[i] = 0;
+		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
+		    !pmm_share_copy_on_write(FRAME(*pte), *pte & PTE_COW))
+			continue;
+		frames[i] = FRAME(*pte);
+		shared++;
+		if (*pte & PTE_W) {
+			*pte = (*pte & ~(uint32_t)PTE_W) | PTE_COW;
+			if (current)
+				invlpg(va);
+		} else {
+			*pte |= PTE_COW;                      /* read-only already */
+		}
+	}
+	return shared;
+}
+
+bool pmap_is_cow(const struct pmap *pm, uintptr_t va)
+{
+	const uint32_t *pte = va >= USER_BASE ? pmap_pte(pm, va) : NULL;
+	return pte && (*pte & (PTE_P | PTE_COW)) == (PTE_P | PTE_COW);
+}
+
+void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable)
+{
+	uint32_t *pte = pmap_pte(pm, va);
+	if (va < USER_BASE || !pte || !(*pte & PTE_COW))
+		panic("pmap_replace_cow: %p is not a copy-on-write page", (void *)va);
+	uint32_t user = *pte & PTE_U;
+	*pte = pa | PTE_P | user | (user && writable ? PTE_W : 0);
+	flush(pm, va);
 }
 
 void pmap_activate(const struct pmap *pm)

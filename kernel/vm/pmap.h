@@ -14,6 +14,10 @@
 #define PTE_PCD 0x010
 #define PTE_PS  0x080
 #define PTE_G   0x100
+/* Software bit (one the MMU ignores): the page's frame is shared
+ * copy-on-write, so the entry stays read-only, whatever the region allows,
+ * until a write fault gives the task a frame of its own (vm/vm_fault.c). */
+#define PTE_COW 0x200
 
 struct pmap {
 	uint32_t *pd;           /* kernel virtual address of the page directory */
@@ -35,7 +39,8 @@ int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
  * pmap. -1 without memory for the page table. */
 int pmap_enter_shared_readonly(struct pmap *pm, uintptr_t va, uintptr_t pa);
 /* Map frames[0..n) read/write at n pages from va, walking each page
- * table once (a 0 frame leaves its page absent); -1 (with nothing left mapped) without memory for a page
+ * table once (a 0 frame leaves its page absent; a frame another holder
+ * still has, pmm_page_shared, is mapped copy-on-write); -1 (with nothing left mapped) without memory for a page
  * table or if a page is taken. */
 int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n);
 /* Unmap n pages from va; frames[i] (if frames) gets page i's frame, 0
@@ -62,7 +67,8 @@ static inline uint32_t *pmap_pte(const struct pmap *pm, uintptr_t va)
 }
 /* Change a mapped user page's access: user (readable by the task) and
  * writable. A page kept without user access stays mapped (and is freed by
- * pmap_destroy) but every access by the task faults. False if unmapped. */
+ * pmap_destroy) but every access by the task faults. A copy-on-write page
+ * stays read-only (its write fault makes it writable). False if unmapped. */
 bool pmap_protect(struct pmap *pm, uintptr_t va, bool user, bool writable);
 /* The frame behind a present user page whatever its access bits (for the
  * kernel's own copies, e.g. of a VM_PROT_NONE page); false if unmapped. */
@@ -74,5 +80,17 @@ bool pmap_frame(const struct pmap *pm, uintptr_t va, uintptr_t *pa);
  * pmap_first_present: the first such page of the range, or 0 if none. */
 bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end);
 uintptr_t pmap_first_present(const struct pmap *pm, uintptr_t start, uintptr_t end);
+/* Copy-on-write (ipc/ool.c's virtual copies, vm/vm_fault.c):
+ * pmap_share_cow takes, for each of n pages from va present for the user
+ * whose frame pmm_share_copy_on_write lets it share, one more reference to
+ * the frame into frames[i] and makes the page read-only and copy-on-write;
+ * frames[i] is 0 for every other page (absent, or to be copied). It walks
+ * each page table once and returns how many it shared.
+ * pmap_is_cow says whether the page at va is so marked; pmap_replace_cow
+ * maps frame pa (the task's own now) there in place of the shared one,
+ * writable if asked (and the page is accessible to the user at all). */
+size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames);
+bool pmap_is_cow(const struct pmap *pm, uintptr_t va);
+void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
 void pmap_activate(const struct pmap *pm);
 #endif

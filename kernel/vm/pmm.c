@@ -7,6 +7,9 @@
 
 #define MAX_FRAMES ((DIRECT_END - KERNBASE) / PAGE_SIZE)
 
+/* Frames a device may write (pmm_mark_device_visible). */
+static uint32_t device_visible[MAX_FRAMES / 32];
+
 extern char kernel_image_end[];
 static uint32_t bitmap[MAX_FRAMES / 32];
 static struct frames frames;
@@ -141,11 +144,26 @@ uintptr_t pmm_alloc_page(void)
 	return pa;
 }
 
+void pmm_mark_device_visible(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	if (f < MAX_FRAMES)
+		device_visible[f / 32] |= 1u << (f % 32);
+}
+
+bool pmm_page_device_visible(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	return f < MAX_FRAMES && (device_visible[f / 32] & (1u << (f % 32)));
+}
+
 uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero)
 {
 	int64_t f = frames_alloc_contig(&frames, pages, align_pages);
 	if (f < 0)
 		return 0;
+	for (size_t i = 0; i < pages; i++)
+		pmm_mark_device_visible((uintptr_t)(f + i) * PAGE_SIZE);
 	/* Zero the unmarked frames, a stretch at a time (the marks go either
 	 * way: the frames leave the free pool). */
 	for (uint32_t i = 0, run = 0; i <= pages; i++) {
@@ -198,6 +216,16 @@ bool pmm_share_page(uintptr_t pa)
 	return true;
 }
 
+bool pmm_share_copy_on_write(uintptr_t pa, bool cow)
+{
+	uint32_t f = pa / PAGE_SIZE, bit = 1u << (f % 32);
+	if (pa % PAGE_SIZE || f >= MAX_FRAMES || ((kept[f / 32] | device_visible[f / 32]) & bit) ||
+	    (extra_refs[f] && !cow) || extra_refs[f] == UINT8_MAX)
+		return false;
+	extra_refs[f]++;
+	return true;
+}
+
 bool pmm_page_shared(uintptr_t pa)
 {
 	return pa / PAGE_SIZE < MAX_FRAMES && (extra_refs[pa / PAGE_SIZE] != 0 || pmm_page_kept(pa));
@@ -213,6 +241,7 @@ void pmm_free_page(uintptr_t pa)
 	}
 	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
 		panic("pmm: freeing page %p that is not allocated", (void *)pa);
+	device_visible[pa / PAGE_SIZE / 32] &= ~(1u << (pa / PAGE_SIZE % 32));
 	if (pa / PAGE_SIZE < zscan)
 		zscan = pa / PAGE_SIZE;
 }

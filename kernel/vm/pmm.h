@@ -28,6 +28,19 @@ bool pmm_page_kept(uintptr_t pa);
 /* Whether more than one task maps the frame (a kept frame counts as shared:
  * it is never moved out of a task, vm_map_shares). */
 bool pmm_page_shared(uintptr_t pa);
+/* Frames a device may write behind the CPU's back (every contiguous run,
+ * which only drivers get, and any frame whose address a driver was told,
+ * virtio_phys_pages): out-of-line sends copy them instead of sharing them
+ * copy-on-write, since a DMA write takes no write fault. The mark goes when
+ * the frame is freed. */
+void pmm_mark_device_visible(uintptr_t pa);
+bool pmm_page_device_visible(uintptr_t pa);
+/* One more holder of a frame a task maps, for a copy-on-write share; false
+ * (and nothing changes) if the frame must be copied instead: kept, device
+ * visible, at its holder limit, or shared otherwise than copy-on-write
+ * (`cow`: the task's mapping is already copy-on-write, so its other holders
+ * are copies too). */
+bool pmm_share_copy_on_write(uintptr_t pa, bool cow);
 void pmm_free_contig(uintptr_t pa, size_t pages);
 size_t pmm_free_pages(void);
 /* Idle work: zero one free frame ahead of allocation (a bounded pool).

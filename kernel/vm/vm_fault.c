@@ -1,10 +1,11 @@
-/* Zero-fill on demand (vm/vm_fault.h). */
+/* Zero-fill on demand and copy-on-write (vm/vm_fault.h). */
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
 #include "vm/pmap.h"
 #include "vm/pmm.h"
 #include "kern/task.h"
 #include "kern/printf.h"
+#include "kern/string.h"
 #include "i386/layout.h"
 #include <stddef.h>
 
@@ -33,6 +34,30 @@ kern_return_t vm_fault_back_page(struct task *t, uintptr_t va, int prot)
 	return KERN_SUCCESS;
 }
 
+kern_return_t vm_fault_unshare(struct task *t, uintptr_t va)
+{
+	va = PAGE_ROUND_DOWN(va);
+	uintptr_t old;
+	if (!pmap_frame(&t->pmap, va, &old) || !pmap_is_cow(&t->pmap, va))
+		return KERN_SUCCESS;
+	const struct vm_region *r = vm_map_lookup(&t->map, va);
+	bool writable = r && (r->prot & VM_PROT_WRITE);
+	t->cow_faults++;
+	if (!pmm_page_shared(old)) {                  /* the other holders let go: it is ours */
+		pmap_replace_cow(&t->pmap, va, old, writable);
+		return KERN_SUCCESS;
+	}
+	uintptr_t pa = pmm_free_pages() > VM_KERNEL_RESERVE_PAGES ? pmm_alloc_page() : 0;
+	if (!pa) {
+		kwarn("task %u (%s): no physical memory left to copy the page at %p\n", t->id, t->name, (void *)va);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	memcpy(P2V(pa), P2V(old), PAGE_SIZE);
+	pmap_replace_cow(&t->pmap, va, pa, writable);
+	pmm_free_page(old);                           /* one holder fewer */
+	return KERN_SUCCESS;
+}
+
 kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write)
 {
 	if (va < USER_BASE || va >= USER_TOP)
@@ -44,8 +69,14 @@ kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write)
 		return KERN_PROTECTION_FAILURE;
 	uintptr_t pa;
 	bool writable;
-	if (pmap_lookup(&t->pmap, va, &pa, &writable))
-		return !write || writable ? KERN_SUCCESS : KERN_PROTECTION_FAILURE;
+	if (pmap_lookup(&t->pmap, va, &pa, &writable)) {
+		if (!write || writable)
+			return KERN_SUCCESS;
+		if (!pmap_is_cow(&t->pmap, va))
+			return KERN_PROTECTION_FAILURE;
+		t->faults++;
+		return vm_fault_unshare(t, va);            /* the region allows the write */
+	}
 	if (pmap_frame(&t->pmap, va, &pa))
 		return KERN_PROTECTION_FAILURE;            /* present without user access */
 	kern_return_t kr = vm_fault_back_page(t, va, r->prot);

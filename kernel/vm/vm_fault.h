@@ -1,5 +1,5 @@
-/* Zero-fill on demand. vm_allocate only reserves address space (a region
- * of the task's map); the frame behind a page is taken, zeroed and mapped
+/* Zero-fill on demand, and copy-on-write. vm_allocate only reserves
+ * address space (a region of the task's map); the frame behind a page is taken, zeroed and mapped
  * when the page is first touched: by the task itself (a page fault in user
  * mode, i386/trap.c), by the kernel copying to or from it (vm/copyio.c), or
  * by vm_wire / vm_wire_all asking for it to be resident.
@@ -8,7 +8,13 @@
  * page stays absent, when the task is at its page limit or when fewer than
  * VM_KERNEL_RESERVE_PAGES frames are free: those are kept for the kernel's
  * own needs, so a task exhausting memory fails (an exception, else it is
- * killed) while the kernel and the other tasks go on. */
+ * killed) while the kernel and the other tasks go on.
+ *
+ * Copy-on-write: out-of-line data sent without the deallocate bit is a
+ * virtual copy (ipc/ool.c): the sender's pages and the receiver's map the
+ * same frames read-only (PTE_COW, vm/pmap.h), and the first write on
+ * either side, by the task or by the kernel's copyout, gives the writer a
+ * copy of its own; the last holder just gets its page writable again. */
 #ifndef VM_VM_FAULT_H
 #define VM_VM_FAULT_H
 #include <stdint.h>
@@ -32,6 +38,13 @@ kern_return_t vm_fault_fill(struct task *t, uintptr_t va, bool write);
 /* The same for the kernel's copies through a task's pmap (copyio.c); -1 on
  * any failure. A pmap that is not a task's (the kernel's) is never filled. */
 int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write);
+/* Make the copy-on-write page at va (if it is one) t's own, writable if
+ * its region allows: a fresh copy of the frame, or the frame itself once
+ * no other holder is left. The write fault on such a page (vm_fault_fill)
+ * does this, and so does the kernel before a device or another task could
+ * write the frame without a fault (virtio_phys_pages, gsync's shared keys,
+ * vm_map_share). Fails only with KERN_RESOURCE_SHORTAGE (logged). */
+kern_return_t vm_fault_unshare(struct task *t, uintptr_t va);
 /* Back an absent page of t at va with the given region protection,
  * whatever the access (the kernel copying a parent's page into a child's,
  * vm_wire). Fails only with KERN_RESOURCE_SHORTAGE. */

@@ -2,6 +2,7 @@
 #include "vm/pmap.h"
 #include "vm/pmm.h"
 #include "vm/kalloc.h"
+#include "vm/vm_fault.h"
 #include "kern/task.h"
 #include "kern/printf.h"
 #include "i386/layout.h"
@@ -334,7 +335,10 @@ kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, 
 		return kr;
 	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
 		uintptr_t pa;
-		if (!pmap_frame(&from->pmap, va, &pa) || !pmm_share_page(pa)) {
+		/* A copy-on-write page is made from's own first: a write by
+		 * `to` through its plain mapping would change the other copy. */
+		if (vm_fault_unshare(from, va) != KERN_SUCCESS || !pmap_frame(&from->pmap, va, &pa) ||
+		    !pmm_share_page(pa)) {
 			vm_map_remove(to, start, end);   /* drops the references taken so far */
 			return KERN_RESOURCE_SHORTAGE;
 		}
@@ -354,7 +358,7 @@ bool vm_map_shares(const struct task *t, uintptr_t start, size_t len)
 {
 	for (uintptr_t va = PAGE_ROUND_DOWN(start); va - PAGE_ROUND_DOWN(start) < len; va += PAGE_SIZE) {
 		uintptr_t pa;
-		if (pmap_frame(&t->pmap, va, &pa) && pmm_page_shared(pa))
+		if (pmap_frame(&t->pmap, va, &pa) && pmm_page_shared(pa) && !pmap_is_cow(&t->pmap, va))
 			return true;
 	}
 	return false;

@@ -8,8 +8,9 @@
  * (vm/vm_fault.h). vm_map_allocate backs every page at once (the kernel's
  * own loads: ELF segments, stacks, a child's copy). The pmap owns the frames: removing a range frees them, and
  * pmap_destroy frees whatever a dying task still maps, so vm_map_destroy only
- * frees the region records. A frame shared by several tasks (vm_map_share)
- * is owned by each of their pmaps and freed when the last one lets go. A frame the kernel keeps
+ * frees the region records. A frame shared by several tasks (vm_map_share,
+ * or copy-on-write after an out-of-line send, vm/vm_fault.h) is owned by
+ * each of their pmaps (and by each message holding it) and freed when the last one lets go. A frame the kernel keeps
  * (pmm_keep_page: a kernel memory object's, vm_map_enter_kept) is never freed. A page outside every region is never mapped,
  * so a task touching one takes an ordinary page fault and is killed.
  *
@@ -63,7 +64,8 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
  * (vm_allocate). The task's page limit applies to touches, not here. */
 kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot);
 /* Map npages frames the caller owns anywhere in t (a 0 frame leaves its page
- * absent, to be zero-filled on touch), read/write; on success t
+ * absent, to be zero-filled on touch), read/write (copy-on-write for a
+ * frame some other holder still has); on success t
  * owns them. Fails like vm_map_allocate, leaving the frames with the caller. */
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages);
 /* npages = size rounded up to pages: physically contiguous frames in
@@ -82,11 +84,13 @@ kern_return_t vm_map_enter_kept(struct task *t, uintptr_t *addr, const uintptr_t
 /* Map the frames behind [start, end) of `from` at the same addresses in
  * `to` (free there), with protection prot: both tasks then see the same
  * memory, and each frame is freed when the last task unmaps it
- * (pmm_share_page). For VM_INHERIT_SHARE regions in task_create. */
+ * (pmm_share_page). For VM_INHERIT_SHARE regions in task_create. A
+ * copy-on-write page of `from` is made its own first (vm_fault_unshare). */
 kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot);
 /* Whether any page of [start, start + len) is shared with another task (its
  * frames must then not be moved out of t: vm_map_extract would hand memory
- * another task still uses to a third). */
+ * another task still uses to a third). A copy-on-write page is not shared
+ * in this sense: whoever maps it next maps it copy-on-write too. */
 bool vm_map_shares(const struct task *t, uintptr_t start, size_t len);
 /* Take the pages of [start, start + npages pages) out of t (they must all be
  * allocated and readable): their frames go to frames[] (0 for a page never

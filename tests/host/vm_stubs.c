@@ -260,6 +260,22 @@ bool pmm_share_page(uintptr_t pa)
 	return false;
 }
 
+/* Nothing is shared copy-on-write in host tests (that is ipc/ool.c's, tested
+ * in the guest by test-cow): no page is so marked, and none needs a copy. */
+bool pmap_is_cow(const struct pmap *pm, uintptr_t va)
+{
+	(void)pm;
+	(void)va;
+	return false;
+}
+
+kern_return_t vm_fault_unshare(struct task *t, uintptr_t va)
+{
+	(void)t;
+	(void)va;
+	return KERN_SUCCESS;
+}
+
 /* The range forms by their definitions in vm/pmap.h, a page at a time. */
 int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, size_t n)
 {

@@ -9,6 +9,7 @@
 #include "vm/pmap.h"
 #include "vm/copyio.h"
 #include "vm/vm_fault.h"
+#include "vm/pmm.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
@@ -362,6 +363,15 @@ kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_siz
 			vdev_refuse(d, "virtio_phys_pages: %#x is not mapped", address + i * PAGE_SIZE);
 			return KERN_INVALID_ADDRESS;
 		}
+		/* The device writes without a fault: a copy-on-write page
+		 * becomes the driver's own, and the frame is never shared
+		 * copy-on-write from now on (pmm_mark_device_visible). */
+		if (vm_fault_unshare(d->owner, address + i * PAGE_SIZE) != KERN_SUCCESS ||
+		    !pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL)) {
+			vdev_refuse(d, "virtio_phys_pages: no memory to copy the page at %#x", address + i * PAGE_SIZE);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+		pmm_mark_device_visible(PAGE_ROUND_DOWN(pa));
 		pages[i] = pa;
 	}
 	*count = n;
