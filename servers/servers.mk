@@ -51,7 +51,7 @@ USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 
 # The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
 # and smhost) and GNU Mach's device interface for clients of driver servers.
-SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386
+SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 sminfo
 SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
 	console.o start.o support.o thread.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
 
@@ -233,3 +233,24 @@ CLEANFILES += $(SDK_DIR)/Virtio.o $(VIRTIO_SDK_LIB) $(SDK_DIR)/Virtio.swiftmodul
 	$(BLK_ELF) $(BLK_ELF).tmp
 CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
 	$(SDK_DIR)/virtio-module-cache $(BLK_DIR)/module-cache
+
+# -------------------------------------------------------------- console
+# The interactive console task (servers/console, C on the runtime): the
+# prompt `make run` ends at. Boot module line: console [allow-write].
+
+CONSOLE_DIR = servers/console
+CONSOLE_ELF = $(CONSOLE_DIR)/console
+CONSOLE_OBJS = $(addprefix $(CONSOLE_DIR)/,main.o terminal.o system.o disk.o net.o bench.o)
+
+$(CONSOLE_DIR)/%.o: $(top_srcdir)/servers/console/%.c $(top_srcdir)/servers/console/shell.h $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CONSOLE_ELF): $(CONSOLE_OBJS) $(USER_LINK_DEPS) $(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(CONSOLE_OBJS) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp >/dev/null
+	$(AM_V_at)mv -f $@.tmp $@
+
+servers: $(CONSOLE_ELF)
+-include $(CONSOLE_OBJS:.o=.d)
+CLEANFILES += $(CONSOLE_OBJS) $(CONSOLE_OBJS:.o=.d) $(CONSOLE_ELF) $(CONSOLE_ELF).tmp

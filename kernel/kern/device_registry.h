@@ -23,4 +23,8 @@ struct kmsg;
 /* Consume a message sent to the device master port: forward a device_open to
  * the registered driver, or answer it (or anything else) with an error. */
 void device_master_receive(struct kmsg *m);
+/* The i-th registered name and its driver's port (alive or dead), in table
+ * order; false past the end. */
+struct ipc_port;
+bool device_registry_at(int i, const char **name, struct ipc_port **port);
 #endif

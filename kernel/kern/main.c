@@ -1,6 +1,7 @@
 /* The kernel's entry from boot.S: bring up the CPU tables, memory, time and
  * devices, start a task for every GRUB module, and schedule. */
 #include "kern/console.h"
+#include "kern/console_input.h"
 #include "kern/printf.h"
 #include "kern/multiboot.h"
 #include "kern/string.h"
@@ -41,6 +42,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	host_init();
 	clock_init();
 	kernel_devices_init();           /* the time page reads the clock */
+	console_input_init();
 	load_init();
 	pci_scan();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);
