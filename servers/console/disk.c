@@ -103,8 +103,8 @@ static bool disk_size(const char *cmd, const char *name, mach_port_t dev, uint32
 	int words[2];
 	mach_msg_type_number_t n = 2;
 	kern_return_t kr = device_get_status(dev, DEV_GET_RECORDS, words, &n);
-	if (kr != D_SUCCESS || n < 2 || words[1] <= 0) {
-		printf("%s: %s: not a disk (%s)\n", cmd, name, kr_name(kr));
+	if (kr != D_SUCCESS || n < 2 || words[0] <= 0 || words[1] <= 0) {
+		printf("%s: %s: not a disk (%s)\n", cmd, name, kr == D_SUCCESS ? "no records" : kr_name(kr));
 		return false;
 	}
 	*records = (uint32_t)words[0];

@@ -13,6 +13,8 @@
 #include <device/device_types.h>
 #include <mach/mig_errors.h>
 #include "smhost.h"
+#include "sminfo.h"
+#include <sm/smhost_types.h>
 
 bool write_allowed;
 
@@ -159,6 +161,35 @@ static void run_line(char *line)
 	printf("%s: unknown command (help lists them)\n", argv[0]);
 }
 
+/* Whether every other task serves a device name: the boot modules are
+ * servers, and each has registered once it is up. */
+static bool servers_up(void)
+{
+	mach_port_t priv = smrt_host_priv_port();
+	natural_t id, threads, pages, ports, driver, owner, self = 0;
+	sm_device_name_t name;
+	int tasks = 0, serving = 0;
+	for (natural_t i = 0; i < 64; i++, tasks++)
+		if (sm_task_at(priv, i, &id, name, &threads, &pages, &ports, &driver) != KERN_SUCCESS)
+			break;
+	for (natural_t t = 0; t < (natural_t)tasks; t++) {
+		sm_task_at(priv, t, &id, name, &threads, &pages, &ports, &driver);
+		if (strcmp(name, "console") == 0 && !self) {
+			self = id;
+			continue;
+		}
+		for (natural_t i = 0; i < 64; i++) {
+			if (sm_device_at(priv, i, name, &owner) != KERN_SUCCESS)
+				break;
+			if (owner == id) {
+				serving++;
+				break;
+			}
+		}
+	}
+	return serving >= tasks - 1;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -169,6 +200,10 @@ int main(int argc, char **argv)
 	}
 	if (!term_open())
 		return 1;
+	/* The prompt comes last, after what the servers print as they start. */
+	for (int waited = 0; waited < 10000 && !servers_up(); waited += 50)
+		smrt_sleep_ms(50);
+	smrt_sleep_ms(200);
 	printf("console: type help for the commands%s\n", write_allowed ? " (write is enabled)" : "");
 	char line[LINE_MAX];
 	for (;;) {
