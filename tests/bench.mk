@@ -20,10 +20,13 @@ tests/bench-server: tests/bench-server.o tests/bench_server.o $(USER_LINK_DEPS)
 tests/bench-ipc.iso: $(KERNEL_ELF) tests/bench-ipc tests/bench-server $(top_srcdir)/tools/mkiso.sh
 	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-ipc" $(KERNEL_ELF) tests/bench-ipc tests/bench-server
 
+# The plots come last: the recipe runs after every prerequisite of bench
+# (virtiobench below among them), so all the CSVs are there.
 bench: tests/bench-ipc.iso
 	QEMU=$(QEMU) $(SHELL) $(top_srcdir)/tools/run-bench.sh tests/bench-ipc.iso bench-results.csv
+	$(PYTHON) $(top_srcdir)/tools/bench-plot.py $(top_srcdir)/docs/benchmarks.md .
 
-CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv
+CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv bench-*.png
 .PHONY: bench
 
 # virtiobench (tests/virtiobench.c): block I/O through the virtio-blk server,
