@@ -37,7 +37,7 @@ def reference_rows(doc):
         sys.exit("bench-plot: no plot-reference table in " + doc)
     rows = []
     for line in m.group(1).splitlines():
-        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        cells = [c.strip().replace("`", "") for c in line.strip().strip("|").split("|")]
         if len(cells) != 6 or cells[0] in ("family", "") or set(cells[0]) <= set("-: "):
             continue
         family, csv_name, row, column, linux_what, linux_value = cells
@@ -72,22 +72,35 @@ def plot(family, refs, outdir, work):
         title += "\\n(no figure of ours yet for %d of %d: %s)" % (len(missing), len(refs),
                                                                  ", ".join(sorted(set(missing))))
     png = os.path.join(outdir, "bench-%s.png" % family)
-    script = ["set terminal pngcairo size %d,480 noenhanced" % (420 * len(columns) + 200),
+    script = ["set terminal pngcairo size %d,560 noenhanced" % (460 * len(columns) + 240),
               "set output '%s'" % png, "set style data histograms", "set style histogram clustered gap 1",
               "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set grid ytics",
-              "set key top left", "set yrange [0:*]", "set xtics rotate by -20",
+              "set key outside top center horizontal", "set bmargin 9", "set xtics rotate by -30 font ',9'",
               "set multiplot layout 1,%d title \"%s\"" % (len(columns), title)]
     for i, column in enumerate(columns):
         data = os.path.join(work, "%s-%d.dat" % (family, i))
+        values, have_ours = [], False
         with open(data, "w") as f:
             for ref in refs:
                 if ref["column"] != column:
                     continue
                 ours = our_value(outdir, ref)
+                have_ours |= ours is not None
+                values += [v for v in (ours, ref["linux"]) if v]
                 label = "%s / %s" % (ref["row"], ref["linux_what"])
                 f.write('"%s" %s %s\n' % (label, "NaN" if ours is None else repr(ours), repr(ref["linux"])))
-        script += ["set ylabel '%s'" % UNITS.get(column, column),
-                   "plot '%s' using 2:xtic(1) title 'swiftmach', '' using 3 title 'Linux 6.1 guest'" % data]
+        # Figures a hundred times apart (a trap and a cross-task RPC) share
+        # a panel only on a logarithmic axis.
+        wide = values and max(values) > 50 * min(values)
+        script += ["set ylabel '%s%s'" % (UNITS.get(column, column), ", log scale" if wide else ""),
+                   "set logscale y" if wide else "unset logscale y",
+                   "set yrange [%s:*]" % ("*" if wide else "0")]
+        linux = "'%s' using 3:xtic(1) title 'Linux 6.1 guest' lc 2" % data
+        if have_ours:
+            script.append("plot '%s' using 2:xtic(1) title 'swiftmach' lc 1, '' using 3 title 'Linux 6.1 guest' lc 2"
+                          % data)
+        else:
+            script.append("plot " + linux)
     script.append("unset multiplot")
     path = os.path.join(work, family + ".gp")
     with open(path, "w") as f:

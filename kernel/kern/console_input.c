@@ -73,7 +73,8 @@ static void answer(struct waiter *w)
 	ipc_mqueue_send(m);              /* a dead reply port: the kernel drops it and the right */
 }
 
-/* Waiters whose reply port died (their task ended) give their slot back. */
+/* Waiters whose reply port died (their task ended) give their slot back,
+ * and the dead port its last reference: at every read and every input. */
 static void sweep_dead(void)
 {
 	for (int i = 0; i < WAITERS; i++)
@@ -120,6 +121,7 @@ kern_return_t console_input_read(struct ipc_port *reply, uint32_t reply_type, in
 				 char *data, mach_msg_type_number_t *count)
 {
 	struct task *t = current_task();
+	sweep_dead();
 	if (wanted <= 0) {
 		kwarn("task %u (%s): console read of %d bytes\n", t->id, t->name, wanted);
 		return D_INVALID_SIZE;
@@ -132,7 +134,6 @@ kern_return_t console_input_read(struct ipc_port *reply, uint32_t reply_type, in
 	}
 	if ((mode & D_NOWAIT) || !reply)
 		return D_WOULD_BLOCK;
-	sweep_dead();
 	for (int i = 0; i < WAITERS; i++)
 		if (!waiters[i].reply) {
 			waiters[i] = (struct waiter){ reply, reply_type, wanted };

@@ -149,8 +149,8 @@ kern_return_t ds_device_write_inband(mach_port_t device, mach_port_t reply_port,
 				     mach_msg_type_number_t dataCnt, int *bytes_written)
 {
 	struct kernel_device *d = device_of(device, "device_write_inband");
-	/* The stub only checks the count against the message size, which a
-	 * count near 2^32 wraps: the bound is checked here. */
+	/* The stub checks the count only against the message's size, so a
+	 * longer message carries more than io_buf_ptr_inband_t's 128 bytes. */
 	if (d && d->write_inband && dataCnt > sizeof(io_buf_ptr_inband_t))
 		return refuse(D_INVALID_SIZE, "device_write_inband", "more than 128 bytes");
 	if (d && d->write_inband)
