@@ -13,7 +13,11 @@ kernel and the servers must still answer. The whole serial log goes to
 LOG. Prints each check and then "console-session: N passed, N failed";
 the exit status is 1 on any failure.
 
-usage: console-session.py QEMU ISO DISK LOG [TIMEOUT-SECONDS]
+usage: console-session.py QEMU ISO DISK LOG [TIMEOUT-SECONDS] [write]
+
+With "write" last, ISO is the same system with the console booted with
+allow-write, and the session is WRITE_SESSION: writes that land, and the
+ones still refused.
 """
 import os
 import re
@@ -72,6 +76,17 @@ SESSION = [
     ("bench blk\r", [r"sequential 64 KiB read +100 +\d+ +\d+", r"random 4 KiB read +500 +\d+ +\d+"], []),
 ]
 
+WRITE_SESSION = [
+    ("write vda 7 hello-from-the-console\r", [r"wrote 512 bytes to vda record 7"], []),
+    ("read vda 7\r", [r"00000000  68 65 6c 6c 6f 2d 66 72 6f 6d 2d 74 68 65 2d 63  \|hello-from-the-c\|",
+                      r"00000010  6f 6e 73 6f 6c 65 00 00"], []),
+    ("read vda 8\r", [r"00000000  08 00 00 00"], []),
+    ("write vda 40000 x\r", [r"write: record 40000 is out of range: vda has 32768 records"], []),
+    ("write vda 7\r", [r"write: usage"], []),
+    ("write nosuch 0 x\r", [r"write: nosuch: no such device"], []),
+    ("write hello 0 x\r", [r"write: hello: "], [r"wrote"]),
+]
+
 
 class Guest:
     def __init__(self, argv, log):
@@ -118,6 +133,7 @@ def main():
         sys.exit(__doc__)
     qemu, iso, disk, log = sys.argv[1:5]
     timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 60
+    write_mode = len(sys.argv) > 6 and sys.argv[6] == "write"
     guest = Guest([qemu, "-m", "256M", "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none",
                    "-cdrom", iso, "-drive", "file=%s,if=none,id=vda,format=raw" % disk,
                    "-device", "virtio-blk-pci,drive=vda", "-netdev", "user,id=net0",
@@ -149,7 +165,10 @@ def main():
     try:
         booted = guest.read_until(PROMPT_RE, timeout) is not None
         check(booted, "boots to the prompt")
-        if booted:
+        if booted and write_mode:
+            for keys, want, refuse in WRITE_SESSION:
+                command(keys, want, refuse)
+        elif booted:
             for keys, want, refuse in SESSION:
                 command(keys, want, refuse)
             # Ctrl-C in the middle of a long command: once the first test of

@@ -88,7 +88,8 @@ kern_return_t sm_task_kill(mach_port_t host_priv, natural_t id)
 				break;
 		return KERN_SUCCESS;
 	}
-	return KERN_INVALID_ARGUMENT;       /* no such task (or the kernel's, never listed) */
+	kwarn("task %u (%s): sm_task_kill of task %u: no such task\n", self->id, self->name, id);
+	return KERN_INVALID_ARGUMENT;       /* (the kernel's own task is never listed) */
 }
 
 kern_return_t sm_device_at(mach_port_t host_priv, natural_t index, sm_device_name_t name, natural_t *owner)

@@ -103,6 +103,7 @@ static bool disk_size(const char *cmd, const char *name, mach_port_t dev, uint32
 	int words[2];
 	mach_msg_type_number_t n = 2;
 	kern_return_t kr = device_get_status(dev, DEV_GET_RECORDS, words, &n);
+	*records = 0;
 	if (kr != D_SUCCESS || n < 2 || words[0] <= 0 || words[1] <= 0) {
 		printf("%s: %s: not a disk (%s)\n", cmd, name, kr == D_SUCCESS ? "no records" : kr_name(kr));
 		return false;
@@ -110,6 +111,21 @@ static bool disk_size(const char *cmd, const char *name, mach_port_t dev, uint32
 	*records = (uint32_t)words[0];
 	*rsize = (uint32_t)words[1];
 	return true;
+}
+
+/* Open name as a disk with mode and check that rec is on it; the device,
+ * its records and record size, or false having said why. */
+static bool open_record(const char *cmd, const char *name, dev_mode_t mode, uint32_t rec, mach_port_t *dev,
+			uint32_t *records, uint32_t *rsize)
+{
+	if (!open_device(cmd, name, mode, dev))
+		return false;
+	if (disk_size(cmd, name, *dev, records, rsize) && rec < *records)
+		return true;
+	if (*records && rec >= *records)
+		printf("%s: record %u is out of range: %s has %u records\n", cmd, rec, name, *records);
+	close_device(*dev);
+	return false;
 }
 
 static void hex_dump(const unsigned char *p, uint32_t bytes, uint32_t first_offset)
@@ -143,16 +159,10 @@ int cmd_read(int argc, char **argv)
 		return 1;
 	}
 	mach_port_t dev;
-	if (!open_device("read", argv[1], D_READ, &dev))
-		return 1;
-	uint32_t records, rsize;
+	uint32_t records = 0, rsize;
 	int status = 1;
-	if (!disk_size("read", argv[1], dev, &records, &rsize))
-		goto out;
-	if (rec >= records) {
-		printf("read: record %u is out of range: %s has %u records\n", rec, argv[1], records);
-		goto out;
-	}
+	if (!open_record("read", argv[1], D_READ, rec, &dev, &records, &rsize))
+		return 1;
 	if (count > records - rec)
 		count = records - rec;
 	io_buf_ptr_t data = 0;
@@ -183,16 +193,10 @@ int cmd_write(int argc, char **argv)
 		return 1;
 	}
 	mach_port_t dev;
-	if (!open_device("write", argv[1], D_READ | D_WRITE, &dev))
-		return 1;
-	uint32_t records, rsize;
+	uint32_t records = 0, rsize;
 	int status = 1;
-	if (!disk_size("write", argv[1], dev, &records, &rsize))
-		goto out;
-	if (rec >= records) {
-		printf("write: record %u is out of range: %s has %u records\n", rec, argv[1], records);
-		goto out;
-	}
+	if (!open_record("write", argv[1], D_READ | D_WRITE, rec, &dev, &records, &rsize))
+		return 1;
 	char *buf = calloc(1, rsize);
 	if (!buf) {
 		printf("write: out of memory\n");
