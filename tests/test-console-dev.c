@@ -129,6 +129,15 @@ static void test_sminfo(void)
 		}
 	}
 	CHECK(self != 0, "own task not listed among %u", i);
+	natural_t tid, state, priority, suspended, run_us;
+	CHECK_EQ(sm_thread_at(HOST_PRIV, self, 0, &tid, &state, &priority, &suspended, &run_us), KERN_SUCCESS);
+	CHECK(state == 1 && suspended == 0 && run_us > 0, "own thread: state %u, suspended %u, ran %u us", state,
+	      suspended, run_us);
+	CHECK_EQ(sm_thread_at(HOST_PRIV, self, 1, &tid, &state, &priority, &suspended, &run_us), KERN_INVALID_ARGUMENT);
+	CHECK_EQ(sm_thread_at(HOST_PRIV, 0xffffffff, 0, &tid, &state, &priority, &suspended, &run_us),
+		 KERN_INVALID_ARGUMENT);
+	CHECK_EQ(sm_thread_at(mach_host_self(), self, 0, &tid, &state, &priority, &suspended, &run_us),
+		 KERN_INVALID_HOST);
 	CHECK_EQ(sm_task_at(HOST_PRIV, 0xffffffff, &id, name, &threads, &pages, &ports, &driver),
 		 KERN_INVALID_ARGUMENT);
 	CHECK_EQ(sm_task_kill(HOST_PRIV, self), KERN_INVALID_ARGUMENT);

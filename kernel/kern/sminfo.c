@@ -3,6 +3,8 @@
  * task by id. Everything needs the privileged host port. */
 #include "kern/task.h"
 #include "kern/thread.h"
+#include "kern/clock.h"
+#include <mach/mach_types.h>
 #include "kern/host.h"
 #include "kern/printf.h"
 #include "kern/string.h"
@@ -65,6 +67,28 @@ kern_return_t sm_task_at(mach_port_t host_priv, natural_t index, natural_t *id, 
 	*pages = (natural_t)t->pmap.user_pages;
 	*port_names = t->space ? t->space->in_use : 0;
 	*driver = drives_a_device(t);
+	return KERN_SUCCESS;
+}
+
+kern_return_t sm_thread_at(mach_port_t host_priv, natural_t task_id, natural_t index, natural_t *id,
+			   natural_t *state, natural_t *priority, natural_t *suspend_count, natural_t *run_us)
+{
+	if (!privileged(host_priv, "sm_thread_at"))
+		return KERN_INVALID_HOST;
+	struct task *t = task_list();
+	while (t && t->id != task_id)
+		t = t->next;
+	struct thread *th = t ? t->threads : NULL;
+	for (natural_t i = 0; th && i < index; i++)
+		th = th->task_next;
+	if (!th)
+		return KERN_INVALID_ARGUMENT;
+	*id = th->id;
+	*state = th->state;
+	*priority = (natural_t)th->priority;
+	*suspend_count = (natural_t)th->suspend_count;
+	struct rpc_time_value run = clock_cycles_to_time(thread_run_cycles(th));
+	*run_us = (natural_t)(run.seconds * 1000000 + run.microseconds);
 	return KERN_SUCCESS;
 }
 

@@ -88,6 +88,20 @@ int cmd_devices(int argc, char **argv)
 	return 0;
 }
 
+/* One line per thread of task id, under the task's line. */
+static void print_threads(natural_t task_id)
+{
+	static const char *const states[] = { "ready", "running", "waiting", "ending" };
+	natural_t id, state, priority, suspended, run_us;
+	for (natural_t i = 0; i < LIST_MAX; i++) {
+		if (sm_thread_at(smrt_host_priv_port(), task_id, i, &id, &state, &priority, &suspended, &run_us) !=
+		    KERN_SUCCESS)
+			return;
+		printf("       thread %u: %s, priority %u%s, ran %u.%03u ms\n", id, state < 4 ? states[state] : "?",
+		       priority, suspended ? ", suspended" : "", run_us / 1000, run_us % 1000);
+	}
+}
+
 int cmd_tasks(int argc, char **argv)
 {
 	if (argc != 1) {
@@ -106,6 +120,7 @@ int cmd_tasks(int argc, char **argv)
 		if (kr != KERN_SUCCESS)
 			break;
 		printf("  %4u %-16s %7u %6u %6u%s\n", id, name, threads, pages * 4, ports, driver ? "  driver" : "");
+		print_threads(id);
 	}
 	return 0;
 }
