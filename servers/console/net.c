@@ -14,6 +14,7 @@
 
 #define NET_DEVICE	"eth0"
 #define NET_ADDRESS	(('n' << 16) + 2)       /* GNU Mach's flavor: the MAC, in ints */
+#define NETF_IN		0x1                      /* filter word 0: frames received */
 #define NETF_PUSHLIT	1                        /* filter: push the next word (1: accept) */
 #define NET_RCV_MSG_ID	2999
 #define ETHERTYPE_IP	0x0800
@@ -86,8 +87,8 @@ static bool net_open(const char *cmd, struct net *n)
 		kr = mach_port_allocate(smrt_task_port(), MACH_PORT_RIGHT_RECEIVE, &n->port);
 	}
 	if (kr == KERN_SUCCESS) {
-		filter_t accept_all[2] = { NETF_PUSHLIT, 1 };
-		kr = device_set_filter(n->dev, n->port, MACH_MSG_TYPE_MAKE_SEND, 0, accept_all, 2);
+		filter_t accept_all[3] = { NETF_IN, NETF_PUSHLIT, 1 };   /* pfinet's */
+		kr = device_set_filter(n->dev, n->port, MACH_MSG_TYPE_MAKE_SEND, 0, accept_all, 3);
 	}
 	if (kr != KERN_SUCCESS) {
 		printf("%s: %s: %s\n", cmd, NET_DEVICE, kr_name(kr));
