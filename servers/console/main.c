@@ -30,7 +30,7 @@ static const struct command {
 	{ "devices", "", "PCI functions, virtio devices, device names and their tasks", cmd_devices },
 	{ "stats", "<dev>", "a driver's statistics (vda: requests, bytes, in flight, pool)", cmd_stats },
 	{ "tasks", "", "tasks with their threads, pages and port names", cmd_tasks },
-	{ "kill", "[-f] <task id>", "end a task (-f needed for a driver)", cmd_kill },
+	{ "kill", "[-f] <task>", "end a task, by id or name (-f needed for a driver)", cmd_kill },
 	{ "time", "", "uptime and the time of day (UTC)", cmd_time },
 	{ "read", "<dev> <record> [count]", "hex dump of records (count up to 8)", cmd_read },
 	{ "write", "<dev> <record> <text>", "write text into a record (boot flag allow-write)", cmd_write },

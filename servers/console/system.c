@@ -128,23 +128,26 @@ int cmd_tasks(int argc, char **argv)
 int cmd_kill(int argc, char **argv)
 {
 	bool force = argc == 3 && strcmp(argv[1], "-f") == 0;
-	uint32_t id;
-	if ((argc != 2 && !force) || !parse_number(argv[argc - 1], &id)) {
-		printf("kill: usage: kill [-f] <task id> (tasks lists them)\n");
+	if (argc != 2 && !force) {
+		printf("kill: usage: kill [-f] <task id or name> (tasks lists them)\n");
 		return 1;
 	}
+	const char *which = argv[argc - 1];
+	uint32_t id = 0;
+	bool by_id = parse_number(which, &id);
 	natural_t tid, threads, pages, ports, driver = 0;
 	sm_device_name_t name;
 	bool found = false;
 	for (natural_t i = 0; i < LIST_MAX && !found; i++) {
 		if (sm_task_at(smrt_host_priv_port(), i, &tid, name, &threads, &pages, &ports, &driver) != KERN_SUCCESS)
 			break;
-		found = tid == id;
+		found = by_id ? tid == id : strcmp(name, which) == 0;
 	}
 	if (!found) {
-		printf("kill: no task %u\n", id);
+		printf("kill: no task %s\n", which);
 		return 1;
 	}
+	id = tid;
 	if (driver && !force) {
 		printf("kill: task %u (%s) drives a device: its clients will fail. kill -f %u to do it\n", id, name, id);
 		return 1;
