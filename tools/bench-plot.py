@@ -7,14 +7,14 @@ The pairs to draw come from the table between the markers
 "<!-- plot-reference begin -->" and "<!-- plot-reference end -->" in DOC
 (docs/benchmarks.md), one row per pair:
 
-  | family | CSV | row | column | Linux 6.1 guest | Linux figure |
+  | family | CSV | row | column | unit | Linux 6.1 guest | Linux figure |
 
 CSV is a file in OUTDIR, row a value of its "name" column (optionally
 prefixed "backend:" for CSVs with a backend column), column the CSV column
-holding the figure; the Linux figure is in the same unit as that column.
+holding the figure, unit what both figures are in.
 A family whose CSV is missing (no benchmark writes it yet) is drawn with
 the Linux figures only and says so in its title. Each family's pairs are
-grouped into one panel per column (unit). Writes OUTDIR/bench-FAMILY.png;
+grouped into one panel per unit. Writes OUTDIR/bench-FAMILY.png;
 prints one line per file.
 """
 import csv
@@ -26,8 +26,6 @@ import sys
 import tempfile
 
 FAMILIES = ["ipc", "blk", "net", "time"]
-UNITS = {"wall_ns": "ns (wall clock)", "instructions": "guest instructions", "mb_per_s": "MB/s",
-         "iops": "IOPS", "avg_ns": "ns", "p50_ns": "ns"}
 
 
 def reference_rows(doc):
@@ -38,10 +36,10 @@ def reference_rows(doc):
     rows = []
     for line in m.group(1).splitlines():
         cells = [c.strip().replace("`", "") for c in line.strip().strip("|").split("|")]
-        if len(cells) != 6 or cells[0] in ("family", "") or set(cells[0]) <= set("-: "):
+        if len(cells) != 7 or cells[0] in ("family", "") or set(cells[0]) <= set("-: "):
             continue
-        family, csv_name, row, column, linux_what, linux_value = cells
-        rows.append(dict(family=family, csv=csv_name, row=row, column=column, linux_what=linux_what,
+        family, csv_name, row, column, unit, linux_what, linux_value = cells
+        rows.append(dict(family=family, csv=csv_name, row=row, column=column, unit=unit, linux_what=linux_what,
                          linux=float(linux_value.replace(",", ""))))
     return rows
 
@@ -62,27 +60,27 @@ def our_value(outdir, ref):
 
 
 def plot(family, refs, outdir, work):
-    columns = []
+    units = []
     for ref in refs:
-        if ref["column"] not in columns:
-            columns.append(ref["column"])
+        if ref["unit"] not in units:
+            units.append(ref["unit"])
     missing = [r["csv"] for r in refs if our_value(outdir, r) is None]
     title = "%s: swiftmach and the Linux 6.1 guest (same QEMU)" % family
     if missing:
         title += "\\n(no figure of ours yet for %d of %d: %s)" % (len(missing), len(refs),
                                                                  ", ".join(sorted(set(missing))))
     png = os.path.join(outdir, "bench-%s.png" % family)
-    script = ["set terminal pngcairo size %d,560 noenhanced" % (460 * len(columns) + 240),
+    script = ["set terminal pngcairo size %d,560 noenhanced" % (560 * len(units) + 240),
               "set output '%s'" % png, "set style data histograms", "set style histogram clustered gap 1",
               "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set grid ytics",
               "set key outside top center horizontal", "set bmargin 9", "set xtics rotate by -30 font ',9'",
-              "set multiplot layout 1,%d title \"%s\"" % (len(columns), title)]
-    for i, column in enumerate(columns):
+              "set multiplot layout 1,%d title \"%s\"" % (len(units), title)]
+    for i, unit in enumerate(units):
         data = os.path.join(work, "%s-%d.dat" % (family, i))
         values, have_ours = [], False
         with open(data, "w") as f:
             for ref in refs:
-                if ref["column"] != column:
+                if ref["unit"] != unit:
                     continue
                 ours = our_value(outdir, ref)
                 have_ours |= ours is not None
@@ -92,7 +90,7 @@ def plot(family, refs, outdir, work):
         # Figures a hundred times apart (a trap and a cross-task RPC) share
         # a panel only on a logarithmic axis.
         wide = values and max(values) > 50 * min(values)
-        script += ["set ylabel '%s%s'" % (UNITS.get(column, column), ", log scale" if wide else ""),
+        script += ["set ylabel '%s%s'" % (unit, ", log scale" if wide else ""),
                    "set logscale y" if wide else "unset logscale y",
                    "set yrange [%s:*]" % ("*" if wide else "0")]
         linux = "'%s' using 3:xtic(1) title 'Linux 6.1 guest' lc 2" % data
