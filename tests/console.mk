@@ -27,3 +27,9 @@ check-console: $(SYSTEM_ISO) $(CONSOLE_SESSION)-write.iso $(top_srcdir)/tools/mk
 
 CLEANFILES += $(addprefix $(CONSOLE_SESSION),.img .log .out -write.iso -write.img -write.log -write.out)
 .PHONY: check-console
+
+# `make run` with the console's write command enabled (allow-write): the
+# ISO the write session boots, on `make run`'s disk and devices.
+run-writable: $(CONSOLE_SESSION)-write.iso $(RUN_DISK)
+	$(QEMU) -m 256M -nographic -no-reboot -cdrom $(CONSOLE_SESSION)-write.iso $(QEMU_DEVICES)
+.PHONY: run-writable
