@@ -80,7 +80,8 @@ SESSION = [
     ("something" + CTRL_C, [r"\^C"], [r"unknown command"]),
     # benchmarks, short forms
     ("bench ipc\r", [r"kernel null RPC +2000 +\d+", r"message to self +2000 +\d+"], []),
-    ("bench time\r", [r"host_get_uptime64 +2000 +\d+", r"host_get_time64 +2000 +\d+"], []),
+    ("bench time\r", [r"host_get_uptime64 +2000 +\d+", r"host_get_time64 +2000 +\d+",
+                    r"mapped time read +100000 +\d+"], []),
     ("bench blk\r", [r"sequential 64 KiB read +100 +\d+ +\d+", r"random 4 KiB read +500 +\d+ +\d+"], []),
 ]
 
