@@ -104,7 +104,8 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift)
+	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
+	NetFilter.swift NetInterface.swift NetDelivery.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -218,8 +219,34 @@ $(BLK_ELF): $(BLK_DIR)/blk.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LINK_DEPS) \
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
 	$(AM_V_at)mv -f $@.tmp $@
 
+# ------------------------------------------------------------------ net
+# The virtio-net server (servers/net): "eth0", "eth1", ... behind the device
+# master port.  Boot module line: net device=virtio-net[,...] [queue=N] ...
+# (servers/net/Config.swift lists the arguments).
+
+NET_DIR = servers/net
+NET_ELF = $(NET_DIR)/net
+NET_SRC = $(top_srcdir)/servers/net
+NET_SWIFT = $(addprefix $(NET_SRC)/,Main.swift NetSpec.swift Config.swift Nic.swift \
+	Rings.swift Control.swift Routines.swift Stats.swift)
+NET_C_DEPS = $(NET_SRC)/include/module.modulemap $(NET_SRC)/include/cnet.h \
+	$(top_srcdir)/include/sm/net_stats.h $(top_srcdir)/include/device/net_status.h
+
+$(NET_DIR)/net.o: $(NET_SWIFT) $(VIRTIO_SDK_DEPS) $(NET_C_DEPS)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) $(SWIFT_VIRTIO_USER_FLAGS) -I $(NET_SRC)/include \
+		-module-name NetServer -module-cache-path $(NET_DIR)/module-cache \
+		-c -o $@ $(NET_SWIFT)
+
+$(NET_ELF): $(NET_DIR)/net.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LINK_DEPS) \
+		$(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(NET_DIR)/net.o \
+		$(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
+	$(AM_V_at)mv -f $@.tmp $@
+
 .PHONY: servers
-servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(BLK_ELF)
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(BLK_ELF) $(NET_ELF)
 
 -include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
 
@@ -230,6 +257,6 @@ CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
 	$(SDK_DIR)/Mach.swiftdoc $(SDK_DIR)/Mach.swiftsourceinfo
 CLEANFILES += $(SDK_DIR)/Virtio.o $(VIRTIO_SDK_LIB) $(SDK_DIR)/Virtio.swiftmodule \
 	$(SDK_DIR)/Virtio.swiftdoc $(SDK_DIR)/Virtio.swiftsourceinfo $(BLK_DIR)/blk.o \
-	$(BLK_ELF) $(BLK_ELF).tmp
+	$(BLK_ELF) $(BLK_ELF).tmp $(NET_DIR)/net.o $(NET_ELF) $(NET_ELF).tmp
 CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
-	$(SDK_DIR)/virtio-module-cache $(BLK_DIR)/module-cache
+	$(SDK_DIR)/virtio-module-cache $(BLK_DIR)/module-cache $(NET_DIR)/module-cache

@@ -59,6 +59,11 @@ public struct DeviceDriver {
                             _ into: UnsafeMutablePointer<Int32>, _ count: inout Int) -> kern_return_t)?
     public var setStatus: ((_ device: mach_port_t, _ flavor: dev_flavor_t,
                             _ words: UnsafeBufferPointer<Int32>) -> kern_return_t)?
+    /// device_set_filter: `receivePort` is a send right that becomes the
+    /// driver's on D_SUCCESS (on an error the receive loop destroys it);
+    /// `filter` the client's words (at most NET_MAX_FILTER).
+    public var setFilter: ((_ device: mach_port_t, _ receivePort: mach_port_t, _ priority: Int32,
+                            _ filter: UnsafeBufferPointer<UInt16>) -> kern_return_t)?
     /// Every routine without a closure (device_map, device_set_filter,
     /// device_intr_register and device_intr_ack always): the port and the
     /// routine's name, for a log line.  Rights and out-of-line data in
@@ -241,7 +246,9 @@ func dsDeviceMap(_ device: mach_port_t, _ prot: vm_prot_t, _ offset: vm_offset_t
 @_cdecl("ds_device_set_filter")
 func dsDeviceSetFilter(_ device: mach_port_t, _ receivePort: mach_port_t, _ priority: Int32,
                        _ filter: filter_array_t?, _ count: mach_msg_type_number_t) -> kern_return_t {
-    unsupported(device, "device_set_filter")
+    guard let set = DeviceServer.driver.setFilter else { return unsupported(device, "device_set_filter") }
+    guard let n = wordCount(count) else { return D_INVALID_SIZE }
+    return set(device, receivePort, priority, UnsafeBufferPointer(start: filter, count: filter == nil ? 0 : n))
 }
 
 @_cdecl("ds_device_intr_register")
