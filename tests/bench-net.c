@@ -5,7 +5,8 @@
  *   net.icmp   1000 back-to-back ICMP echoes to the slirp gateway 10.0.2.2
  *   net.udp    1000 UDP round trips (32 bytes) to the host's echo service
  *   net.udptx  64-byte UDP datagrams sent for 3 s; packets/s offered and
- *              counted by the host
+ *              counted by the host (net.udptx_pipelined: 32 writes in
+ *              flight through device_request.defs)
  *   net.udprx  20000 64-byte datagrams the host sends as fast as it can;
  *              packets/s received
  * Output: "RESULT name value unit" lines (tools/run-netbench.sh). */
@@ -17,6 +18,7 @@
 #include "mach.h"
 #include "mach_port.h"
 #include "device.h"
+#include "device_request.h"
 
 #define N 1000
 static uint16_t port;
@@ -96,7 +98,10 @@ static void udprtt(mach_port_t c)
 	report("net.udp", ok, lost);
 }
 
-static void udptx(mach_port_t c)
+/* 64-byte datagrams for 3 s, written one at a time (device_write_inband,
+ * as pfinet writes) or with `depth` writes in flight (device_request.defs'
+ * device_write_request_inband, replies collected on a port of ours). */
+static void udptx(mach_port_t c, const char *name, int depth)
 {
 	uint8_t msg[64], answer[1472];
 	int got = 0;
@@ -106,27 +111,46 @@ static void udptx(mach_port_t c)
 	udp_call(c, msg, 1, answer, &got, 1000);		/* resets the host's count */
 	msg[0] = 'F';
 	int len = nc_udp(buf, 41000, port, msg, sizeof msg);
+	mach_port_t replies = depth ? nc_port() : MACH_PORT_NULL;
+	if (depth)
+		mach_port_set_qlimit(smrt_task_port(), replies, 1024);
+	struct { mach_msg_header_t h; char body[64]; } reply;
 	uint64_t t0 = nc_now_ns(), t;
-	unsigned sent = 0, errors = 0;
+	unsigned sent = 0, errors = 0, out = 0;
 	int written;
 	do {
-		for (int i = 0; i < 64; i++, sent++)
-			if (device_write_inband(nc_dev, D_NOWAIT, 0, (const char *)buf, (mach_msg_type_number_t)len,
-						&written) != D_SUCCESS)
+		for (int i = 0; i < 64; i++, sent++) {
+			if (!depth) {
+				if (device_write_inband(nc_dev, D_NOWAIT, 0, (const char *)buf,
+							(mach_msg_type_number_t)len, &written) != D_SUCCESS)
+					errors++;
+				continue;
+			}
+			while (out >= (unsigned)depth &&
+			       mach_msg(&reply.h, MACH_RCV_MSG, 0, sizeof reply, replies, 0, 0) == MACH_MSG_SUCCESS)
+				out--;
+			if (device_write_request_inband(nc_dev, replies, D_NOWAIT, 0, (const char *)buf,
+							(mach_msg_type_number_t)len) == KERN_SUCCESS)
+				out++;
+			else
 				errors++;
+		}
 		t = nc_now_ns();
 	} while (t - t0 < 3000000000ull);
+	while (out && mach_msg(&reply.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof reply, replies, 1000, 0) ==
+		      MACH_MSG_SUCCESS)
+		out--;
 	smrt_sleep_ms(300);				/* the last ones reach the host */
 	msg[0] = 'C';
-	int ok = udp_call(c, msg, 1, answer, &got, 1000) && got == 5;
+	int ok = udp_call(c, msg, 1, answer, &got, 1000) && got == 5 && out == 0;
 	if (ok)
 		memcpy(&counted, answer + 1, 4);
 	uint64_t us = (t - t0) / 1000;
-	printf("RESULT net.udptx.sent_pps %u pps\n", (unsigned)((uint64_t)sent * 1000000 / us));
-	printf("RESULT net.udptx.rcvd_pps %u pps\n", (unsigned)((uint64_t)counted * 1000000 / us));
-	printf("RESULT net.udptx.delivered_pct %u %%\n", sent ? (unsigned)((uint64_t)counted * 100 / sent) : 0);
-	printf("RESULT net.udptx.send_errors %u count\n", errors);
-	printf("RESULT net.udptx.stalled %d count\n", ok ? 0 : 1);
+	printf("RESULT %s.sent_pps %u pps\n", name, (unsigned)((uint64_t)sent * 1000000 / us));
+	printf("RESULT %s.rcvd_pps %u pps\n", name, (unsigned)((uint64_t)counted * 1000000 / us));
+	printf("RESULT %s.delivered_pct %u %%\n", name, sent ? (unsigned)((uint64_t)counted * 100 / sent) : 0);
+	printf("RESULT %s.send_errors %u count\n", name, errors);
+	printf("RESULT %s.stalled %d count\n", name, ok ? 0 : 1);
 }
 
 static void udprx(mach_port_t c)
@@ -167,9 +191,19 @@ int main(int argc, char **argv)
 	CHECK_EQ(nc_filter(c, 0, words, nc_netf_udp(words)), D_SUCCESS);
 	/* A deeper queue for the receive-rate run (the kernel allows 1024). */
 	mach_port_set_qlimit(smrt_task_port(), c, 1024);
+	/* The device interface's own cost: a status RPC the server answers
+	 * without touching the device, for comparison with a frame's. */
+	uint64_t t0 = nc_now_ns();
+	for (int i = 0; i < N; i++) {
+		struct net_stats st;
+		mach_msg_type_number_t n = NET_STATS_COUNT;
+		device_get_status(nc_dev, NET_GET_STATS, (int *)&st, &n);
+	}
+	printf("RESULT net.status_rpc_us %u us\n", (unsigned)((nc_now_ns() - t0) / N / 1000));
 	icmp(b);
 	udprtt(c);
-	udptx(c);
+	udptx(c, "net.udptx", 0);
+	udptx(c, "net.udptx_pipelined", 32);
 	udprx(c);
 	struct net_stats s;
 	mach_msg_type_number_t cnt = NET_STATS_COUNT;
