@@ -23,7 +23,7 @@ struct net_stats {
 	unsigned int	rx_bad;			/* frames too short or longer than the buffer */
 	unsigned int	tx_frames;		/* frames handed to the device */
 	unsigned int	tx_bytes;
-	unsigned int	tx_ring_full;		/* frames dropped: ring and backlog full */
+	unsigned int	tx_ring_full;		/* times a write found every TX buffer in use */
 	unsigned int	tx_oversize;		/* writes refused: 0 bytes or over MTU + 14 */
 	unsigned int	tx_backlog_hwm;		/* most frames waiting for ring space */
 	unsigned int	interrupts;
@@ -41,6 +41,9 @@ struct net_stats {
 	unsigned int	queue_size_tx;
 	unsigned int	mtu;
 	unsigned int	modern;			/* 1: virtio 1.x transport, 0: legacy */
+	unsigned int	tx_deferred;		/* writes whose reply waited for a TX buffer */
+	unsigned int	tx_waiting_hwm;		/* most writes waiting at once */
+	unsigned int	tx_dropped;		/* frames dropped: too many writes waiting */
 };
 #define NET_STATS_COUNT		(sizeof(struct net_stats) / sizeof(int))
 

@@ -28,6 +28,8 @@ final class Nic {
     var txSlotOfHead: [Int32] = []
     /// Frames in TX buffers waiting for ring space (oldest first).
     var txBacklog: [(buffer: DMABuffer, bytes: Int)] = []
+    /// The one-descriptor chain being submitted (reused: no array per frame).
+    var oneSegment = [Segment(physical: 0, length: 0, deviceWrites: false)]
 
     /// virtio_net_hdr bytes before every frame (12 modern, 10 legacy).
     var headerBytes = NetHeader.modernBytes

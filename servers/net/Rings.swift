@@ -29,8 +29,9 @@ extension Nic {
         // Take what finished in between instead of waiting for an
         // interrupt that need not come.
         while rxQueue.rearm() { drainReceive() }
-        if !txBacklog.isEmpty {
-            while txQueue.rearm() { reclaimTransmit() }
+        interface.transmitWaiting()
+        while (!txBacklog.isEmpty || interface.waitingWriteCount > 0) && armTransmit() > 0 {
+            interface.transmitWaiting()
         }
         refillReceive()
         if let why = rxQueue.broken ?? txQueue.broken, interface.complaints.allow() {
@@ -48,8 +49,8 @@ extension Nic {
                 rxChains.unreserve(slot)
                 break
             }
-            guard let token = rxQueue.submit([Segment(physical: b.physical, length: UInt32(bufferBytes),
-                                                      deviceWrites: true)]) else {
+            oneSegment[0] = Segment(physical: b.physical, length: UInt32(bufferBytes), deviceWrites: true)
+            guard let token = rxQueue.submit(oneSegment) else {
                 rxPool.give(b)
                 rxChains.unreserve(slot)
                 break
@@ -107,14 +108,13 @@ extension Nic {
     // MARK: transmit
 
     /// NetInterface.transmit: the frame into a DMA buffer behind a zeroed
-    /// header, then into the ring or the backlog; dropped (counted) when
-    /// neither has room.
-    func transmit(_ frame: UnsafeRawBufferPointer) {
-        reclaimTransmit()
-        guard let b = txPool!.take() else {
+    /// header, then into the ring or, when the ring is full, the backlog.
+    /// False when every buffer is in the ring or the backlog: the TX queue
+    /// then asks for an interrupt, whose handler calls transmitWaiting.
+    func transmit(_ frame: UnsafeRawBufferPointer) -> Bool {
+        guard let b = takeTransmitBuffer() else {
             hw.txRingFull += 1
-            if interface.complaints.allow() { print("net: \(name): transmit ring and backlog full; frame dropped") }
-            return
+            return false
         }
         // 5.1.6.2: flags 0 and gso_type NONE (no offloads negotiated);
         // num_buffers (modern header) 0.
@@ -129,17 +129,41 @@ extension Nic {
         }
         if txBacklog.isEmpty && submitTransmit(b, bytes) {
             txQueue.kickWhenIdle()
-            return
+            return true
         }
         txBacklog.append((b, bytes))
         hw.txBacklogHWM = max(hw.txBacklogHWM, UInt32(txBacklog.count))
-        _ = txQueue.rearm()                         // an interrupt when chains come back
+        armTransmit()
+        return true
+    }
+
+    /// A free TX buffer, taking finished chains back first; nil when all
+    /// are in the ring or the backlog (an interrupt is then asked for).
+    func takeTransmitBuffer() -> DMABuffer? {
+        reclaimTransmit()
+        if let b = txPool!.take() { return b }
+        armTransmit()
+        return txPool!.take()
+    }
+
+    /// Asks for an interrupt when the device returns the next TX chain; if
+    /// some came back meanwhile (the device need not interrupt for those),
+    /// takes them now.  Returns how many came back.
+    @discardableResult
+    func armTransmit() -> Int {
+        var n = 0
+        while txQueue.rearm() {
+            let got = reclaimTransmit()
+            if got == 0 { break }
+            n += got
+        }
+        return n
     }
 
     func submitTransmit(_ b: DMABuffer, _ bytes: Int) -> Bool {
         guard let slot = txChains.reserve() else { return false }
-        guard let token = txQueue.submit([Segment(physical: b.physical, length: UInt32(headerBytes + bytes),
-                                                  deviceWrites: false)]) else {
+        oneSegment[0] = Segment(physical: b.physical, length: UInt32(headerBytes + bytes), deviceWrites: false)
+        guard let token = txQueue.submit(oneSegment) else {
             txChains.unreserve(slot)
             return false
         }
@@ -148,9 +172,11 @@ extension Nic {
         return true
     }
 
-    /// Takes back finished TX chains and moves backlog frames into the ring.
-    func reclaimTransmit() {
-        _ = txQueue.takeUsed { used in
+    /// Takes back finished TX chains and moves backlog frames into the
+    /// ring; returns how many chains came back.
+    @discardableResult
+    func reclaimTransmit() -> Int {
+        let n = txQueue.takeUsed { used in
             guard let record = self.takeChain(self.txChains, &self.txSlotOfHead, used.head, "transmit") else { return }
             let buffer = record.buffer
             _ = self.txQueue.complete(record.chain)
@@ -163,5 +189,6 @@ extension Nic {
             moved = true
         }
         if moved { txQueue.kickWhenIdle() }
+        return n
     }
 }

@@ -78,10 +78,11 @@ final class NetServer {
                 n.interface.counters.txOversize += 1
                 return n.interface.refuse("device_write", D_INVALID_SIZE, "frame of \(count) bytes")
             }
-            let (code, w) = n.interface.write("device_write", UnsafeRawBufferPointer(start: data, count: bytes))
-            // On D_SUCCESS the data is ours: the frame is in DMA memory
-            // (or dropped) already, so it goes now.
-            if code == D_SUCCESS {
+            let (code, w) = n.interface.write("device_write", UnsafeRawBufferPointer(start: data, count: bytes),
+                                              reply: { io.pendingReply() })
+            // On D_SUCCESS or MIG_NO_REPLY the data is ours: the frame is in
+            // DMA memory, copied aside or dropped already, so it goes now.
+            if code == D_SUCCESS || code == MIG_NO_REPLY {
                 _ = vm_deallocate(smrt_task_port(), vm_address_t(UInt(bitPattern: data)), vm_size_t(bytes))
             }
             written = w
@@ -89,7 +90,8 @@ final class NetServer {
         }
         d.writeInband = { io, data, written in
             guard let n = self.lookup("device_write_inband", io.device) else { return D_NO_SUCH_DEVICE }
-            let (code, w) = n.interface.write("device_write_inband", UnsafeRawBufferPointer(data))
+            let (code, w) = n.interface.write("device_write_inband", UnsafeRawBufferPointer(data),
+                                              reply: { io.pendingReply() })
             written = w
             return code
         }

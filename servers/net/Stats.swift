@@ -42,6 +42,9 @@ extension Nic {
         s.queue_size_tx = UInt32(txQueue.size)
         s.mtu = UInt32(interface.mtu)
         s.modern = device.isModern ? 1 : 0
+        s.tx_deferred = c.txDeferred
+        s.tx_waiting_hwm = c.txWaitingHWM
+        s.tx_dropped = c.txDropped
         withUnsafeBytes(of: &s) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         count = words
         return D_SUCCESS

@@ -19,6 +19,7 @@ public struct NetCounters {
     public var rxFrames: UInt32 = 0, rxBytes: UInt32 = 0, rxDelivered: UInt32 = 0
     public var rxNoFilter: UInt32 = 0, rxQueueFull: UInt32 = 0, rxBad: UInt32 = 0
     public var txFrames: UInt32 = 0, txBytes: UInt32 = 0, txOversize: UInt32 = 0
+    public var txDeferred: UInt32 = 0, txDropped: UInt32 = 0, txWaitingHWM: UInt32 = 0
     public var linkChanges: UInt32 = 0, filtersPruned: UInt32 = 0, errors: UInt32 = 0
     public init() {}
 }
@@ -58,10 +59,16 @@ public final class NetInterface {
     let delivery = NetDelivery()
 
     /// Queues one frame (Ethernet header included, 14...MTU + 14 bytes)
-    /// for transmission: copies it into DMA memory, or drops and counts it
-    /// when that cannot be done now.  It never fails the write (GNU Mach's
-    /// clients treat any error as fatal).
-    public var transmit: (UnsafeRawBufferPointer) -> Void = { _ in }
+    /// for transmission: copies it into DMA memory and returns true, or
+    /// returns false when no DMA buffer is free now; the driver then calls
+    /// `transmitWaiting()` once buffers have come back.
+    public var transmit: (UnsafeRawBufferPointer) -> Bool = { _ in false }
+    /// Writes whose frame waits for a DMA buffer, oldest first; their
+    /// replies go once the frame is in DMA memory (NetWrites.swift).
+    var waitingWrites: [WaitingWrite] = []
+    /// Most writes that wait; beyond, a frame is dropped (counted) and its
+    /// write answered at once, since a client must never see it fail.
+    public var maxWaitingWrites = 256
     /// Applies IFF_PROMISC / IFF_ALLMULTI; returns D_SUCCESS or why not.
     public var applyReceiveFlags: (Int32) -> kern_return_t = { _ in D_INVALID_OPERATION }
 
@@ -120,19 +127,6 @@ public final class NetInterface {
     }
 
     // MARK: device_write
-
-    /// A whole frame from a client: checked, then handed to `transmit`.
-    /// Returns the code for the reply and the bytes written.
-    public func write(_ routine: StaticString, _ frame: UnsafeRawBufferPointer) -> (kern_return_t, Int32) {
-        guard frame.count >= NetInterface.ethernetHeader && frame.count <= maxFrame else {
-            counters.txOversize += 1
-            return (refuse(routine, D_INVALID_SIZE, "frame of \(frame.count) bytes (14 to \(maxFrame))"), 0)
-        }
-        counters.txFrames += 1
-        counters.txBytes &+= UInt32(frame.count)
-        transmit(frame)
-        return (D_SUCCESS, Int32(frame.count))
-    }
 
     // MARK: device_get_status / device_set_status
 
