@@ -51,8 +51,8 @@ CLEANFILES += tests/virtiobench tests/virtiobench.iso tests/vdisk-bench.img virt
 # tools/net-host.py on the host, booted RUNS times by tools/run-netbench.sh
 # (medians); table and netbench-results.csv. Part of make bench; make
 # netbench runs it alone. NET_ECHO_PORT is tests/user-qemu.mk's.
-tests/bench-net: tests/bench-net.o tests/netclient.o tests/guest-check.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/bench-net.o tests/netclient.o tests/guest-check.o $(USER_LIBS)
+tests/bench-net: tests/bench-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/bench-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
 tests/bench-net.iso: $(KERNEL_ELF) tests/bench-net $(NET_ELF) $(top_srcdir)/tools/mkiso.sh
 	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-net" $(KERNEL_ELF) \
 		tests/bench-net:port=$(shell echo $$(($(NET_ECHO_PORT) + 3))) $(NET_ELF):device=00:04.0

@@ -18,34 +18,6 @@ uint32_t nc_htonl(uint32_t v)
 	return v << 24 | (v & 0xff00) << 8 | (v >> 8 & 0xff00) | v >> 24;
 }
 
-uint64_t nc_now_ns(void)
-{
-	uint64_t ns = 0;
-	sm_host_uptime(smrt_host_port(), &ns);
-	return ns;
-}
-
-const char *nc_arg(int argc, char **argv, const char *key)
-{
-	size_t k = strlen(key);
-	for (int i = 1; i < argc; i++)
-		for (const char *p = argv[i]; *p; p++)
-			if ((p == argv[i] || p[-1] == ',') && strncmp(p, key, k) == 0 &&
-			    (p[k] == '=' || p[k] == ',' || p[k] == 0))
-				return p[k] == '=' ? p + k + 1 : "";
-	return NULL;
-}
-
-uint32_t nc_number(const char *s, uint32_t dflt)
-{
-	uint32_t v = 0;
-	if (!s || !*s)
-		return dflt;
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = v * 10 + (uint32_t)(*s - '0');
-	return v;
-}
-
 kern_return_t nc_open(void)
 {
 	kern_return_t kr = D_NO_SUCH_DEVICE;

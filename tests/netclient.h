@@ -10,6 +10,7 @@
 #include <mach/port.h>
 #include <device/device_types.h>
 #include <device/net_status.h>
+#include "vdisk.h"
 
 #define NC_MASTER	2
 #define NC_IP_SELF	0x0a00020fu	/* 10.0.2.15 */
@@ -30,9 +31,10 @@ struct nc_frame {
 
 uint16_t nc_htons(uint16_t v);
 uint32_t nc_htonl(uint32_t v);
-uint64_t nc_now_ns(void);
-const char *nc_arg(int argc, char **argv, const char *key);
-uint32_t nc_number(const char *s, uint32_t dflt);
+/* The uptime clock and the test's arguments are tests/vdisk.c's. */
+#define nc_now_ns vd_uptime_ns
+#define nc_arg vd_arg
+#define nc_number vd_number
 
 /* Opens eth0 (waiting up to 10 s for the server) and reads its MAC. */
 kern_return_t nc_open(void);

@@ -318,8 +318,8 @@ CLEANFILES += tests/exc_server.o
 # worktrees testing at once do not collide.
 NET_ECHO_PORT := $(shell $(PYTHON) -c 'import os, zlib; print(20000 + zlib.crc32(os.getcwd().encode()) % 20000)')
 NET_ELF ?= servers/net/net
-tests/test-net: tests/test-net.o tests/netclient.o tests/guest-check.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-net.o tests/netclient.o tests/guest-check.o $(USER_LIBS)
+tests/test-net: tests/test-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
 # $(call net_topic,TOPIC,PORT OFFSET,TEST ARGS,DEVICE OPTIONS,SERVER ARGS)
 net_topic = $(eval test_$(1)_PROGRAM = net)\
 	$(eval test_$(1)_ARGS = port=$(shell echo $$(($(NET_ECHO_PORT) + $(2)))),link$(3))\
