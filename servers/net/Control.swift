@@ -36,29 +36,26 @@ extension Nic {
         b.storeBytes(of: value, toByteOffset: 2, as: UInt8.self)
         b.storeBytes(of: 0xff, toByteOffset: 16, as: UInt8.self)     // the device must overwrite it
         // 5.1.6.5: the command (device-readable), then the ack (device-writable).
-        guard let token = q.submit([Segment(physical: block.physical, length: 3, deviceWrites: false),
-                                    Segment(physical: block.physical + 16, length: 1, deviceWrites: true)]) else {
+        controlAnswered = false
+        guard q.submit([Segment(physical: block.physical, length: 3, deviceWrites: false),
+                        Segment(physical: block.physical + 16, length: 1, deviceWrites: true)], context: ()) != nil else {
             hw.controlFailures += 1
             return D_IO_ERROR
         }
         q.notify()
-        let head = token.head
-        var done = false
         for _ in 0..<1000 {
-            _ = q.takeUsed { used in done = used.head == head }
-            if done { break }
+            q.drainUsed()                       // onUsed sets controlAnswered
+            if controlAnswered { break }
             sleep(milliseconds: 1)
         }
-        guard done else {
-            // The descriptors stay with the device; the token must not be
-            // completed before it gives them back, so the queue is given up.
+        guard controlAnswered else {
+            // The command block stays the device's: no further command
+            // may reuse it, so the queue is given up.
             hw.controlFailures += 1
             print("net: \(name): control command \(cls)/\(command) not answered; control queue abandoned")
             controlQueue = nil
-            abandonedControl = consume token
             return D_IO_ERROR
         }
-        _ = q.complete(token)
         let ack = b.load(fromByteOffset: 16, as: UInt8.self)
         guard ack == NetControl.ok else {
             hw.controlFailures += 1

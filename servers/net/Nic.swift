@@ -1,31 +1,29 @@
 // Nic.swift - one virtio-net device: bring-up, what was negotiated, its
-// configuration (MAC, link status, MTU).  The rings (Rings.swift) and the
-// control queue (Control.swift) are extensions of the same class; the
-// network-device protocol is the SDK's NetInterface.
+// configuration (MAC, link status, MTU).  The rings (Rings.swift), the
+// control queue (Control.swift) and the device.defs routines
+// (Routines.swift) are extensions of the same class; the network-device
+// protocol is the SDK's NetInterface, the opens the SDK's DeviceHost.
 
 import Mach
 import Virtio
 import CNet
 
-final class Nic {
+final class Nic: ServedDevice {
     let device: VirtioDevice
     let config: ServerConfig
     let interface: NetInterface
     var name: String { interface.name }
 
-    var rxQueue: Virtqueue!
-    var txQueue: Virtqueue!
-    var controlQueue: Virtqueue?
+    /// Every chain carries the DMA buffer it uses (control chains: none).
+    var rxQueue: Virtqueue<DMABuffer>!
+    var txQueue: Virtqueue<DMABuffer>!
+    var controlQueue: Virtqueue<Void>?
     var rxPool: DMAPool!
     var txPool: DMAPool!
     /// The control command block (class, command, data, ack).
     var controlBlock: DMARegion?
-    /// A control command the device never answered (kept, not completed).
-    var abandonedControl: InFlightChain?
-    var rxChains: InFlightTable<BufferChain>!
-    var txChains: InFlightTable<BufferChain>!
-    var rxSlotOfHead: [Int32] = []
-    var txSlotOfHead: [Int32] = []
+    /// The device has used the control command in flight.
+    var controlAnswered = false
     /// Frames in TX buffers waiting for ring space (oldest first).
     var txBacklog: [(buffer: DMABuffer, bytes: Int)] = []
     /// The one-descriptor chain being submitted (reused: no array per frame).
@@ -37,12 +35,13 @@ final class Nic {
     var bufferBytes = 2048
     var rxBuffers = 256
     var hw = HardwareCounters()
-    var registered: ReceiveRight?
 
-    init(name: String, device: VirtioDevice, config: ServerConfig) {
+    /// Brings the device up (3.1.1) with its interrupt port in `set`.
+    init(name: String, device: VirtioDevice, config: ServerConfig, set: PortName) throws(MachError) {
         self.device = device
         self.config = config
         interface = NetInterface(name: name, mac: [0, 0, 0, 0, 0, 0], mtu: 1500)
+        try bringUp(set: set)
     }
 
     func has(_ bit: Int) -> Bool { device.accepted.has(bit: bit) }
@@ -67,12 +66,19 @@ final class Nic {
         // 1526 bytes; with MTU (5.1.4.2) room for an MTU-sized packet.
         let need = headerBytes + NetInterface.ethernetHeader + max(interface.mtu, 1500)
         bufferBytes = need <= 2048 ? 2048 : (need + pageSize - 1) & ~(pageSize - 1)
-        let rx = try device.makeQueue(NetQueue.receive, size: UInt16(config.queueSize))
-        let tx = try device.makeQueue(NetQueue.transmit, size: UInt16(config.queueSize))
+        let rx: Virtqueue<DMABuffer> = try device.makeQueue(NetQueue.receive, size: UInt16(config.queueSize))
+        let tx: Virtqueue<DMABuffer> = try device.makeQueue(NetQueue.transmit, size: UInt16(config.queueSize))
         rxQueue = rx
         txQueue = tx
+        rx.onUsed = { [self] used, buffer in received(used, buffer) }
+        tx.onUsed = { [self] _, buffer in
+            txPool.give(buffer)
+            hw.txReclaimed += 1
+        }
         if has(NetFeature.controlQueue) {
-            controlQueue = try device.makeQueue(NetQueue.control, size: 0)
+            let c: Virtqueue<Void> = try device.makeQueue(NetQueue.control, size: 0)
+            c.onUsed = { [self] _, _ in controlAnswered = true }
+            controlQueue = c
             controlBlock = device.allocateDMA(pageSize)
         }
         // DMA memory is bounded per task (4 MiB): at most 256 receive
@@ -84,11 +90,7 @@ final class Nic {
                          allocate: { dev.allocateDMA($0) })
         txPool = DMAPool(initial: min(txBuffers, 64), growBy: 32, limit: txBuffers, bufferSize: bufferBytes,
                          allocate: { dev.allocateDMA($0) })
-        rxChains = InFlightTable(capacity: Int(rx.size))
-        txChains = InFlightTable(capacity: Int(tx.size))
-        rxSlotOfHead = [Int32](repeating: -1, count: Int(rx.size))
-        txSlotOfHead = [Int32](repeating: -1, count: Int(tx.size))
-        try device.listenForInterrupts(in: set) { [self] isr in self.interrupt(isr) }
+        try device.listenForInterrupts(in: set) { [self] irq in afterInterrupt(irq) }
         // 3.1.1 step 7 before step 8: the receive ring is filled first, so
         // the device has buffers the moment it goes live (5.1.5).
         refillReceive()
@@ -147,12 +149,6 @@ final class Nic {
         }
         return out
     }
-}
-
-/// A chain in a ring and the buffer it uses.
-struct BufferChain: ~Copyable {
-    var chain: InFlightChain
-    let buffer: DMABuffer
 }
 
 /// What the rings count (the interface counts the protocol's side).

@@ -1,6 +1,6 @@
 // Rings.swift - the receive and transmit virtqueues: every use this server
-// makes of the SDK's virtqueue and interrupt API is in this file and
-// Control.swift.
+// makes of the SDK's virtqueue and interrupt API is in this file,
+// Control.swift and the queue set-up in Nic.swift.
 //
 // Receive: every buffer the device used is handed to the interface
 // (filters, delivery) and posted again at once, then the queue is kicked:
@@ -10,8 +10,8 @@
 // Transmit: a frame is copied behind its virtio_net_hdr into one buffer
 // and made available as one descriptor.  Finished chains are taken back
 // whenever a frame is sent and on every interrupt, so the ring never
-// depends on a TX interrupt; the TX queue asks for one only while frames
-// wait in the backlog for ring space.
+// depends on a TX interrupt; when every buffer is in use, the queue is
+// re-armed so that the next finished chain raises one.
 
 import Mach
 import Virtio
@@ -20,20 +20,18 @@ import CNet
 extension Nic {
     // MARK: interrupts
 
-    func interrupt(_ isr: UInt32) {
+    /// After the SDK has serviced an interrupt (every queue drained into
+    /// `onUsed`, acknowledged, re-armed): the link, receive buffers posted
+    /// again, writes that waited for TX buffers.
+    func afterInterrupt(_ irq: VirtioInterrupt) {
         hw.interrupts += 1
-        if isr & UInt32(VIRTIO_ISR_CONFIG) != 0 { configurationChanged() }
-        drainReceive()
-        reclaimTransmit()
-        device.acknowledgeInterrupt()
-        // Take what finished in between instead of waiting for an
-        // interrupt that need not come.
-        while rxQueue.rearm() { drainReceive() }
+        if irq.configChanged { configurationChanged() }
+        refillReceive()
+        moveBacklog()
         interface.transmitWaiting()
         while (!txBacklog.isEmpty || interface.waitingWriteCount > 0) && armTransmit() > 0 {
             interface.transmitWaiting()
         }
-        refillReceive()
         if let why = rxQueue.broken ?? txQueue.broken, interface.complaints.allow() {
             print("net: \(name): queue broken (\(why))")
         }
@@ -44,19 +42,12 @@ extension Nic {
     /// Posts a free buffer into every free ring entry; kicks if any went in.
     func refillReceive() {
         var posted = false
-        while rxQueue.hasRoom(for: 1), let slot = rxChains.reserve() {
-            guard let b = rxPool!.take() else {
-                rxChains.unreserve(slot)
-                break
-            }
+        while rxQueue.hasRoom(for: 1), let b = rxPool!.take() {
             oneSegment[0] = Segment(physical: b.physical, length: UInt32(bufferBytes), deviceWrites: true)
-            guard let token = rxQueue.submit(oneSegment) else {
+            guard rxQueue.submit(oneSegment, context: b) != nil else {
                 rxPool.give(b)
-                rxChains.unreserve(slot)
                 break
             }
-            rxSlotOfHead[Int(token.head)] = Int32(slot)
-            rxChains.fill(slot, BufferChain(chain: token, buffer: b))
             hw.rxRefills += 1
             posted = true
         }
@@ -66,43 +57,24 @@ extension Nic {
         }
     }
 
-    func drainReceive() {
-        _ = rxQueue.takeUsed { used in
-            guard let record = self.takeChain(self.rxChains, &self.rxSlotOfHead, used.head, "receive") else { return }
-            let buffer = record.buffer
-            _ = self.rxQueue.complete(record.chain)
-            // The device's length is not trusted: within the buffer, and
-            // at least the header (5.1.6.4.1: the device fills the header).
-            let written = Int(exactly: used.written) ?? Int.max
-            if written >= self.headerBytes + NetInterface.ethernetHeader && written <= self.bufferBytes {
-                let frame = UnsafeRawBufferPointer(start: buffer.address + self.headerBytes,
-                                                   count: written - self.headerBytes)
-                if self.config.verbose { print("net: \(self.name): received \(frame.count) bytes") }
-                self.interface.received(frame: frame)
-            } else {
-                self.interface.counters.rxFrames += 1
-                self.interface.counters.rxBad += 1
-                if self.interface.complaints.allow() {
-                    print("net: \(self.name): the device reported \(used.written) bytes in a \(self.bufferBytes)-byte buffer; dropped")
-                }
+    /// One buffer the device filled (the SDK has bounded `written` by the
+    /// buffer): handed to the interface, then back to the pool.
+    func received(_ used: UsedChain, _ buffer: DMABuffer) {
+        // At least the header (5.1.6.4.1: the device fills it) and an
+        // Ethernet header.
+        let written = Int(used.written)
+        if written >= headerBytes + NetInterface.ethernetHeader {
+            let frame = UnsafeRawBufferPointer(start: buffer.address + headerBytes, count: written - headerBytes)
+            if config.verbose { print("net: \(name): received \(frame.count) bytes") }
+            interface.received(frame: frame)
+        } else {
+            interface.counters.rxFrames += 1
+            interface.counters.rxBad += 1
+            if interface.complaints.allow() {
+                print("net: \(name): the device reported \(used.written) bytes, less than the headers; dropped")
             }
-            self.rxPool.give(buffer)
         }
-        refillReceive()
-    }
-
-    /// The record of the chain whose head the device reported; nil (logged)
-    /// for a head that is no chain of ours (the queue then marks itself
-    /// broken when completing, 2.7.8).
-    func takeChain(_ table: InFlightTable<BufferChain>, _ slots: inout [Int32], _ head: UInt16,
-                   _ which: StaticString) -> BufferChain? {
-        let slot = Int(slots[Int(head)])
-        slots[Int(head)] = -1
-        guard let r = table.take(slot) else {
-            if interface.complaints.allow() { print("net: \(name): \(which) chain \(head) has no buffer") }
-            return nil
-        }
-        return r
+        rxPool.give(buffer)
     }
 
     // MARK: transmit
@@ -161,34 +133,27 @@ extension Nic {
     }
 
     func submitTransmit(_ b: DMABuffer, _ bytes: Int) -> Bool {
-        guard let slot = txChains.reserve() else { return false }
         oneSegment[0] = Segment(physical: b.physical, length: UInt32(headerBytes + bytes), deviceWrites: false)
-        guard let token = txQueue.submit(oneSegment) else {
-            txChains.unreserve(slot)
-            return false
-        }
-        txSlotOfHead[Int(token.head)] = Int32(slot)
-        txChains.fill(slot, BufferChain(chain: token, buffer: b))
-        return true
+        return txQueue.submit(oneSegment, context: b) != nil
     }
 
-    /// Takes back finished TX chains and moves backlog frames into the
-    /// ring; returns how many chains came back.
+    /// Takes back finished TX chains (their buffers go back to the pool in
+    /// `onUsed`) and moves backlog frames into the ring; returns how many
+    /// chains came back.
     @discardableResult
     func reclaimTransmit() -> Int {
-        let n = txQueue.takeUsed { used in
-            guard let record = self.takeChain(self.txChains, &self.txSlotOfHead, used.head, "transmit") else { return }
-            let buffer = record.buffer
-            _ = self.txQueue.complete(record.chain)
-            self.txPool.give(buffer)
-            self.hw.txReclaimed += 1
-        }
+        let n = txQueue.drainUsed()
+        moveBacklog()
+        return n
+    }
+
+    /// Backlog frames into the ring while it has room.
+    func moveBacklog() {
         var moved = false
         while let first = txBacklog.first, submitTransmit(first.buffer, first.bytes) {
             txBacklog.removeFirst()
             moved = true
         }
         if moved { txQueue.kickWhenIdle() }
-        return n
     }
 }
