@@ -2,8 +2,9 @@
  * device interface, on QEMU's user network (slirp), with the host service
  * tools/net-host.py (UDP echo on the host's loopback, reached at 10.0.2.2;
  * QEMU monitor commands for the link).  Arguments: port=P (the host
- * service), link (run the link down/up part), legacy, queue=N (what the
- * topic's QEMU and server were given, checked against NET_GET_STATS).
+ * service), link (run the link down/up part), legacy, queue=N, mtu=N (what
+ * the topic's QEMU and server were given, checked against the server's
+ * status).
  *
  * Clients are ports with filters: A takes everything (pfinet's NETF
  * accept-all) and is never read during the pings (the flood: its losses are
@@ -22,6 +23,7 @@
 #define PINGS 1000
 
 static uint16_t echo_port;
+static int mtu = 1500;			/* argument mtu=N: the topic's QEMU host_mtu */
 static uint8_t buf[1600];
 
 static struct net_stats stats(void)
@@ -48,7 +50,7 @@ static void status(void)
 	mach_msg_type_number_t n = NET_STATUS_COUNT;
 	CHECK_EQ(device_get_status(nc_dev, NET_STATUS, st, &n), D_SUCCESS);
 	CHECK_EQ(n, NET_STATUS_COUNT);
-	CHECK_EQ(st[1], 1514);
+	CHECK_EQ(st[1], mtu + 14);
 	CHECK_EQ(st[2], HDR_ETHERNET);
 	CHECK_EQ(st[3], 14);
 	CHECK_EQ(st[4], 6);
@@ -91,7 +93,7 @@ static void udp_echo(mach_port_t c, mach_port_t b)
 	static uint8_t payload[1472];
 	struct nc_frame f;
 	for (unsigned k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-		int n = sizes[k], ok = 0;
+		int n = sizes[k] <= mtu - 28 ? sizes[k] : mtu - 28, ok = 0;	/* IPv4 and UDP headers */
 		payload[0] = 'E';
 		for (int i = 1; i < n; i++)
 			payload[i] = (uint8_t)(i * 7 + k);
@@ -232,7 +234,8 @@ static void bad_inputs(void)
 	CHECK_EQ(device_write_inband(nc_dev, D_NOWAIT, 0, (const char *)buf, 0, &written), D_INVALID_SIZE);
 	CHECK_EQ(device_write(nc_dev, D_NOWAIT, 0, (io_buf_ptr_t)buf, 0, &written), D_INVALID_SIZE);
 	CHECK_EQ(device_write_inband(nc_dev, D_NOWAIT, 0, (const char *)buf, 10, &written), D_INVALID_SIZE);
-	CHECK_EQ(device_write(nc_dev, D_NOWAIT, 0, (io_buf_ptr_t)buf, 1515, &written), D_INVALID_SIZE);
+	CHECK_EQ(device_write(nc_dev, D_NOWAIT, 0, (io_buf_ptr_t)buf, (mach_msg_type_number_t)mtu + 15, &written),
+		 D_INVALID_SIZE);
 	CHECK_EQ(stats().tx_oversize - before.tx_oversize, 4);
 	/* A short frame is padded, not refused. */
 	CHECK_EQ(nc_send(buf, nc_arp_request(buf, NC_IP_GATEWAY), 1), D_SUCCESS);
@@ -307,6 +310,7 @@ static void link_down_up(mach_port_t b)
 int main(int argc, char **argv)
 {
 	echo_port = (uint16_t)nc_number(nc_arg(argc, argv, "port"), 0);
+	mtu = (int)nc_number(nc_arg(argc, argv, "mtu"), 1500);
 	CHECK_EQ(nc_open(), D_SUCCESS);
 	if (guest_failed)
 		return guest_summary("test-net");

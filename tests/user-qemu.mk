@@ -352,7 +352,7 @@ CLEANFILES += tests/exc_server.o
 # and QEMU monitor commands (QMP) for link down/up, started before each boot
 # and stopped after. Topic net: modern transport, 256-entry queues;
 # net-legacy: the legacy transport; net-q64: 64-entry queues (the server's
-# queue=64). The UDP port is derived from the build directory, so that
+# queue=64) and a device MTU of 1400 (VIRTIO_NET_F_MTU). The UDP port is derived from the build directory, so that
 # worktrees testing at once do not collide.
 NET_ECHO_PORT := $(shell $(PYTHON) -c 'import os, zlib; print(20000 + zlib.crc32(os.getcwd().encode()) % 20000)')
 NET_ELF ?= servers/net/net
@@ -370,6 +370,6 @@ net_topic = $(eval test_$(1)_PROGRAM = net)\
 	$(eval test_$(1)_POSTCHECK = kill `cat tests/test-$(1).host.pid` 2>/dev/null; rm -f tests/test-$(1).qmp; true)
 $(call net_topic,net,0,,$(vd_comma)disable-legacy=on)
 $(call net_topic,net-legacy,1,$(vd_comma)legacy,$(vd_comma)disable-modern=on)
-$(call net_topic,net-q64,2,$(vd_comma)queue=64,$(vd_comma)disable-legacy=on,+queue=64)
+$(call net_topic,net-q64,2,$(vd_comma)queue=64$(vd_comma)mtu=1400,$(vd_comma)disable-legacy=on$(vd_comma)host_mtu=1400,+queue=64)
 GUEST_VARIANTS += net-legacy net-q64
 CLEANFILES += $(foreach t,net net-legacy net-q64,tests/test-$(t).host.pid tests/test-$(t).qmp tests/test-$(t).check)

@@ -71,6 +71,9 @@ final class Nic: ServedDevice {
         rxQueue = rx
         txQueue = tx
         rx.onUsed = { [self] used, buffer in received(used, buffer) }
+        // Chains are taken back as frames are written; an interrupt is
+        // asked for only when every buffer is in use (Rings.swift).
+        tx.interruptsWanted = false
         tx.onUsed = { [self] _, buffer in
             txPool.give(buffer)
             hw.txReclaimed += 1

@@ -124,7 +124,7 @@ extension Nic {
     @discardableResult
     func armTransmit() -> Int {
         var n = 0
-        while txQueue.rearm() {
+        while txQueue.armInterrupt() {
             let got = reclaimTransmit()
             if got == 0 { break }
             n += got
