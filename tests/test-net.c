@@ -307,6 +307,27 @@ static void link_down_up(mach_port_t b)
 	nc_drain(b);
 }
 
+/* Filters are bounded (64 on an interface): one more is D_NO_MEMORY; the
+ * ports' deaths prune them at the next frame they accept. */
+static void filter_limit(mach_port_t b)
+{
+	enum { MANY = 70 };
+	static mach_port_t ports[MANY];
+	int set = 0, refused = 0;
+	for (int i = 0; i < MANY; i++) {
+		ports[i] = nc_port();
+		kern_return_t kr = nc_filter(ports[i], 0, nc_netf_all, 3);
+		set += kr == D_SUCCESS;
+		refused += kr == D_NO_MEMORY;
+	}
+	CHECK(set > 0 && set < MANY && refused == MANY - set, "%d filters set, %d refused", set, refused);
+	for (int i = 0; i < MANY; i++)
+		mach_port_mod_refs(smrt_task_port(), ports[i], MACH_PORT_RIGHT_RECEIVE, -1);
+	CHECK(nc_ping(b, 11, 1, 1000) != 0, "no echo with the dead filters");
+	struct net_stats s = stats();
+	CHECK(s.filters < 10, "%u filters left after their ports died", s.filters);
+}
+
 int main(int argc, char **argv)
 {
 	echo_port = (uint16_t)nc_number(nc_arg(argc, argv, "port"), 0);
@@ -343,6 +364,7 @@ int main(int argc, char **argv)
 	receive_modes();
 	if (nc_arg(argc, argv, "link"))
 		link_down_up(b);
+	filter_limit(b);
 	struct net_stats s = stats();
 	printf("test-net: rx %u frames (%u delivered, %u to a full queue, %u matched no filter, %u bad), "
 	       "tx %u frames (%u deferred, %u dropped, backlog at most %u), %u interrupts, %u refills, %u reclaimed, "

@@ -84,12 +84,16 @@ final class Nic: ServedDevice {
             controlQueue = c
             controlBlock = device.allocateDMA(pageSize)
         }
-        // DMA memory is bounded per task (4 MiB): at most 256 receive
-        // buffers and 256 + backlog transmit buffers whatever the ring size.
-        rxBuffers = min(Int(rx.size), 256)
-        let txBuffers = min(Int(tx.size), 256) + config.backlog
+        // DMA memory is bounded per task (4 MiB, at most 1 MiB a call):
+        // each direction gets 1.5 MiB at most, so at most 256 receive
+        // buffers and 256 + backlog transmit buffers whatever the ring
+        // size, fewer when a large MTU makes buffers larger.
+        let budget = 1536 * 1024 / bufferBytes
+        rxBuffers = min(Int(rx.size), 256, budget)
+        let txBuffers = min(min(Int(tx.size), 256) + config.backlog, budget)
+        let perCall = (1 << 20) / bufferBytes
         let dev = device
-        rxPool = DMAPool(initial: rxBuffers, growBy: 16, limit: rxBuffers, bufferSize: bufferBytes,
+        rxPool = DMAPool(initial: min(rxBuffers, perCall), growBy: 16, limit: rxBuffers, bufferSize: bufferBytes,
                          allocate: { dev.allocateDMA($0) })
         txPool = DMAPool(initial: min(txBuffers, 64), growBy: 32, limit: txBuffers, bufferSize: bufferBytes,
                          allocate: { dev.allocateDMA($0) })

@@ -74,6 +74,9 @@ public final class NetInterface {
 
     public static let ethernetHeader = 14
     public static let minimumFrame = 60                 // without the FCS
+    /// Filters at once on one interface (a client's second filter for the
+    /// same port replaces its first).
+    public static let maxFilters = 64
 
     public init(name: String, mac: [UInt8], mtu: Int) {
         self.name = name
@@ -110,6 +113,9 @@ public final class NetInterface {
         if let i = filters.firstIndex(where: { $0.port == port }) {
             let old = filters.remove(at: i)
             _ = mach_port_deallocate(smrt_task_port(), old.port.raw)
+        } else if filters.count >= NetInterface.maxFilters {
+            // Every frame runs every filter: their number is bounded.
+            return refuse("device_set_filter", D_NO_MEMORY, "\(filters.count) filters already")
         }
         // Highest priority first; among equals, the older filter first.
         let entry = FilterEntry(port: port, priority: priority, filter: f)
