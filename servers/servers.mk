@@ -1,6 +1,7 @@
 # servers/servers.mk - user-task runtime (libsmrt.a, crt0.o), the Swift
 # SDK (servers/sdk: modules Mach and Virtio, libmach.a and libvirtio.a) and
-# the Embedded Swift servers servers/hello/hello and servers/blk/blk.
+# the Embedded Swift servers: servers/hello/hello and every driver
+# servers/NAME/NAME (blk, rng, ...; see "drivers" below).
 #
 # Plain GNU make, included by the top Makefile.am.  Sources are read from
 # $(top_srcdir); every output lands under the build directory.  From
@@ -104,7 +105,9 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift)
+	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
+	MessageEvents.swift DeviceHost.swift \
+	NetFilter.swift NetInterface.swift NetDelivery.swift NetWrites.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -171,10 +174,10 @@ VIRTIO_SDK_LIB = $(SDK_DIR)/libvirtio.a
 # The ring logic (no kernel calls) comes first: tests/host.mk builds it
 # into a host test with a fake device.
 VIRTIO_SDK_RING_SWIFT = $(addprefix $(VIRTIO_SDK_SRC)/,Features.swift DMA.swift \
-	InFlightChain.swift IndirectTables.swift Virtqueue.swift DMAPool.swift \
-	PageReserve.swift InFlightTable.swift BootArguments.swift)
+	IndirectTables.swift Virtqueue.swift InterruptService.swift DMAPool.swift \
+	PageReserve.swift BootArguments.swift)
 VIRTIO_SDK_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_SRC)/,\
-	VirtioDevice.swift Interrupts.swift KernelPages.swift BatchedKick.swift)
+	VirtioDevice.swift Interrupts.swift KernelPages.swift BatchedKick.swift VirtioServer.swift)
 VIRTIO_SDK_C_DEPS = $(addprefix $(VIRTIO_SDK_SRC)/include/,module.modulemap cvirtio.h \
 	vring_access.h) $(call mig_user_files,virtio gnumach)
 VIRTIO_SDK_DEPS = $(SDK_DIR)/Virtio.o $(SDK_DEPS) $(VIRTIO_SDK_C_DEPS)
@@ -191,35 +194,44 @@ $(VIRTIO_SDK_LIB): $(SDK_DIR)/Virtio.o
 	@rm -f $@
 	$(AM_V_GEN)$(USER_AR) rcs $@ $(SDK_DIR)/Virtio.o
 
-# ------------------------------------------------------------------ blk
-# The virtio-blk server (servers/blk): "vda", "vdb", ... behind the device
-# master port.  Boot module line: blk device=virtio-blk[,...] [inflight=N]
-# [zerocopy=0] ... (servers/blk/Main.swift lists the arguments).
+# -------------------------------------------------------------- drivers
+# Every other folder servers/NAME with Swift files is a driver built the
+# same way, with no make edits: its *.swift compiled into one object over
+# the SDK (and its own C module, if it has servers/NAME/include with a
+# module.modulemap), linked and checked as servers/NAME/NAME.  The boot
+# module line is the program's business (blk: Main.swift, Config.swift;
+# rng: Rng.swift); `make run-driver NAME=foo` boots one (tools/run-driver.sh).
+#   servers/blk: the virtio-blk server, "vda", "vdb", ...
+#   servers/rng: the virtio-rng server, "rng0"
+#   servers/net: the virtio-net server, "eth0", "eth1", ... (docs/net.md)
 
-BLK_DIR = servers/blk
-BLK_ELF = $(BLK_DIR)/blk
-BLK_SRC = $(top_srcdir)/servers/blk
-BLK_SWIFT = $(addprefix $(BLK_SRC)/,Main.swift BlockSpec.swift Config.swift \
-	Disk.swift IORequest.swift Engine.swift Completion.swift Opens.swift \
-	Status.swift DeviceRoutines.swift)
-BLK_C_DEPS = $(BLK_SRC)/include/module.modulemap $(BLK_SRC)/include/cblk.h \
-	$(top_srcdir)/include/sm/blk_stats.h
+SWIFT_DRIVERS = $(filter-out hello sdk runtime,$(sort $(notdir $(patsubst %/,%,$(dir \
+	$(wildcard $(top_srcdir)/servers/*/*.swift))))))
+SWIFT_DRIVER_ELFS = $(foreach d,$(SWIFT_DRIVERS),servers/$(d)/$(d))
+BLK_ELF = servers/blk/blk
+NET_ELF = servers/net/net
 
-$(BLK_DIR)/blk.o: $(BLK_SWIFT) $(VIRTIO_SDK_DEPS) $(BLK_C_DEPS)
-	@mkdir -p $(@D)
-	$(AM_V_GEN)$(SWIFTC) $(SWIFT_VIRTIO_USER_FLAGS) -I $(BLK_SRC)/include \
-		-module-name BlkServer -module-cache-path $(BLK_DIR)/module-cache \
-		-c -o $@ $(BLK_SWIFT)
+# swift_driver NAME: the object and the checked program of servers/NAME.
+define swift_driver
+servers/$(1)/$(1).o: $(wildcard $(top_srcdir)/servers/$(1)/*.swift $(top_srcdir)/servers/$(1)/include/*) \
+		$(VIRTIO_SDK_DEPS) $(wildcard $(top_srcdir)/include/sm/*.h)
+	@mkdir -p $$(@D)
+	$$(AM_V_GEN)$$(SWIFTC) $$(SWIFT_VIRTIO_USER_FLAGS) \
+		$(if $(wildcard $(top_srcdir)/servers/$(1)/include),-I $(top_srcdir)/servers/$(1)/include) \
+		-module-name $(subst -,_,$(1))_driver -module-cache-path servers/$(1)/module-cache \
+		-c -o $$@ $(wildcard $(top_srcdir)/servers/$(1)/*.swift)
 
-$(BLK_ELF): $(BLK_DIR)/blk.o $(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LINK_DEPS) \
-		$(SMRT_SRC)/check-user-elf.sh
-	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(BLK_DIR)/blk.o \
-		$(VIRTIO_SDK_LIB) $(SDK_LIB) $(USER_LIBS)
-	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp
-	$(AM_V_at)mv -f $@.tmp $@
+servers/$(1)/$(1): servers/$(1)/$(1).o $$(VIRTIO_SDK_LIB) $$(SDK_LIB) $$(USER_LINK_DEPS) \
+		$$(SMRT_SRC)/check-user-elf.sh
+	$$(SM_V_LD)$$(USER_LINK) $$(USER_GC_SECTIONS) -o $$@.tmp $$< \
+		$$(VIRTIO_SDK_LIB) $$(SDK_LIB) $$(USER_LIBS)
+	$$(AM_V_at)$$(USER_CHECK_ELF) $$@.tmp
+	$$(AM_V_at)mv -f $$@.tmp $$@
+endef
+$(foreach d,$(SWIFT_DRIVERS),$(eval $(call swift_driver,$(d))))
 
 .PHONY: servers
-servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(BLK_ELF)
+servers: $(USER_LIBSMRT) $(USER_CRT0) $(SDK_LIB) $(HELLO_ELF) $(VIRTIO_SDK_LIB) $(SWIFT_DRIVER_ELFS)
 
 -include $(SMRT_OBJS:.o=.d) $(USER_CRT0:.o=.d)
 
@@ -229,10 +241,10 @@ CLEANFILES += $(SMRT_OBJS) $(SMRT_OBJS:.o=.d) $(USER_CRT0) \
 	$(SDK_DIR)/device_server.o $(SDK_DIR)/Mach.swiftmodule \
 	$(SDK_DIR)/Mach.swiftdoc $(SDK_DIR)/Mach.swiftsourceinfo
 CLEANFILES += $(SDK_DIR)/Virtio.o $(VIRTIO_SDK_LIB) $(SDK_DIR)/Virtio.swiftmodule \
-	$(SDK_DIR)/Virtio.swiftdoc $(SDK_DIR)/Virtio.swiftsourceinfo $(BLK_DIR)/blk.o \
-	$(BLK_ELF) $(BLK_ELF).tmp
+	$(SDK_DIR)/Virtio.swiftdoc $(SDK_DIR)/Virtio.swiftsourceinfo \
+	$(SWIFT_DRIVER_ELFS) $(SWIFT_DRIVER_ELFS:=.o) $(SWIFT_DRIVER_ELFS:=.tmp)
 CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
-	$(SDK_DIR)/virtio-module-cache $(BLK_DIR)/module-cache
+	$(SDK_DIR)/virtio-module-cache $(foreach d,$(SWIFT_DRIVERS),servers/$(d)/module-cache)
 
 # -------------------------------------------------------------- console
 # The interactive console task (servers/console, C on the runtime): the

@@ -13,6 +13,8 @@
 #   GUEST_POSTCHECK  a command run after QEMU exits, with the log as its last
 #                    argument; its failure fails the topic and its output
 #                    goes to NAME.check
+#   GUEST_CONSOLE    1: the console on this terminal too (make run-TOPIC);
+#                    a TIMEOUT-SECONDS of 0 means no limit
 set -u
 name=$1; iso=$2; expect=$3; limit=$4; shift 4
 log=$name.log
@@ -25,10 +27,19 @@ fail() {
 if [ -n "${GUEST_SETUP:-}" ]; then
 	sh -c "$GUEST_SETUP" || { echo "FAIL: $name: setup failed: $GUEST_SETUP"; exit 1; }
 fi
-timeout --foreground -k 5 "$limit" "$QEMU" -m 256M -display none -no-reboot \
-	-serial "file:$log" -monitor none \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "$@" </dev/null
-status=$?
+if [ "${GUEST_CONSOLE:-0}" = 1 ]; then
+	# The console on this terminal as well as in the log (QEMU's status
+	# goes through a file, since the pipe's status is tee's).
+	{ timeout --foreground -k 5 "$limit" "$QEMU" -m 256M -nographic -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "$@"; \
+	  echo $? > "$name.status"; } | tee "$log"
+	status=$(cat "$name.status"); rm -f "$name.status"
+else
+	timeout --foreground -k 5 "$limit" "$QEMU" -m 256M -display none -no-reboot \
+		-serial "file:$log" -monitor none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" "$@" </dev/null
+	status=$?
+fi
 if [ -n "${GUEST_POSTCHECK:-}" ]; then
 	checked=passed
 	sh -c "$GUEST_POSTCHECK \"\$1\"" postcheck "$log" > "$name.check" 2>&1 || checked=failed

@@ -5,7 +5,9 @@
 # in test_TOPIC_ARGS). The harness
 # (tests/run-guest-test.sh) boots it headless and judges the serial log.
 #   make check-guest     every topic
-#   make run-TOPIC       boot one topic with the serial console on this terminal
+#   make check-TOPIC     one topic, headless; exits with its verdict
+#   make run-TOPIC       the same with the serial console on this terminal
+#   make debug-TOPIC     boot one topic stopped, waiting for gdb on :1234
 # A topic in GUEST_VARIANTS boots another topic's program (test_TOPIC_PROGRAM)
 # in another configuration; test_TOPIC_SETUP runs before each boot and
 # test_TOPIC_POSTCHECK (given the serial log) after it; test_TOPIC_TIMEOUT
@@ -115,6 +117,26 @@ tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
 check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
+
+# A new driver: make new-driver NAME=foo DEVICE=<virtio device ID> makes
+# servers/foo (tools/new-driver.sh); make run-driver NAME=foo boots it with
+# tests/driver-probe, which opens its device (tools/run-driver.sh).
+new-driver:
+	@$(SHELL) $(top_srcdir)/tools/new-driver.sh $(top_srcdir) "$(NAME)" "$(DEVICE)"
+
+run-driver: servers/$(NAME)/$(NAME) tests/driver-probe $(KERNEL_ELF)
+	@$(SHELL) $(top_srcdir)/tools/run-driver.sh $(top_srcdir) "$(NAME)" $(KERNEL_ELF)
+
+tests/driver-probe: tests/driver-probe.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/driver-probe.o tests/guest-check.o $(USER_LIBS)
+
+.PHONY: new-driver run-driver
+
+# The virtio-rng server (servers/rng, device "rng0") before a slow entropy
+# source: QEMU's rate limit lets 4 KiB through every 50 ms.
+test_rng_MODULES = servers/rng/rng:device=virtio-rng
+test_rng_QEMU_ARGS = -nic none -object rng-builtin,id=rng0 \
+	-device virtio-rng-pci,rng=rng0,max-bytes=4096,period=50
 
 # The virtio-blk server (servers/blk, device "vda") under test-virtio
 # (tests/test-virtio.c), booted in several configurations. Topic virtio:
@@ -279,24 +301,40 @@ VIRTIO_TEST_DEVICES = -blockdev driver=null-co,node-name=blk0,size=16777216 \
 	-netdev user,id=net0 -device virtio-net-pci,netdev=net0
 test_boot_QEMU_ARGS = $(VIRTIO_TEST_DEVICES)
 
+# $(call guest_run,TOPIC[,TIMEOUT]): boots TOPIC and judges it (exit status
+# 0 when it passed); GUEST_CONSOLE=1 in front puts the console on the terminal.
+guest_run = QEMU=$(QEMU) GUEST_SUMMARY=test-$(call guest_program,$(1)) GUEST_SETUP='$(test_$(1)_SETUP)' \
+	GUEST_POSTCHECK='$(test_$(1)_POSTCHECK)' $(RUN_GUEST_TEST) tests/test-$(1) tests/test-$(1).iso \
+	$(top_srcdir)/tests/test-$(1).expect $(or $(2),$(test_$(1)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(1)_QEMU_ARGS)
+
 check-guest: $(GUEST_ISOS)
 	@pass=0; fail=0; \
 	$(foreach t,$(GUEST_TOPICS),\
-	if QEMU=$(QEMU) GUEST_SUMMARY=test-$(call guest_program,$(t)) GUEST_SETUP='$(test_$(t)_SETUP)' \
-		GUEST_POSTCHECK='$(test_$(t)_POSTCHECK)' $(RUN_GUEST_TEST) tests/test-$(t) tests/test-$(t).iso \
-		$(top_srcdir)/tests/test-$(t).expect $(or $(test_$(t)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(t)_QEMU_ARGS); \
+	if $(call guest_run,$(t)); \
 	then pass=$$((pass+1)); else fail=$$((fail+1)); fi;) \
 	echo "guest: $$pass passed, $$fail failed"; \
 	test $$fail -eq 0
 
+# make check-TOPIC: one topic, headless, judged as check-guest judges it;
+# make run-TOPIC: the same with the console on this terminal and no time
+# limit.  Both exit 0 exactly when the test passed.  make debug-TOPIC:
+# QEMU waits for gdb on :1234 (target remote :1234) before the first
+# instruction.  (check-host, check-guest and the others are explicit
+# rules, which make prefers to these.)
+check-%: tests/test-%.iso
+	@$(call guest_run,$*)
+
 run-%: tests/test-%.iso
+	@GUEST_CONSOLE=1 $(call guest_run,$*,0)
+
+debug-%: tests/test-%.iso
 	$(test_$*_SETUP)
 	$(QEMU) -m 256M -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS)
+		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS) -s -S
 
 CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
 	tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin
-CLEANFILES += tests/hello-peer tests/swift-client/swift-client tests/swift-client/swift-client.o
+CLEANFILES += tests/hello-peer tests/swift-client/swift-client tests/swift-client/swift-client.o tests/driver-probe
 CLEAN_DIRS += tests/swift-client/module-cache
 
 # Exception handlers: exc.defs' MIG server stub (exc_server, calling the
@@ -307,3 +345,31 @@ tests/exc_server.o: $(MIG_GEN)/exc_server.c $(call mig_stamps,exc) $(SMRT_MIG_HD
 tests/test-exc tests/test-zfod: tests/test-%: tests/test-%.o tests/exc_server.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/exc_server.o tests/guest-check.o $(USER_LIBS)
 CLEANFILES += tests/exc_server.o
+
+# The virtio-net server (servers/net, "eth0") under test-net
+# (tests/test-net.c) on QEMU's user network, with tools/net-host.py on the
+# host: a UDP echo service on 127.0.0.1 (the guest reaches it at 10.0.2.2)
+# and QEMU monitor commands (QMP) for link down/up, started before each boot
+# and stopped after. Topic net: modern transport, 256-entry queues;
+# net-legacy: the legacy transport; net-q64: 64-entry queues (the server's
+# queue=64) and a device MTU of 1400 (VIRTIO_NET_F_MTU). The UDP port is derived from the build directory, so that
+# worktrees testing at once do not collide.
+NET_ECHO_PORT := $(shell $(PYTHON) -c 'import os, zlib; print(20000 + zlib.crc32(os.getcwd().encode()) % 20000)')
+NET_ELF ?= servers/net/net
+tests/test-net: tests/test-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+# $(call net_topic,TOPIC,PORT OFFSET,TEST ARGS,DEVICE OPTIONS,SERVER ARGS)
+net_topic = $(eval test_$(1)_PROGRAM = net)\
+	$(eval test_$(1)_ARGS = port=$(shell echo $$(($(NET_ECHO_PORT) + $(2)))),link$(3))\
+	$(eval test_$(1)_MODULES = $$(NET_ELF):device=00:04.0$(5))\
+	$(eval test_$(1)_QEMU_ARGS = -nic none -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=4$(4) \
+		-qmp unix:tests/test-$(1).qmp$(vd_comma)server=on$(vd_comma)wait=off)\
+	$(eval test_$(1)_SETUP = $$(PYTHON) $$(top_srcdir)/tools/net-host.py --daemon \
+		--port $(shell echo $$(($(NET_ECHO_PORT) + $(2)))) --log tests/test-$(1).log \
+		--qmp tests/test-$(1).qmp --pidfile tests/test-$(1).host.pid)\
+	$(eval test_$(1)_POSTCHECK = kill `cat tests/test-$(1).host.pid` 2>/dev/null; rm -f tests/test-$(1).qmp; true)
+$(call net_topic,net,0,,$(vd_comma)disable-legacy=on)
+$(call net_topic,net-legacy,1,$(vd_comma)legacy,$(vd_comma)disable-modern=on)
+$(call net_topic,net-q64,2,$(vd_comma)queue=64$(vd_comma)mtu=1400,$(vd_comma)disable-legacy=on$(vd_comma)host_mtu=1400,+queue=64)
+GUEST_VARIANTS += net-legacy net-q64
+CLEANFILES += $(foreach t,net net-legacy net-q64,tests/test-$(t).host.pid tests/test-$(t).qmp tests/test-$(t).check)

@@ -1,31 +1,23 @@
 // Completion.swift - interrupts, finished chains, and the replies to clients.
 //
-// An interrupt message means "look at the queue": every finished chain is
-// taken off the used ring in one batch, the interrupt is acknowledged, and
-// the ring is looked at once more (chains that finished in between would
-// otherwise wait for an interrupt the device need not send).  Then the
-// waiting requests get the freed slots and buffers.
+// The SDK services each interrupt (every finished chain of the queue goes
+// to finishChain, then the interrupt is acknowledged and the queue looked
+// at once more); `interrupted` then gives the waiting requests the freed
+// slots and buffers.
 
 import Mach
 import Virtio
 import CBlk
 
 extension Disk {
-    func interrupt(_ isr: UInt32) {
+    func interrupted(_ irq: VirtioInterrupt) {
         stats.interrupts += 1
-        if isr & UInt32(VIRTIO_ISR_CONFIG) != 0 { configurationChanged() }
-        var batch = drain()
-        device.acknowledgeInterrupt()
-        while queue.rearm() { batch += drain() }
-        stats.maxBatch = max(stats.maxBatch, UInt32(batch))
+        if irq.configChanged { configurationChanged() }
+        stats.maxBatch = max(stats.maxBatch, UInt32(irq.chains))
         pump()
         if let why = queue.broken, complaints.allow() {
             print("blk: \(name): request queue broken (\(why)); requests wait forever")
         }
-    }
-
-    func drain() -> Int {
-        queue.takeUsed { self.finishChain($0) }
     }
 
     /// 5.2.6.1: the driver SHOULD check capacity after a configuration
@@ -40,16 +32,11 @@ extension Disk {
 
     /// One chain the device has finished: recycle it, take its status and
     /// data, and answer the request once its last chain is back.
-    func finishChain(_ used: UsedChain) {
-        let slot = Int(slotOfHead[Int(used.head)])
-        slotOfHead[Int(used.head)] = -1
-        guard let record = chains.take(slot) else {
-            print("blk: \(name): the device finished chain \(used.head), which has no request")
-            return
-        }
+    func finishChain(_ used: UsedChain, _ record: ChainRecord) {
         let r = record.request, offset = record.offset, length = record.length, isWrite = record.isWrite
+        let slot = record.slot
         var buffers = record.buffers
-        queue.complete(record.chain)
+        freeSlots.append(slot)
         stats.chains += 1
         if isWrite { writesInFlight -= 1 }
         // The status byte decides, not used.written: 5.2.6.3 says legacy

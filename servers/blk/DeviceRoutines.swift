@@ -1,8 +1,8 @@
-// DeviceRoutines.swift - what the disks do for each device.defs routine
+// DeviceRoutines.swift - what a disk does for each device.defs routine
 // (and their device_request.defs forms, which arrive as the same
-// messages): the closures `BlkServer.driver()` gives the SDK's
-// DeviceServer, which exports the ds_* routines and converts their C
-// arguments.
+// messages): Disk's ServedDevice methods, which the SDK's DeviceHost calls
+// with the open a request came in on.  The routines a disk does not offer
+// (device_map, _set_filter, _intr_*) are refused by the SDK's defaults.
 //
 // Reads and writes that pass the checks become IORequests and return
 // MIG_NO_REPLY: the reply (device_reply.defs' message, the same one a
@@ -13,37 +13,10 @@ import Mach
 import Virtio
 import CBlk
 
-nonisolated(unsafe) var server: BlkServer!
-
-extension BlkServer {
-    /// The routines a disk offers; the others (device_map, _set_filter,
-    /// _intr_*) answer D_INVALID_OPERATION with a log line.
-    func driver() -> DeviceDriver {
-        var d = DeviceDriver()
-        d.open = { mode, name, port in self.open(mode: mode, name: name, port: &port) }
-        d.close = { port in self.close(port) }
-        d.read = { io, wanted, _, _ in self.read(io, wanted: wanted) }
-        d.write = { io, data, count, _ in self.write(io, data, count) }
-        d.readInband = { io, wanted, _, _ in self.inband("device_read_inband", io, write: false, Int(wanted)) }
-        d.writeInband = { io, data, _ in self.inband("device_write_inband", io, write: true, data.count) }
-        d.getStatus = { port, flavor, out, count in
-            guard let o = self.lookup("device_get_status", port) else { return D_NO_SUCH_DEVICE }
-            return o.disk.getStatus(flavor, into: out, count: &count)
-        }
-        d.setStatus = { port, flavor, words in
-            guard let o = self.lookup("device_set_status", port) else { return D_NO_SUCH_DEVICE }
-            return o.disk.setStatus(o, flavor, words.baseAddress, words.count)
-        }
-        d.unsupported = { port, routine in
-            guard let o = self.lookup(routine, port) else { return D_NO_SUCH_DEVICE }
-            return o.disk.refuse(routine, D_INVALID_OPERATION, "not offered by a disk")
-        }
-        return d
-    }
-
-    func read(_ io: DeviceIO, wanted: Int32) -> kern_return_t {
-        guard let o = lookup("device_read", io.device) else { return D_NO_SUCH_DEVICE }
-        let d = o.disk
+extension Disk {
+    func read(_ io: DeviceIO, on o: OpenDevice, wanted: Int32, data: inout io_buf_ptr_t?,
+              count: inout mach_msg_type_number_t) -> kern_return_t {
+        let d = self
         let (extent, code) = d.check("device_read", o, write: false, inband: false, recnum: io.record,
                                      wanted: Int(wanted))
         guard let extent else { return code }
@@ -68,10 +41,10 @@ extension BlkServer {
         return MIG_NO_REPLY
     }
 
-    func write(_ io: DeviceIO, _ data: io_buf_ptr_t?, _ count: mach_msg_type_number_t) -> kern_return_t {
+    func write(_ io: DeviceIO, on o: OpenDevice, data: io_buf_ptr_t?, count: mach_msg_type_number_t,
+               written: inout Int32) -> kern_return_t {
         // On an error return the receive loop frees the out-of-line data.
-        guard let o = lookup("device_write", io.device) else { return D_NO_SUCH_DEVICE }
-        let d = o.disk
+        let d = self
         // The count is the client's (unsigned, 32 bits): not every one is an Int here.
         guard let wanted = Int(exactly: count) else {
             return d.refuse("device_write", D_INVALID_SIZE, "\(count) bytes")
@@ -103,9 +76,27 @@ extension BlkServer {
     /// (128) bytes, so every inband read or write is refused, with the
     /// error the checks find first (a closed device, a read-only disk, a
     /// bad size).
-    func inband(_ routine: StaticString, _ io: DeviceIO, write: Bool, _ wanted: Int) -> kern_return_t {
-        guard let o = lookup(routine, io.device) else { return D_NO_SUCH_DEVICE }
-        let (_, code) = o.disk.check(routine, o, write: write, inband: true, recnum: io.record, wanted: wanted)
+    func inband(_ routine: StaticString, _ o: OpenDevice, _ io: DeviceIO, write: Bool, _ wanted: Int) -> kern_return_t {
+        let (_, code) = check(routine, o, write: write, inband: true, recnum: io.record, wanted: wanted)
         return code
+    }
+
+    func readInband(_ io: DeviceIO, on o: OpenDevice, wanted: Int32, into: UnsafeMutablePointer<UInt8>,
+                    count: inout Int) -> kern_return_t {
+        inband("device_read_inband", o, io, write: false, Int(wanted))
+    }
+
+    func writeInband(_ io: DeviceIO, on o: OpenDevice, data: UnsafeBufferPointer<UInt8>,
+                     written: inout Int32) -> kern_return_t {
+        inband("device_write_inband", o, io, write: true, data.count)
+    }
+
+    func getStatus(on o: OpenDevice, flavor: dev_flavor_t, into: UnsafeMutablePointer<Int32>,
+                   count: inout Int) -> kern_return_t {
+        getStatus(flavor, into: into, count: &count)
+    }
+
+    func setStatus(on o: OpenDevice, flavor: dev_flavor_t, words: UnsafeBufferPointer<Int32>) -> kern_return_t {
+        setStatus(o, flavor, words.baseAddress, words.count)
     }
 }

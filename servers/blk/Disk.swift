@@ -11,19 +11,19 @@ import CBlk
 /// DMA memory its requests use (command blocks, the buffer pool, the pages
 /// for zero-copy reads), its geometry and features, its requests waiting
 /// and in flight, and its counters.
-final class Disk {
+final class Disk: ServedDevice {
     let name: String
     let device: VirtioDevice
     let config: ServerConfig
-    var queue: Virtqueue!
+    var queue: Virtqueue<ChainRecord>!
     var pool: DMAPool!
     let reserve: PageReserve
     /// One 64-byte command block per in-flight slot: the request header
     /// (16 bytes) at 0, the status byte at 16, a discard/write-zeroes range
     /// (16 bytes) at 32.
     var blocks: DMARegion!
-    var chains: InFlightTable<ChainRecord>
-    var slotOfHead: [Int32] = []
+    /// Command block slots not in use (config.inflight in all).
+    var freeSlots: [Int]
 
     // What the device is (5.2.4), read after FEATURES_OK.
     var capacity: UInt64 = 0                // 512-byte sectors
@@ -48,14 +48,13 @@ final class Disk {
     var stats = DiskStats()
     var opens = 0
     var complaints = LogLimiter(burst: 40, every: 200)
-    var registered: ReceiveRight?
 
     init(name: String, device: VirtioDevice, config: ServerConfig) {
         self.name = name
         self.device = device
         self.config = config
         reserve = PageReserve.forDevice(device, chunkPages: config.reserveChunkPages)
-        chains = InFlightTable(capacity: config.inflight)
+        freeSlots = (0..<config.inflight).reversed().map { $0 }
         segments.reserveCapacity(260)
     }
 
@@ -84,9 +83,9 @@ final class Disk {
         // zone support), SECURE_ERASE, LIFETIME, legacy BARRIER and SCSI.
         try device.negotiate(wanted, deviceNames: BlkFeature.names, logPrefix: "blk: \(name)")
         try readConfiguration()
-        let q = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
+        let q: Virtqueue<ChainRecord> = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
         queue = q
-        slotOfHead = [Int32](repeating: -1, count: Int(q.size))
+        q.onUsed = { [self] used, record in self.finishChain(used, record) }
         planChains()
         guard let b = device.allocateDMA((config.inflight * 64 + pageSize - 1) & ~(pageSize - 1)) else {
             throw MachError(KERN_RESOURCE_SHORTAGE)
@@ -95,7 +94,7 @@ final class Disk {
         let dev = device
         pool = DMAPool(initial: config.poolInitial, growBy: 64, limit: config.poolMax,
                        allocate: { dev.allocateDMA($0) })
-        try device.listenForInterrupts(in: set) { [self] isr in self.interrupt(isr) }
+        try device.listenForInterrupts(in: set) { [self] irq in self.interrupted(irq) }
         try device.driverOK()
         print("blk: \(name): \(device.label) \(device.isModern ? "modern" : "legacy"), " +
               "\(capacity) sectors, \(recordSize)-byte records\(readOnly ? ", read-only" : ""), " +
@@ -191,6 +190,9 @@ final class Disk {
         }
     }
 
+    /// Slots (chains) in flight or being built.
+    var slotsInUse: Int { config.inflight - freeSlots.count }
+
     /// Where command block `slot` is.
     func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * 64, size: 64) }
 
@@ -222,19 +224,4 @@ struct DiskStats {
     // Counters kept elsewhere (queue, pool, page reserve) as they were at
     // the last BLK_SET_STATS_RESET.
     var notifiesBase = 0, suppressedBase = 0, growsBase = 0, zcPagesBase = 0, zcChunksBase = 0
-}
-
-/// The D_* name of a device return code, for log lines.
-func deviceErrorName(_ code: kern_return_t) -> String {
-    switch code {
-    case D_SUCCESS: return "D_SUCCESS"
-    case D_IO_ERROR: return "D_IO_ERROR"
-    case D_NO_SUCH_DEVICE: return "D_NO_SUCH_DEVICE"
-    case D_INVALID_OPERATION: return "D_INVALID_OPERATION"
-    case D_INVALID_RECNUM: return "D_INVALID_RECNUM"
-    case D_INVALID_SIZE: return "D_INVALID_SIZE"
-    case D_NO_MEMORY: return "D_NO_MEMORY"
-    case D_READ_ONLY: return "D_READ_ONLY"
-    default: return hex(code)
-    }
 }

@@ -63,7 +63,7 @@ extension Disk {
             guard startChain(r) else {
                 // Nothing in flight will free what it lacks: give up on it
                 // rather than wait forever (the pool could not grow).
-                if chains.count == 0 {
+                if queue.inFlight == 0 {
                     waiting.removeFirst()
                     r.error = complain("request", D_NO_MEMORY, "no DMA buffers for it and none will come back")
                     r.nextOffset = r.bytes
@@ -103,7 +103,7 @@ extension Disk {
     /// False (and nothing taken) when a slot, ring space or buffers are
     /// missing.
     func startChain(_ r: IORequest) -> Bool {
-        guard let slot = chains.reserve() else { return false }
+        guard let slot = freeSlots.popLast() else { return false }
         let blk = block(slot)
         let offset = r.nextOffset
         var len = min(r.bytes - offset, chainBytes(for: r))
@@ -155,16 +155,14 @@ extension Disk {
         blk.address.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
         blk.address.storeBytes(of: sector, toByteOffset: 8, as: UInt64.self)
         blk.address.storeBytes(of: 0xFF, toByteOffset: 16, as: UInt8.self)   // the device must overwrite it
-        guard let token = queue.submit(segments) else { return giveUp(slot, &buffers) }
-        let head = token.head
-        slotOfHead[Int(head)] = Int32(slot)
-        chains.fill(slot, ChainRecord(chain: token, request: r, offset: offset, length: len,
-                                      buffers: buffers, isWrite: isWrite))
+        let record = ChainRecord(request: r, offset: offset, length: len, buffers: buffers, slot: slot,
+                                 isWrite: isWrite)
+        guard let head = queue.submit(segments, context: record) else { return giveUp(slot, &buffers) }
         r.nextOffset = offset + len
         r.chainsOut += 1
         if r.nextOffset >= r.bytes { r.allStarted = true }
         if isWrite { writesInFlight += 1 }
-        stats.inflightHWM = max(stats.inflightHWM, UInt32(chains.count))
+        stats.inflightHWM = max(stats.inflightHWM, UInt32(slotsInUse))
         if config.verbose {
             print("blk: \(name): chain \(head) slot \(slot) type \(type) sector \(sector) bytes \(len)")
         }
@@ -174,7 +172,7 @@ extension Disk {
     /// Undoes a chain that could not start.
     func giveUp(_ slot: Int, _ buffers: inout [DMABuffer]) -> Bool {
         pool.give(all: &buffers)
-        chains.unreserve(slot)
+        freeSlots.append(slot)
         return false
     }
 

@@ -52,8 +52,7 @@ final class IORequest {
     /// Writes the device reads in place: the physical address of each page
     /// of `source` (empty: the data is copied into pool buffers).
     var sourcePages: [UInt64] = []
-    /// Discard and write zeroes: sectors, and the unmap flag.
-    var rangeSectors: UInt64 = 0
+    /// Write zeroes: the unmap flag.
     var unmap = false
 
     init(kind: IOKind, reply: consuming PendingReply, sector: UInt64, bytes: Int) {
@@ -67,16 +66,16 @@ final class IORequest {
     var finished: Bool { allStarted && chainsOut == 0 }
 }
 
-/// What the server keeps for a chain the device holds: the token it must
-/// hand back to the queue exactly once, the request it serves, which part
-/// of the request, and the DMA buffers it uses.  Its slot number in the
-/// disk's InFlightTable is also its command block (header and status).
-struct ChainRecord: ~Copyable {
-    var chain: InFlightChain
+/// What the server keeps for a chain the device holds (its context in the
+/// queue, given back when the chain is used): the request it serves, which
+/// part of the request, the DMA buffers it uses, and its slot, which is
+/// also its command block (header and status).
+struct ChainRecord {
     let request: IORequest
     let offset: Int
     let length: Int
-    var buffers: [DMABuffer]
+    let buffers: [DMABuffer]
+    let slot: Int
     /// It counts in Disk.writesInFlight (a flush waits for it).
     let isWrite: Bool
 }

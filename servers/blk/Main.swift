@@ -23,54 +23,10 @@ import CBlk
 func blkMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     let config = ServerConfig(BootArguments(argc: argc, argv: argv))
     print("blk: virtio-blk server starting: \(config.summary)")
-    let devices = VirtioDevice.granted(type: UInt32(VIRTIO_ID_BLOCK))
-    if devices.isEmpty {
-        print("blk: no virtio-blk device was given to this task (module argument device=virtio-blk)")
-        return 1
+    return DeviceHost<Disk>.serveVirtio(type: UInt32(VIRTIO_ID_BLOCK), logPrefix: "blk") { device, index, set throws(MachError) in
+        let letter = UInt8(ascii: "a") + UInt8(truncatingIfNeeded: index)
+        let disk = Disk(name: "vd" + String(decoding: [letter], as: UTF8.self), device: device, config: config)
+        try disk.bringUp(set: set)
+        return disk
     }
-    guard let set = PortSet.allocate() else {
-        print("blk: no port set")
-        return 1
-    }
-    let srv = BlkServer(set: set.name)
-    server = srv
-    for dev in devices {
-        let letter = UInt8(ascii: "a") + UInt8(truncatingIfNeeded: srv.disks.count)
-        let name = "vd" + String(decoding: [letter], as: UTF8.self)
-        let disk = Disk(name: name, device: dev, config: config)
-        do throws(MachError) {
-            try disk.bringUp(set: set.name)
-            try register(disk, in: set.name)
-        } catch {
-            print("blk: \(name): device \(dev.label) not usable: \(hex(error.code))")
-            continue
-        }
-        srv.disks.append(disk)
-    }
-    if srv.disks.isEmpty { return 1 }
-    DeviceServer.driver = srv.driver()
-    Notifications.onNoSenders = { port, _ in server.forget(port) }
-    var loop = ReceiveLoop(set: set, interfaces: [
-        DeviceServer.interface,
-        VirtioInterrupts.interface,
-        Notifications.interface,
-    ])
-    loop.maxRequestSize = DeviceServer.maxRequestSize
-    loop.refusalCode = D_NO_MEMORY          // a request whose out-of-line data did not fit this task
-    print("blk: serving \(srv.disks.map { $0.name }.joined(separator: " "))")
-    let mr = loop.run()
-    print("blk: receive loop ended: \(hex(mr))")
-    return 1
-}
-
-/// Publishes the disk's name behind the device master port: device_open
-/// for it then arrives on a port of ours, in the set.
-func register(_ disk: Disk, in set: PortName) throws(MachError) {
-    guard let right = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
-    try MachError.check(right.join(set))
-    var cname = Array(disk.name.utf8CString)
-    try MachError.check(cname.withUnsafeMutableBufferPointer {
-        sm_device_register(PortName.deviceMaster.raw, $0.baseAddress, right.name.raw)
-    })
-    disk.registered = consume right
 }

@@ -1,5 +1,6 @@
-// Opens.swift - the server's disks and their clients' opens, and the
-// checks every read and write goes through before it becomes a request.
+// Opens.swift - what a disk does when it is opened and closed (the SDK's
+// DeviceHost keeps the opens themselves), and the checks every read and
+// write goes through before it becomes a request.
 
 import Mach
 import Virtio
@@ -13,78 +14,24 @@ extension DeviceOpen where Target == Disk {
     var disk: Disk { target }
 }
 
-/// The disks this task serves and every open of them.  Closed opens keep
-/// their ports until their clients let go (the no-senders notification
-/// retires them, as for a client that died), and count against the limit
-/// until then.
-final class BlkServer {
-    static let openModes = dev_mode_t(D_READ | D_WRITE | D_NODELAY | D_NOWAIT)
-    static let maxOpens = 256
+/// Closed opens keep their ports until their clients let go (the
+/// no-senders notification retires them, as for a client that died), and
+/// count against the host's limit of 256 until then (DeviceHost's defaults).
+extension Disk {
+    var openModes: dev_mode_t { dev_mode_t(D_READ | D_WRITE | D_NODELAY | D_NOWAIT) }
 
-    var disks: [Disk] = []
-    let opens: OpenTable<Disk>
-
-    init(set: PortName) {
-        opens = OpenTable(set: set, limit: BlkServer.maxOpens, closedOpens: .untilNoSenders)
-    }
-
-    func disk(named name: UnsafePointer<CChar>) -> Disk? {
-        for d in disks {
-            let want = Array(d.name.utf8)
-            var i = 0
-            while i < want.count && UInt8(bitPattern: name[i]) == want[i] { i += 1 }
-            if i == want.count && name[i] == 0 { return d }
+    func mayOpen(mode: dev_mode_t) -> kern_return_t {
+        if mode & dev_mode_t(D_WRITE) != 0 && readOnly {
+            return refuse("device_open", D_READ_ONLY, "the disk is read-only")
         }
-        return nil
-    }
-
-    func open(mode: dev_mode_t, name: UnsafePointer<CChar>, port: inout PortName) -> kern_return_t {
-        guard let d = disk(named: name) else {
-            print("blk: device_open: no disk of that name: D_NO_SUCH_DEVICE")
-            return D_NO_SUCH_DEVICE
-        }
-        guard mode & ~BlkServer.openModes == 0 else {
-            return d.refuse("device_open", D_INVALID_OPERATION, "mode \(hex(mode))")
-        }
-        if mode & dev_mode_t(D_WRITE) != 0 && d.readOnly {
-            return d.refuse("device_open", D_READ_ONLY, "the disk is read-only")
-        }
-        do throws(OpenRefusal) {
-            port = try opens.add(target: d, mode: mode)
-        } catch {
-            return d.refuse("device_open", error.code, error.why)
-        }
-        d.opens += 1
         return D_SUCCESS
     }
 
-    /// The open a request came in on (and counts the request), unless it
-    /// is closed or unknown.
-    func lookup(_ routine: StaticString, _ port: mach_port_t) -> OpenDevice? {
-        guard let o = opens.lookup(PortName(port)) else {
-            print("blk: \(routine): port \(port) is no open disk: D_NO_SUCH_DEVICE")
-            return nil
-        }
-        o.disk.stats.requests += 1
-        guard !o.closed else {
-            _ = o.disk.refuse(routine, D_NO_SUCH_DEVICE, "device is closed")
-            return nil
-        }
-        return o
-    }
-
-    func close(_ port: mach_port_t) -> kern_return_t {
-        guard let o = lookup("device_close", port) else { return D_NO_SUCH_DEVICE }
-        opens.close(o)
-        o.disk.opens -= 1
-        return D_SUCCESS
-    }
-
-    /// No-senders on an open's port: nobody can use it any more.  Its
-    /// requests in flight still finish (their replies go to reply ports).
-    func forget(_ port: PortName) {
-        if let o = opens.forget(port), !o.closed { o.disk.opens -= 1 }
-    }
+    func opened(_ open: OpenDevice) { opens += 1 }
+    /// Requests of a closed or forgotten open still in flight finish
+    /// (their replies go to reply ports).
+    func closed(_ open: OpenDevice) { opens -= 1 }
+    func requestArrived() { stats.requests += 1 }
 }
 
 extension Disk {

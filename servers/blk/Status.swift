@@ -130,7 +130,7 @@ extension Disk {
         s.io_errors = stats.ioErrors
         s.chains = stats.chains
         s.split_requests = stats.splitRequests
-        s.inflight = UInt32(chains.count)
+        s.inflight = UInt32(slotsInUse)
         s.inflight_hwm = stats.inflightHWM
         s.inflight_limit = UInt32(config.inflight)
         s.waiting = stats.waitingChains
@@ -160,7 +160,7 @@ extension Disk {
         fresh.growsBase = pool.stats.grows
         fresh.zcPagesBase = reserve.stats.pagesTaken
         fresh.zcChunksBase = reserve.stats.chunks
-        fresh.inflightHWM = UInt32(chains.count)
+        fresh.inflightHWM = UInt32(slotsInUse)
         fresh.waitingChains = stats.waitingChains
         fresh.waitingHWM = stats.waitingChains
         stats = fresh

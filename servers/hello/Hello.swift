@@ -83,7 +83,7 @@ struct Hello {
         }
         var kr = registered.join(set.name)
         if kr == KERN_SUCCESS {
-            kr = DeviceRegistry.register(HelloDevice.name, port: registered.name)
+            kr = DeviceRegistry.register("\(HelloDevice.name)", port: registered.name)
         }
         guard kr == KERN_SUCCESS else {
             console.line("hello: FAIL registering the device: \(hex(kr))")
@@ -91,7 +91,7 @@ struct Hello {
         }
         console.line("hello: serving device \"\(HelloDevice.name)\" on port \(registered.name.raw)")
         let device = HelloDevice(set: set.name, registered: registered)
-        DeviceServer.driver = device.driver()
+        DeviceServer.driver = device
         Notifications.onNoSenders = { port, _ in device.opens.forget(port) }
         var loop = ReceiveLoop(set: set,
                                interfaces: [DeviceServer.interface, Notifications.interface])

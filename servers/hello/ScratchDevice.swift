@@ -1,7 +1,7 @@
 // ScratchDevice.swift - the "hello" device: an echo/scratch store behind
 // GNU Mach's device interface.  The SDK's MIG glue (DeviceServer) turns
-// requests into calls on HelloDevice through the table `driver()` fills;
-// this file is the device's logic.
+// requests into calls on HelloDevice, a DeviceDriver; this file is the
+// device's logic.
 //
 // Semantics (record size 1 byte, so record numbers are byte offsets):
 //   open        modes D_READ D_WRITE D_NODELAY D_NOWAIT; other bits are
@@ -190,41 +190,36 @@ final class HelloDevice {
         guard lookup("device_set_status", port) != nil else { return D_NO_SUCH_DEVICE }
         return refuse("device_set_status", D_INVALID_OPERATION, "flavor \(flavor)")
     }
+}
 
-    /// The routines this device offers, for DeviceServer.driver: the
-    /// inband forms only (device_read and device_write, out of line, are
-    /// refused like every routine left out, with a log line).
-    func driver() -> DeviceDriver {
-        var d = DeviceDriver()
-        d.open = { mode, name, port in self.open(mode: mode, name: name, port: &port) }
-        d.close = { port in self.close(port) }
-        d.writeInband = { io, data, written in
-            self.write(io.device, mode: io.mode, record: io.record, data, written: &written)
-        }
-        d.readInband = { io, wanted, out, count in
-            self.read(io.device, mode: io.mode, record: io.record, wanted: wanted, into: out, count: &count)
-        }
-        d.getStatus = { port, flavor, out, count in self.status(port, flavor: flavor, into: out, count: &count) }
-        d.setStatus = { port, flavor, _ in self.setStatus(port, flavor: flavor) }
-        d.unsupported = { _, routine in self.refuse(routine, D_INVALID_OPERATION, "not supported") }
-        return d
+/// The routines this device offers, as the SDK's DeviceDriver: the inband
+/// forms only (device_read and device_write, out of line, are refused like
+/// every routine left out, with a log line).
+extension HelloDevice: DeviceDriver {
+    func writeInband(_ io: DeviceIO, data: UnsafeBufferPointer<UInt8>, written: inout Int32) -> kern_return_t {
+        write(io.device, mode: io.mode, record: io.record, data, written: &written)
+    }
+
+    func readInband(_ io: DeviceIO, wanted: Int32, into: UnsafeMutablePointer<UInt8>,
+                    count: inout Int) -> kern_return_t {
+        read(io.device, mode: io.mode, record: io.record, wanted: wanted, into: into, count: &count)
+    }
+
+    func getStatus(_ device: mach_port_t, flavor: dev_flavor_t, into: UnsafeMutablePointer<Int32>,
+                   count: inout Int) -> kern_return_t {
+        status(device, flavor: flavor, into: into, count: &count)
+    }
+
+    func setStatus(_ device: mach_port_t, flavor: dev_flavor_t, words: UnsafeBufferPointer<Int32>) -> kern_return_t {
+        setStatus(device, flavor: flavor)
+    }
+
+    func unsupported(_ device: mach_port_t, routine: StaticString) -> kern_return_t {
+        refuse(routine, D_INVALID_OPERATION, "not supported")
     }
 }
 
 /// A string literal as a C string.
 func cName(_ s: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
-}
-
-/// The D_* name of a device return code, for log lines.
-func deviceErrorName(_ code: kern_return_t) -> String {
-    switch code {
-    case D_SUCCESS: return "D_SUCCESS"
-    case D_NO_SUCH_DEVICE: return "D_NO_SUCH_DEVICE"
-    case D_INVALID_OPERATION: return "D_INVALID_OPERATION"
-    case D_INVALID_RECNUM: return "D_INVALID_RECNUM"
-    case D_INVALID_SIZE: return "D_INVALID_SIZE"
-    case D_NO_MEMORY: return "D_NO_MEMORY"
-    default: return hex(code)
-    }
 }

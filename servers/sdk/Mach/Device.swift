@@ -11,9 +11,13 @@ import CMach
 public enum DeviceRegistry {
     /// sm_device_register: publishes `name` (at most 63 bytes) for `port`,
     /// a receive right of this task (a send right is made from it).
-    public static func register(_ name: StaticString, port: PortName,
+    /// DeviceHost.publish calls it; a server without a host may too.
+    public static func register(_ name: String, port: PortName,
                                 master: PortName = .deviceMaster) -> kern_return_t {
-        sm_device_register(master.raw, cString(name), port.raw)
+        var cname = Array(name.utf8CString)
+        return cname.withUnsafeMutableBufferPointer {
+            sm_device_register(master.raw, $0.baseAddress, port.raw)
+        }
     }
 }
 

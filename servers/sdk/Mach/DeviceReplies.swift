@@ -34,6 +34,26 @@ extension PendingReply {
         }
     }
 
+    /// device_read_reply with a copy of `bytes`: new pages (vm_allocate)
+    /// hold the copy and move to the client with the reply, so the driver
+    /// keeps its own buffers.  If no pages can be had the client gets
+    /// D_NO_MEMORY; if the reply cannot go the copy is freed.  An empty
+    /// `bytes` sends `code` alone.
+    public consuming func sendReadReply(_ code: kern_return_t, copying bytes: [UInt8]) -> mach_msg_return_t {
+        guard code == D_SUCCESS, !bytes.isEmpty else { return sendReadReply(code, data: nil, bytes: 0) }
+        var address = vm_address_t(0)
+        let size = vm_size_t(bytes.count)
+        guard vm_allocate(smrt_task_port(), &address, size, 1) == KERN_SUCCESS,
+              let copy = UnsafeMutableRawPointer(bitPattern: UInt(address)) else {
+            return sendReadReply(D_NO_MEMORY, data: nil, bytes: 0)
+        }
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let mr = sendReadReply(D_SUCCESS, data: copy.assumingMemoryBound(to: CChar.self),
+                               bytes: mach_msg_type_number_t(bytes.count))
+        if mr != MACH_MSG_SUCCESS { _ = vm_deallocate(smrt_task_port(), address, size) }
+        return mr
+    }
+
     /// device_write_reply (id 2902): `code` and the bytes written.
     public consuming func sendWriteReply(_ code: kern_return_t, written: Int32) -> mach_msg_return_t {
         let (port, poly) = consumeForStub()

@@ -2,7 +2,7 @@
 // every driver: the ds_* routines the device_server demux (MIG server stub,
 // gen/device_server.c, in libmach.a) calls, exported under their C names,
 // checked against gen/device_server.h, converting C arguments to Swift
-// values and handing them to the closures a driver installs.
+// values and handing them to the installed DeviceDriver.
 
 import CMach
 
@@ -25,57 +25,94 @@ public struct DeviceIO {
     }
 }
 
-/// What a driver does for each device.defs routine: a table of closures
-/// (Embedded Swift has no existentials; closures need none).  A driver
-/// fills the ones it offers and installs the table as
-/// `DeviceServer.driver` before its receive loop starts; every routine
-/// left nil answers through `unsupported` (by default D_INVALID_OPERATION).
-/// The SDK has already checked the C pointers (MIG always passes them; a
-/// missing one answers D_INVALID_SIZE) and writes the out-counts back when
-/// a closure returns D_SUCCESS.
-public struct DeviceDriver {
+/// What a server does for each device.defs routine, at the level of the
+/// C routines: a class-bound protocol, so the server's state lives in its
+/// own object and `DeviceServer.driver` holds only a reference.  Most
+/// servers do not implement it themselves: `DeviceHost` (DeviceHost.swift)
+/// does, keeping opens and names and handing each request to the
+/// `ServedDevice` it is for.  Every routine not implemented answers through
+/// `unsupported` (by default D_INVALID_OPERATION).  The SDK has already
+/// checked the C pointers (MIG always passes them; a missing one answers
+/// D_INVALID_SIZE) and writes the out-counts back when a routine returns
+/// D_SUCCESS.
+public protocol DeviceDriver: AnyObject {
     /// device_open: on D_SUCCESS `port` names a receive right of this task
     /// (the open's port); the client gets a send right made from it.
-    public var open: ((_ mode: dev_mode_t, _ name: UnsafePointer<CChar>,
-                       _ port: inout PortName) -> kern_return_t)?
-    public var close: ((_ device: mach_port_t) -> kern_return_t)?
+    func open(mode: dev_mode_t, name: UnsafePointer<CChar>, port: inout PortName) -> kern_return_t
+    func close(_ device: mach_port_t) -> kern_return_t
     /// device_read: out-of-line data; `data` and `count` are the reply's.
-    public var read: ((_ io: DeviceIO, _ wanted: Int32, _ data: inout io_buf_ptr_t?,
-                       _ count: inout mach_msg_type_number_t) -> kern_return_t)?
+    func read(_ io: DeviceIO, wanted: Int32, data: inout io_buf_ptr_t?,
+              count: inout mach_msg_type_number_t) -> kern_return_t
     /// device_read_inband: at most `count` bytes (the stub's room) into
     /// `into`; `count` becomes the bytes read.
-    public var readInband: ((_ io: DeviceIO, _ wanted: Int32, _ into: UnsafeMutablePointer<UInt8>,
-                             _ count: inout Int) -> kern_return_t)?
+    func readInband(_ io: DeviceIO, wanted: Int32, into: UnsafeMutablePointer<UInt8>,
+                    count: inout Int) -> kern_return_t
     /// device_write: out-of-line `data` (nil only when `count` is 0)
     /// of `count` bytes, which belongs to the driver once it returns
     /// D_SUCCESS or MIG_NO_REPLY (on an error the receive loop frees it).
-    public var write: ((_ io: DeviceIO, _ data: io_buf_ptr_t?, _ count: mach_msg_type_number_t,
-                        _ written: inout Int32) -> kern_return_t)?
-    public var writeInband: ((_ io: DeviceIO, _ data: UnsafeBufferPointer<UInt8>,
-                              _ written: inout Int32) -> kern_return_t)?
+    func write(_ io: DeviceIO, data: io_buf_ptr_t?, count: mach_msg_type_number_t,
+               written: inout Int32) -> kern_return_t
+    func writeInband(_ io: DeviceIO, data: UnsafeBufferPointer<UInt8>, written: inout Int32) -> kern_return_t
     /// device_get_status: up to `count` words into `into`; `count` becomes
     /// the words written.
-    public var getStatus: ((_ device: mach_port_t, _ flavor: dev_flavor_t,
-                            _ into: UnsafeMutablePointer<Int32>, _ count: inout Int) -> kern_return_t)?
-    public var setStatus: ((_ device: mach_port_t, _ flavor: dev_flavor_t,
-                            _ words: UnsafeBufferPointer<Int32>) -> kern_return_t)?
-    /// Every routine without a closure (device_map, device_set_filter,
+    func getStatus(_ device: mach_port_t, flavor: dev_flavor_t, into: UnsafeMutablePointer<Int32>,
+                   count: inout Int) -> kern_return_t
+    func setStatus(_ device: mach_port_t, flavor: dev_flavor_t, words: UnsafeBufferPointer<Int32>) -> kern_return_t
+    /// device_set_filter (network devices): on D_SUCCESS the send right
+    /// `receivePort` is the driver's; on an error the receive loop frees it.
+    func setFilter(_ device: mach_port_t, receivePort: mach_port_t, priority: Int32,
+                   filter: UnsafeBufferPointer<UInt16>) -> kern_return_t
+    /// Every routine the driver does not offer (device_map,
     /// device_intr_register and device_intr_ack always): the port and the
     /// routine's name, for a log line.  Rights and out-of-line data in
     /// such requests are destroyed by the receive loop, since the answer
     /// is an error.
-    public var unsupported: (_ device: mach_port_t, _ routine: StaticString) -> kern_return_t = { _, _ in
+    func unsupported(_ device: mach_port_t, routine: StaticString) -> kern_return_t
+}
+
+extension DeviceDriver {
+    public func open(mode: dev_mode_t, name: UnsafePointer<CChar>, port: inout PortName) -> kern_return_t {
+        D_NO_SUCH_DEVICE
+    }
+    public func close(_ device: mach_port_t) -> kern_return_t { unsupported(device, routine: "device_close") }
+    public func read(_ io: DeviceIO, wanted: Int32, data: inout io_buf_ptr_t?,
+                     count: inout mach_msg_type_number_t) -> kern_return_t {
+        unsupported(io.device, routine: "device_read")
+    }
+    public func readInband(_ io: DeviceIO, wanted: Int32, into: UnsafeMutablePointer<UInt8>,
+                           count: inout Int) -> kern_return_t {
+        unsupported(io.device, routine: "device_read_inband")
+    }
+    public func write(_ io: DeviceIO, data: io_buf_ptr_t?, count: mach_msg_type_number_t,
+                      written: inout Int32) -> kern_return_t {
+        unsupported(io.device, routine: "device_write")
+    }
+    public func writeInband(_ io: DeviceIO, data: UnsafeBufferPointer<UInt8>, written: inout Int32) -> kern_return_t {
+        unsupported(io.device, routine: "device_write_inband")
+    }
+    public func getStatus(_ device: mach_port_t, flavor: dev_flavor_t, into: UnsafeMutablePointer<Int32>,
+                          count: inout Int) -> kern_return_t {
+        unsupported(device, routine: "device_get_status")
+    }
+    public func setStatus(_ device: mach_port_t, flavor: dev_flavor_t,
+                          words: UnsafeBufferPointer<Int32>) -> kern_return_t {
+        unsupported(device, routine: "device_set_status")
+    }
+    public func setFilter(_ device: mach_port_t, receivePort: mach_port_t, priority: Int32,
+                          filter: UnsafeBufferPointer<UInt16>) -> kern_return_t {
+        unsupported(device, routine: "device_set_filter")
+    }
+    public func unsupported(_ device: mach_port_t, routine: StaticString) -> kern_return_t {
         D_INVALID_OPERATION
     }
-
-    public init() {}
 }
 
 /// The device.defs interface for a ReceiveLoop: the installed driver and
 /// the MIG demux with the interface's largest reply.
 public enum DeviceServer {
-    /// The table the ds_* routines call; set before the loop runs.
-    nonisolated(unsafe) public static var driver = DeviceDriver()
+    /// The driver the ds_* routines call; set before the loop runs (nil:
+    /// every routine answers D_NO_SUCH_DEVICE).
+    nonisolated(unsafe) public static var driver: (any DeviceDriver)?
 
     /// The largest reply of device.defs: device_get_status, 36 bytes plus
     /// DEV_STATUS_MAX (1024) words (gen/device_server.sizecheck.c).
@@ -120,7 +157,7 @@ func wordCount(_ n: mach_msg_type_number_t) -> Int? {
 }
 
 func unsupported(_ device: mach_port_t, _ routine: StaticString) -> kern_return_t {
-    DeviceServer.driver.unsupported(device, routine)
+    DeviceServer.driver?.unsupported(device, routine: routine) ?? D_NO_SUCH_DEVICE
 }
 
 @_cdecl("ds_device_open")
@@ -128,10 +165,9 @@ func dsDeviceOpen(_ master: mach_port_t, _ reply: mach_port_t, _ replyPoly: mach
                   _ mode: dev_mode_t, _ name: const_dev_name_t?,
                   _ device: UnsafeMutablePointer<mach_port_t>?,
                   _ devicePoly: UnsafeMutablePointer<mach_msg_type_name_t>?) -> kern_return_t {
-    guard let open = DeviceServer.driver.open else { return unsupported(master, "device_open") }
-    guard let name, let device, let devicePoly else { return D_NO_SUCH_DEVICE }
+    guard let driver = DeviceServer.driver, let name, let device, let devicePoly else { return D_NO_SUCH_DEVICE }
     var port = PortName.null
-    let kr = open(mode, name, &port)
+    let kr = driver.open(mode: mode, name: name, port: &port)
     if kr == D_SUCCESS {
         device.pointee = port.raw               // a send right made from the open's port
         devicePoly.pointee = mach_msg_type_name_t(MACH_MSG_TYPE_MAKE_SEND)
@@ -141,8 +177,8 @@ func dsDeviceOpen(_ master: mach_port_t, _ reply: mach_port_t, _ replyPoly: mach
 
 @_cdecl("ds_device_close")
 func dsDeviceClose(_ device: mach_port_t) -> kern_return_t {
-    guard let close = DeviceServer.driver.close else { return unsupported(device, "device_close") }
-    return close(device)
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
+    return driver.close(device)
 }
 
 @_cdecl("ds_device_read")
@@ -150,11 +186,11 @@ func dsDeviceRead(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly: mach
                   _ mode: dev_mode_t, _ recnum: recnum_t, _ wanted: Int32,
                   _ data: UnsafeMutablePointer<io_buf_ptr_t?>?,
                   _ count: UnsafeMutablePointer<mach_msg_type_number_t>?) -> kern_return_t {
-    guard let read = DeviceServer.driver.read else { return unsupported(device, "device_read") }
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
     guard let data, let count else { return D_INVALID_SIZE }
     let io = DeviceIO(device: device, reply: PortName(reply), replyDisposition: replyPoly,
                       mode: mode, record: recnum, replyID: readReplyID)
-    return read(io, wanted, &data.pointee, &count.pointee)
+    return driver.read(io, wanted: wanted, data: &data.pointee, count: &count.pointee)
 }
 
 @_cdecl("ds_device_read_inband")
@@ -162,14 +198,12 @@ func dsDeviceReadInband(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly
                         _ mode: dev_mode_t, _ recnum: recnum_t, _ wanted: Int32,
                         _ data: UnsafeMutablePointer<CChar>?,
                         _ count: UnsafeMutablePointer<mach_msg_type_number_t>?) -> kern_return_t {
-    guard let read = DeviceServer.driver.readInband else {
-        return unsupported(device, "device_read_inband")
-    }
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
     guard let data, let count, var n = wordCount(count.pointee) else { return D_INVALID_SIZE }
     let io = DeviceIO(device: device, reply: PortName(reply), replyDisposition: replyPoly,
                       mode: mode, record: recnum, replyID: readInbandReplyID)
     let kr = UnsafeMutableRawPointer(data).withMemoryRebound(to: UInt8.self, capacity: n) {
-        read(io, wanted, $0, &n)
+        driver.readInband(io, wanted: wanted, into: $0, count: &n)
     }
     if kr == D_SUCCESS { count.pointee = mach_msg_type_number_t(n) }
     return kr
@@ -180,11 +214,11 @@ func dsDeviceWrite(_ device: mach_port_t, _ reply: mach_port_t, _ replyPoly: mac
                    _ mode: dev_mode_t, _ recnum: recnum_t, _ data: io_buf_ptr_t?,
                    _ count: mach_msg_type_number_t,
                    _ written: UnsafeMutablePointer<Int32>?) -> kern_return_t {
-    guard let write = DeviceServer.driver.write else { return unsupported(device, "device_write") }
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
     let io = DeviceIO(device: device, reply: PortName(reply), replyDisposition: replyPoly,
                       mode: mode, record: recnum, replyID: writeReplyID)
     var n: Int32 = 0
-    let kr = write(io, data, count, &n)
+    let kr = driver.write(io, data: data, count: count, written: &n)
     written?.pointee = n
     return kr
 }
@@ -194,16 +228,14 @@ func dsDeviceWriteInband(_ device: mach_port_t, _ reply: mach_port_t, _ replyPol
                          _ mode: dev_mode_t, _ recnum: recnum_t, _ data: UnsafePointer<CChar>?,
                          _ count: mach_msg_type_number_t,
                          _ written: UnsafeMutablePointer<Int32>?) -> kern_return_t {
-    guard let write = DeviceServer.driver.writeInband else {
-        return unsupported(device, "device_write_inband")
-    }
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
     guard let length = wordCount(count) else { return D_INVALID_SIZE }
     let io = DeviceIO(device: device, reply: PortName(reply), replyDisposition: replyPoly,
                       mode: mode, record: recnum, replyID: writeInbandReplyID)
     let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(data)?.assumingMemoryBound(to: UInt8.self),
                                     count: data == nil ? 0 : length)
     var n: Int32 = 0
-    let kr = write(io, bytes, &n)
+    let kr = driver.writeInband(io, data: bytes, written: &n)
     written?.pointee = n
     return kr
 }
@@ -211,11 +243,9 @@ func dsDeviceWriteInband(_ device: mach_port_t, _ reply: mach_port_t, _ replyPol
 @_cdecl("ds_device_get_status")
 func dsDeviceGetStatus(_ device: mach_port_t, _ flavor: dev_flavor_t, _ status: dev_status_t?,
                        _ count: UnsafeMutablePointer<mach_msg_type_number_t>?) -> kern_return_t {
-    guard let get = DeviceServer.driver.getStatus else {
-        return unsupported(device, "device_get_status")
-    }
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
     guard let status, let count, var n = wordCount(count.pointee) else { return D_INVALID_SIZE }
-    let kr = get(device, flavor, status, &n)
+    let kr = driver.getStatus(device, flavor: flavor, into: status, count: &n)
     if kr == D_SUCCESS { count.pointee = mach_msg_type_number_t(n) }
     return kr
 }
@@ -223,13 +253,11 @@ func dsDeviceGetStatus(_ device: mach_port_t, _ flavor: dev_flavor_t, _ status: 
 @_cdecl("ds_device_set_status")
 func dsDeviceSetStatus(_ device: mach_port_t, _ flavor: dev_flavor_t, _ status: dev_status_t?,
                        _ count: mach_msg_type_number_t) -> kern_return_t {
-    guard let set = DeviceServer.driver.setStatus else {
-        return unsupported(device, "device_set_status")
-    }
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
     guard let n = wordCount(count) else { return D_INVALID_SIZE }
     let words = UnsafeBufferPointer(start: status.map { UnsafePointer($0) },
                                     count: status == nil ? 0 : n)
-    return set(device, flavor, words)
+    return driver.setStatus(device, flavor: flavor, words: words)
 }
 
 @_cdecl("ds_device_map")
@@ -241,7 +269,10 @@ func dsDeviceMap(_ device: mach_port_t, _ prot: vm_prot_t, _ offset: vm_offset_t
 @_cdecl("ds_device_set_filter")
 func dsDeviceSetFilter(_ device: mach_port_t, _ receivePort: mach_port_t, _ priority: Int32,
                        _ filter: filter_array_t?, _ count: mach_msg_type_number_t) -> kern_return_t {
-    unsupported(device, "device_set_filter")
+    guard let driver = DeviceServer.driver else { return D_NO_SUCH_DEVICE }
+    guard let n = wordCount(count) else { return D_INVALID_SIZE }
+    let words = UnsafeBufferPointer(start: filter.map { UnsafePointer($0) }, count: filter == nil ? 0 : n)
+    return driver.setFilter(device, receivePort: receivePort, priority: priority, filter: words)
 }
 
 @_cdecl("ds_device_intr_register")

@@ -55,9 +55,10 @@ public struct LogLimiter {
 
 /// A server's receive loop on one receive right or on a port set (the
 /// server adds and removes member ports while it runs, e.g. one per open
-/// device): receives each request into a growing buffer, offers it to each
-/// interface's MIG demux in turn, and sends the reply the way MIG servers
-/// must:
+/// device): receives each request into a growing buffer, hands a message on
+/// a port with a MessageEvents listener to that listener (no reply), offers
+/// any other to each interface's MIG demux in turn, and sends the reply the
+/// way MIG servers must:
 ///  - MIG_NO_REPLY: nothing is sent; the routine took the request's rights
 ///    and its reply port.  MIG_DESTROY_REQUEST: no reply, everything in the
 ///    request is destroyed.
@@ -92,6 +93,8 @@ public struct ReceiveLoop: ~Copyable {
         public var failedRequests = 0, dropped = 0, sendFailures = 0
         /// Received with MACH_RCV_BODY_ERROR and answered `refusalCode`.
         public var refused = 0
+        /// Messages handed to a MessageEvents handler (no reply).
+        public var events = 0
     }
 
     /// A loop that owns and serves one port.
@@ -205,6 +208,12 @@ public struct ReceiveLoop: ~Copyable {
     }
 
     mutating func dispatch() {
+        if let event = MessageEvents.handler(for: request.localPort) {
+            stats.events += 1
+            event(request.header)
+            request.destroyResources(keepReply: false)
+            return
+        }
         var handled = false
         currentRequest = request.header            // for PendingReply.takeFromCurrentRequest
         for i in interfaces where i.demux(request.header, reply.header) != 0 {

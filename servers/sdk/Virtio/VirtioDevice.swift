@@ -12,20 +12,26 @@ import CVirtio
 ///     try dev.claim()                                // reset, ACKNOWLEDGE, DRIVER
 ///     try dev.negotiate(wanted, ...)                 // FEATURES_OK, logged
 ///     let capacity = try dev.config64(0)             // device configuration
-///     let q = try dev.makeQueue(0, maxIndirect: 64)  // rings in DMA memory
-///     try dev.listenForInterrupts(in: set) { isr in ... }
+///     let q: Virtqueue<Req> = try dev.makeQueue(0)   // rings in DMA memory
+///     q.onUsed = { used, req in ... }                // each finished chain
+///     try dev.listenForInterrupts(in: set)           // Interrupts.swift
 ///     try dev.driverOK()                             // live
 ///
-/// then `q.submit`, `q.kickIfNeeded` (the notify trap), interrupt messages
-/// through VirtioInterrupts, `acknowledgeInterrupt`.  Errors are the
-/// kernel's codes (KERN_*, SM_VIRTIO_E_*) as MachError.
+/// then `q.submit(segments, context: req)` and `q.kickWhenIdle()` (the
+/// notify trap); interrupt messages are serviced by the SDK.  Errors are
+/// the kernel's codes (KERN_*, SM_VIRTIO_E_*) as MachError.
 public final class VirtioDevice {
     public let port: PortName
     public let info: sm_virtio_info_t
     public private(set) var offered: VirtioFeatures
     public private(set) var accepted = VirtioFeatures.none
-    public private(set) var interruptPort = PortName.null
-    public private(set) var acks = 0
+    public internal(set) var interruptPort = PortName.null
+    public internal(set) var acks = 0
+    /// Interrupt messages serviced, and messages on the interrupt port
+    /// that were no interrupt message.
+    public internal(set) var interrupts = 0, malformedInterrupts = 0
+    /// The queues `makeQueue` made, which every interrupt services.
+    var queues: [any CompletingQueue] = []
 
     init(port: PortName, info: sm_virtio_info_t) {
         self.port = port
@@ -118,22 +124,26 @@ public final class VirtioDevice {
     }
 
     /// Sets up queue `index` (virtio_queue_setup; size 0: 256, or the
-    /// device's maximum if smaller) and wraps it.  `maxIndirect`: segments
-    /// per indirect table, used if VIRTIO_F_INDIRECT_DESC was accepted.
-    public func makeQueue(_ index: UInt16, size: UInt16 = 0, maxIndirect: Int = 0) throws(MachError) -> Virtqueue {
+    /// device's maximum if smaller) and wraps it; each chain carries a
+    /// `Context`.  `maxIndirect`: segments per indirect table, used if
+    /// VIRTIO_F_INDIRECT_DESC was accepted.  Interrupts service the queue.
+    public func makeQueue<Context>(_ index: UInt16, size: UInt16 = 0,
+                                   maxIndirect: Int = 0) throws(MachError) -> Virtqueue<Context> {
         var actual = natural_t(0)
         var desc = vm_address_t(0), avail = vm_address_t(0), used = vm_address_t(0)
         var descPhys: rpc_phys_addr_t = 0, availPhys: rpc_phys_addr_t = 0, usedPhys: rpc_phys_addr_t = 0
         try MachError.check(virtio_queue_setup(port.raw, natural_t(index), natural_t(size), &actual,
                                                &desc, &descPhys, &avail, &availPhys, &used, &usedPhys))
         let devicePort = port.raw
-        return Virtqueue(queueIndex: index, size: UInt16(actual),
+        let q = Virtqueue<Context>(queueIndex: index, size: UInt16(actual),
                          descriptors: UnsafeMutableRawPointer(bitPattern: UInt(desc))!,
                          available: UnsafeMutableRawPointer(bitPattern: UInt(avail))!,
                          used: UnsafeMutableRawPointer(bitPattern: UInt(used))!,
                          features: accepted, maxIndirect: maxIndirect,
                          allocate: { self.allocateDMA($0) },
                          notify: { _ = sm_virtio_notify(devicePort, UInt32(index)) })
+        queues.append(q)
+        return q
     }
 
     /// Physically contiguous memory in the kernel's DMA window
@@ -176,24 +186,6 @@ public final class VirtioDevice {
             done += n
         }
         return true
-    }
-
-    /// A new port for this device's interrupt messages, made a member of
-    /// `set` and registered with the kernel; `handler` runs for each
-    /// message (through VirtioInterrupts.interface in the set's loop).
-    public func listenForInterrupts(in set: PortName, _ handler: @escaping (UInt32) -> Void) throws(MachError) {
-        guard let right = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
-        try MachError.check(right.join(set))
-        try MachError.check(virtio_irq_register(port.raw, right.name.raw))
-        interruptPort = right.keep()
-        VirtioInterrupts.register(port: interruptPort, handler)
-    }
-
-    /// The kernel may send the next interrupt message: the sm_virtio_irq_ack
-    /// trap (about 1.4 us; the virtio_irq_ack RPC does the same in 4-5 us).
-    public func acknowledgeInterrupt() {
-        acks += 1
-        _ = sm_virtio_irq_ack(port.raw)
     }
 
     /// DRIVER_OK (3.1.1 step 8): the device is live.

@@ -33,15 +33,24 @@ public struct UsedChain {
 /// decisions with VIRTIO_F_EVENT_IDX or the NO_NOTIFY flag, and finished
 /// chains taken off the used ring in batches.
 ///
+/// Each chain carries the driver's `Context` (as Linux's
+/// `virtqueue_add_*(..., data)`): `submit` stores it with the chain, and
+/// `takeUsed` recycles the finished chain's descriptors and hands the
+/// context back, so no driver keeps a map from heads to its requests.
+/// Only this queue can complete its chains, and only those the device
+/// returns: a used entry naming a chain that is not in flight here is
+/// refused, and nothing in flight is recycled for it.
+///
 /// The queue keeps its own copy of everything it needs to recycle
-/// descriptors (chain lengths, the free list), so a device that scribbles
-/// over the descriptor table cannot corrupt the driver's bookkeeping; a
-/// device that reports a chain that is not in flight marks the queue
-/// broken (`broken` says why) and every later call does nothing.
+/// descriptors (chain lengths, the free list, each chain's writable
+/// bytes), so a device that scribbles over the descriptor table cannot
+/// corrupt the driver's bookkeeping; a device that reports a chain that is
+/// not in flight marks the queue broken (`broken` says why) and every later
+/// call does nothing.
 ///
 /// Single-threaded: one thread drives a queue.  Host-testable: it knows
 /// nothing of the transport except the `notify` closure.
-public final class Virtqueue {
+public final class Virtqueue<Context>: CompletingQueue {
     public let queueIndex: UInt16
     public let size: UInt16
     let desc: UnsafeMutableRawPointer
@@ -56,7 +65,8 @@ public final class Virtqueue {
     public private(set) var freeDescriptors: Int
     var nextFree: [UInt16]          // our copy of `next` for free and chained descriptors
     var chainLength: [UInt16]       // per head: ring descriptors it holds; 0 = not in flight
-    var returned: [Bool]            // per head: reported by takeUsed, not yet completed
+    var writable: [UInt32]          // per head: device-writable bytes, the most `written` can be
+    var contexts: [Context?]        // per head: the driver's value, until takeUsed returns it
     var tableOf: [Int32]            // per head: its indirect table, or -1
     let tables: IndirectTables?
     var availIdx: UInt16 = 0        // the idx we publish next
@@ -70,7 +80,13 @@ public final class Virtqueue {
     public struct Stats {
         public var submitted = 0, completed = 0, indirectChains = 0
         public var notifies = 0, suppressed = 0, fullRefusals = 0
+        /// Used entries whose length was more than the chain could hold.
+        public var overlongLengths = 0
     }
+
+    /// What `drainUsed` (and so the interrupt helper) does with each
+    /// finished chain; set it before the device is live.
+    public var onUsed: ((UsedChain, Context) -> Void)?
 
     /// A queue over ring memory of `size` entries (a power of two up to
     /// 32768) that the caller got from virtio_queue_setup.  `maxIndirect`:
@@ -96,7 +112,8 @@ public final class Virtqueue {
         freeDescriptors = n
         nextFree = (0..<n).map { UInt16(truncatingIfNeeded: $0 + 1) }
         chainLength = [UInt16](repeating: 0, count: n)
-        returned = [Bool](repeating: false, count: n)
+        writable = [UInt32](repeating: 0, count: n)
+        contexts = [Context?](repeating: nil, count: n)
         tableOf = [Int32](repeating: -1, count: n)
         // The rings are zeroed by the kernel; say what we start from anyway:
         // interrupts wanted (avail flags 0, used_event 0), and 2.7.10.1 "The
@@ -122,12 +139,13 @@ public final class Virtqueue {
     }
 
     /// Makes one chain available to the device: `segments` in order, every
-    /// device-readable one before every device-writable one (2.7.13.1).
-    /// Returns its token, or nil if the ring (or the indirect tables' DMA
+    /// device-readable one before every device-writable one (2.7.13.1),
+    /// carrying `context` until `takeUsed` gives it back.  Returns its head,
+    /// or nil (and keeps nothing) if the ring (or the indirect tables' DMA
     /// memory) has no room now, the queue is broken, or the chain breaks a
     /// rule (empty, readable after writable, over 4 GiB, 2.7.5.2).  Does not
     /// notify: call `kickIfNeeded` (or, in a server, `kickWhenIdle`) after a batch.
-    public func submit(_ segments: [Segment], count: Int? = nil) -> InFlightChain? {
+    public func submit(_ segments: [Segment], count: Int? = nil, context: Context) -> UInt16? {
         let n = count ?? segments.count
         guard broken == nil, n > 0, n <= segments.count, validOrder(segments, n) else { return nil }
         guard freeDescriptors >= descriptorsNeeded(n) else {
@@ -166,10 +184,14 @@ public final class Virtqueue {
             freeDescriptors -= n
             chainLength[Int(head)] = UInt16(n)
         }
+        var deviceBytes: UInt32 = 0
+        for i in 0..<n where segments[i].deviceWrites { deviceBytes &+= segments[i].length }
+        writable[Int(head)] = deviceBytes
+        contexts[Int(head)] = context
         publish(head)
         inFlight += 1
         stats.submitted += 1
-        return InFlightChain(head: head, queueIndex: queueIndex)
+        return head
     }
 
     func validOrder(_ segments: [Segment], _ n: Int) -> Bool {
@@ -238,12 +260,14 @@ public final class Virtqueue {
     /// Whether the device has finished chains not taken yet.
     public var hasUsed: Bool { broken == nil && vio_load16(used + 2) != lastUsed }
 
-    /// Takes finished chains off the used ring, oldest first, up to `limit`,
-    /// calling `body` for each; returns how many.  Their tokens may then be
-    /// completed.  A used entry naming a chain that is not in flight marks
-    /// the queue broken.
+    /// Takes finished chains off the used ring, oldest first, up to `limit`:
+    /// recycles each one's descriptors (and indirect table), then calls
+    /// `body` with the chain and the context it was submitted with (so
+    /// `body` may submit again at once).  Returns how many.  A used entry
+    /// naming a chain that is not in flight on this queue marks the queue
+    /// broken and reaches no driver.
     @discardableResult
-    public func takeUsed(limit: Int = Int.max, _ body: (UsedChain) -> Void) -> Int {
+    public func takeUsed(limit: Int = Int.max, _ body: (UsedChain, Context) -> Void) -> Int {
         var taken = 0
         while taken < limit, broken == nil {
             let idx = vio_load16(used + 2)
@@ -256,34 +280,43 @@ public final class Virtqueue {
             vio_compiler_barrier()
             let elem = used + 4 + 8 * Int(lastUsed & (size &- 1))
             let id = vio_load32(elem)
-            let written = vio_load32(elem + 4)
+            var written = vio_load32(elem + 4)
             lastUsed &+= 1
-            guard id < UInt32(size), chainLength[Int(id)] != 0, !returned[Int(id)] else {
+            guard id < UInt32(size), chainLength[Int(id)] != 0, let context = contexts[Int(id)] else {
                 markBroken("used ring names chain \(id), which is not in flight")
                 break
             }
-            returned[Int(id)] = true
+            let head = Int(id)
+            if written > writable[head] {
+                stats.overlongLengths += 1
+                if stats.overlongLengths <= 8 {
+                    print("virtio: queue \(queueIndex): chain \(head) used length \(written) is more than " +
+                          "its \(writable[head]) writable bytes; taken as \(writable[head])")
+                }
+                written = writable[head]
+            }
+            contexts[head] = nil
+            recycle(head)
             taken += 1
-            body(UsedChain(head: UInt16(id), written: written))
+            body(UsedChain(head: UInt16(head), written: written), context)
         }
         return taken
     }
 
-    /// Recycles a chain the device has returned (takeUsed reported its
-    /// head): its descriptors and indirect table become free.  Consumes the
-    /// token.  Returns false (and keeps the descriptors, which the device
-    /// may still use) for a chain the device has not returned.
+    /// Takes every finished chain and hands each to `onUsed`; returns how
+    /// many (the interrupt helper calls this for each queue).
     @discardableResult
-    public func complete(_ chain: consuming InFlightChain) -> Bool {
-        let head = Int(chain.head)
-        chain.retire()
-        guard head < Int(size), returned[head] else {
-            print("virtio: queue \(queueIndex): completing chain \(head), which the device has not returned")
-            return false
+    public func drainUsed() -> Int {
+        takeUsed { used, context in
+            if let onUsed { onUsed(used, context) }
         }
-        returned[head] = false
+    }
+
+    /// Puts a returned chain's descriptors and indirect table back.
+    func recycle(_ head: Int) {
         let n = Int(chainLength[head])
         chainLength[head] = 0
+        writable[head] = 0
         if tableOf[head] >= 0 {
             tables!.give(tableOf[head])
             tableOf[head] = -1
@@ -298,14 +331,31 @@ public final class Virtqueue {
         freeDescriptors += n
         inFlight -= 1
         stats.completed += 1
-        return true
+    }
+
+    /// False: `rearm` (and so every interrupt's service) leaves the queue
+    /// quiet, for a driver that takes its chains back itself (virtio-net's
+    /// transmit queue) and asks for an interrupt only when it needs one,
+    /// with `armInterrupt`.  Works with VIRTIO_F_EVENT_IDX (2.7.7: the
+    /// used_event the driver last wrote stays behind); without it the
+    /// device interrupts as it likes.
+    public var interruptsWanted = true
+
+    /// `armInterrupt`, or, for a queue whose interrupts are not wanted,
+    /// only whether finished chains are waiting.
+    public func rearm() -> Bool {
+        guard interruptsWanted else {
+            vio_full_barrier()
+            return broken == nil && vio_load16(used + 2) != lastUsed
+        }
+        return armInterrupt()
     }
 
     /// Asks for an interrupt when the next chain is used (VIRTIO_F_EVENT_IDX:
     /// used_event = the next entry we will look at, 2.7.7) and returns
     /// whether chains arrived meanwhile, so the caller takes those too
     /// instead of waiting for an interrupt that may not come.
-    public func rearm() -> Bool {
+    public func armInterrupt() -> Bool {
         guard broken == nil else { return false }
         if eventIndex {
             vio_store16(avail + 4 + 2 * Int(size), lastUsed)

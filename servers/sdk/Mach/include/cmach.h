@@ -22,6 +22,7 @@
 #include "mach_port.h"
 #include "device.h"
 #include "device_server.h"
+#include "device_reply.h"
 
 /* MIG's server headers declare the routines but not the demux itself. */
 boolean_t device_server(mach_msg_header_t *in, mach_msg_header_t *out);

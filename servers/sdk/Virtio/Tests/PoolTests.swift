@@ -1,4 +1,4 @@
-// PoolTests.swift - DMAPool, PageReserve, InFlightTable and BootArguments
+// PoolTests.swift - DMAPool, PageReserve and BootArguments
 // over host memory.
 
 import FakeVirtioDevice
@@ -68,32 +68,6 @@ func pageReserve() {
     checkEqual(calls.n, 6, "six allocations in all")
 }
 
-struct Noisy: ~Copyable {
-    let counter: Counter
-    deinit { counter.n += 1 }
-}
-
-func inFlightTable() {
-    let destroyed = Counter()
-    do {
-        let t = InFlightTable<Noisy>(capacity: 3)
-        let s0 = t.insert(Noisy(counter: destroyed))!
-        let s1 = t.reserve()!
-        check(s0 != s1, "distinct slots")
-        check(!t.holds(s1), "reserved is not filled")
-        t.fill(s1, Noisy(counter: destroyed))
-        let s2 = t.reserve()!
-        check(t.isFull, "full")
-        t.unreserve(s2)
-        check(!t.isFull && t.count == 2, "unreserved")
-        if let v = t.take(s0) { _ = consume v }
-        checkEqual(destroyed.n, 1, "taken value destroyed by its taker")
-        check(t.take(s0) == nil, "empty slot gives nil")
-        checkEqual(t.count, 1, "count")
-    }
-    checkEqual(destroyed.n, 2, "values left in a table die with it")
-}
-
 func bootArguments() {
     let a = BootArguments(words: ["device=virtio-blk", "inflight=16", "zerocopy=0", "queue=abc",
                                   "chain=9999", "verbose", "inflight=8"])
@@ -115,6 +89,5 @@ func bootArguments() {
 func poolTests() {
     dmaPool()
     pageReserve()
-    inFlightTable()
     bootArguments()
 }
