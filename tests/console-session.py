@@ -34,12 +34,12 @@ BS, CTRL_C, CTRL_U, UP = "\x7f", "\x03", "\x15", "\x1b[A"
 
 # (what to type, patterns the answer must match, patterns it must not).
 # The answer is everything printed between sending and the next prompt.
-NO_NET = r"no network device|bytes from|ARP|rtt"
 SESSION = [
     ("help\r", [r"devices", r"stats <dev>", r"bench ipc\|blk\|net\|time", r"kill \[-f\]"], []),
-    ("devices\r", [r"00:03\.0 +1af4:1001", r"00:03\.0 +blk +modern +0x[0-9a-f]{16} +INTx \d+: \d+ +blk",
+    ("devices\r", [r"eth0 +task \d+ \(net\)", r"00:04\.0 +net +modern .* net\r?$", r"00:03\.0 +1af4:1001", r"00:03\.0 +blk +modern +0x[0-9a-f]{16} +INTx \d+: \d+ +blk",
                    r"vda +task \d+ \(blk\)", r"console +the kernel", r"hello +task \d+ \(hello\)"], []),
-    ("tasks\r", [r"\d+ console +1 ", r"\d+ blk +\d+ +\d+ +\d+ +driver", r"\d+ hello ",
+    ("tasks\r", [r"\d+ console +1 ", r"\d+ blk +\d+ +\d+ +\d+ +driver", r"\d+ net +\d+ +\d+ +\d+ +driver",
+                 r"\d+ hello ",
                  r"thread \d+: running, priority \d+, ran \d+\.\d{3} ms"], []),
     ("time\r", [r"uptime \d+:\d\d:\d\d\.\d{3}", r"UTC +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"], []),
     ("stats vda\r", [r"32768 records of 512 bytes", r"requests \d+: reads \d+", r"in flight \d+ \(high-water \d+",
@@ -69,9 +69,14 @@ SESSION = [
     ("bench disk\r", [r"bench: unknown family disk"], []),
     ("ping\r", [r"ping: usage"], []),
     ("ping 10.0.2.300\r", [r"ping: usage"], []),
-    ("ping 10.0.2.2 1\r", [NO_NET], []),
-    ("arp\r", [NO_NET], []),
-    ("bench net\r", [NO_NET], []),
+    # the network, through the net server's eth0 and QEMU's user network
+    ("ping 10.0.2.2 2\r", [r"64 bytes from 10.0.2.2: icmp_seq=1 time=\d+ us",
+                          r"2 sent, [12] received, rtt min/avg/max \d+/\d+/\d+ us"], []),
+    ("arp\r", [r"this host 10\.0\.2\.15 at 52:54:00:12:34:56", r"^10\.0\.2\.2 at 52:55:0a:00:02:02"], []),
+    ("ping 10.0.3.1 1\r", [r"icmp_seq=1 lost|64 bytes from 10\.0\.3\.1", r"1 sent"], []),
+    ("stats eth0\r", [r"eth0 \(network device\): link up", r"received \d+ frames", r"drops: no filter \d+",
+                      r"MTU \d+"], []),
+    ("bench net\r", [r"ICMP echo to 10.0.2.2 +\d+ +\d+ +\d+ +\d+"], []),
     # line editing
     ("tmie" + BS * 3 + "ime\r", [r"uptime \d+:"], [r"unknown command"]),
     ("garbage" + CTRL_U + "time\r", [r"uptime \d+:"], [r"unknown command"]),

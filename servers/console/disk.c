@@ -4,21 +4,14 @@
  * that no typo at the prompt changes a disk). */
 #include "shell.h"
 #include <sm/blk_stats.h>
+#include <sm/net_stats.h>
 #include <device/device_types.h>
+#include <device/net_status.h>
 #include "device.h"
 #include "mach.h"
 
 #define READ_RECORDS_MAX 8
 
-/* GNU Mach's NET_STATUS flavor ('n' << 16 | 1) and its first words, which
- * any network driver behind device.defs answers; kept here until
- * <device/net_status.h> carries them. */
-#define CONSOLE_NET_STATUS	(('n' << 16) + 1)
-struct console_net_status {
-	int min_packet_size, max_packet_size, header_format, header_size, address_size, flags, mapped_size;
-};
-#define CONSOLE_NET_STATUS_COUNT (sizeof(struct console_net_status) / sizeof(int))
-#define CONSOLE_NET_UP 0x1
 
 /* Open name with mode, or print "cmd: name: why" and return false. */
 static bool open_device(const char *cmd, const char *name, dev_mode_t mode, mach_port_t *dev)
@@ -60,6 +53,19 @@ static void print_blk_stats(const struct blk_stats *s, const struct blk_info *in
 	       s->notifies_suppressed, s->opens);
 }
 
+static void print_net_stats(const struct net_stats *s)
+{
+	printf("  received %u frames (%u bytes), delivered %u; sent %u frames (%u bytes)\n", s->rx_frames,
+	       s->rx_bytes, s->rx_delivered, s->tx_frames, s->tx_bytes);
+	printf("  drops: no filter %u, client queue full %u, bad from the device %u, too many writes waiting %u, "
+	       "oversize writes %u\n", s->rx_no_filter, s->rx_queue_full, s->rx_bad, s->tx_dropped, s->tx_oversize);
+	printf("  link %s (%u changes), MTU %u, %s transport, queues %u/%u, filters %u (pruned %u)\n",
+	       s->link_up ? "up" : "down", s->link_changes, s->mtu, s->modern ? "modern" : "legacy", s->queue_size_rx,
+	       s->queue_size_tx, s->filters, s->filters_pruned);
+	printf("  interrupts %u, writes that waited for a buffer %u, errors %u\n", s->interrupts, s->tx_deferred,
+	       s->errors);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -83,16 +89,22 @@ int cmd_stats(int argc, char **argv)
 		return 0;
 	}
 	/* Not a block device: GNU Mach's network status is what any net
-	 * driver answers. */
-	struct console_net_status ns;
-	n = CONSOLE_NET_STATUS_COUNT;
-	kern_return_t knet = device_get_status(dev, CONSOLE_NET_STATUS, (int *)&ns, &n);
-	close_device(dev);
-	if (knet == D_SUCCESS && n >= CONSOLE_NET_STATUS_COUNT) {
-		printf("%s (network device): link %s, largest frame %d, header %d bytes, address %d bytes\n", argv[1],
-		       (ns.flags & CONSOLE_NET_UP) ? "up" : "down", ns.max_packet_size, ns.header_size, ns.address_size);
+	 * driver answers, the net server's statistics what ours adds. */
+	struct net_status ns;
+	n = NET_STATUS_COUNT;
+	kern_return_t knet = device_get_status(dev, NET_STATUS, (int *)&ns, &n);
+	if (knet == D_SUCCESS && n >= NET_STATUS_COUNT) {
+		printf("%s (network device): link %s, frames %d-%d bytes, header %d bytes, address %d bytes\n",
+		       argv[1], (ns.flags & NET_IFF_RUNNING) ? "up" : "down", ns.min_packet_size, ns.max_packet_size,
+		       ns.header_size, ns.address_size);
+		struct net_stats st;
+		n = NET_STATS_COUNT;
+		if (device_get_status(dev, NET_GET_STATS, (int *)&st, &n) == D_SUCCESS && n >= NET_STATS_COUNT)
+			print_net_stats(&st);
+		close_device(dev);
 		return 0;
 	}
+	close_device(dev);
 	printf("stats: %s: no statistics this console knows (%s)\n", argv[1], kr_name(kr));
 	return 1;
 }

@@ -9,14 +9,11 @@
  * gateway 10.0.2.2. Its ARP table lives as long as the console. */
 #include "shell.h"
 #include <device/device_types.h>
+#include <device/net_status.h>
 #include "device.h"
 #include "mach.h"
 
 #define NET_DEVICE	"eth0"
-#define NET_ADDRESS	(('n' << 16) + 2)       /* GNU Mach's flavor: the MAC, in ints */
-#define NETF_IN		0x1                      /* filter word 0: frames received */
-#define NETF_PUSHLIT	1                        /* filter: push the next word (1: accept) */
-#define NET_RCV_MSG_ID	2999
 #define ETHERTYPE_IP	0x0800
 #define ETHERTYPE_ARP	0x0806
 #define ARP_ENTRIES	8
@@ -24,16 +21,18 @@
 
 static const uint8_t my_ip[4] = { 10, 0, 2, 15 }, gateway[4] = { 10, 0, 2, 2 };
 
-/* A frame as GNU Mach delivers it (device/net_status.h's net_rcv_msg). */
+/* A frame as GNU Mach delivers it: <device/net_status.h>'s net_rcv_msg,
+ * with its packet's header and payload named. */
 struct net_rcv {
 	mach_msg_header_t head;
 	mach_msg_type_t header_type;
-	uint8_t header[64];                     /* the Ethernet header */
+	uint8_t header[NET_HDW_HDR_MAX];        /* the Ethernet header */
 	mach_msg_type_t packet_type;
-	uint16_t length, type;                  /* packet_header: length counts these 4 bytes */
-	uint8_t data[4095 - 4];
-	int sent;
+	struct packet_header ph;                /* length counts these 4 bytes */
+	uint8_t data[NET_RCV_MAX - sizeof(struct packet_header)];
+	boolean_t sent;
 };
+_Static_assert(sizeof(struct net_rcv) == sizeof(struct net_rcv_msg), "net_rcv is net_rcv_msg");
 
 struct net {
 	mach_port_t dev, port;
@@ -123,11 +122,11 @@ static bool receive_frame(struct net *n, struct net_rcv *m, unsigned ms, uint16_
 		kern_return_t kr = mach_msg(&m->head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof *m, n->port, 50,
 					    MACH_PORT_NULL);
 		if (kr == MACH_MSG_SUCCESS && m->head.msgh_id == NET_RCV_MSG_ID &&
-		    m->head.msgh_size >= offsetof(struct net_rcv, data) && m->length >= 4 &&
-		    m->length - 4u <= m->head.msgh_size - offsetof(struct net_rcv, data)) {
+		    m->head.msgh_size >= offsetof(struct net_rcv, data) && m->ph.length >= 4 &&
+		    m->ph.length - 4u <= m->head.msgh_size - offsetof(struct net_rcv, data)) {
 			*type = be16(m->header + 12);
 			*payload = m->data;
-			*len = m->length - 4u;
+			*len = m->ph.length - 4u;
 			return true;
 		}
 		if (term_interrupted()) {
