@@ -14,7 +14,7 @@ KERNEL_ASM_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/
 # The interfaces the kernel serves (see kernel/ipc/kobject.c): GNU Mach's own
 # and the project's. Each gets its MIG server stub and weak defaults for the
 # routines the kernel does not implement.
-KERNEL_INTERFACES = mach mach_port mach_host mach_host_ext gnumach smhost virtio device mach_i386 mach_i386_ext smtime
+KERNEL_INTERFACES = mach mach_port mach_host mach_host_ext gnumach smhost virtio device mach_i386 mach_i386_ext smtime sminfo
 KERNEL_MIG_SERVER = $(call mig_server_files,$(KERNEL_INTERFACES)) $(call mig_stamps,$(KERNEL_INTERFACES))
 KERNEL_MIG_OBJS = $(KERNEL_INTERFACES:%=kobj/gen/%_server.o) $(KERNEL_INTERFACES:%=kobj/gen/%_defaults.o) \
 	$(KERNEL_CLIENT_INTERFACES:%=kobj/gen/%_user.o)

@@ -52,7 +52,7 @@ USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 
 # The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
 # and smhost) and GNU Mach's device interface for clients of driver servers.
-SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 mach_i386_ext smtime
+SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 mach_i386_ext smtime sminfo
 SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
 	console.o start.o support.o thread.o time.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
 
@@ -106,7 +106,8 @@ SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
 	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
-	MessageEvents.swift DeviceHost.swift Time.swift)
+	MessageEvents.swift DeviceHost.swift Time.swift \
+	NetFilter.swift NetInterface.swift NetDelivery.swift NetWrites.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)
 SDK_C_DEPS = $(SDK_SRC)/include/module.modulemap $(SDK_SRC)/include/cmach.h \
 	$(SMRT_SRC)/include/module.modulemap $(wildcard $(SMRT_SRC)/include/sm/*.h) \
@@ -203,11 +204,13 @@ $(VIRTIO_SDK_LIB): $(SDK_DIR)/Virtio.o
 # rng: Rng.swift); `make run-driver NAME=foo` boots one (tools/run-driver.sh).
 #   servers/blk: the virtio-blk server, "vda", "vdb", ...
 #   servers/rng: the virtio-rng server, "rng0"
+#   servers/net: the virtio-net server, "eth0", "eth1", ... (docs/net.md)
 
 SWIFT_DRIVERS = $(filter-out hello sdk runtime time,$(sort $(notdir $(patsubst %/,%,$(dir \
 	$(wildcard $(top_srcdir)/servers/*/*.swift))))))
 SWIFT_DRIVER_ELFS = $(foreach d,$(SWIFT_DRIVERS),servers/$(d)/$(d))
 BLK_ELF = servers/blk/blk
+NET_ELF = servers/net/net
 
 # swift_driver NAME: the object and the checked program of servers/NAME.
 define swift_driver
@@ -276,3 +279,24 @@ CLEANFILES += $(TIME_DIR)/time.o $(TIME_STUB_OBJS) $(TIME_ELF) $(TIME_ELF).tmp
 CLEAN_DIRS += $(TIME_DIR)/module-cache
 CLEAN_DIRS += $(HELLO_DIR)/module-cache $(SDK_DIR)/module-cache \
 	$(SDK_DIR)/virtio-module-cache $(foreach d,$(SWIFT_DRIVERS),servers/$(d)/module-cache)
+
+# -------------------------------------------------------------- console
+# The interactive console task (servers/console, C on the runtime): the
+# prompt `make run` ends at. Boot module line: console [allow-write].
+
+CONSOLE_DIR = servers/console
+CONSOLE_ELF = $(CONSOLE_DIR)/console
+CONSOLE_OBJS = $(addprefix $(CONSOLE_DIR)/,main.o terminal.o system.o disk.o net.o bench.o)
+
+$(CONSOLE_DIR)/%.o: $(top_srcdir)/servers/console/%.c $(top_srcdir)/servers/console/shell.h $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CONSOLE_ELF): $(CONSOLE_OBJS) $(USER_LINK_DEPS) $(SMRT_SRC)/check-user-elf.sh
+	$(SM_V_LD)$(USER_LINK) $(USER_GC_SECTIONS) -o $@.tmp $(CONSOLE_OBJS) $(USER_LIBS)
+	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp >/dev/null
+	$(AM_V_at)mv -f $@.tmp $@
+
+servers: $(CONSOLE_ELF)
+-include $(CONSOLE_OBJS:.o=.d)
+CLEANFILES += $(CONSOLE_OBJS) $(CONSOLE_OBJS:.o=.d) $(CONSOLE_ELF) $(CONSOLE_ELF).tmp

@@ -21,10 +21,13 @@ tests/bench-ipc.iso: $(KERNEL_ELF) tests/bench-ipc tests/bench-server $(TIME_ELF
 	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-ipc" $(KERNEL_ELF) tests/bench-ipc tests/bench-server \
 		$(TIME_ELF):bench
 
+# The plots come last: the recipe runs after every prerequisite of bench
+# (virtiobench below among them), so all the CSVs are there.
 bench: tests/bench-ipc.iso
 	QEMU=$(QEMU) $(SHELL) $(top_srcdir)/tools/run-bench.sh tests/bench-ipc.iso bench-results.csv
+	$(PYTHON) $(top_srcdir)/tools/bench-plot.py $(top_srcdir)/docs/benchmarks.md .
 
-CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv
+CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv bench-*.png
 .PHONY: bench
 
 # virtiobench (tests/virtiobench.c): block I/O through the virtio-blk server,
@@ -46,3 +49,20 @@ bench: virtiobench
 CLEANFILES += tests/virtiobench tests/virtiobench.iso tests/vdisk-bench.img virtiobench-results.csv \
 	virtiobench-image*-*.log virtiobench-null*-*.log
 .PHONY: virtiobench
+
+# netbench (tests/bench-net.c): the virtio-net server (servers/net) measured
+# through GNU Mach's network device interface on QEMU's user network, with
+# tools/net-host.py on the host, booted RUNS times by tools/run-netbench.sh
+# (medians); table and netbench-results.csv. Part of make bench; make
+# netbench runs it alone. NET_ECHO_PORT is tests/user-qemu.mk's.
+tests/bench-net: tests/bench-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/bench-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+tests/bench-net.iso: $(KERNEL_ELF) tests/bench-net $(NET_ELF) $(top_srcdir)/tools/mkiso.sh
+	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=bench-net" $(KERNEL_ELF) \
+		tests/bench-net:port=$(shell echo $$(($(NET_ECHO_PORT) + 3))) $(NET_ELF):device=00:04.0
+netbench: tests/bench-net.iso
+	QEMU=$(QEMU) RUNS=$(RUNS) PYTHON=$(PYTHON) $(SHELL) $(top_srcdir)/tools/run-netbench.sh tests/bench-net.iso \
+		$(shell echo $$(($(NET_ECHO_PORT) + 3))) netbench-results.csv
+bench: netbench
+CLEANFILES += tests/bench-net tests/bench-net.iso netbench-results.csv netbench-*.log netbench-host.pid
+.PHONY: netbench

@@ -113,7 +113,21 @@ $(HOST_OBJ_DIR)/virtio_fake_device.o: $(VIRTIO_SDK_TEST_SRC)/fake_device.c $(VIR
 $(HOST_TEST_DIR)/test_virtio_sdk: $(HOST_OBJ_DIR)/virtio_sdk_test.o $(HOST_OBJ_DIR)/virtio_fake_device.o
 	$(SM_V_LD)$(HOST_CC) -m32 -o $@ $^ $(LIBGCC32)
 
-HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc $(HOST_TEST_DIR)/test_virtio_sdk,$(HOST_TESTS))
+# The network-device class's packet filters (servers/sdk/Mach/NetFilter.swift,
+# which makes no kernel calls) against hand-made frames, built the same way.
+HOST_TESTS += $(HOST_TEST_DIR)/test_net_filter
+NET_FILTER_TEST_SWIFT = $(SDK_SRC)/NetFilter.swift $(SDK_SRC)/Tests/FilterTests.swift
+$(HOST_OBJ_DIR)/net_filter_test.o: $(NET_FILTER_TEST_SWIFT)
+	@mkdir -p $(@D)
+	$(AM_V_GEN)$(SWIFTC) -target i686-unknown-none-elf -enable-experimental-feature Embedded \
+		-wmo -parse-as-library -Osize -target-cpu i686 -Xfrontend -disable-stack-protector \
+		-module-name NetFilterHostTest -module-cache-path $(HOST_OBJ_DIR)/swift-module-cache \
+		-c -o $@ $(NET_FILTER_TEST_SWIFT)
+$(HOST_TEST_DIR)/test_net_filter: $(HOST_OBJ_DIR)/net_filter_test.o
+	$(SM_V_LD)$(HOST_CC) -m32 -o $@ $^ $(LIBGCC32)
+
+HOST_KERNEL_TESTS = $(filter-out $(HOST_TEST_DIR)/test_malloc $(HOST_TEST_DIR)/test_virtio_sdk \
+	$(HOST_TEST_DIR)/test_net_filter,$(HOST_TESTS))
 
 $(HOST_KERNEL_TESTS): $(HOST_SANITIZE_FLAGS)
 	$(SM_V_LD)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \

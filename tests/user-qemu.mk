@@ -371,3 +371,31 @@ tests/exc_server.o: $(MIG_GEN)/exc_server.c $(call mig_stamps,exc) $(SMRT_MIG_HD
 tests/test-exc tests/test-zfod: tests/test-%: tests/test-%.o tests/exc_server.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/exc_server.o tests/guest-check.o $(USER_LIBS)
 CLEANFILES += tests/exc_server.o
+
+# The virtio-net server (servers/net, "eth0") under test-net
+# (tests/test-net.c) on QEMU's user network, with tools/net-host.py on the
+# host: a UDP echo service on 127.0.0.1 (the guest reaches it at 10.0.2.2)
+# and QEMU monitor commands (QMP) for link down/up, started before each boot
+# and stopped after. Topic net: modern transport, 256-entry queues;
+# net-legacy: the legacy transport; net-q64: 64-entry queues (the server's
+# queue=64) and a device MTU of 1400 (VIRTIO_NET_F_MTU). The UDP port is derived from the build directory, so that
+# worktrees testing at once do not collide.
+NET_ECHO_PORT := $(shell $(PYTHON) -c 'import os, zlib; print(20000 + zlib.crc32(os.getcwd().encode()) % 20000)')
+NET_ELF ?= servers/net/net
+tests/test-net: tests/test-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-net.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+# $(call net_topic,TOPIC,PORT OFFSET,TEST ARGS,DEVICE OPTIONS,SERVER ARGS)
+net_topic = $(eval test_$(1)_PROGRAM = net)\
+	$(eval test_$(1)_ARGS = port=$(shell echo $$(($(NET_ECHO_PORT) + $(2)))),link$(3))\
+	$(eval test_$(1)_MODULES = $$(NET_ELF):device=00:04.0$(5))\
+	$(eval test_$(1)_QEMU_ARGS = -nic none -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=4$(4) \
+		-qmp unix:tests/test-$(1).qmp$(vd_comma)server=on$(vd_comma)wait=off)\
+	$(eval test_$(1)_SETUP = $$(PYTHON) $$(top_srcdir)/tools/net-host.py --daemon \
+		--port $(shell echo $$(($(NET_ECHO_PORT) + $(2)))) --log tests/test-$(1).log \
+		--qmp tests/test-$(1).qmp --pidfile tests/test-$(1).host.pid)\
+	$(eval test_$(1)_POSTCHECK = kill `cat tests/test-$(1).host.pid` 2>/dev/null; rm -f tests/test-$(1).qmp; true)
+$(call net_topic,net,0,,$(vd_comma)disable-legacy=on)
+$(call net_topic,net-legacy,1,$(vd_comma)legacy,$(vd_comma)disable-modern=on)
+$(call net_topic,net-q64,2,$(vd_comma)queue=64$(vd_comma)mtu=1400,$(vd_comma)disable-legacy=on$(vd_comma)host_mtu=1400,+queue=64)
+GUEST_VARIANTS += net-legacy net-q64
+CLEANFILES += $(foreach t,net net-legacy net-q64,tests/test-$(t).host.pid tests/test-$(t).qmp tests/test-$(t).check)

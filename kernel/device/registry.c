@@ -140,3 +140,14 @@ void device_master_receive(struct kmsg *m)
 	}
 	ipc_mqueue_send(m);
 }
+
+bool device_registry_at(int i, const char **name, struct ipc_port **port)
+{
+	for (int slot = 0; slot < MAX_DEVICES; slot++)
+		if (devices[slot].port && i-- == 0) {
+			*name = devices[slot].name;
+			*port = devices[slot].port;
+			return true;
+		}
+	return false;
+}

@@ -22,4 +22,8 @@
 /* device_master_receive (device_layer.h) consumes a message sent to the device
  * master port: forwards a device_open to the registered driver, or answers it
  * (or anything else) with an error. */
+/* The i-th registered name and its driver's port (alive or dead), in table
+ * order; false past the end. */
+struct ipc_port;
+bool device_registry_at(int i, const char **name, struct ipc_port **port);
 #endif

@@ -46,10 +46,16 @@ extern boolean_t device_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_i386_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t mach_i386_ext_server(mach_msg_header_t *, mach_msg_header_t *);
 extern boolean_t smtime_server(mach_msg_header_t *, mach_msg_header_t *);
+extern boolean_t sminfo_server(mach_msg_header_t *, mach_msg_header_t *);
 static const demux_t interfaces[] = {
 	mach_server, mach_port_server, mach_host_server, mach_host_ext_server, gnumach_server, smhost_server,
-	device_layer_server, device_server, mach_i386_server, mach_i386_ext_server, smtime_server,
+	device_layer_server, device_server, mach_i386_server, mach_i386_ext_server, smtime_server, sminfo_server,
 };
+
+/* Set by a routine that keeps the request's reply right to answer later
+ * (it returns MIG_NO_REPLY); per nesting level of kobject_receive. */
+static bool reply_taken;
+void kobject_take_reply(void) { reply_taken = true; }
 
 kern_return_t mig_not_implemented(const char *routine)
 {
@@ -144,9 +150,13 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	}
 	depth++;
 	mach_msg_id_t id = in->msgh_id;
-	bool served = false;
+	bool served = false, outer_taken = reply_taken;
+	reply_taken = false;
 	for (unsigned i = 0; i < sizeof interfaces / sizeof interfaces[0] && !served; i++)
 		served = interfaces[i](in, &out->Head);
+	if (reply_taken && served && out->RetCode == MIG_NO_REPLY)
+		reply = NULL;                           /* the routine holds it now */
+	reply_taken = outer_taken;
 	if (!served) {
 		kwarn("kernel object: no routine for message id %d\n", id);
 		error_reply(out, id, MIG_BAD_ID);

@@ -9,4 +9,8 @@ struct kmsg;
 mach_msg_return_t kobject_receive(struct kmsg *m);
 /* Consume m and answer its reply port with a reply carrying only code. */
 void kobject_reply_error(struct kmsg *m, kern_return_t code);
+/* Called by a routine that keeps its request's reply right (a pointer in its
+ * reply_port argument, of type reply_portPoly) to answer later, and then
+ * returns MIG_NO_REPLY: the kernel neither answers nor destroys that right. */
+void kobject_take_reply(void);
 #endif

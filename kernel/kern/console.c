@@ -7,13 +7,14 @@
 
 void console_init(void)
 {
-	outb(COM1 + 1, 0x00);    /* no UART interrupts: the kernel polls */
+	outb(COM1 + 1, 0x00);    /* interrupts off; output is polled, input
+				  * interrupts come with console_input_init */
 	outb(COM1 + 3, 0x80);    /* DLAB on to set the divisor */
 	outb(COM1 + 0, 0x01);    /* 115200 baud */
 	outb(COM1 + 1, 0x00);
 	outb(COM1 + 3, 0x03);    /* 8N1 */
 	outb(COM1 + 2, 0xC7);    /* FIFO on, cleared */
-	outb(COM1 + 4, 0x03);
+	outb(COM1 + 4, 0x0B);    /* DTR, RTS, and OUT2, which gates the IRQ line */
 }
 
 static void serial_putc(char c)

@@ -4,6 +4,8 @@
  * served. */
 #include "kern/kernel_device.h"
 #include "kern/mapped_time.h"
+#include "kern/console.h"
+#include "kern/console_input.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "kern/task.h"
@@ -37,8 +39,22 @@ static kern_return_t time_map(vm_prot_t prot, vm_offset_t offset, vm_size_t size
 	return D_SUCCESS;
 }
 
+static kern_return_t console_read(struct ipc_port *reply, uint32_t reply_type, int mode, int wanted, char *data,
+				  unsigned *count)
+{
+	return console_input_read(reply, reply_type, mode, wanted, data, count);
+}
+
+static kern_return_t console_print(const char *data, unsigned count, int *written)
+{
+	console_write(data, count);
+	*written = (int)count;
+	return D_SUCCESS;
+}
+
 static struct kernel_device devices[] = {
-	{ "time", time_map, NULL },
+	{ "time", time_map, NULL, NULL, NULL },
+	{ "console", NULL, console_read, console_print, NULL },
 };
 #define NDEVICES (sizeof devices / sizeof devices[0])
 
@@ -60,6 +76,7 @@ static struct kernel_device *find(const char *name)
 }
 
 bool kernel_device_exists(const char *name) { return find(name) != NULL; }
+const char *kernel_device_name(unsigned i) { return i < NDEVICES ? devices[i].name : NULL; }
 
 /* The kernel device a request names, or NULL with a warning: a device.defs
  * message sent to another kind of kernel object (answered MIG_BAD_ID). */
@@ -131,6 +148,13 @@ kern_return_t ds_device_write_inband(mach_port_t device, mach_port_t reply_port,
 				     dev_mode_t mode, recnum_t recnum, const io_buf_ptr_inband_t data,
 				     mach_msg_type_number_t dataCnt, int *bytes_written)
 {
+	struct kernel_device *d = device_of(device, "device_write_inband");
+	/* The stub checks the count only against the message's size, so a
+	 * longer message carries more than io_buf_ptr_inband_t's 128 bytes. */
+	if (d && d->write_inband && dataCnt > sizeof(io_buf_ptr_inband_t))
+		return refuse(D_INVALID_SIZE, "device_write_inband", "more than 128 bytes");
+	if (d && d->write_inband)
+		return d->write_inband(data, dataCnt, bytes_written);
 	return unsupported(device, "device_write_inband");
 }
 
@@ -145,6 +169,10 @@ kern_return_t ds_device_read_inband(mach_port_t device, mach_port_t reply_port, 
 				    dev_mode_t mode, recnum_t recnum, int bytes_wanted, io_buf_ptr_inband_t data,
 				    mach_msg_type_number_t *dataCnt)
 {
+	struct kernel_device *d = device_of(device, "device_read_inband");
+	if (d && d->read_inband)
+		return d->read_inband(ipc_port_from_word(reply_port), reply_portPoly, mode, bytes_wanted, data,
+				      dataCnt);
 	return unsupported(device, "device_read_inband");
 }
 

@@ -2,6 +2,7 @@
  * devices, start a task for every GRUB module, and schedule. */
 #include "kern/time_page.h"
 #include "kern/console.h"
+#include "kern/console_input.h"
 #include "kern/printf.h"
 #include "kern/multiboot.h"
 #include "kern/string.h"
@@ -43,6 +44,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	clock_init();
 	time_page_init();                /* before the first task: each maps it */
 	kernel_devices_init();           /* the time page reads the clock */
+	console_input_init();
 	load_init();
 	device_layer_init();
 	task_set_exit_when_idle(strstr(cmdline, "exit-when-idle") != NULL);

@@ -32,6 +32,7 @@ void task_init(void)
 struct task *kernel_task(void) { return &kernel_task_store; }
 struct task *current_task(void) { return current_thread()->task; }
 int task_count(void) { return ntasks; }
+struct task *task_list(void) { return tasks; }
 void task_set_exit_when_idle(bool on) { exit_when_idle = on; }
 void task_set_halt_when(const char *name) { strlcpy(halt_task, name, TASK_NAME_MAX); }
 

@@ -70,6 +70,8 @@ void task_finish(struct task *t);
 bool task_alive(uint32_t id);
 struct waitq *task_death_queue(void);
 int task_count(void);
+/* The first task of the list (follow ->next), newest first. */
+struct task *task_list(void);
 /* Called when nothing is runnable: with exit-when-idle set and no task left,
  * the machine halts (the test harness uses this). */
 void task_check_all_done(void);

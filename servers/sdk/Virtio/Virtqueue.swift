@@ -333,11 +333,29 @@ public final class Virtqueue<Context>: CompletingQueue {
         stats.completed += 1
     }
 
+    /// False: `rearm` (and so every interrupt's service) leaves the queue
+    /// quiet, for a driver that takes its chains back itself (virtio-net's
+    /// transmit queue) and asks for an interrupt only when it needs one,
+    /// with `armInterrupt`.  Works with VIRTIO_F_EVENT_IDX (2.7.7: the
+    /// used_event the driver last wrote stays behind); without it the
+    /// device interrupts as it likes.
+    public var interruptsWanted = true
+
+    /// `armInterrupt`, or, for a queue whose interrupts are not wanted,
+    /// only whether finished chains are waiting.
+    public func rearm() -> Bool {
+        guard interruptsWanted else {
+            vio_full_barrier()
+            return broken == nil && vio_load16(used + 2) != lastUsed
+        }
+        return armInterrupt()
+    }
+
     /// Asks for an interrupt when the next chain is used (VIRTIO_F_EVENT_IDX:
     /// used_event = the next entry we will look at, 2.7.7) and returns
     /// whether chains arrived meanwhile, so the caller takes those too
     /// instead of waiting for an interrupt that may not come.
-    public func rearm() -> Bool {
+    public func armInterrupt() -> Bool {
         guard broken == nil else { return false }
         if eventIndex {
             vio_store16(avail + 4 + 2 * Int(size), lastUsed)

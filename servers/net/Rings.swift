@@ -1,0 +1,159 @@
+// Rings.swift - the receive and transmit virtqueues: every use this server
+// makes of the SDK's virtqueue and interrupt API is in this file,
+// Control.swift and the queue set-up in Nic.swift.
+//
+// Receive: every buffer the device used is handed to the interface
+// (filters, delivery) and posted again at once, then the queue is kicked:
+// QEMU stops reading its backend when the ring is empty and reads again
+// only on a notification, so a ring that ran dry recovers by itself.
+//
+// Transmit: a frame is copied behind its virtio_net_hdr into one buffer
+// and made available as one descriptor.  Finished chains are taken back
+// whenever a frame is sent and on every interrupt, so the ring never
+// depends on a TX interrupt; when every buffer is in use, the queue is
+// re-armed so that the next finished chain raises one.
+
+import Mach
+import Virtio
+import CNet
+
+extension Nic {
+    // MARK: interrupts
+
+    /// After the SDK has serviced an interrupt (every queue drained into
+    /// `onUsed`, acknowledged, re-armed): the link, receive buffers posted
+    /// again, writes that waited for TX buffers.
+    func afterInterrupt(_ irq: VirtioInterrupt) {
+        hw.interrupts += 1
+        if irq.configChanged { configurationChanged() }
+        refillReceive()
+        moveBacklog()
+        interface.transmitWaiting()
+        while (!txBacklog.isEmpty || interface.waitingWriteCount > 0) && armTransmit() > 0 {
+            interface.transmitWaiting()
+        }
+        if let why = rxQueue.broken ?? txQueue.broken, interface.complaints.allow() {
+            print("net: \(name): queue broken (\(why))")
+        }
+    }
+
+    // MARK: receive
+
+    /// Posts a free buffer into every free ring entry; kicks if any went in.
+    func refillReceive() {
+        var posted = false
+        while rxQueue.hasRoom(for: 1), let b = rxPool!.take() {
+            oneSegment[0] = Segment(physical: b.physical, length: UInt32(bufferBytes), deviceWrites: true)
+            guard rxQueue.submit(oneSegment, context: b) != nil else {
+                rxPool.give(b)
+                break
+            }
+            hw.rxRefills += 1
+            posted = true
+        }
+        if posted {
+            hw.rxKicks += 1
+            rxQueue.kickWhenIdle()
+        }
+    }
+
+    /// One buffer the device filled (the SDK has bounded `written` by the
+    /// buffer): handed to the interface, then back to the pool.
+    func received(_ used: UsedChain, _ buffer: DMABuffer) {
+        // At least the header (5.1.6.4.1: the device fills it) and an
+        // Ethernet header.
+        let written = Int(used.written)
+        if written >= headerBytes + NetInterface.ethernetHeader {
+            let frame = UnsafeRawBufferPointer(start: buffer.address + headerBytes, count: written - headerBytes)
+            if config.verbose { print("net: \(name): received \(frame.count) bytes") }
+            interface.received(frame: frame)
+        } else {
+            interface.counters.rxFrames += 1
+            interface.counters.rxBad += 1
+            if interface.complaints.allow() {
+                print("net: \(name): the device reported \(used.written) bytes, less than the headers; dropped")
+            }
+        }
+        rxPool.give(buffer)
+    }
+
+    // MARK: transmit
+
+    /// NetInterface.transmit: the frame into a DMA buffer behind a zeroed
+    /// header, then into the ring or, when the ring is full, the backlog.
+    /// False when every buffer is in the ring or the backlog: the TX queue
+    /// then asks for an interrupt, whose handler calls transmitWaiting.
+    func transmit(_ frame: UnsafeRawBufferPointer) -> Bool {
+        guard let b = takeTransmitBuffer() else {
+            hw.txRingFull += 1
+            return false
+        }
+        // 5.1.6.2: flags 0 and gso_type NONE (no offloads negotiated);
+        // num_buffers (modern header) 0.
+        b.address.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
+        (b.address + headerBytes).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
+        var bytes = frame.count
+        if bytes < NetInterface.minimumFrame {
+            // Ethernet's minimum frame: pad with zeros.
+            (b.address + headerBytes + bytes).initializeMemory(as: UInt8.self, repeating: 0,
+                                                                count: NetInterface.minimumFrame - bytes)
+            bytes = NetInterface.minimumFrame
+        }
+        if txBacklog.isEmpty && submitTransmit(b, bytes) {
+            txQueue.kickWhenIdle()
+            return true
+        }
+        txBacklog.append((b, bytes))
+        hw.txBacklogHWM = max(hw.txBacklogHWM, UInt32(txBacklog.count))
+        armTransmit()
+        return true
+    }
+
+    /// A free TX buffer, taking finished chains back first; nil when all
+    /// are in the ring or the backlog (an interrupt is then asked for).
+    func takeTransmitBuffer() -> DMABuffer? {
+        reclaimTransmit()
+        if let b = txPool!.take() { return b }
+        armTransmit()
+        return txPool!.take()
+    }
+
+    /// Asks for an interrupt when the device returns the next TX chain; if
+    /// some came back meanwhile (the device need not interrupt for those),
+    /// takes them now.  Returns how many came back.
+    @discardableResult
+    func armTransmit() -> Int {
+        var n = 0
+        while txQueue.armInterrupt() {
+            let got = reclaimTransmit()
+            if got == 0 { break }
+            n += got
+        }
+        return n
+    }
+
+    func submitTransmit(_ b: DMABuffer, _ bytes: Int) -> Bool {
+        oneSegment[0] = Segment(physical: b.physical, length: UInt32(headerBytes + bytes), deviceWrites: false)
+        return txQueue.submit(oneSegment, context: b) != nil
+    }
+
+    /// Takes back finished TX chains (their buffers go back to the pool in
+    /// `onUsed`) and moves backlog frames into the ring; returns how many
+    /// chains came back.
+    @discardableResult
+    func reclaimTransmit() -> Int {
+        let n = txQueue.drainUsed()
+        moveBacklog()
+        return n
+    }
+
+    /// Backlog frames into the ring while it has room.
+    func moveBacklog() {
+        var moved = false
+        while let first = txBacklog.first, submitTransmit(first.buffer, first.bytes) {
+            txBacklog.removeFirst()
+            moved = true
+        }
+        if moved { txQueue.kickWhenIdle() }
+    }
+}
