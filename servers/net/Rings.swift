@@ -100,7 +100,12 @@ extension Nic {
             bytes = NetInterface.minimumFrame
         }
         if txBacklog.isEmpty && submitTransmit(b, bytes) {
-            txQueue.kickWhenIdle()
+            // At once, not when the loop is idle: clients that keep
+            // writing may keep the loop from ever being idle, and their
+            // frames would wait in the ring.  EVENT_IDX (or NO_NOTIFY)
+            // already spares the notification while the device is still
+            // working through the ring.
+            _ = txQueue.kickIfNeeded()
             return true
         }
         txBacklog.append((b, bytes))
