@@ -328,7 +328,12 @@ static void test_preemption(void)
 	CHECK(spins[1] > s1, "the other one does: %u -> %u", s1, spins[1]);
 	CHECK_EQ(thread_resume(a), KERN_SUCCESS);
 	CHECK_EQ(thread_resume(a), KERN_FAILURE);
-	smrt_sleep_ms(50);
+	/* It runs again within a few quanta. On a loaded host QEMU may deliver
+	 * a sleep's worth of ticks in one burst, waking us before the other
+	 * busy thread's quantum has ended, so wait for the progress itself
+	 * (bounded) rather than for a fixed time. */
+	for (int i = 0; i < 200 && spins[0] == s0; i++)
+		smrt_sleep_ms(10);
 	CHECK(spins[0] > s0, "resumed: %u -> %u", s0, spins[0]);
 
 	/* Depressed for 30 ms, we let a busy less urgent thread run until the
