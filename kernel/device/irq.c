@@ -7,7 +7,6 @@
 #define HANDLERS_PER_LINE 4
 
 static struct { irq_handler_t fn; void *arg; } handlers[NIRQ][HANDLERS_PER_LINE];
-static unsigned long counts[NIRQ];
 static unsigned long unclaimed[NIRQ];   /* interrupts in a row nobody claimed */
 
 int irq_register(int irq, irq_handler_t fn, void *arg)
@@ -27,7 +26,6 @@ int irq_register(int irq, irq_handler_t fn, void *arg)
 
 void irq_dispatch(int irq)
 {
-	counts[irq]++;
 	int present = 0, claimed = 0;
 	for (int i = 0; i < HANDLERS_PER_LINE; i++)
 		if (handlers[irq][i].fn) {
@@ -49,7 +47,6 @@ void irq_dispatch(int irq)
 	}
 }
 
-unsigned long irq_count(int irq) { return irq >= 0 && irq < NIRQ ? counts[irq] : 0; }
 
 /* ---------------------------------------------------------------- MSI vectors */
 

@@ -14,6 +14,10 @@ struct ipc_port;
 
 #define KMSG_MAX_SIZE (64 * 1024)   /* largest message, header included */
 
+/* The type descriptor of one inline 32-bit integer (a return code, a count):
+ * what the kernel writes before each integer of a message it builds. */
+#define KMSG_INT32_TYPE ((mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 })
+
 struct kmsg {
 	struct kmsg *next;
 	uint32_t size;                  /* bytes of message in hdr */
@@ -41,6 +45,10 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m);
  * MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE (or _VM_KERNEL): the message is
  * still delivered. */
 mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m);
+
+/* The type a right carried with `disposition` has in a message in transit
+ * (MACH_MSG_TYPE_PORT_SEND, _SEND_ONCE or _RECEIVE), as the receiver sees it. */
+uint32_t ipc_right_kernel_type(uint32_t disposition);
 
 /* One right, from a name with a send disposition (MACH_MSG_TYPE_COPY_SEND ...)
  * to a port pointer with a kernel-form type (MACH_MSG_TYPE_PORT_*). */

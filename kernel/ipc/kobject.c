@@ -69,24 +69,8 @@ static void error_reply(mig_reply_header_t *out, mach_msg_id_t request_id, kern_
 	memset(out, 0, sizeof *out);
 	out->Head.msgh_size = sizeof *out;
 	out->Head.msgh_id = request_id + 100;
-	out->RetCodeType = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
+	out->RetCodeType = KMSG_INT32_TYPE;
 	out->RetCode = code;
-}
-
-/* The right a reply's port item carries, in kernel form. */
-static uint32_t kernel_form(uint32_t disposition)
-{
-	switch (disposition) {
-	case MACH_MSG_TYPE_MAKE_SEND:
-	case MACH_MSG_TYPE_COPY_SEND:
-	case MACH_MSG_TYPE_MOVE_SEND:
-		return MACH_MSG_TYPE_PORT_SEND;
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		return MACH_MSG_TYPE_PORT_SEND_ONCE;
-	default:
-		return disposition;
-	}
 }
 
 static mach_msg_return_t fix_reply_item(void *ctx, uint8_t *msg, const struct msg_item *it)
@@ -96,9 +80,9 @@ static mach_msg_return_t fix_reply_item(void *ctx, uint8_t *msg, const struct ms
 		return MACH_MSG_SUCCESS;          /* OOL data: the routine's slot holds a struct ool (ipc/ool.h) */
 	mach_msg_type_t *t = (mach_msg_type_t *)(msg + it->desc_offset);
 	if (t->msgt_longform)
-		((mach_msg_type_long_t *)t)->msgtl_name = kernel_form(it->type_name);
+		((mach_msg_type_long_t *)t)->msgtl_name = ipc_right_kernel_type(it->type_name);
 	else
-		t->msgt_name = kernel_form(it->type_name);
+		t->msgt_name = ipc_right_kernel_type(it->type_name);
 	return MACH_MSG_SUCCESS;
 }
 

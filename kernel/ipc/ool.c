@@ -14,8 +14,6 @@
 #include "i386/layout.h"
 
 #define OOL_MAGIC 0x6f6f6c64u           /* "oold" */
-#define DEAD_WORD 0xFFFFFFFFu
-#define KERNEL_RESERVE_PAGES 256        /* frames a message copy may not take */
 
 enum grab { GRAB_OK, GRAB_BAD_MEMORY, GRAB_NO_MEMORY };
 
@@ -59,7 +57,7 @@ static void free_frames(struct ool *o)
 static void destroy_rights(struct ool *o, void (*drop)(struct ipc_port *, uint32_t))
 {
 	for (uint32_t i = 0; i < o->count; i++)
-		if (o->words[i] && o->words[i] != DEAD_WORD)
+		if (o->words[i] && o->words[i] != (uint32_t)MACH_PORT_DEAD)
 			drop((struct ipc_port *)o->words[i], o->kernel_type);
 }
 
@@ -240,19 +238,6 @@ static void set_type_name(uint8_t *msg, const struct msg_item *it, uint32_t name
 		t->msgt_name = name;
 }
 
-static uint32_t kernel_type_for(uint32_t disposition)
-{
-	switch (disposition) {
-	case MACH_MSG_TYPE_MAKE_SEND:
-	case MACH_MSG_TYPE_COPY_SEND:
-		return MACH_MSG_TYPE_PORT_SEND;
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-		return MACH_MSG_TYPE_PORT_SEND_ONCE;
-	default:
-		return disposition;
-	}
-}
-
 static mach_msg_return_t copyin_ports(struct task *t, uint8_t *msg, const struct msg_item *it,
 				      uintptr_t addr, struct ool **out)
 {
@@ -264,7 +249,7 @@ static mach_msg_return_t copyin_ports(struct task *t, uint8_t *msg, const struct
 		ool_free_container(o);
 		return MACH_SEND_INVALID_MEMORY;
 	}
-	uint32_t kernel_type = kernel_type_for(it->type_name);
+	uint32_t kernel_type = ipc_right_kernel_type(it->type_name);
 	for (uint32_t i = 0; i < n; i++) {
 		mach_port_name_t name = o->words[i];
 		if (!MACH_PORT_VALID(name))
@@ -361,7 +346,7 @@ static mach_msg_return_t copyout_ports(struct task *t, struct ool *o, uintptr_t 
 	}
 	for (uint32_t i = 0; i < o->count; i++) {
 		uint32_t word = o->words[i];
-		if (word && word != DEAD_WORD)
+		if (word && word != (uint32_t)MACH_PORT_DEAD)
 			word = ipc_right_copyout(t->space, (struct ipc_port *)word, o->kernel_type);
 		((uint32_t *)P2V(names->words[i / 1024]))[i % 1024] = word;
 	}

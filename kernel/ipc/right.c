@@ -4,6 +4,21 @@
 #include "ipc/space.h"
 #include "ipc/notify.h"
 
+uint32_t ipc_right_kernel_type(uint32_t disposition)
+{
+	switch (disposition) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MOVE_SEND:
+		return MACH_MSG_TYPE_PORT_SEND;
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		return MACH_MSG_TYPE_PORT_SEND_ONCE;
+	default:
+		return disposition;      /* MOVE_RECEIVE is PORT_RECEIVE already */
+	}
+}
+
 kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
 			       struct ipc_port **port, uint32_t *kernel_type)
 {

@@ -65,7 +65,7 @@ static void answer(struct waiter *w)
 	r->head.msgh_size = offsetof(struct read_inband_reply, data) + ((n + 3) & ~3u);
 	r->head.msgh_remote_port = (uint32_t)w->reply;
 	r->head.msgh_id = DEVICE_READ_INBAND_ID + 100;
-	r->ret_code_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
+	r->ret_code_type = KMSG_INT32_TYPE;
 	r->ret_code = D_SUCCESS;
 	r->data_type = (mach_msg_type_t){ MACH_MSG_TYPE_CHAR, 8, n, 1, 0, 0, 0 };
 	m->size = r->head.msgh_size;

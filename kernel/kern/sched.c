@@ -203,7 +203,6 @@ void sched_preempt_point(void)
 	}
 }
 
-bool sched_idle(void) { return current == &idle_thread; }
 
 void sched_start(void)
 {

@@ -19,7 +19,6 @@ void sched_remove(struct thread *t);
 void sched_preempt_point(void);
 /* Switch to the first ready thread and idle forever in between. */
 void sched_start(void) __attribute__((noreturn));
-bool sched_idle(void);
 /* Run target now if it is ready (the current thread stays ready); false if
  * it is not ready. */
 bool sched_handoff(struct thread *target);

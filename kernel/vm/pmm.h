@@ -43,6 +43,10 @@ bool pmm_page_device_visible(uintptr_t pa);
 bool pmm_share_copy_on_write(uintptr_t pa, bool cow);
 void pmm_free_contig(uintptr_t pa, size_t pages);
 size_t pmm_free_pages(void);
+/* Frames no task-driven allocation may take (zero-fill, out-of-line copies,
+ * DMA memory, vm_allocate_contiguous): kept for the kernel's own needs, so a
+ * task exhausting memory fails while the kernel and the other tasks go on. */
+#define KERNEL_RESERVE_PAGES 256
 /* Idle work: zero one free frame ahead of allocation (a bounded pool).
  * False when the pool is full or no free frame is left to zero. */
 bool pmm_prezero_one(void);

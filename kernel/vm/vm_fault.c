@@ -19,7 +19,7 @@ kern_return_t vm_fault_back_page(struct task *t, uintptr_t va, int prot)
 	}
 	/* The kernel's reserve stays free: without it the kernel could not
 	 * even build the exception message or free the task. */
-	uintptr_t pa = pmm_free_pages() > VM_KERNEL_RESERVE_PAGES ? pmm_alloc_page() : 0;
+	uintptr_t pa = pmm_free_pages() > KERNEL_RESERVE_PAGES ? pmm_alloc_page() : 0;
 	if (!pa) {
 		kwarn("task %u (%s): no physical memory left for the page at %p\n", t->id, t->name, (void *)va);
 		return KERN_RESOURCE_SHORTAGE;
@@ -47,7 +47,7 @@ kern_return_t vm_fault_unshare(struct task *t, uintptr_t va)
 		pmap_replace_cow(&t->pmap, va, old, writable);
 		return KERN_SUCCESS;
 	}
-	uintptr_t pa = pmm_free_pages() > VM_KERNEL_RESERVE_PAGES ? pmm_alloc_page() : 0;
+	uintptr_t pa = pmm_free_pages() > KERNEL_RESERVE_PAGES ? pmm_alloc_page() : 0;
 	if (!pa) {
 		kwarn("task %u (%s): no physical memory left to copy the page at %p\n", t->id, t->name, (void *)va);
 		return KERN_RESOURCE_SHORTAGE;

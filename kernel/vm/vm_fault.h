@@ -6,7 +6,7 @@
  *
  * A page is backed with its region's protection. Backing fails, and the
  * page stays absent, when the task is at its page limit or when fewer than
- * VM_KERNEL_RESERVE_PAGES frames are free: those are kept for the kernel's
+ * KERNEL_RESERVE_PAGES frames (vm/pmm.h) are free: those are kept for the kernel's
  * own needs, so a task exhausting memory fails (an exception, else it is
  * killed) while the kernel and the other tasks go on.
  *
@@ -23,8 +23,6 @@
 
 struct task;
 struct pmap;
-
-#define VM_KERNEL_RESERVE_PAGES 256
 
 /* Back the absent page at va (any address in it) for an access (write or
  * not) by the task. KERN_SUCCESS also when the page is already there with

@@ -8,7 +8,6 @@
 #include "i386/layout.h"
 
 /* Physical pages kept back from user allocations for the kernel itself. */
-#define KERNEL_RESERVE_PAGES 256
 
 static bool user_range(uintptr_t start, uintptr_t end)
 {

@@ -18,6 +18,7 @@
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "ipc/port.h"
+#include "ipc/kmsg.h"
 #include "ipc/space.h"
 #include "ipc/kmsg.h"
 #include "ipc/mqueue.h"
@@ -91,7 +92,7 @@ bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint3
 	msg->head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, 0);
 	msg->head.msgh_size = sizeof *msg;
 	msg->head.msgh_id = id;
-	msg->isr_type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 1, 1, 0, 0, 0 };
+	msg->isr_type = KMSG_INT32_TYPE;
 	msg->isr = a;
 	msg->count_type = msg->isr_type;
 	msg->count = b;

@@ -21,7 +21,6 @@
 #include "i386/layout.h"
 #include <mach/kern_return.h>
 
-#define KERNEL_RESERVE_PAGES 256          /* left for the kernel itself */
 
 struct vmapping {
 	struct vmapping *next;
