@@ -8,6 +8,7 @@
  * MACH_RCV_TOO_LARGE and the message stays queued for a larger receive,
  * exactly as without the hand-off. */
 #include "guest-check.h"
+#include <stdbool.h>
 #include <string.h>
 #include <sm/traps.h>
 #include <mach/thread_switch.h>
@@ -22,12 +23,14 @@ struct big { mach_msg_header_t head; mach_msg_type_t type; uint32_t words[24]; }
 static uint8_t peer_stack[16384] __attribute__((aligned(16)));
 
 /* What the peer thread does, set before it starts. */
-static enum { PEER_ECHO, PEER_SMALL } peer_job;
+static enum { PEER_ECHO, PEER_SMALL, PEER_ONE } peer_job;
 static mach_port_t peer_port;              /* where the peer receives */
 static volatile int peer_rounds;
 static volatile mach_msg_return_t peer_small_result;
 static volatile uint32_t peer_small_size, peer_large_size, peer_large_word;
 static volatile int peer_done;
+static volatile mach_msg_return_t peer_one_result;
+static volatile uint32_t peer_one_value;
 
 /* PEER_ECHO: answer every ping on peer_port with value + 1, receiving the
  * next one in the same call, until a value of 0. */
@@ -60,13 +63,24 @@ static void small_then_large(void)
 	}
 }
 
+/* PEER_ONE: one receive, its result and value recorded. */
+static void one(void)
+{
+	struct ping m;
+	m.value = 0;
+	peer_one_result = mach_msg(&m.head, MACH_RCV_MSG, 0, sizeof m, peer_port, 0, 0);
+	peer_one_value = m.value;
+}
+
 static void __attribute__((noreturn, used)) peer_main(void *arg)
 {
 	(void)arg;
 	if (peer_job == PEER_ECHO)
 		echo();
-	else
+	else if (peer_job == PEER_SMALL)
 		small_then_large();
+	else
+		one();
 	peer_done = 1;
 	for (;;)
 		thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, 1000);
@@ -233,6 +247,55 @@ static void test_too_small(void)
 	mach_port_destroy(self, peer_port);
 }
 
+/* The port changes after the message was handed over and before its
+ * receiver ran (this thread keeps the CPU: the receiver has its priority
+ * and a send alone does not block). The receiver must then not take it:
+ * renamed, it returns MACH_RCV_PORT_CHANGED and the message waits under the
+ * new name; destroyed, it returns MACH_RCV_PORT_DIED and the message is
+ * destroyed with the port, leaking nothing. A timer tick between the send
+ * and the change may let the receiver run first; then it has the message,
+ * which is as good. Either way the message is never lost or seen twice. */
+static void test_change_in_flight(bool destroy)
+{
+	peer_port = new_port();
+	peer_job = PEER_ONE;
+	peer_one_result = MACH_MSG_SUCCESS;
+	peer_one_value = 0;
+	mach_port_t th = start_peer();
+	CHECK(thread_blocks(th), "the receiver waits");
+	/* A free name inside the space's table (a far one would grow it). */
+	mach_port_t renamed = new_port();
+	CHECK_EQ(mach_port_destroy(self, renamed), KERN_SUCCESS);
+	natural_t h0 = 0, s0 = 0, h1 = 0, s1 = 0;
+	ipc_counters(&h0, &s0);
+	struct ping m;
+	set_ping(&m, peer_port, MACH_PORT_NULL, 42);
+	CHECK_EQ(mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, 0, 0, 0), MACH_MSG_SUCCESS);
+	if (destroy)
+		CHECK_EQ(mach_port_destroy(self, peer_port), KERN_SUCCESS);
+	else
+		CHECK_EQ(mach_port_rename(self, peer_port, renamed), KERN_SUCCESS);
+	ipc_counters(&h1, &s1);
+	CHECK(h1 - h0 >= 1, "the message was handed over (%u)", h1 - h0);
+	stop_peer(th);
+	printf("test-handoff: port %s with its message in flight: receiver got 0x%x\n",
+	       destroy ? "destroyed" : "renamed", peer_one_result);
+	if (peer_one_result == MACH_MSG_SUCCESS) {
+		CHECK(peer_one_value == 42, "the receiver ran first and has the message (%u)", peer_one_value);
+	} else if (destroy) {
+		CHECK_EQ(peer_one_result, MACH_RCV_PORT_DIED);
+	} else {
+		CHECK_EQ(peer_one_result, MACH_RCV_PORT_CHANGED);
+		struct ping r;
+		r.value = 0;
+		CHECK_EQ(mach_msg(&r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof r, renamed, 0, 0), MACH_MSG_SUCCESS);
+		CHECK(r.value == 42 && r.head.msgh_local_port == renamed,
+		      "the message waited under the new name (value %u, port %x)", r.value, r.head.msgh_local_port);
+	}
+	if (!destroy)
+		CHECK_EQ(mach_port_destroy(self, renamed), KERN_SUCCESS);
+}
+
 int main(void)
 {
 	self = mach_task_self();
@@ -241,6 +304,8 @@ int main(void)
 	test_ping_pong();
 	test_too_small();
 	test_port_set();
+	test_change_in_flight(false);
+	test_change_in_flight(true);
 	check_counts_back(base, "the hand-off tests");
 	return guest_summary("test-handoff");
 }
