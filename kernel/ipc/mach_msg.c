@@ -91,6 +91,35 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	return ipc_mqueue_send(m);
 }
 
+/* Deliver a message the sender handed to this thread while it slept on
+ * waitee (kernel/ipc/mqueue.c), if nothing it was received for has changed
+ * since: the port still this receiver's, under the same name or in the same
+ * set, and the buffer writable. Otherwise the message goes back to the head
+ * of its port's queue (or, the port dead, is destroyed) and false is
+ * returned: the caller then goes on as if woken without it, and finds it
+ * there, or the change, the ordinary way. */
+static bool deliver_handed(struct task *task, uintptr_t uaddr, struct ipc_port *waitee, mach_port_name_t name,
+			   struct kmsg *m, mach_msg_return_t *result)
+{
+	struct ipc_port *p = kmsg_remote(m);
+	bool same = p == waitee ? !p->pset && p->receiver_name == name
+				: p->pset == waitee && waitee->active && waitee->receiver == task->space &&
+				  waitee->receiver_name == name;
+	if (p->active && p->receiver == task->space && same && copyout_check(&task->pmap, uaddr, m->size) == 0) {
+		m->hdr->msgh_seqno = p->seqno++;
+		m->hdr->msgh_size = m->size;
+		*result = kmsg_copyout(task->space, m);       /* maps OOL memory */
+		copyout(&task->pmap, m->hdr, uaddr, m->size);
+		kfree(m);
+		return true;
+	}
+	if (p->active)
+		ipc_mqueue_requeue_head(p, m);
+	else
+		kmsg_destroy(m);
+	return false;
+}
+
 static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uint32_t rcv_size,
 					 mach_port_name_t name, mach_msg_option_t option, uint32_t timeout_ms)
 {
@@ -138,7 +167,17 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 		if ((option & MACH_RCV_TIMEOUT) && timeout_ms == 0)
 			return MACH_RCV_TIMED_OUT;
 		ipc_port_ref(waitee);
+		struct thread *self = current_thread();
+		self->rcv_handoff_limit = rcv_size;
 		enum wait_result r = thread_wait(&waitee->receivers, (option & MACH_RCV_TIMEOUT) ? timeout_ms : 0);
+		self->rcv_handoff_limit = 0;
+		struct kmsg *handed = self->wait_data;
+		self->wait_data = NULL;
+		mach_msg_return_t delivered;
+		if (handed && deliver_handed(task, uaddr, waitee, name, handed, &delivered)) {
+			ipc_port_release(waitee);
+			return delivered;
+		}
 		bool died = !waitee->active;
 		/* Moved to another holder or renamed while this thread slept
 		 * (ipc_port_set_receiver, ipc_port_receiver_gone wake it). */

@@ -19,13 +19,52 @@
 #include "ipc/kmsg.h"
 #include "ipc/port.h"
 #include "kern/printf.h"
+#include "kern/thread.h"
+#include "kern/sched.h"
 
 static uint32_t overflow_total;      /* messages queued past their port's limit */
+static uint32_t arrivals;            /* stamps kmsg.arrival */
+static uint32_t handoffs;            /* messages handed straight to a waiting receiver */
 
 uint32_t ipc_mqueue_overflow_count(void) { return overflow_total; }
+uint32_t ipc_mqueue_handoff_count(void) { return handoffs; }
+
+/* Direct hand-off (docs/architecture.md): a receiver already asleep in
+ * mach_msg on p (or on p's set) with a buffer the message fits gets it in
+ * its wait_data instead of finding it queued. Only an empty queue can have
+ * such a receiver, so the message is the oldest either way and order holds;
+ * a receiver that cannot use it after all (kernel/ipc/mach_msg.c) puts it
+ * back at the head with ipc_mqueue_requeue_head. The receiver is also the
+ * thread to run when the sender next blocks, typically at once in the
+ * receive half of the same mach_msg (sched_prefer_next). */
+static bool hand_off(struct ipc_port *p, struct kmsg *m)
+{
+	if (p->msgs_head)
+		return false;
+	struct waitq *q = &p->receivers;
+	if (waitq_empty(q)) {
+		/* Through the set only while no member holds an older message
+		 * (one whose woken receiver has not run yet): the set delivers
+		 * oldest first. */
+		if (!p->pset || ipc_pset_ready_member(p->pset))
+			return false;
+		q = &p->pset->receivers;
+	}
+	struct thread *t = q->head;
+	if (!t || t->rcv_handoff_limit < m->size)
+		return false;                 /* the ordinary wake: it sees the size itself */
+	m->arrival = arrivals++;
+	m->next = NULL;
+	waitq_wake_one(q, WAIT_AWAKENED, m);
+	handoffs++;
+	sched_prefer_next(t);
+	return true;
+}
 
 mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m)
 {
+	if (hand_off(p, m))
+		return MACH_MSG_SUCCESS;
 	if (p->msgcount >= p->qlimit) {
 		if (p->msgcount - p->qlimit >= MQUEUE_OVERFLOW_PER_PORT || overflow_total >= MQUEUE_OVERFLOW_TOTAL) {
 			/* One line for the 1st, 2nd, 4th, 8th ... drop: a flood
@@ -44,7 +83,6 @@ mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m)
 		m->beyond_qlimit = true;
 		overflow_total++;
 	}
-	static uint32_t arrivals;
 	m->arrival = arrivals++;
 	m->next = NULL;
 	if (p->msgs_tail)
@@ -73,4 +111,15 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 	}
 	waitq_wake_one(&p->senders, WAIT_AWAKENED, NULL);
 	return m;
+}
+
+void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m)
+{
+	m->next = p->msgs_head;
+	p->msgs_head = m;
+	if (!p->msgs_tail)
+		p->msgs_tail = m;
+	p->msgcount++;
+	if (!waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL) && p->pset)
+		waitq_wake_one(&p->pset->receivers, WAIT_AWAKENED, NULL);
 }

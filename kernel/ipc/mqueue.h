@@ -24,6 +24,11 @@ mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m);
 /* Take the message at the head of p's queue (NULL if none); a sender waiting
  * for room is woken. */
 struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p);
+/* Put back at the head of p's queue a message handed to a receiver that
+ * could not take it (kernel/ipc/mach_msg.c); a receiver is woken. */
+void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m);
+/* Messages handed straight to a waiting receiver since boot (never queued). */
+uint32_t ipc_mqueue_handoff_count(void);
 /* Messages now queued past their port's limit, kernel-wide. */
 uint32_t ipc_mqueue_overflow_count(void);
 #endif

@@ -17,6 +17,9 @@ static uint32_t runq_bitmap;          /* bit p set: runq[p] is not empty */
 static struct thread *current;
 static struct thread idle_thread;
 static bool need_resched;
+/* The thread to run next when the current one blocks (sched_prefer_next). */
+static struct thread *preferred;
+static uint32_t preferred_switches;
 
 struct thread *current_thread(void) { return current; }
 
@@ -94,6 +97,7 @@ static void switch_to(struct thread *next)
 {
 	struct thread *prev = current;
 	need_resched = false;
+	preferred = NULL;
 	if (next == prev) {
 		prev->state = TH_RUNNING;
 		return;
@@ -123,8 +127,23 @@ static void switch_to(struct thread *next)
 
 void sched_switch(void)
 {
+	struct thread *t = preferred;
+	/* Ahead of its equals, never of a more urgent thread. */
+	if (t && t->state == TH_READY && t != current && runq_bitmap && (int)__builtin_ctz(runq_bitmap) >= t->priority) {
+		sched_remove(t);
+		preferred_switches++;
+		switch_to(t);
+		return;
+	}
 	switch_to(dequeue_next());
 }
+
+void sched_prefer_next(struct thread *t)
+{
+	preferred = t;
+}
+
+uint32_t sched_preferred_switch_count(void) { return preferred_switches; }
 
 void sched_yield(void)
 {

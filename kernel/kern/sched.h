@@ -22,6 +22,14 @@ void sched_start(void) __attribute__((noreturn));
 /* Run target now if it is ready (the current thread stays ready); false if
  * it is not ready. */
 bool sched_handoff(struct thread *target);
+/* Direct hand-off (kernel/ipc/mqueue.c): when the current thread next gives
+ * up the CPU, run t straight away if it is still READY, ahead of threads of
+ * its own priority though never of more urgent ones. Forgotten at the next
+ * switch, so t cannot have ended meanwhile: it was woken inside thread_wait
+ * and ends, if asked to, only after it has run. */
+void sched_prefer_next(struct thread *t);
+/* Switches made that way since boot. */
+uint32_t sched_preferred_switch_count(void);
 /* Threads that want the CPU: the current one (unless idle) and the ready
  * ones (for the load averages, kern/load.c). */
 unsigned sched_runnable(void);

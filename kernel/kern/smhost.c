@@ -9,6 +9,8 @@
 #include "kern/printf.h"
 #include "ipc/port.h"
 #include "ipc/ool.h"
+#include "ipc/mqueue.h"
+#include "kern/sched.h"
 #include "i386/trap.h"
 #include "vm/pmm.h"
 #include "vm/kalloc.h"
@@ -63,5 +65,14 @@ kern_return_t sm_cpu_counters(mach_port_t host, natural_t *syscalls, natural_t *
 	if (!host_port_word_ok(host))
 		return KERN_INVALID_HOST;
 	trap_counters(syscalls, device_interrupts, timer_ticks);
+	return KERN_SUCCESS;
+}
+
+kern_return_t sm_ipc_counters(mach_port_t host, natural_t *handoffs, natural_t *direct_switches)
+{
+	if (!host_port_word_ok(host))
+		return KERN_INVALID_HOST;
+	*handoffs = ipc_mqueue_handoff_count();
+	*direct_switches = sched_preferred_switch_count();
 	return KERN_SUCCESS;
 }

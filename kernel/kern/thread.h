@@ -56,6 +56,8 @@ struct thread {
 	struct timeout wait_timeout;
 	void *wait_data;              /* handed over by whoever wakes the thread */
 	bool in_wait;                 /* inside thread_wait: must unwind, not vanish */
+	uint32_t rcv_handoff_limit;   /* asleep in mach_msg receive: the largest message it
+				       * takes handed over (kernel/ipc/mqueue.c); 0 otherwise */
 
 	/* control from other threads (kern/thread_server.c) */
 	int base_priority;            /* priority unless depressed */

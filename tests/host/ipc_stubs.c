@@ -16,6 +16,7 @@
 #include "ipc/ool.h"
 #include "ipc/port.h"
 #include "kern/printf.h"
+#include "kern/sched.h"
 #include "kern/task.h"
 #include "vm/kalloc.h"
 
@@ -43,6 +44,12 @@ struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data)
 void waitq_wake_all(struct waitq *q, enum wait_result r) { record_wake(q, r, true); }
 
 bool waitq_empty(const struct waitq *q) { return !q->head; }
+
+/* Only a hand-off to a waiting receiver names a thread, and the host has none. */
+void sched_prefer_next(struct thread *t)
+{
+	panic("ipc_stubs: sched_prefer_next(%p), and the host has no threads", (void *)t);
+}
 
 enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
 {
