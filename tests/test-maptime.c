@@ -107,16 +107,7 @@ static void test_read_only(void)
 	static integer_t junk[3] = { 0x7fffffff, 0, 0x7fffffff };
 	CHECK(vm_write(self, a, (vm_offset_t)junk, sizeof junk) != KERN_SUCCESS, "vm_write to the time page");
 	/* A message received into it is refused too. */
-	mach_port_t port = MACH_PORT_NULL;
-	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
-	mach_msg_header_t h = { 0 };
-	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
-	h.msgh_size = sizeof h;
-	h.msgh_remote_port = port;
-	CHECK_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
-	CHECK(mach_msg((mach_msg_header_t *)a, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, port, 100,
-		       MACH_PORT_NULL) != MACH_MSG_SUCCESS, "a message received into the time page");
-	CHECK_EQ(mach_port_destroy(self, port), KERN_SUCCESS);
+	CHECK(receive_into((void *)a) != MACH_MSG_SUCCESS, "a message received into the time page");
 	/* gsync_wake's GSYNC_MUTATE stores through copyout too (a simple
 	 * routine: no answer, the value must just not land). */
 	CHECK_EQ(gsync_wake(self, a + 8, 0x7fffffff, GSYNC_MUTATE), KERN_SUCCESS);
