@@ -3,7 +3,8 @@
 as a person would, and check every answer.
 
 Boots ISO under QEMU with the serial line on this script's pipes (the
-devices `make run` attaches: the virtio-blk disk DISK and a virtio-net NIC),
+devices `make run` attaches: the virtio-blk disk DISK and a virtio-net NIC,
+the NIC with two MSI-X vectors so that both MSI-X modes show),
 waits for the console task's prompt, types each command of SESSION below
 byte by byte (with its control keys: backspace, Ctrl-U, Ctrl-C, the up
 arrow), and checks what comes back against regular expressions. Bad
@@ -16,8 +17,8 @@ the exit status is 1 on any failure.
 usage: console-session.py QEMU ISO DISK LOG [TIMEOUT-SECONDS] [write]
 
 With "write" last, ISO is the same system with the console booted with
-allow-write, and the session is WRITE_SESSION: writes that land, and the
-ones still refused.
+allow-write and both devices booted without MSI-X (vectors=0: INTx), and
+the session is WRITE_SESSION: writes that land, and the ones still refused.
 """
 import os
 import re
@@ -36,7 +37,8 @@ BS, CTRL_C, CTRL_U, UP = "\x7f", "\x03", "\x15", "\x1b[A"
 # The answer is everything printed between sending and the next prompt.
 SESSION = [
     ("help\r", [r"devices", r"stats <dev>", r"bench ipc\|blk\|net\|time", r"kill \[-f\]"], []),
-    ("devices\r", [r"eth0 +task \d+ \(net\)", r"00:04\.0 +net +modern .* net\r?$", r"00:03\.0 +1af4:1001", r"00:03\.0 +blk +modern +0x[0-9a-f]{16} +INTx \d+: \d+ +blk",
+    ("devices\r", [r"eth0 +task \d+ \(net\)", r"00:04\.0 +net +modern .* net\r?$", r"00:03\.0 +1af4:1001", r"00:03\.0 +blk +modern +0x[0-9a-f]{16} +MSI-X/queue: \d+ +blk",
+                   r"00:04\.0 +net +modern +0x[0-9a-f]{16} +MSI-X/device: \d+ +net",
                    r"vda +task \d+ \(blk\)", r"console +the kernel", r"hello +task \d+ \(hello\)"], []),
     ("tasks\r", [r"\d+ console +1 ", r"\d+ blk +\d+ +\d+ +\d+ +driver", r"\d+ net +\d+ +\d+ +\d+ +driver",
                  r"\d+ hello ",
@@ -91,6 +93,9 @@ SESSION = [
 ]
 
 WRITE_SESSION = [
+    # Booted with vectors=0 on both devices: no MSI-X table, so INTx.
+    ("devices\r", [r"00:03\.0 +blk +modern +0x[0-9a-f]{16} +INTx \d+: \d+ +blk",
+                   r"00:04\.0 +net +modern +0x[0-9a-f]{16} +INTx \d+: \d+ +net"], [r"MSI-X"]),
     ("write vda 7 hello-from-the-console\r", [r"wrote 512 bytes to vda record 7"], []),
     ("read vda 7\r", [r"00000000  68 65 6c 6c 6f 2d 66 72 6f 6d 2d 74 68 65 2d 63  \|hello-from-the-c\|",
                       r"00000010  6f 6e 73 6f 6c 65 00 00"], []),
@@ -150,8 +155,9 @@ def main():
     write_mode = len(sys.argv) > 6 and sys.argv[6] == "write"
     guest = Guest([qemu, "-m", "256M", "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none",
                    "-cdrom", iso, "-drive", "file=%s,if=none,id=vda,format=raw" % disk,
-                   "-device", "virtio-blk-pci,drive=vda", "-netdev", "user,id=net0",
-                   "-device", "virtio-net-pci,netdev=net0"], log)
+                   "-device", "virtio-blk-pci,drive=vda" + (",vectors=0" if write_mode else ""),
+                   "-netdev", "user,id=net0",
+                   "-device", "virtio-net-pci,netdev=net0,vectors=" + ("0" if write_mode else "2")], log)
     passed = failed = 0
 
     def check(ok, what, detail=""):

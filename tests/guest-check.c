@@ -74,3 +74,18 @@ void start_thread_at(mach_port_t task, uintptr_t eip, uintptr_t esp, mach_port_t
 	CHECK_EQ(thread_resume(th), KERN_SUCCESS);
 	*thread = th;
 }
+
+mach_msg_return_t receive_into(void *addr)
+{
+	mach_port_t self = mach_task_self(), port = MACH_PORT_NULL;
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
+	mach_msg_header_t h = { 0 };
+	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+	h.msgh_size = sizeof h;
+	h.msgh_remote_port = port;
+	CHECK_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
+	mach_msg_return_t mr = mach_msg((mach_msg_header_t *)addr, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, port,
+					100, MACH_PORT_NULL);
+	CHECK_EQ(mach_port_destroy(self, port), KERN_SUCCESS);
+	return mr;
+}

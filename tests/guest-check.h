@@ -5,6 +5,7 @@
 #define TESTS_GUEST_CHECK_H
 #include <sm/runtime.h>
 #include <mach/port.h>
+#include <mach/message.h>
 
 extern int guest_passed, guest_failed;
 
@@ -43,6 +44,11 @@ int thread_blocks(mach_port_t thread);
  * frame the caller has prepared, in the task's memory) and resume it; its
  * port in *thread. */
 void start_thread_at(mach_port_t task, uintptr_t eip, uintptr_t esp, mach_port_t *thread);
+
+/* Receive a header-only message into addr (memory the task must not be
+ * able to write, such as a read-only mapped page): the mach_msg result.
+ * The port it uses is made and destroyed here, each step CHECKed. */
+mach_msg_return_t receive_into(void *addr);
 
 /* Print the summary line and return the exit status for main. */
 int guest_summary(const char *topic);

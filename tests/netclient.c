@@ -2,6 +2,7 @@
 #include "netclient.h"
 #include <sm/runtime.h>
 #include <sm/traps.h>
+#include <sm/inet_checksum.h>
 #include <string.h>
 #include <mach/message.h>
 #include <mach/mig_errors.h>
@@ -130,18 +131,6 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 
-static uint16_t checksum(const uint8_t *p, int n)
-{
-	uint32_t s = 0;
-	for (int i = 0; i + 1 < n; i += 2)
-		s += get16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 static int ether(uint8_t *buf, const uint8_t *dst, uint16_t type)
 {
 	memcpy(buf, dst, 6);
@@ -166,7 +155,7 @@ static int ipv4(uint8_t *ip, uint8_t proto, int payload)
 	ip[0] = 0x45; ip[1] = 0; put16(ip + 2, (uint16_t)(20 + payload)); put16(ip + 4, ident++);
 	put16(ip + 6, 0x4000); ip[8] = 64; ip[9] = proto; put16(ip + 10, 0);
 	put32(ip + 12, NC_IP_SELF); put32(ip + 16, NC_IP_GATEWAY);
-	put16(ip + 10, checksum(ip, 20));
+	put16(ip + 10, sm_inet_checksum(ip, 20));
 	return 20;
 }
 
@@ -177,7 +166,7 @@ int nc_icmp_echo(uint8_t *buf, uint16_t id, uint16_t seq, int payload)
 	icmp[0] = 8; icmp[1] = 0; put16(icmp + 2, 0); put16(icmp + 4, id); put16(icmp + 6, seq);
 	for (int i = 0; i < payload; i++)
 		icmp[8 + i] = (uint8_t)(seq + i);
-	put16(icmp + 2, checksum(icmp, 8 + payload));
+	put16(icmp + 2, sm_inet_checksum(icmp, 8 + payload));
 	return 14 + 20 + 8 + payload;
 }
 

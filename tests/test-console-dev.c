@@ -150,8 +150,8 @@ static void test_sminfo(void)
 	CHECK_EQ(sm_pci_at(HOST_PRIV, 0, &loc, &ids, &class, &irq, name), KERN_SUCCESS);
 	CHECK(ids >> 16 == 0x8086, "function 0 vendor %x", ids >> 16);
 	CHECK_EQ(sm_pci_at(HOST_PRIV, 1000, &loc, &ids, &class, &irq, name), KERN_INVALID_ARGUMENT);
-	natural_t type, modern, lo, hi, count;
-	CHECK_EQ(sm_virtio_at(HOST_PRIV, 1000, name, &type, &owner, &modern, &lo, &hi, &irq, &count),
+	natural_t type, modern, lo, hi, count, mode;
+	CHECK_EQ(sm_virtio_at(HOST_PRIV, 1000, name, &type, &owner, &modern, &lo, &hi, &irq, &count, &mode),
 		 KERN_INVALID_ARGUMENT);
 }
 

@@ -16,6 +16,7 @@
 #include <mach/vm_prot.h>
 #include <mach/vm_inherit.h>
 #include <mach/time_value.h>
+#include <sm/mapped_time.h>
 #include <mach/thread_status.h>
 #include <mach/thread_switch.h>
 #include <mach/task_special_ports.h>
@@ -34,20 +35,6 @@
 #define REPORT_WROTE 4901              /* a child's report that its store went through */
 
 static mach_port_t self;
-
-/* The reader's side of the protocol: a value read across a change of the
- * second is read again. In microseconds since 1970. */
-static int64_t read_mapped(const volatile mapped_time_value_t *m)
-{
-	integer_t s, us;
-	do {
-		s = m->seconds;
-		__asm__ volatile("" ::: "memory");
-		us = m->microseconds;
-		__asm__ volatile("" ::: "memory");
-	} while (s != m->check_seconds);
-	return (int64_t)s * 1000000 + us;
-}
 
 static int64_t host_now(void)
 {
@@ -80,7 +67,7 @@ static void unmap_time(const volatile mapped_time_value_t *m)
 /* The mapped time is host_get_time's, and it moves on. */
 static void check_good_time(const volatile mapped_time_value_t *m, const char *when)
 {
-	int64_t before = read_mapped(m), host = host_now(), after = read_mapped(m);
+	int64_t before = sm_mapped_time_us(m), host = host_now(), after = sm_mapped_time_us(m);
 	/* HZ is 1000: the page lags the clock by less than a tick; two allowed. */
 	CHECK(before - 2000 <= host && host <= after + 2000, "%s: host %lld us not within mapped %lld..%lld us",
 	      when, (long long)host, (long long)before, (long long)after);
@@ -90,17 +77,17 @@ static void check_good_time(const volatile mapped_time_value_t *m, const char *w
 static void test_time(void)
 {
 	const volatile mapped_time_value_t *m = map_time(VM_INHERIT_NONE);
-	int64_t t0 = read_mapped(m);
+	int64_t t0 = sm_mapped_time_us(m);
 	printf("test-maptime: mapped at %p, time %d.%06d s\n", (void *)m, m->seconds, m->microseconds);
 	check_good_time(m, "first read");
 	thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, 20);
-	int64_t t1 = read_mapped(m);
+	int64_t t1 = sm_mapped_time_us(m);
 	CHECK(t1 - t0 >= 15000, "20 ms later the mapped time moved %lld us", (long long)(t1 - t0));
 	check_good_time(m, "20 ms later");
 	/* Many reads: never backwards. */
-	int64_t last = read_mapped(m);
+	int64_t last = sm_mapped_time_us(m);
 	for (int i = 0; i < 100000; i++) {
-		int64_t now = read_mapped(m);
+		int64_t now = sm_mapped_time_us(m);
 		if (now < last) {
 			CHECK(false, "time went back from %lld to %lld us", (long long)last, (long long)now);
 			break;
@@ -120,16 +107,7 @@ static void test_read_only(void)
 	static integer_t junk[3] = { 0x7fffffff, 0, 0x7fffffff };
 	CHECK(vm_write(self, a, (vm_offset_t)junk, sizeof junk) != KERN_SUCCESS, "vm_write to the time page");
 	/* A message received into it is refused too. */
-	mach_port_t port = MACH_PORT_NULL;
-	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
-	mach_msg_header_t h = { 0 };
-	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
-	h.msgh_size = sizeof h;
-	h.msgh_remote_port = port;
-	CHECK_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
-	CHECK(mach_msg((mach_msg_header_t *)a, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, port, 100,
-		       MACH_PORT_NULL) != MACH_MSG_SUCCESS, "a message received into the time page");
-	CHECK_EQ(mach_port_destroy(self, port), KERN_SUCCESS);
+	CHECK(receive_into((void *)a) != MACH_MSG_SUCCESS, "a message received into the time page");
 	/* gsync_wake's GSYNC_MUTATE stores through copyout too (a simple
 	 * routine: no answer, the value must just not land). */
 	CHECK_EQ(gsync_wake(self, a + 8, 0x7fffffff, GSYNC_MUTATE), KERN_SUCCESS);
@@ -298,7 +276,7 @@ static void map_unmap_100(void)
 {
 	for (int i = 0; i < 100; i++) {
 		const volatile mapped_time_value_t *m = map_time(i % 2 ? VM_INHERIT_SHARE : VM_INHERIT_NONE);
-		if (m->seconds != m->check_seconds && read_mapped(m) < 0)
+		if (m->seconds != m->check_seconds && sm_mapped_time_us(m) < 0)
 			CHECK(false, "round %d: a bad time", i);
 		unmap_time(m);
 	}

@@ -398,16 +398,7 @@ static void test_read_only(void)
 	CHECK(vm_write(self, a, (vm_offset_t)junk, sizeof junk) != KERN_SUCCESS, "vm_write to the page");
 	CHECK(vm_allocate(self, &a, PAGE, FALSE) != KERN_SUCCESS, "vm_allocate over the page");
 	(void)vm_deallocate(self, SM_TIME_PAGE_ADDR, PAGE);
-	mach_port_t port = MACH_PORT_NULL;
-	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
-	mach_msg_header_t h = { 0 };
-	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
-	h.msgh_size = sizeof h;
-	h.msgh_remote_port = port;
-	CHECK_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL), MACH_MSG_SUCCESS);
-	CHECK(mach_msg((mach_msg_header_t *)SM_TIME_PAGE_ADDR, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, port, 100,
-		       MACH_PORT_NULL) != MACH_MSG_SUCCESS, "a message received into the page");
-	CHECK_EQ(mach_port_destroy(self, port), KERN_SUCCESS);
+	CHECK(receive_into((void *)SM_TIME_PAGE_ADDR) != MACH_MSG_SUCCESS, "a message received into the page");
 	CHECK(page->flags == SM_TIME_PAGE_VALID && page->tsc_window != 0x7fffffff, "the page is intact");
 	struct sm_time_reading r0 = now_page();
 	smrt_sleep_ms(5);

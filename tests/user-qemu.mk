@@ -343,20 +343,15 @@ check-guest: $(GUEST_ISOS)
 
 # make check-TOPIC: one topic, headless, judged as check-guest judges it;
 # make run-TOPIC: the same with the console on this terminal and no time
-# limit.  Both exit 0 exactly when the test passed.  make debug-TOPIC:
-# QEMU waits for gdb on :1234 (target remote :1234) before the first
-# instruction.  (check-host, check-guest and the others are explicit
+# limit.  Both exit 0 exactly when the test passed.  (make debug-TOPIC,
+# QEMU waiting for gdb with a .gdbinit written, is in Makefile.am beside
+# make debug.)  (check-host, check-guest and the others are explicit
 # rules, which make prefers to these.)
 check-%: tests/test-%.iso
 	@$(call guest_run,$*)
 
 run-%: tests/test-%.iso
 	@GUEST_CONSOLE=1 $(call guest_run,$*,0)
-
-debug-%: tests/test-%.iso
-	$(test_$*_SETUP)
-	$(QEMU) -m 256M -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-cdrom tests/test-$*.iso $(test_$*_QEMU_ARGS) -s -S
 
 CLEANFILES += $(GUEST_ISOS) $(GUEST_TOPICS:%=tests/test-%) tests/*.o tests/*.log \
 	tests/fault-task tests/ipc-peer tests/vm-fault-task tests/fpu-peer tests/not-an-elf.bin tests/truncated-elf.bin

@@ -32,6 +32,14 @@ void device_task_cleanup(struct task *t)
 			classes[i]->task_cleanup(t);
 }
 
+bool device_task_drives(const struct task *t)
+{
+	for (int i = 0; i < NCLASSES; i++)
+		if (classes[i]->task_drives && classes[i]->task_drives(t))
+			return true;
+	return false;
+}
+
 const struct trap_entry *device_trap_find(int number)
 {
 	for (int i = 0; i < NCLASSES; i++)

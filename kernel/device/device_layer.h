@@ -7,8 +7,14 @@
  * which offers each function to the drivers whose match table names it),
  * give a boot module the devices its arguments ask for, clean up after a
  * task that dies holding devices, run the device traps, serve the MIG
- * requests sent to device objects' ports, and pass on what is sent to the
- * device master port (the name registry, device/registry.h). */
+ * requests sent to device objects' ports, pass on what is sent to the
+ * device master port (the name registry, device/registry.h), and say which
+ * tasks drive devices. The device routines of sminfo.defs (sm_device_at,
+ * sm_pci_at, sm_virtio_at) are served here too (device/sminfo_devices.c,
+ * device/virtio/virtio_info.c), so kern/sminfo.c names no device.
+ * One other header of the layer is used by the core: device/irq.h, by
+ * kern/console_input.c, the kernel's own serial line, which is not a class
+ * device but takes its interrupt like one. */
 #ifndef DEVICE_DEVICE_LAYER_H
 #define DEVICE_DEVICE_LAYER_H
 #include <stdint.h>
@@ -32,6 +38,8 @@ struct device_class {
 	int ntraps;
 	/* The MIG demux of the class's kernel interface. */
 	boolean_t (*server)(mach_msg_header_t *in, mach_msg_header_t *out);
+	/* Whether t has claimed one of the class's devices (drives it). */
+	bool (*task_drives)(const struct task *t);
 };
 
 /* Every device object's kernel object (port kotype IKOT_DEVICE_CLASS)
@@ -44,6 +52,8 @@ struct device_object {
 void device_layer_init(void);
 int device_grant_from_args(struct task *t, int argc, char **argv);
 void device_task_cleanup(struct task *t);
+/* Whether t drives a device of any class (sminfo's sm_task_at). */
+bool device_task_drives(const struct task *t);
 /* The device trap with this number, or NULL. */
 const struct trap_entry *device_trap_find(int number);
 boolean_t device_layer_server(mach_msg_header_t *in, mach_msg_header_t *out);

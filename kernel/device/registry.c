@@ -128,13 +128,8 @@ void device_master_receive(struct kmsg *m)
 		kobject_reply_error(m, D_NO_SUCH_DEVICE);
 		return;
 	}
-	/* Retarget: the master right is used up, the driver's port gets a send right. */
-	struct ipc_port *master = kmsg_remote(m), *driver = devices[i].port;
-	ipc_right_release(master, MACH_MSGH_BITS_REMOTE(h->msgh_bits));
-	h->msgh_remote_port = (uint32_t)ipc_port_copy_send(driver);
-	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) |
-		MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(h->msgh_bits));
-	if (!ipc_transit_bind_body(m, driver)) {         /* receive rights now bound for the driver */
+	/* The master right is used up, the driver's port gets a send right. */
+	if (!ipc_kmsg_retarget(m, devices[i].port)) {
 		kobject_reply_error(m, D_INVALID_OPERATION);
 		return;
 	}

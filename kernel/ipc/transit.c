@@ -137,3 +137,13 @@ bool ipc_transit_body_would_cycle(struct ipc_space *space, struct kmsg *m, struc
 	msg_body_walk((uint8_t *)m->hdr, m->size, precheck_item, &c);
 	return c.cycle;
 }
+
+bool ipc_kmsg_retarget(struct kmsg *m, struct ipc_port *dest)
+{
+	mach_msg_header_t *h = m->hdr;
+	ipc_right_release(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(h->msgh_bits));
+	h->msgh_remote_port = (uint32_t)ipc_port_copy_send(dest);
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) |
+		MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(h->msgh_bits));
+	return ipc_transit_bind_body(m, dest);
+}

@@ -41,6 +41,13 @@ kern_return_t ipc_right_copyin_bound(struct ipc_space *space, mach_port_name_t n
  * itself; the caller then destroys the message, and with it those rights. */
 struct kmsg;
 bool ipc_transit_bind_body(struct kmsg *m, struct ipc_port *dest);
+/* A kernel-form message sent to a kernel object's port, passed on to dest
+ * as it came but for its destination (the time server link, the device
+ * registry): the right it was sent with is used up, dest gets a send
+ * right, the reply port travels as it came, and the body is bound for dest
+ * (ipc_transit_bind_body). False as for that: the caller answers with an
+ * error instead of sending. */
+bool ipc_kmsg_retarget(struct kmsg *m, struct ipc_port *dest);
 /* Before a task's message to dest (user form, names of space) takes any
  * right: does an inline item move a receive right that would be queued
  * behind itself? Refusing then leaves the space as it was; the per-right

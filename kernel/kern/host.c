@@ -1,6 +1,7 @@
 #include "kern/host.h"
 #include "kern/printf.h"
 #include "ipc/port.h"
+#include "kern/task.h"
 
 static struct ipc_port *host, *host_priv, *device_master;
 
@@ -25,4 +26,13 @@ bool host_port_word_ok(uint32_t port_word)
 bool host_priv_port_word_ok(uint32_t port_word)
 {
 	return ipc_port_kobject(port_word, IKOT_HOST_PRIV) != NULL;
+}
+
+bool host_priv_required(uint32_t port_word, const char *routine)
+{
+	if (host_priv_port_word_ok(port_word))
+		return true;
+	struct task *t = current_task();
+	kwarn("task %u (%s): %s needs the privileged host port\n", t->id, t->name, routine);
+	return false;
 }

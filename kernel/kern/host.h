@@ -18,4 +18,7 @@ struct ipc_port *device_master_port(void);
 bool host_port_word_ok(uint32_t port_word);
 /* Only the privileged host port, for what GNU Mach reserves to host_priv_t. */
 bool host_priv_port_word_ok(uint32_t port_word);
+/* As host_priv_port_word_ok, and a kwarn naming the calling task and
+ * routine when it is not the privileged host port. */
+bool host_priv_required(uint32_t port_word, const char *routine);
 #endif

@@ -33,6 +33,16 @@ struct task *kernel_task(void) { return &kernel_task_store; }
 struct task *current_task(void) { return current_thread()->task; }
 int task_count(void) { return ntasks; }
 struct task *task_list(void) { return tasks; }
+
+struct task *task_receiving_on(const struct ipc_port *port)
+{
+	if (!port->active || !port->receiver)
+		return NULL;
+	for (struct task *t = tasks; t; t = t->next)
+		if (t->space == port->receiver)
+			return t;
+	return NULL;
+}
 void task_set_exit_when_idle(bool on) { exit_when_idle = on; }
 void task_set_halt_when(const char *name) { strlcpy(halt_task, name, TASK_NAME_MAX); }
 

@@ -72,6 +72,10 @@ struct waitq *task_death_queue(void);
 int task_count(void);
 /* The first task of the list (follow ->next), newest first. */
 struct task *task_list(void);
+/* The task whose space holds port's receive right, or NULL (none, dead
+ * port, or a kernel object's). */
+struct ipc_port;
+struct task *task_receiving_on(const struct ipc_port *port);
 /* Called when nothing is runnable: with exit-when-idle set and no task left,
  * the machine halts (the test harness uses this). */
 void task_check_all_done(void);

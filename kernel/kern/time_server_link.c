@@ -76,16 +76,8 @@ bool time_server_forward(struct kmsg *m)
 	}
 	if (!server || !server->active || server->kotype != IKOT_NONE)
 		return false;                     /* no server: the kernel answers */
-	/* Retarget: the host_priv right is used up, the server's port gets a
-	 * send right; the reply port travels as it came. */
-	struct ipc_port *host_priv = kmsg_remote(m);
-	ipc_right_release(host_priv, MACH_MSGH_BITS_REMOTE(h->msgh_bits));
-	server->srights++;
-	ipc_port_ref(server);
-	h->msgh_remote_port = (uint32_t)server;
-	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) |
-		MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(h->msgh_bits));
-	if (!ipc_transit_bind_body(m, server)) {
+	/* The host_priv right is used up, the server's port gets a send right. */
+	if (!ipc_kmsg_retarget(m, server)) {
 		kobject_reply_error(m, KERN_FAILURE);
 		return true;
 	}

@@ -6,6 +6,7 @@
 #include "shell.h"
 #include <device/device_types.h>
 #include <mach/time_value.h>
+#include <sm/mapped_time.h>
 #include <mach/vm_prot.h>
 #include <mach/vm_inherit.h>
 #include "device.h"
@@ -127,18 +128,10 @@ static int bench_ipc(void)
 }
 
 /* One read of GNU Mach's mapped time (the kernel's device "time"), by its
- * protocol: seconds, then microseconds, again if check_seconds differs. */
+ * protocol (sm/mapped_time.h). */
 static kern_return_t mapped_time_read(void *arg)
 {
-	const volatile mapped_time_value_t *m = arg;
-	integer_t s, us;
-	do {
-		s = m->seconds;
-		__asm__ volatile("" ::: "memory");
-		us = m->microseconds;
-		__asm__ volatile("" ::: "memory");
-	} while (s != m->check_seconds);
-	(void)us;
+	(void)sm_mapped_time_us(arg);
 	return KERN_SUCCESS;
 }
 

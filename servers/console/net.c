@@ -10,6 +10,7 @@
 #include "shell.h"
 #include <device/device_types.h>
 #include <device/net_status.h>
+#include <sm/inet_checksum.h>
 #include "device.h"
 #include "mach.h"
 
@@ -43,18 +44,6 @@ static struct { uint8_t ip[4], mac[6]; bool used; } arp_table[ARP_ENTRIES];
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-
-static uint16_t checksum(const uint8_t *p, unsigned len)
-{
-	uint32_t sum = 0;
-	for (unsigned i = 0; i + 1 < len; i += 2)
-		sum += be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 static void net_close(struct net *n)
 {
@@ -211,14 +200,14 @@ static uint64_t echo(struct net *n, const uint8_t mac[6], const uint8_t ip[4], u
 	pkt[9] = 1;                                        /* ICMP */
 	memcpy(pkt + 12, my_ip, 4);
 	memcpy(pkt + 16, ip, 4);
-	put16(pkt + 10, checksum(pkt, 20));
+	put16(pkt + 10, sm_inet_checksum(pkt, 20));
 	uint8_t *icmp = pkt + 20;
 	icmp[0] = 8;                                       /* echo request */
 	put16(icmp + 4, 0x5343);                           /* identifier */
 	put16(icmp + 6, seq);
 	for (int i = 0; i < PING_PAYLOAD; i++)
 		icmp[8 + i] = (uint8_t)i;
-	put16(icmp + 2, checksum(icmp, 8 + PING_PAYLOAD));
+	put16(icmp + 2, sm_inet_checksum(icmp, 8 + PING_PAYLOAD));
 	uint64_t start = uptime_ns();
 	if (!send_frame(n, mac, ETHERTYPE_IP, pkt, sizeof pkt))
 		return 0;

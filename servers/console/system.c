@@ -63,13 +63,20 @@ int cmd_devices(int argc, char **argv)
 	}
 	printf("virtio devices:\n  %-8s %-5s %-9s %-18s %-18s %s\n", "address", "type", "transport", "features",
 	       "interrupts", "driver task");
-	natural_t type, owner, modern, lo, hi, count;
+	natural_t type, owner, modern, lo, hi, count, how;
 	for (natural_t i = 0; i < LIST_MAX; i++) {
-		if (sm_virtio_at(priv, i, desc, &type, &owner, &modern, &lo, &hi, &irq, &count) != KERN_SUCCESS)
+		if (sm_virtio_at(priv, i, desc, &type, &owner, &modern, &lo, &hi, &irq, &count, &how) != KERN_SUCCESS)
 			break;
 		char who[SM_DEVICE_NAME_MAX], mode[20];
 		task_name(owner, who);
-		snprintf(mode, sizeof mode, irq == 255 ? "none" : "INTx %u: %u", irq, count);
+		if (how == SM_VIRTIO_IRQ_MSIX_QUEUE)
+			snprintf(mode, sizeof mode, "MSI-X/queue: %u", count);
+		else if (how == SM_VIRTIO_IRQ_MSIX_DEVICE)
+			snprintf(mode, sizeof mode, "MSI-X/device: %u", count);
+		else if (how == SM_VIRTIO_IRQ_INTX)
+			snprintf(mode, sizeof mode, "INTx %u: %u", irq, count);
+		else
+			snprintf(mode, sizeof mode, "none");
 		printf("  %-8s %-5s %-9s 0x%08x%08x %-18s %s%s%s\n", desc, virtio_type_name(type),
 		       modern ? "modern" : "legacy", hi, lo, mode, owner ? "" : "-", owner ? who : "",
 		       owner ? "" : " (unclaimed)");

@@ -392,12 +392,21 @@ static const struct trap_entry traps[] = {
 	{ SM_TRAP_VIRTIO_VECTOR_ACK, 2, virtio_vector_ack_trap, "sm_virtio_vector_ack" },
 };
 
+static bool virtio_task_drives(const struct task *t)
+{
+	for (int i = 0; vdev_at(i); i++)
+		if (vdev_at(i)->owner == t)
+			return true;
+	return false;
+}
+
 const struct device_class virtio_class = {
 	.name = "virtio",
 	.grant = virtio_grant_from_args,
 	.task_cleanup = virtio_task_cleanup,
 	.traps = traps, .ntraps = sizeof traps / sizeof traps[0],
 	.server = virtio_server,
+	.task_drives = virtio_task_drives,
 };
 
 static const struct pci_id virtio_ids[] = { { VIRTIO_PCI_VENDOR, 0x1000, 0x107f } };   /* 4.1.2 */
