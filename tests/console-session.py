@@ -45,7 +45,7 @@ SESSION = [
                  r"thread \d+: running, priority \d+, ran \d+\.\d{3} ms"], []),
     ("time\r", [r"uptime \d+:\d\d:\d\d\.\d{3}", r"UTC +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"], []),
     ("stats vda\r", [r"32768 records of 512 bytes", r"requests \d+: reads \d+", r"in flight \d+ \(high-water \d+",
-                     r"pool: \d+ buffers"], []),
+                     r"pool: \d+ buffers"], [r"refused|flavor 0x"]),
     ("read vda 1\r", [r"vda records 1-1", r"00000000  01 00 00 00 00 00 00 00", r"000001f0 "], [r"00000200 "]),
     ("read vda 2 2\r", [r"00000000  02 00 00 00", r"00000200  03 00 00 00"], []),
     # bad commands and arguments: one line each, then the prompt
@@ -77,7 +77,7 @@ SESSION = [
     ("arp\r", [r"this host 10\.0\.2\.15 at 52:54:00:12:34:56", r"^10\.0\.2\.2 at 52:55:0a:00:02:02"], []),
     ("ping 10.0.3.1 1\r", [r"icmp_seq=1 lost|64 bytes from 10\.0\.3\.1", r"1 sent"], []),
     ("stats eth0\r", [r"eth0 \(network device\): link up", r"received \d+ frames", r"drops: no filter \d+",
-                      r"MTU \d+"], []),
+                      r"MTU \d+", r"errors 0"], [r"refused|flavor 0x"]),
     ("bench net\r", [r"ICMP echo to 10.0.2.2 +\d+ +\d+ +\d+ +\d+"], []),
     # line editing
     ("tmie" + BS * 3 + "ime\r", [r"uptime \d+:"], [r"unknown command"]),

@@ -5,6 +5,7 @@
 #include "shell.h"
 #include <sm/blk_stats.h>
 #include <sm/net_stats.h>
+#include <sm/virtio_spec.h>
 #include <device/device_types.h>
 #include <device/net_status.h>
 #include "device.h"
@@ -75,10 +76,14 @@ int cmd_stats(int argc, char **argv)
 	mach_port_t dev;
 	if (!open_device("stats", argv[1], 0, &dev))
 		return 1;
+	/* Ask only the flavors of the device's class when the devices list
+	 * tells it, so that the driver logs no refused flavor. */
+	natural_t type = device_virtio_type(argv[1]);
 	struct blk_stats s;
 	struct blk_info info;
 	mach_msg_type_number_t n = BLK_STATS_COUNT;
-	kern_return_t kr = device_get_status(dev, BLK_GET_STATS, (int *)&s, &n);
+	kern_return_t kr = type == VIRTIO_ID_NET ? D_INVALID_OPERATION :
+			   device_get_status(dev, BLK_GET_STATS, (int *)&s, &n);
 	if (kr == D_SUCCESS && n >= BLK_STATS_COUNT) {
 		mach_msg_type_number_t ni = BLK_INFO_COUNT;
 		bool have_info = device_get_status(dev, BLK_GET_INFO, (int *)&info, &ni) == D_SUCCESS &&
@@ -92,7 +97,8 @@ int cmd_stats(int argc, char **argv)
 	 * driver answers, the net server's statistics what ours adds. */
 	struct net_status ns;
 	n = NET_STATUS_COUNT;
-	kern_return_t knet = device_get_status(dev, NET_STATUS, (int *)&ns, &n);
+	kern_return_t knet = type == VIRTIO_ID_BLOCK ? D_INVALID_OPERATION :
+			     device_get_status(dev, NET_STATUS, (int *)&ns, &n);
 	if (knet == D_SUCCESS && n >= NET_STATUS_COUNT) {
 		printf("%s (network device): link %s, frames %d-%d bytes, header %d bytes, address %d bytes\n",
 		       argv[1], (ns.flags & NET_IFF_RUNNING) ? "up" : "down", ns.min_packet_size, ns.max_packet_size,

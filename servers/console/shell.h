@@ -38,6 +38,9 @@ extern bool write_allowed;
 typedef int command_fn(int argc, char **argv);
 /* system.c */
 command_fn cmd_devices, cmd_tasks, cmd_kill, cmd_time;
+/* The virtio type (VIRTIO_ID_*) of the devices the task serving `name`
+ * drives, when they are all of one type; 0 when unknown. */
+natural_t device_virtio_type(const char *name);
 /* disk.c */
 command_fn cmd_stats, cmd_read, cmd_write;
 /* net.c */

@@ -21,6 +21,30 @@ static const char *virtio_type_name(natural_t type)
 	}
 }
 
+natural_t device_virtio_type(const char *name)
+{
+	mach_port_t priv = smrt_host_priv_port();
+	char desc[SM_DEVICE_NAME_MAX];
+	natural_t owner = 0, found = 0, type, drv, modern, lo, hi, irq, count, how;
+	for (natural_t i = 0; i < LIST_MAX && !found; i++) {
+		if (sm_device_at(priv, i, desc, &drv) != KERN_SUCCESS)
+			return 0;
+		if (!strcmp(desc, name))
+			found = 1, owner = drv;
+	}
+	natural_t seen = 0;
+	for (natural_t i = 0; owner && i < LIST_MAX; i++) {
+		if (sm_virtio_at(priv, i, desc, &type, &drv, &modern, &lo, &hi, &irq, &count, &how) != KERN_SUCCESS)
+			break;
+		if (drv != owner)
+			continue;
+		if (seen && seen != type)
+			return 0;
+		seen = type;
+	}
+	return seen;
+}
+
 /* The name of task id into name (size SM_DEVICE_NAME_MAX), "-" if none. */
 static void task_name(natural_t id, char *name)
 {
