@@ -97,7 +97,9 @@ $(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
 # compiled as for the guest (Embedded, i686, -Osize) and linked into a
 # 32-bit Linux program (docs/sdk.md).
 VIRTIO_SDK_TEST_SRC = $(top_srcdir)/servers/sdk/Virtio/Tests
-VIRTIO_SDK_TEST_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_TEST_SRC)/,HostCheck.swift \
+# The assertion helpers every Swift host test shares.
+SWIFT_HOST_CHECK = $(top_srcdir)/tests/host/swift/Check.swift
+VIRTIO_SDK_TEST_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(SWIFT_HOST_CHECK) $(addprefix $(VIRTIO_SDK_TEST_SRC)/,HostCheck.swift \
 	RingTests.swift PoolTests.swift)
 $(HOST_OBJ_DIR)/virtio_sdk_test.o: $(VIRTIO_SDK_TEST_SWIFT) $(VIRTIO_SDK_TEST_SRC)/include/fake_device.h \
 		$(VIRTIO_SDK_SRC)/include/vring_access.h $(top_srcdir)/include/sm/virtio_spec.h
@@ -116,7 +118,7 @@ $(HOST_TEST_DIR)/test_virtio_sdk: $(HOST_OBJ_DIR)/virtio_sdk_test.o $(HOST_OBJ_D
 # The network-device class's packet filters (servers/sdk/Mach/NetFilter.swift,
 # which makes no kernel calls) against hand-made frames, built the same way.
 HOST_TESTS += $(HOST_TEST_DIR)/test_net_filter
-NET_FILTER_TEST_SWIFT = $(SDK_SRC)/NetFilter.swift $(SDK_SRC)/Tests/FilterTests.swift
+NET_FILTER_TEST_SWIFT = $(SDK_SRC)/NetFilter.swift $(SWIFT_HOST_CHECK) $(SDK_SRC)/Tests/FilterTests.swift
 $(HOST_OBJ_DIR)/net_filter_test.o: $(NET_FILTER_TEST_SWIFT)
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(SWIFTC) -target i686-unknown-none-elf -enable-experimental-feature Embedded \

@@ -1,20 +1,9 @@
 // FilterTests.swift - the host test of the SDK's packet filter engine
 // (servers/sdk/Mach/NetFilter.swift), built by tests/host.mk as a 32-bit
-// Linux program from that file alone: the checks a filter passes or fails
+// Linux program from that file and the shared checks: what a filter passes or fails
 // at device_set_filter, and what each program accepts.  Prints
-// "N passed, M failed" last, as every host test does.
-
-nonisolated(unsafe) var passed = 0
-nonisolated(unsafe) var failed = 0
-
-func check(_ ok: Bool, _ what: @autoclosure () -> String, line: Int = #line) {
-    if ok {
-        passed += 1
-    } else {
-        failed += 1
-        print("FAIL line \(line): \(what())")
-    }
-}
+// "N passed, M failed" last, as every host test does (check() is
+// tests/host/swift/Check.swift).
 
 /// An Ethernet frame: destination, source, type, then `payload`.
 func frame(type: UInt16, _ payload: [UInt8]) -> [UInt8] {

@@ -2,25 +2,10 @@
 // (servers/sdk/Virtio), built by tests/host.mk as a 32-bit Linux program:
 // the SDK's Swift files that make no kernel calls, these tests, and the C
 // fake device (fake_device.c) playing the other side of the rings.  Prints
-// "N passed, M failed" last, as every host test does.
+// "N passed, M failed" last, as every host test does (check() and
+// checkEqual() are tests/host/swift/Check.swift).
 
 import FakeVirtioDevice
-
-nonisolated(unsafe) var passed = 0
-nonisolated(unsafe) var failed = 0
-
-func check(_ ok: Bool, _ what: @autoclosure () -> String, line: Int = #line) {
-    if ok {
-        passed += 1
-    } else {
-        failed += 1
-        print("FAIL line \(line): \(what())")
-    }
-}
-
-func checkEqual<T: Equatable>(_ a: T, _ b: T, _ what: String, line: Int = #line) {
-    check(a == b, "\(what)", line: line)
-}
 
 /// Heap memory that stands in for DMA memory: physical == virtual.
 func hostRegion(_ bytes: Int) -> DMARegion {
