@@ -37,7 +37,7 @@ struct ServerConfig {
 
     init(_ args: BootArguments) {
         inflight = args.integer("inflight", default: inflight, range: 1...256)
-        queueSize = args.integer("queue", default: queueSize, range: 0...32768)
+        queueSize = args.queueSize(server: "blk")
         zeroCopy = args.flag("zerocopy", default: zeroCopy)
         poolInitial = args.integer("pool", default: poolInitial, range: 0...1024)
         poolMax = args.integer("poolmax", default: poolMax, range: 1...1024)
@@ -46,14 +46,8 @@ struct ServerConfig {
         indirect = args.flag("indirect", default: indirect)
         eventIndex = args.flag("eventidx", default: eventIndex)
         verbose = args.flag("verbose", default: verbose)
-        if queueSize != 0 && queueSize & (queueSize - 1) != 0 {
-            print("blk: queue=\(queueSize) is not a power of two; using the default")
-            queueSize = 0
-        }
         poolInitial = min(poolInitial, poolMax)
-        for w in args.unknownKeys(known: ServerConfig.known) {
-            print("blk: unknown argument \(w) ignored")
-        }
+        args.warnUnknownKeys(server: "blk", known: ServerConfig.known)
     }
 
     var summary: String {

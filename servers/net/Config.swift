@@ -23,18 +23,12 @@ struct ServerConfig {
     static let known = ["device", "queue", "backlog", "eventidx", "ctrl", "verbose"]
 
     init(_ args: BootArguments) {
-        queueSize = args.integer("queue", default: queueSize, range: 0...32768)
+        queueSize = args.queueSize(server: "net")
         backlog = args.integer("backlog", default: backlog, range: 0...1024)
         eventIndex = args.flag("eventidx", default: eventIndex)
         control = args.flag("ctrl", default: control)
         verbose = args.flag("verbose", default: verbose)
-        if queueSize != 0 && queueSize & (queueSize - 1) != 0 {
-            print("net: queue=\(queueSize) is not a power of two; using the default")
-            queueSize = 0
-        }
-        for w in args.unknownKeys(known: ServerConfig.known) {
-            print("net: unknown argument \(w) ignored")
-        }
+        args.warnUnknownKeys(server: "net", known: ServerConfig.known)
     }
 
     var summary: String {

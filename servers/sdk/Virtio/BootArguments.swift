@@ -70,6 +70,25 @@ public struct BootArguments {
         return fallback
     }
 
+    /// `queue=N`: the virtqueue size a driver asks for, 0 (its default) or a
+    /// power of two up to 32768 (virtio 1.x 2.7); anything else is ignored
+    /// with a log line naming `server`, and 0 returned.
+    public func queueSize(server: String) -> Int {
+        let n = integer("queue", default: 0, range: 0...32768)
+        if n != 0 && n & (n - 1) != 0 {
+            print("\(server): queue=\(n) is not a power of two; using the default")
+            return 0
+        }
+        return n
+    }
+
+    /// A log line naming `server` for each key given that is not in `known`.
+    public func warnUnknownKeys(server: String, known: [String]) {
+        for w in unknownKeys(known: known) {
+            print("\(server): unknown argument \(w) ignored")
+        }
+    }
+
     /// Keys given that are not in `known` (words without '=' count too).
     public func unknownKeys(known: [String]) -> [String] {
         var out: [String] = []
