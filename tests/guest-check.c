@@ -32,15 +32,21 @@ void kernel_counts_settled(uint32_t c[4])
 	}
 }
 
+bool counts_back(const uint32_t base[4], uint32_t now[4])
+{
+	for (int i = 0; i < 100; i++) {
+		kernel_counts(now);
+		if (!memcmp(now, base, 4 * sizeof now[0]))
+			return true;
+		smrt_sleep_ms(10);
+	}
+	return false;
+}
+
 void check_counts_back(const uint32_t base[4], const char *after)
 {
 	uint32_t now[4];
-	for (int i = 0; i < 100; i++) {
-		kernel_counts(now);
-		if (!memcmp(now, base, sizeof now))
-			break;
-		smrt_sleep_ms(10);
-	}
+	counts_back(base, now);
 	CHECK(!memcmp(now, base, sizeof now), "after %s: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
 	      after, base[0], now[0], base[1], now[1], base[2], now[2], base[3], now[3]);
 }

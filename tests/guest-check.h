@@ -6,6 +6,7 @@
 #include <sm/runtime.h>
 #include <mach/port.h>
 #include <mach/message.h>
+#include <stdbool.h>
 
 extern int guest_passed, guest_failed;
 
@@ -32,6 +33,9 @@ void kernel_counts_settled(uint32_t c[4]);
 /* CHECK that the counts are back at base, after waiting up to a second for
  * them to settle (a dead task is reaped a moment after it dies). */
 void check_counts_back(const uint32_t base[4], const char *after);
+/* The same without a verdict: whether the counts came back to base within
+ * a second; now holds the last reading. */
+bool counts_back(const uint32_t base[4], uint32_t now[4]);
 
 /* A thread's run state (thread_info's TH_STATE_*), or -1 if it cannot be
  * read. */

@@ -263,13 +263,21 @@ static void test_random_messages(void)
 	int delivered = 0, refused = 0;
 	random_round(p, &delivered, &refused);                  /* warms the heap's size classes */
 	/* The baseline once the other boot modules (hello, the faulting
-	 * tasks) have settled: one still exiting moves the counts. */
-	uint32_t before[4];
-	kernel_counts_settled(before);
-	random_round(p, &delivered, &refused);
+	 * tasks) have settled. One of them still starting or exiting can move
+	 * the counts during a round even so (seen in CI: 7 pages, 64 bytes),
+	 * so a round that does not come back is run again from a new
+	 * baseline: a leak of the rounds' own shows in every one. */
+	uint32_t before[4], now[4];
+	bool back = false;
+	for (int round = 0; round < 3 && !back; round++) {
+		kernel_counts_settled(before);
+		random_round(p, &delivered, &refused);
+		back = counts_back(before, now);
+	}
 	printf("test-boot: random messages: %d delivered, %d refused\n", delivered, refused);
 	CHECK(delivered > 200 && refused > 200, "delivered %d refused %d", delivered, refused);
-	check_counts_back(before, "a second round of random messages");
+	CHECK(back, "after three rounds of random messages: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
+	      before[0], now[0], before[1], now[1], before[2], now[2], before[3], now[3]);
 	uint64_t t;
 	CHECK_EQ(sm_host_uptime(mach_host_self(), &t), KERN_SUCCESS);
 }
