@@ -46,7 +46,9 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_model \
 	$(HOST_TEST_DIR)/test_ipc_transit \
 	$(HOST_TEST_DIR)/test_virtio \
-	$(HOST_TEST_DIR)/test_virtio_sdk
+	$(HOST_TEST_DIR)/test_virtio_sdk \
+	$(HOST_TEST_DIR)/test_acpi_madt \
+	$(HOST_TEST_DIR)/test_msix
 
 # test program: its own object plus the pure kernel sources it exercises
 $(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
@@ -59,6 +61,14 @@ $(HOST_TEST_DIR)/test_elf: $(HOST_OBJ_DIR)/tests/host/test_elf.o \
 	$(HOST_OBJ_DIR)/kernel/kern/elf.o
 $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+$(HOST_TEST_DIR)/test_acpi_madt: $(HOST_OBJ_DIR)/tests/host/test_acpi_madt.o \
+	$(HOST_OBJ_DIR)/tests/host/kernel_stubs.o $(HOST_OBJ_DIR)/kernel/i386/acpi_madt.o
+# MSI-X table programming (device/pci/msix.c) and the virtio vector
+# registration over it (device/virtio/vectors.c), over a fake PCI function
+# and the fake transport's vector registers.
+$(HOST_TEST_DIR)/test_msix: $(HOST_OBJ_DIR)/tests/host/test_msix.o \
+	$(HOST_OBJ_DIR)/tests/host/kernel_stubs.o $(HOST_OBJ_DIR)/tests/host/virtio_fake.o \
+	$(HOST_OBJ_DIR)/kernel/device/pci/msix.o $(HOST_OBJ_DIR)/kernel/device/virtio/vectors.o
 # The IPC data structures, unchanged, over tests/host/ipc_stubs.c.
 HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/port.o $(HOST_OBJ_DIR)/kernel/ipc/space.o \

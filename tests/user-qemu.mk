@@ -135,7 +135,7 @@ test_virtio_legacy_QEMU_ARGS = $(call virtio_test_devices,legacy,disable-modern=
 tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
-check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
+check-guest run-virtio_modern run-virtio_legacy check-virtio_modern check-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
 
 # A new driver: make new-driver NAME=foo DEVICE=<virtio device ID> makes
@@ -213,7 +213,7 @@ $(eval test_blk-smoke_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_SM
 $(BLK_SMOKE_IMG): $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
-check-guest run-blk-smoke: $(BLK_SMOKE_IMG)
+check-guest run-blk-smoke check-blk-smoke: $(BLK_SMOKE_IMG)
 CLEANFILES += $(BLK_SMOKE_IMG)
 
 # Hostile clients of the virtio-blk server (tests/test-blk-hostile.c,
@@ -246,7 +246,7 @@ $(eval test_blk-fuzz_TIMEOUT = $$(shell expr 60 + $$(BLK_FUZZ_ITERS) / 50))
 tests/test-blk-hostile tests/test-blk-fuzz: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o \
 		$(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o $(USER_LIBS)
-check-guest run-blk-hostile run-blk-fuzz: $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
+check-guest run-blk-hostile run-blk-fuzz check-blk-hostile check-blk-fuzz: $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
 $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG): $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 8
@@ -276,7 +276,7 @@ $(BLK_ERR_CONF): $(top_srcdir)/tests/user-qemu.mk
 			printf '[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "%s"\nonce = "off"\n\n' $$e $$s; \
 		done; \
 	done > $@.tmp && mv -f $@.tmp $@
-check-guest run-blk-errors: $(BLK_ERR_CONF)
+check-guest run-blk-errors check-blk-errors: $(BLK_ERR_CONF)
 CLEANFILES += $(BLK_ERR_IMG) $(BLK_ERR_CONF) tests/test-blk-errors.check
 
 # Two disks on one server (tests/test-blk-disks.c): vda at 00:03.0 and vdb

@@ -95,14 +95,35 @@ static uint8_t isr_read(struct vtransport *t)
 	return v;
 }
 
-static const struct vtransport_ops fake_ops = {
-	.name = "fake",
-	.get_status = get_status, .set_status = set_status,
-	.get_features = get_features, .set_features = set_features,
-	.config_generation = config_generation,
-	.config_read = config_read, .config_write = config_write,
-	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify,
-	.isr_read = isr_read,
+static uint16_t vector_answer(struct fake_dev *f, uint16_t entry)
+{
+	f->vector_writes++;
+	return entry == VIRTIO_MSI_NO_VECTOR || entry < f->msix_accept_below ? entry : VIRTIO_MSI_NO_VECTOR;
+}
+
+static uint16_t set_config_vector(struct vtransport *t, uint16_t entry)
+{
+	return F(t)->config_vector = vector_answer(F(t), entry);
+}
+
+static uint16_t set_queue_vector(struct vtransport *t, uint16_t q, uint16_t entry)
+{
+	return F(t)->queue_vector[q % VT_MAX_QUEUES] = vector_answer(F(t), entry);
+}
+
+/* Legacy and modern fakes differ as the real transports do: only the
+ * modern one routes MSI-X (legacy.c offers none). */
+#define FAKE_COMMON_OPS \
+	.get_status = get_status, .set_status = set_status, \
+	.get_features = get_features, .set_features = set_features, \
+	.config_generation = config_generation, \
+	.config_read = config_read, .config_write = config_write, \
+	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify, \
+	.isr_read = isr_read
+static const struct vtransport_ops fake_legacy_ops = { .name = "fake", FAKE_COMMON_OPS };
+static const struct vtransport_ops fake_modern_ops = {
+	.name = "fake", FAKE_COMMON_OPS,
+	.set_config_vector = set_config_vector, .set_queue_vector = set_queue_vector,
 };
 
 void fake_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues)
@@ -110,9 +131,13 @@ void fake_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t nu
 	memset(f, 0, sizeof *f);
 	f->modern = modern;
 	f->t = (struct vtransport){
-		.ops = &fake_ops, .modern = modern, .can_resize_queues = modern,
+		.ops = modern ? &fake_modern_ops : &fake_legacy_ops, .modern = modern, .can_resize_queues = modern,
 		.config_size = config_size, .num_queues = modern ? num_queues : 0, .priv = f,
 	};
+	f->config_vector = VIRTIO_MSI_NO_VECTOR;
+	for (int i = 0; i < VT_MAX_QUEUES; i++)
+		f->queue_vector[i] = VIRTIO_MSI_NO_VECTOR;
+	f->msix_accept_below = VIRTIO_MSI_NO_VECTOR;
 }
 
 int fake_process(struct fake_dev *f, uint16_t qi, fake_serve_fn serve, void *ctx, int in_order)

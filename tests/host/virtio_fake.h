@@ -40,9 +40,17 @@ struct fake_dev {
 	uint32_t last_write_offset, last_write_value;
 	struct fake_queue q[VT_MAX_QUEUES];
 	uint8_t isr;
+	/* MSI-X routing (modern only, 4.1.4.3): the entries the device keeps,
+	 * read back as the spec says; an entry at or above msix_accept_below
+	 * is refused (read back as VIRTIO_MSI_NO_VECTOR, 4.1.5.1.2). */
+	uint16_t config_vector;
+	uint16_t queue_vector[VT_MAX_QUEUES];
+	uint16_t msix_accept_below;
+	uint32_t vector_writes;
 };
 
-/* A fake with config_size bytes of configuration and queue maxima all 0. */
+/* A fake with config_size bytes of configuration and queue maxima all 0.
+ * A modern one has MSI-X vector registers that accept every entry. */
 void fake_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues);
 
 /* Device side of queue q: take every available chain, call serve on it
