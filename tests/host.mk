@@ -51,8 +51,8 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_msix
 
 # test program: its own object plus the pure kernel sources it exercises
-$(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
-	$(HOST_OBJ_DIR)/kernel/kern/printf.o
+# (freestanding/format.c is #included by the test, under other names.)
+$(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o
 $(HOST_TEST_DIR)/test_ratelimit: $(HOST_OBJ_DIR)/tests/host/test_ratelimit.o \
 	$(HOST_OBJ_DIR)/kernel/kern/ratelimit.o
 $(HOST_TEST_DIR)/test_frames: $(HOST_OBJ_DIR)/tests/host/test_frames.o \
@@ -150,11 +150,11 @@ $(HOST_OBJ_DIR)/%.o: $(top_srcdir)/%.c $(HOST_SANITIZE_FLAGS)
 	$(SM_V_CC)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
 		$(HOST_KERNEL_CPPFLAGS) -MMD -MP -c -o $@ $<
 
-# servers/runtime/malloc.c and string.c are #included by the test itself
+# servers/runtime/malloc.c and freestanding/string.c are #included by the test itself
 # (with prefixed names), so one compile-and-link; its own header list.
 $(HOST_TEST_DIR)/test_malloc: $(top_srcdir)/tests/host/test_malloc.c \
 		$(top_srcdir)/servers/runtime/malloc.c \
-		$(top_srcdir)/servers/runtime/string.c \
+		$(top_srcdir)/freestanding/string.c \
 		$(wildcard $(top_srcdir)/servers/runtime/include/sm/*.h) \
 		$(HOST_SANITIZE_FLAGS)
 	@mkdir -p $(@D)

@@ -44,7 +44,7 @@ void vdev_refuse(struct vdev *d, const char *fmt, ...)
 	char line[160];
 	va_list ap;
 	va_start(ap, fmt);
-	kvsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	struct task *t = current_task();
 	kwarn("virtio %s: task %u (%s): %s%s\n", d->name, t->id, t->name, line,
@@ -158,7 +158,7 @@ void virtio_pci_probe(const struct pci_function *f)
 	if (f->vendor != VIRTIO_PCI_VENDOR || f->device < 0x1000 || f->device > 0x107f)
 		return;                                     /* 4.1.2 */
 	char name[16];
-	ksnprintf(name, sizeof name, "%02x:%02x.%u", f->bus, f->dev, f->fn);
+	snprintf(name, sizeof name, "%02x:%02x.%u", f->bus, f->dev, f->fn);
 	if (ndevices == VDEV_MAX) {
 		kwarn("virtio %s: more than %d devices; ignored\n", name, VDEV_MAX);
 		return;
