@@ -207,7 +207,7 @@ static int port_a, port_b, port_c;               /* stand-ins for send rights */
 static void make_vdev(int modern, uint16_t queues, uint16_t entries)
 {
 	make_function(entries, TABLE_BAR, TABLE_OFFSET, PCI_BAR_MEM32);
-	fake_init(&fake, modern, 0, queues);
+	fake_dev_init(&fake, modern, 0, queues);
 	memset(&dev, 0, sizeof dev);
 	strcpy(dev.name, "00:04.0");
 	dev.pci = &function;

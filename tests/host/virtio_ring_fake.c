@@ -1,17 +1,11 @@
-/* fake_device.c - see fake_device.h. */
-#include "fake_device.h"
+/* virtio_ring_fake.c - see virtio_ring_fake.h. */
+#include "virtio_ring_fake.h"
+#include <sm/virtio_spec.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DESC_NEXT 1
-#define DESC_WRITE 2
-#define DESC_INDIRECT 4
-
-static uint16_t rd16(const char *p) { return *(const volatile uint16_t *)p; }
-static uint32_t rd32(const char *p) { return *(const volatile uint32_t *)p; }
-static uint64_t rd64(const char *p) { return *(const volatile uint64_t *)p; }
-static void wr16(char *p, uint16_t v) { *(volatile uint16_t *)p = v; }
-static void wr32(char *p, uint32_t v) { *(volatile uint32_t *)p = v; }
+static uint16_t rd16(const uint16_t *p) { return *(const volatile uint16_t *)p; }
+static void wr16(uint16_t *p, uint16_t v) { *(volatile uint16_t *)p = v; }
 
 void fake_init(struct fake_device *f, void *desc, void *avail, void *used, uint16_t size, int event_idx)
 {
@@ -25,7 +19,7 @@ void fake_init(struct fake_device *f, void *desc, void *avail, void *used, uint1
 
 int fake_available(const struct fake_device *f)
 {
-	return (uint16_t)(rd16(f->avail + 2) - f->last_avail);
+	return (uint16_t)(rd16(virtq_avail_idx(f->avail)) - f->last_avail);
 }
 
 static int broke(struct fake_device *f, const char *why)
@@ -36,7 +30,8 @@ static int broke(struct fake_device *f, const char *why)
 }
 
 /* Appends the chain starting at descriptor i of table (n entries). */
-static int walk(struct fake_device *f, struct fake_chain *c, const char *table, uint32_t n, uint16_t i, int inside)
+static int walk(struct fake_device *f, struct fake_chain *c, const volatile struct virtq_desc *table, uint32_t n,
+		uint16_t i, int inside)
 {
 	int seen_writable = 0;
 	for (uint32_t steps = 0;; steps++) {
@@ -44,34 +39,37 @@ static int walk(struct fake_device *f, struct fake_chain *c, const char *table, 
 			return broke(f, "descriptor index out of the table");
 		if (steps >= n)
 			return broke(f, "descriptor chain loops or is longer than the table");
-		const char *d = table + 16u * i;
-		uint16_t flags = rd16(d + 12);
-		if (flags & DESC_INDIRECT) {
+		const volatile struct virtq_desc *d = &table[i];
+		uint16_t flags = d->flags;
+		if (flags & VIRTQ_DESC_F_INDIRECT) {
+			/* 2.7.5.3.1: no INDIRECT inside a table, nor with NEXT. */
 			if (inside)
 				return broke(f, "INDIRECT inside an indirect table");
-			if (flags & DESC_NEXT)
+			if (flags & VIRTQ_DESC_F_NEXT)
 				return broke(f, "INDIRECT and NEXT together");
-			uint32_t len = rd32(d + 8);
-			if (len == 0 || len % 16)
+			uint32_t len = d->len;
+			if (len == 0 || len % sizeof(struct virtq_desc))
 				return broke(f, "indirect table length not a multiple of 16");
-			if (len / 16 > f->size)
+			if (len / sizeof(struct virtq_desc) > f->size)
 				return broke(f, "indirect chain longer than the queue size");
 			c->indirect = 1;
-			return walk(f, c, (const char *)(uintptr_t)rd64(d), len / 16, 0, 1);
+			return walk(f, c, (const struct virtq_desc *)(uintptr_t)d->addr, len / sizeof(struct virtq_desc),
+				    0, 1);
 		}
 		if (c->count >= FAKE_MAX_SEGMENTS)
 			return broke(f, "too many segments");
-		int w = (flags & DESC_WRITE) != 0;
+		int w = (flags & VIRTQ_DESC_F_WRITE) != 0;
+		/* 2.7.4.2: device-writable buffers follow every readable one. */
 		if (!w && seen_writable)
 			return broke(f, "device-readable segment after a writable one");
 		seen_writable |= w;
-		c->seg[c->count].addr = rd64(d);
-		c->seg[c->count].len = rd32(d + 8);
+		c->seg[c->count].addr = d->addr;
+		c->seg[c->count].len = d->len;
 		c->seg[c->count].writable = w;
 		c->count++;
-		if (!(flags & DESC_NEXT))
+		if (!(flags & VIRTQ_DESC_F_NEXT))
 			return 1;
-		i = rd16(d + 14);
+		i = d->next;
 	}
 }
 
@@ -81,7 +79,7 @@ int fake_take(struct fake_device *f, struct fake_chain *c)
 		return 0;
 	if (fake_available(f) > f->size)
 		return broke(f, "available idx ran ahead by more than the queue size");
-	uint16_t head = rd16(f->avail + 4 + 2u * (f->last_avail % f->size));
+	uint16_t head = rd16(virtq_avail_entry(f->avail, f->size, f->last_avail));
 	f->last_avail++;
 	c->head = head;
 	c->indirect = 0;
@@ -96,14 +94,15 @@ void fake_fill(const struct fake_chain *c, uint8_t pattern)
 			memset((void *)(uintptr_t)c->seg[i].addr, pattern, c->seg[i].len);
 }
 
+/* 2.7.8.2: the entry is written before the index that covers it. */
 static void push(struct fake_device *f, uint32_t id, uint32_t len)
 {
-	char *e = f->used + 4 + 8u * (f->used_idx % f->size);
-	wr32(e, id);
-	wr32(e + 4, len);
+	volatile struct virtq_used_elem *e = virtq_used_entry(f->used, f->size, f->used_idx);
+	e->id = id;
+	e->len = len;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	f->used_idx++;
-	wr16(f->used + 2, f->used_idx);
+	wr16(virtq_used_idx(f->used), f->used_idx);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -116,7 +115,7 @@ int fake_put(struct fake_device *f, uint16_t head, uint32_t len)
 		uint16_t event = fake_used_event(f);
 		return old == event;
 	}
-	return !(fake_avail_flags(f) & 1);
+	return !(fake_avail_flags(f) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
 void fake_put_raw(struct fake_device *f, uint32_t id, uint32_t len)
@@ -126,22 +125,22 @@ void fake_put_raw(struct fake_device *f, uint32_t id, uint32_t len)
 
 void fake_set_no_notify(struct fake_device *f, int on)
 {
-	wr16(f->used, on ? 1 : 0);
+	wr16(virtq_used_flags(f->used), on ? VIRTQ_USED_F_NO_NOTIFY : 0);
 }
 
 void fake_set_avail_event(struct fake_device *f, uint16_t event)
 {
-	wr16(f->used + 4 + 8u * f->size, event);
+	wr16(virtq_avail_event(f->used, f->size), event);
 }
 
 uint16_t fake_avail_flags(const struct fake_device *f)
 {
-	return rd16(f->avail);
+	return rd16(virtq_avail_flags(f->avail));
 }
 
 uint16_t fake_used_event(const struct fake_device *f)
 {
-	return rd16(f->avail + 4 + 2u * f->size);
+	return rd16(virtq_used_event(f->avail, f->size));
 }
 
 void *fake_alloc(uint32_t bytes)

@@ -1,14 +1,18 @@
 /*
- * fake_device.h - the device side of a split virtqueue (virtio 1.2, 2.7),
- * written independently of the Swift driver side so that the host test
- * (servers/sdk/Virtio/Tests) checks one against the other.  It takes
- * chains off the available ring (following indirect tables), checks the
- * rules the driver must keep, and puts chains on the used ring with the
- * device's notification rules.  Addresses are host pointers (the test's
- * "physical" addresses are its virtual ones).
+ * virtio_ring_fake.h - the device side of a split virtqueue (virtio 1.2,
+ * 2.7), the one fake device ring for every host test: the Swift SDK's ring
+ * test (servers/sdk/Virtio/Tests) drives it directly, and the fake
+ * transport (virtio_fake.h: fake_process) serves C drivers' chains with it
+ * (<sm/vring.h>, tests/host/test_virtio.c). It takes chains off the
+ * available ring (following indirect tables), checks the rules the driver
+ * must keep, and puts chains on the used ring with the device's
+ * notification rules. Field positions come from <sm/virtio_spec.h>'s ring
+ * accessors; test_virtio.c checks those against the spec's numbers.
+ * Addresses are host pointers (the test's "physical" addresses are its
+ * virtual ones).
  */
-#ifndef FAKE_VIRTIO_DEVICE_H
-#define FAKE_VIRTIO_DEVICE_H
+#ifndef TESTS_HOST_VIRTIO_RING_FAKE_H
+#define TESTS_HOST_VIRTIO_RING_FAKE_H
 #include <stdint.h>
 
 #define FAKE_MAX_SEGMENTS 512
@@ -29,7 +33,7 @@ struct fake_chain {
 struct fake_device {
 	uint16_t size;
 	int event_idx;
-	char *desc, *avail, *used;
+	void *desc, *avail, *used;
 	uint16_t last_avail;		/* next available entry to take */
 	uint16_t used_idx;		/* our copy of used->idx */
 	const char *error;		/* the first rule the driver broke */
