@@ -116,16 +116,9 @@ static uint16_t set_queue_vector(struct vtransport *t, uint16_t q, uint16_t entr
 
 /* Legacy and modern fakes differ as the real transports do: only the
  * modern one routes MSI-X (legacy.c offers none). */
-#define FAKE_COMMON_OPS \
-	.get_status = get_status, .set_status = set_status, \
-	.get_features = get_features, .set_features = set_features, \
-	.config_generation = config_generation, \
-	.config_read = config_read, .config_write = config_write, \
-	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify, \
-	.isr_read = isr_read
-static const struct vtransport_ops fake_legacy_ops = { .name = "fake", FAKE_COMMON_OPS };
+static const struct vtransport_ops fake_legacy_ops = { .name = "fake", VTRANSPORT_COMMON_OPS };
 static const struct vtransport_ops fake_modern_ops = {
-	.name = "fake", FAKE_COMMON_OPS,
+	.name = "fake", VTRANSPORT_COMMON_OPS,
 	.set_config_vector = set_config_vector, .set_queue_vector = set_queue_vector,
 };
 

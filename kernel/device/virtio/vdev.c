@@ -346,22 +346,24 @@ static struct vdev *trap_device(const uint32_t *args, const char *what, uint32_t
 	return d;
 }
 
-uint32_t virtio_notify_trap(const uint32_t *args)
+int vdev_queue_notify(struct vdev *d, uint32_t q, const char *what, natural_t *counter)
 {
-	uint32_t kr;
-	struct vdev *d = trap_device(args, "notify", &kr);
-	if (!d)
-		return kr;
-	uint32_t q = args[1];
 	if (q >= VT_MAX_QUEUES || !d->q[q].active) {
-		vdev_refuse(d, "notify of queue %u, which is not set up", q);
+		vdev_refuse(d, "%s: queue %u is not set up", what, q);
 		return KERN_INVALID_ARGUMENT;
 	}
 	if (d->tr.broken)
 		return SM_VIRTIO_E_BROKEN;
 	d->tr.ops->queue_notify(&d->tr, q);
-	d->st.notifies_trap++;
+	(*counter)++;
 	return KERN_SUCCESS;
+}
+
+uint32_t virtio_notify_trap(const uint32_t *args)
+{
+	uint32_t kr;
+	struct vdev *d = trap_device(args, "notify", &kr);
+	return d ? (uint32_t)vdev_queue_notify(d, args[1], "notify", &d->st.notifies_trap) : kr;
 }
 
 /* The sm_virtio_irq_ack trap: what virtio_irq_ack does, without a message. */
