@@ -1,4 +1,4 @@
-# tests/fuzz.mk - the message fuzzer (tests/test-fuzz.c, tests/fuzz/,
+# tests/fuzz.mk - the message fuzzer (tests/guest/test-fuzz.c, tests/fuzz/,
 # docs/fuzzing.md). `make check` boots it as the guest topic "fuzz" for a
 # short run with a fixed seed; `make fuzz SEED=N ITERS=N` boots a run of any
 # length (timeout scaled to ITERS) and on failure prints the seed to replay.
