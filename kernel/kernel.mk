@@ -7,8 +7,11 @@ KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL \
 	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
 
-# Every .c and .S under kernel/ is part of the kernel.
-KERNEL_C_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.c $(top_srcdir)/kernel/device/*/*.c)))
+# Every .c and .S under kernel/ is part of the kernel, and so is the
+# freestanding library (freestanding/: string and printf routines, shared
+# with the user runtime).
+KERNEL_C_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.c \
+	$(top_srcdir)/kernel/device/*/*.c $(top_srcdir)/freestanding/*.c)))
 KERNEL_ASM_FILES = $(patsubst $(top_srcdir)/%,%,$(sort $(wildcard $(top_srcdir)/kernel/*/*.S)))
 
 # The interfaces the kernel serves (see kernel/ipc/kobject.c): GNU Mach's own
@@ -30,6 +33,9 @@ KERNEL_ELF = kernel/kernel.elf
 kobj/%.o: $(top_srcdir)/%.c $(KERNEL_MIG_SERVER)
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The library's loops must stay loops, not calls to memset/memcpy (itself).
+kobj/freestanding/%.o: KERNEL_CFLAGS += -fno-tree-loop-distribute-patterns
 
 kobj/%.o: $(top_srcdir)/%.S
 	@mkdir -p $(@D)

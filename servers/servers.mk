@@ -53,8 +53,12 @@ USER_CHECK_ELF = READELF=$(USER_READELF) NM=$(USER_NM) \
 # The MIG user stubs every task can call: the kernel's interfaces (GNU Mach's
 # and smhost) and GNU Mach's device interface for clients of driver servers.
 SMRT_USER_INTERFACES = smhost mach mach_port mach_host mach_host_ext gnumach device device_request device_reply virtio mach_i386 mach_i386_ext smtime sminfo
-SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o string.o \
-	console.o start.o support.o thread.o time.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o)
+SMRT_OBJS = $(addprefix $(SMRT_DIR)/,traps.o mach_msg.o malloc.o \
+	console.o start.o support.o thread.o time.o) $(SMRT_USER_INTERFACES:%=$(SMRT_DIR)/%_user.o) \
+	$(SMRT_FREESTANDING_OBJS)
+# The freestanding library (string and printf routines, freestanding/),
+# the same sources the kernel is built with.
+SMRT_FREESTANDING_OBJS = $(patsubst $(top_srcdir)/%.c,$(SMRT_DIR)/%.o,$(wildcard $(top_srcdir)/freestanding/*.c))
 
 # What sources including generated MIG headers wait for: the headers and
 # mig.mk's size check of the stubs.
@@ -62,6 +66,10 @@ SMRT_MIG_HDRS = $(call mig_user_files,$(SMRT_USER_INTERFACES)) $(call mig_stamps
 	$(MIG_GNU_HDRS)
 
 $(SMRT_DIR)/%.o: $(SMRT_SRC)/%.c $(SMRT_MIG_HDRS)
+	@mkdir -p $(@D)
+	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SMRT_DIR)/freestanding/%.o: $(top_srcdir)/freestanding/%.c
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
 

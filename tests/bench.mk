@@ -30,7 +30,7 @@ bench: tests/bench-ipc.iso
 CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-results.csv bench-*.png
 .PHONY: bench
 
-# virtiobench (tests/virtiobench.c): block I/O through the virtio-blk server,
+# virtiobench (tests/bench/virtiobench.c): block I/O through the virtio-blk server,
 # booted by tools/run-virtiobench.sh against a raw image (tests/vdisk-bench.img,
 # made afresh) and against QEMU's null-co driver, three times each (medians);
 # table and virtiobench-results.csv. Part of make bench; make virtiobench
@@ -50,7 +50,7 @@ CLEANFILES += tests/virtiobench tests/virtiobench.iso tests/vdisk-bench.img virt
 	virtiobench-image*-*.log virtiobench-null*-*.log
 .PHONY: virtiobench
 
-# netbench (tests/bench-net.c): the virtio-net server (servers/net) measured
+# netbench (tests/bench/bench-net.c): the virtio-net server (servers/net) measured
 # through GNU Mach's network device interface on QEMU's user network, with
 # tools/net-host.py on the host, booted RUNS times by tools/run-netbench.sh
 # (medians); table and netbench-results.csv. Part of make bench; make

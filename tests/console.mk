@@ -1,6 +1,6 @@
 # tests/console.mk - the console session test: `make run`'s system (the
 # ISO built by `make`) driven through its serial console by
-# tests/console-session.py, on a fresh scratch disk, as part of `make check`;
+# tests/scripts/console-session.py, on a fresh scratch disk, as part of `make check`;
 # then the same system with the console booted with allow-write, where
 # write must land.
 #   make check-console
@@ -15,13 +15,13 @@ $(CONSOLE_SESSION)-write.iso: $(KERNEL_ELF) $(call module_files,$(SYSTEM_MODULES
 
 # session NAME ISO [write]
 console_session = $(PYTHON) $(top_srcdir)/tools/mkdisk.py $(1).img 16 && \
-	if $(PYTHON) $(top_srcdir)/tests/console-session.py $(QEMU) $(2) $(1).img $(1).log \
+	if $(PYTHON) $(top_srcdir)/tests/scripts/console-session.py $(QEMU) $(2) $(1).img $(1).log \
 		$(CONSOLE_SESSION_TIMEOUT) $(3) > $(1).out 2>&1; then \
 		tail -n 1 $(1).out; \
 	else grep -v '^ok:' $(1).out; echo "(serial log: $(1).log)"; exit 1; fi
 
 check-console: $(SYSTEM_ISO) $(CONSOLE_SESSION)-write.iso $(top_srcdir)/tools/mkdisk.py \
-		$(top_srcdir)/tests/console-session.py
+		$(top_srcdir)/tests/scripts/console-session.py
 	@$(call console_session,$(CONSOLE_SESSION),$(SYSTEM_ISO),)
 	@$(call console_session,$(CONSOLE_SESSION)-write,$(CONSOLE_SESSION)-write.iso,write)
 

@@ -1,4 +1,4 @@
-# tests/fuzz.mk - the message fuzzer (tests/test-fuzz.c, tests/fuzz/,
+# tests/fuzz.mk - the message fuzzer (tests/guest/test-fuzz.c, tests/fuzz/,
 # docs/fuzzing.md). `make check` boots it as the guest topic "fuzz" for a
 # short run with a fixed seed; `make fuzz SEED=N ITERS=N` boots a run of any
 # length (timeout scaled to ITERS) and on failure prints the seed to replay.
@@ -26,7 +26,7 @@ test_fuzz_ARGS = seed=$(FUZZ_CHECK_SEED),iters=$(FUZZ_CHECK_ITERS)
 test_fuzz_MODULES = $(FUZZ_MODULES)
 test_fuzz_QEMU_ARGS = $(FUZZ_QEMU_ARGS)
 test_fuzz_TIMEOUT = 120
-check-guest run-fuzz: $(FUZZ_DISK)
+check-guest run-fuzz check-fuzz: $(FUZZ_DISK)
 
 # make fuzz SEED=N ITERS=N: one long run, its own image and log
 # (tests/fuzz-SEED.log), so several can run at once with different seeds.

@@ -1,9 +1,9 @@
-# tests/gnumach-native.mk - tests/test-gnumach-native.c, built the way a GNU
+# tests/gnumach-native.mk - tests/guest/test-gnumach-native.c, built the way a GNU
 # Mach user builds a program: Debian's i686-gnu-mig run on GNU Mach's own
 # .defs with GNU Mach's own type .defs (no project .defs, no preprocessing of
 # ours), and the program and its stubs compiled with -Werror against GNU
 # Mach's installed i386 headers ($(GNUMACH_DEFS_DIR), gnumach-dev:i386) plus
-# tests/gnumach-libc (what a C library adds), without the project's headers
+# tests/lib/gnumach-libc (what a C library adds), without the project's headers
 # or the runtime's libc headers on the path. Linked with the user runtime,
 # whose own stubs (the same .defs, the same layout) stay unused.
 #
@@ -19,7 +19,7 @@ GNUMACH_NATIVE_OBJS = $(GNUMACH_NATIVE_NAMES:%=tests/gnumach-native/%_user.o)
 GNUMACH_NATIVE_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-builtin -mno-sse -mno-mmx -std=gnu11 -O2 -g \
 	-Wall -Werror -nostdinc -isystem $(MIG_CHECK_SYSINC) \
-	-I$(GNUMACH_NATIVE_GEN) -I$(GNUMACH_DEFS_DIR) -I$(top_srcdir)/tests/gnumach-libc
+	-I$(GNUMACH_NATIVE_GEN) -I$(GNUMACH_DEFS_DIR) -I$(top_srcdir)/tests/lib/gnumach-libc
 
 # One MIG run per interface, exactly as GNU Mach's users write it.
 $(GNUMACH_NATIVE_GEN)/%_user.c $(GNUMACH_NATIVE_GEN)/%.h:
@@ -32,8 +32,8 @@ tests/gnumach-native/%_user.o: $(GNUMACH_NATIVE_GEN)/%_user.c $(GNUMACH_NATIVE_H
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(USER_CC) $(GNUMACH_NATIVE_CFLAGS) -c -o $@ $<
 
-tests/test-gnumach-native.o: $(top_srcdir)/tests/test-gnumach-native.c $(GNUMACH_NATIVE_HDRS) \
-		$(wildcard $(top_srcdir)/tests/gnumach-libc/*.h $(top_srcdir)/tests/gnumach-libc/mach/*.h)
+tests/test-gnumach-native.o: $(top_srcdir)/tests/guest/test-gnumach-native.c $(GNUMACH_NATIVE_HDRS) \
+		$(wildcard $(top_srcdir)/tests/lib/gnumach-libc/*.h $(top_srcdir)/tests/lib/gnumach-libc/mach/*.h)
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(USER_CC) $(GNUMACH_NATIVE_CFLAGS) -c -o $@ $<
 

@@ -46,11 +46,13 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_model \
 	$(HOST_TEST_DIR)/test_ipc_transit \
 	$(HOST_TEST_DIR)/test_virtio \
-	$(HOST_TEST_DIR)/test_virtio_sdk
+	$(HOST_TEST_DIR)/test_virtio_sdk \
+	$(HOST_TEST_DIR)/test_acpi_madt \
+	$(HOST_TEST_DIR)/test_msix
 
 # test program: its own object plus the pure kernel sources it exercises
-$(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o \
-	$(HOST_OBJ_DIR)/kernel/kern/printf.o
+# (freestanding/format.c is #included by the test, under other names.)
+$(HOST_TEST_DIR)/test_printf: $(HOST_OBJ_DIR)/tests/host/test_printf.o
 $(HOST_TEST_DIR)/test_ratelimit: $(HOST_OBJ_DIR)/tests/host/test_ratelimit.o \
 	$(HOST_OBJ_DIR)/kernel/kern/ratelimit.o
 $(HOST_TEST_DIR)/test_frames: $(HOST_OBJ_DIR)/tests/host/test_frames.o \
@@ -59,6 +61,14 @@ $(HOST_TEST_DIR)/test_elf: $(HOST_OBJ_DIR)/tests/host/test_elf.o \
 	$(HOST_OBJ_DIR)/kernel/kern/elf.o
 $(HOST_TEST_DIR)/test_msg_body: $(HOST_OBJ_DIR)/tests/host/test_msg_body.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/msg_body.o
+$(HOST_TEST_DIR)/test_acpi_madt: $(HOST_OBJ_DIR)/tests/host/test_acpi_madt.o \
+	$(HOST_OBJ_DIR)/tests/host/kernel_stubs.o $(HOST_OBJ_DIR)/kernel/i386/acpi_madt.o
+# MSI-X table programming (device/pci/msix.c) and the virtio vector
+# registration over it (device/virtio/vectors.c), over a fake PCI function
+# and the fake transport's vector registers.
+$(HOST_TEST_DIR)/test_msix: $(HOST_OBJ_DIR)/tests/host/test_msix.o \
+	$(HOST_OBJ_DIR)/tests/host/kernel_stubs.o $(HOST_OBJ_DIR)/tests/host/virtio_fake.o \
+	$(HOST_OBJ_DIR)/tests/host/virtio_ring_fake.o $(HOST_OBJ_DIR)/kernel/device/pci/msix.o $(HOST_OBJ_DIR)/kernel/device/virtio/vectors.o
 # The IPC data structures, unchanged, over tests/host/ipc_stubs.c.
 HOST_IPC_OBJS = $(HOST_OBJ_DIR)/tests/host/ipc_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
 	$(HOST_OBJ_DIR)/kernel/ipc/port.o $(HOST_OBJ_DIR)/kernel/ipc/space.o \
@@ -90,29 +100,36 @@ $(HOST_TEST_DIR)/test_vm_map_model: $(HOST_OBJ_DIR)/tests/host/test_vm_map_model
 
 # The virtio transport logic (kernel/device/virtio/core.c) over a fake device.
 $(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
-	$(HOST_OBJ_DIR)/tests/host/virtio_fake.o $(HOST_OBJ_DIR)/kernel/device/virtio/core.o
+	$(HOST_OBJ_DIR)/tests/host/virtio_fake.o $(HOST_OBJ_DIR)/tests/host/virtio_ring_fake.o \
+	$(HOST_OBJ_DIR)/kernel/device/virtio/core.o
 
 # The Swift virtio SDK's ring and memory logic (servers/sdk/Virtio: the files
-# that make no kernel calls) against the C fake device beside its tests,
-# compiled as for the guest (Embedded, i686, -Osize) and linked into a
-# 32-bit Linux program (docs/sdk.md).
+# that make no kernel calls) against the fake device ring the C tests use
+# too (tests/host/virtio_ring_fake.c, a Clang module through
+# tests/host/swift/module.modulemap), compiled as for the guest (Embedded,
+# i686, -Osize) and linked into a 32-bit Linux program (docs/sdk.md).
 VIRTIO_SDK_TEST_SRC = $(top_srcdir)/servers/sdk/Virtio/Tests
 # The assertion helpers every Swift host test shares.
 SWIFT_HOST_CHECK = $(top_srcdir)/tests/host/swift/Check.swift
+VIRTIO_RING_FAKE_H = $(top_srcdir)/tests/host/virtio_ring_fake.h
 VIRTIO_SDK_TEST_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(SWIFT_HOST_CHECK) $(addprefix $(VIRTIO_SDK_TEST_SRC)/,HostCheck.swift \
 	RingTests.swift PoolTests.swift)
-$(HOST_OBJ_DIR)/virtio_sdk_test.o: $(VIRTIO_SDK_TEST_SWIFT) $(VIRTIO_SDK_TEST_SRC)/include/fake_device.h \
+$(HOST_OBJ_DIR)/virtio_sdk_test.o: $(VIRTIO_SDK_TEST_SWIFT) $(VIRTIO_RING_FAKE_H) \
+		$(top_srcdir)/tests/host/swift/module.modulemap \
 		$(VIRTIO_SDK_SRC)/include/vring_access.h $(top_srcdir)/include/sm/virtio_spec.h
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(SWIFTC) -target i686-unknown-none-elf -enable-experimental-feature Embedded \
 		-wmo -parse-as-library -Osize -target-cpu i686 -Xfrontend -disable-stack-protector \
-		-I $(VIRTIO_SDK_SRC)/include -I $(VIRTIO_SDK_TEST_SRC)/include -Xcc -I$(top_srcdir)/include \
+		-I $(VIRTIO_SDK_SRC)/include -I $(top_srcdir)/tests/host/swift -Xcc -I$(top_srcdir)/include \
 		-module-name VirtioHostTest -module-cache-path $(HOST_OBJ_DIR)/swift-module-cache \
 		-c -o $@ $(VIRTIO_SDK_TEST_SWIFT)
-$(HOST_OBJ_DIR)/virtio_fake_device.o: $(VIRTIO_SDK_TEST_SRC)/fake_device.c $(VIRTIO_SDK_TEST_SRC)/include/fake_device.h
+# The fake ring, as the Swift test links it (no sanitizer: the Swift object
+# is not instrumented).
+$(HOST_OBJ_DIR)/virtio_ring_fake_plain.o: $(top_srcdir)/tests/host/virtio_ring_fake.c $(VIRTIO_RING_FAKE_H) \
+		$(top_srcdir)/include/sm/virtio_spec.h
 	@mkdir -p $(@D)
-	$(SM_V_CC)$(HOST_CC) $(HOST_CFLAGS) -I$(VIRTIO_SDK_TEST_SRC)/include -c -o $@ $<
-$(HOST_TEST_DIR)/test_virtio_sdk: $(HOST_OBJ_DIR)/virtio_sdk_test.o $(HOST_OBJ_DIR)/virtio_fake_device.o
+	$(SM_V_CC)$(HOST_CC) $(HOST_CFLAGS) -I$(top_srcdir)/include -c -o $@ $<
+$(HOST_TEST_DIR)/test_virtio_sdk: $(HOST_OBJ_DIR)/virtio_sdk_test.o $(HOST_OBJ_DIR)/virtio_ring_fake_plain.o
 	$(SM_V_LD)$(HOST_CC) -m32 -o $@ $^ $(LIBGCC32)
 
 # The network-device class's packet filters (servers/sdk/Mach/NetFilter.swift,
@@ -140,11 +157,11 @@ $(HOST_OBJ_DIR)/%.o: $(top_srcdir)/%.c $(HOST_SANITIZE_FLAGS)
 	$(SM_V_CC)$(HOST_CC) $(HOST_CFLAGS) `cat $(HOST_SANITIZE_FLAGS)` \
 		$(HOST_KERNEL_CPPFLAGS) -MMD -MP -c -o $@ $<
 
-# servers/runtime/malloc.c and string.c are #included by the test itself
+# servers/runtime/malloc.c and freestanding/string.c are #included by the test itself
 # (with prefixed names), so one compile-and-link; its own header list.
 $(HOST_TEST_DIR)/test_malloc: $(top_srcdir)/tests/host/test_malloc.c \
 		$(top_srcdir)/servers/runtime/malloc.c \
-		$(top_srcdir)/servers/runtime/string.c \
+		$(top_srcdir)/freestanding/string.c \
 		$(wildcard $(top_srcdir)/servers/runtime/include/sm/*.h) \
 		$(HOST_SANITIZE_FLAGS)
 	@mkdir -p $(@D)

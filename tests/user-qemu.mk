@@ -1,9 +1,9 @@
-# tests/user-qemu.mk - in-guest tests. Each tests/test-TOPIC.c is a user
+# tests/user-qemu.mk - in-guest tests. Each tests/guest/test-TOPIC.c is a user
 # program; its boot image holds the kernel (told to halt QEMU when the test
 # task ends, or when every task has), the test and the modules in
 # test_TOPIC_MODULES (FILE or FILE:ARGS; the test's own arguments, if any,
 # in test_TOPIC_ARGS). The harness
-# (tests/run-guest-test.sh) boots it headless and judges the serial log.
+# (tests/scripts/run-guest-test.sh) boots it headless and judges the serial log.
 #   make check-guest     every topic
 #   make check-TOPIC     one topic, headless; exits with its verdict
 #   make run-TOPIC       the same with the serial console on this terminal
@@ -15,22 +15,31 @@
 # GUEST_QEMU_EXTRA is added to every boot: GUEST_QEMU_EXTRA="-cpu qemu32,-apic"
 # boots every topic on the 8259s (no local APIC: the kernel falls back).
 
-# Every tests/test-TOPIC.c is a topic, and so is every variant.
-GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/test-*.c))) \
+# Every tests/guest/test-TOPIC.c is a topic, and so is every variant.
+GUEST_TOPICS = $(patsubst $(top_srcdir)/tests/guest/test-%.c,%,$(sort $(wildcard $(top_srcdir)/tests/guest/test-*.c))) \
 	$(GUEST_VARIANTS)
 GUEST_TIMEOUT = 60
 # The program a topic boots: its own, or test_TOPIC_PROGRAM's.
 guest_program = $(or $(test_$(1)_PROGRAM),$(1))
 GUEST_KERNEL_ARGS = exit-when-idle halt-when=test-$(call guest_program,$*) $(test_$*_KERNEL_ARGS)
-RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/run-guest-test.sh
+RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/scripts/run-guest-test.sh
 
 # Modules beside each test: the Swift task, a task that faults, and two files
 # that are not loadable ELF executables.
 test_boot_MODULES = $(HELLO_ELF) tests/fault-task tests/not-an-elf.bin tests/truncated-elf.bin
 
-tests/%.o: $(top_srcdir)/tests/%.c $(USER_LINK_DEPS) $(SMRT_MIG_HDRS)
-	@mkdir -p $(@D)
-	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -I$(top_srcdir)/tests -c -o $@ $<
+# Guest-side objects have flat names in the build tree (tests/test-ipc.o,
+# tests/vdisk.o) whichever folder of tests/ holds the source
+# (tests/README.md); tests/fuzz/ objects keep their folder.
+TESTS_SOURCE_DIRS = guest/ lib/ peers/ bench/
+TESTS_INCLUDES = -I$(top_srcdir)/tests -I$(top_srcdir)/tests/lib -I$(top_srcdir)/tests/guest
+define tests_object_rule
+tests/%.o: $(top_srcdir)/tests/$(1)%.c $$(USER_LINK_DEPS) $$(SMRT_MIG_HDRS)
+	@mkdir -p $$(@D)
+	$$(SM_V_CC)$$(USER_CC) $$(USER_CFLAGS) $$(TESTS_INCLUDES) -c -o $$@ $$<
+endef
+$(foreach d,$(TESTS_SOURCE_DIRS),$(eval $(call tests_object_rule,$(d))))
+$(eval $(call tests_object_rule,))
 
 tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
@@ -47,7 +56,7 @@ test_vm_MODULES = tests/vm-fault-task tests/vm-fault-task:unmapped
 test_fpu_MODULES = tests/fpu-peer
 
 # A GNU Mach program with the stubs <mach/syscall_sw.h> generates.
-tests/gnumach-traps.o: $(top_srcdir)/tests/gnumach-traps.S $(USER_LINK_DEPS)
+tests/gnumach-traps.o: $(top_srcdir)/tests/lib/gnumach-traps.S $(USER_LINK_DEPS)
 	$(SM_V_CC)$(USER_CC) $(USER_CFLAGS) -c -o $@ $<
 tests/test-gnumach-headers: tests/test-gnumach-headers.o tests/gnumach-traps.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-gnumach-headers.o tests/gnumach-traps.o tests/guest-check.o $(USER_LIBS)
@@ -64,7 +73,7 @@ test_bootscript_MODULES = tests/fault-task:'--exec=\$${exec-task}'+'\$$(task-cre
 	tests/fault-task:'--host=\$${host-port}'+'\$$(task-create)'
 
 # 100,000 calls that each earn a kernel warning: the log must stay short.
-$(eval test_hostile-ports_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/warning-count-check.sh 1000)
+$(eval test_hostile-ports_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/scripts/warning-count-check.sh 1000)
 
 # The time server beside test-time, with the RTC at a date the test knows
 # (its RTC_BASE).
@@ -78,7 +87,7 @@ tests/hello-peer: tests/hello-peer.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/hello-peer.o tests/guest-check.o $(USER_LIBS)
 
 # A Swift client of the device, built on the SDK (servers/servers.mk).
-SWIFT_CLIENT_SWIFT = $(top_srcdir)/tests/swift-client/SwiftClient.swift
+SWIFT_CLIENT_SWIFT = $(top_srcdir)/tests/peers/swift-client/SwiftClient.swift
 tests/swift-client/swift-client.o: $(SWIFT_CLIENT_SWIFT) $(SDK_DEPS)
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(SWIFTC) $(SWIFT_SDK_USER_FLAGS) -module-name SwiftClient \
@@ -90,7 +99,7 @@ tests/swift-client/swift-client: tests/swift-client/swift-client.o $(SDK_LIB) \
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp >/dev/null
 	$(AM_V_at)mv -f $@.tmp $@
 
-# The virtio transport test once per transport (tests/virtio-transport.c,
+# The virtio transport test once per transport (tests/guest/virtio-transport.c,
 # docs/virtio-implementation.md): blk, net and rng at fixed PCI slots (3 and
 # 4 share IRQ 11 on QEMU's i440FX), all given to the test, rng also to
 # virtio-quitter, which claims it and dies holding it. Each transport has
@@ -100,7 +109,7 @@ $(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transpo
 		tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-guest.o \
 		tests/guest-check.o $(USER_LIBS)
-# test-hostile-df drives a null-co virtio-blk disk itself (tests/virtio-guest.c)
+# test-hostile-df drives a null-co virtio-blk disk itself (tests/lib/virtio-guest.c)
 # while a thread spins with the direction flag set.
 tests/test-hostile-df: tests/test-hostile-df.o tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-hostile-df.o tests/virtio-guest.o tests/guest-check.o $(USER_LIBS)
@@ -135,7 +144,7 @@ test_virtio_legacy_QEMU_ARGS = $(call virtio_test_devices,legacy,disable-modern=
 tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
-check-guest run-virtio_modern run-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
+check-guest run-virtio_modern run-virtio_legacy check-virtio_modern check-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
 
 # A new driver: make new-driver NAME=foo DEVICE=<virtio device ID> makes
@@ -159,7 +168,7 @@ test_rng_QEMU_ARGS = -nic none -object rng-builtin,id=rng0 \
 	-device virtio-rng-pci,rng=rng0,max-bytes=4096,period=50
 
 # The virtio-blk server (servers/blk, device "vda") under test-virtio
-# (tests/test-virtio.c), booted in several configurations. Topic virtio:
+# (tests/guest/test-virtio.c), booted in several configurations. Topic virtio:
 # modern transport, 256-entry queue, 512-byte blocks, three virtio-client
 # tasks on the same disk; each virtio-V topic changes one thing. Every topic
 # has its own scratch disk, made afresh before each boot; after QEMU exits,
@@ -202,7 +211,7 @@ tests/test-virtio tests/virtio-client tests/test-blk-errors tests/test-blk-disks
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
 CLEANFILES += tests/virtio-client $(VIRTIO_BLK_TOPICS:%=tests/vdisk-%.img) $(VIRTIO_BLK_TOPICS:%=tests/test-%.check)
 
-# The virtio-blk server's smoke test (tests/test-blk-smoke.c): servers/blk
+# The virtio-blk server's smoke test (tests/guest/test-blk-smoke.c): servers/blk
 # on a 16 MiB scratch disk from tools/mkdisk.py, made afresh before each boot
 # (the dashed name is assigned through $(eval), which automake leaves alone).
 BLK_SMOKE_IMG = tests/blk-smoke.img
@@ -213,12 +222,12 @@ $(eval test_blk-smoke_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_SM
 $(BLK_SMOKE_IMG): $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
-check-guest run-blk-smoke: $(BLK_SMOKE_IMG)
+check-guest run-blk-smoke check-blk-smoke: $(BLK_SMOKE_IMG)
 CLEANFILES += $(BLK_SMOKE_IMG)
 
-# Hostile clients of the virtio-blk server (tests/test-blk-hostile.c,
-# tests/test-blk-fuzz.c): servers/blk on an 8 MiB scratch image made afresh
-# before each boot; requests built by hand (tests/blkmsg.c).  The fuzzer
+# Hostile clients of the virtio-blk server (tests/guest/test-blk-hostile.c,
+# tests/guest/test-blk-fuzz.c): servers/blk on an 8 MiB scratch image made afresh
+# before each boot; requests built by hand (tests/lib/blkmsg.c).  The fuzzer
 # takes seed=N,iters=N (SEED= and BLK_FUZZ_ITERS= on the make command line).
 # zcchunk=1 keeps no read pages in reserve and pool=256 poolmax=256 fix the DMA pool
 # at its size, so the kernel's free pages return exactly to baseline.
@@ -246,13 +255,13 @@ $(eval test_blk-fuzz_TIMEOUT = $$(shell expr 60 + $$(BLK_FUZZ_ITERS) / 50))
 tests/test-blk-hostile tests/test-blk-fuzz: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o \
 		$(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o $(USER_LIBS)
-check-guest run-blk-hostile run-blk-fuzz: $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
+check-guest run-blk-hostile run-blk-fuzz check-blk-hostile check-blk-fuzz: $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
 $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG): $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 8
 CLEANFILES += $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
 
-# I/O errors (tests/test-blk-errors.c): a 4 MiB image behind QEMU's blkdebug
+# I/O errors (tests/guest/test-blk-errors.c): a 4 MiB image behind QEMU's blkdebug
 # driver, whose rules (made from these numbers) fail every read and write
 # touching sectors BLK_ERR_FIRST..+BLK_ERR_COUNT-1 and BLK_ERR_LONE with EIO;
 # the device reports errors to the guest and does not merge requests.
@@ -276,10 +285,10 @@ $(BLK_ERR_CONF): $(top_srcdir)/tests/user-qemu.mk
 			printf '[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "%s"\nonce = "off"\n\n' $$e $$s; \
 		done; \
 	done > $@.tmp && mv -f $@.tmp $@
-check-guest run-blk-errors: $(BLK_ERR_CONF)
+check-guest run-blk-errors check-blk-errors: $(BLK_ERR_CONF)
 CLEANFILES += $(BLK_ERR_IMG) $(BLK_ERR_CONF) tests/test-blk-errors.check
 
-# Two disks on one server (tests/test-blk-disks.c): vda at 00:03.0 and vdb
+# Two disks on one server (tests/guest/test-blk-disks.c): vda at 00:03.0 and vdb
 # at 00:06.0, images of different sizes made afresh before each boot; the
 # host check replays each disk's logged writes over its own image.
 BLK_DISKS_MIB = 6 3
@@ -291,7 +300,7 @@ $(eval test_blk-disks_QEMU_ARGS = -nic none \
 	-drive file=$(call blk_disks_img,b),if=none,id=vd1,format=raw -device virtio-blk-pci,drive=vd1,addr=6)
 $(eval test_blk-disks_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(call blk_disks_img,a) $(word 1,$(BLK_DISKS_MIB)) \
 	&& $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(call blk_disks_img,b) $(word 2,$(BLK_DISKS_MIB)))
-$(eval test_blk-disks_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/blk-disks-check.sh $$(PYTHON) \
+$(eval test_blk-disks_POSTCHECK = $$(SHELL) $$(top_srcdir)/tests/scripts/blk-disks-check.sh $$(PYTHON) \
 	$$(top_srcdir)/tools/vdisk-check.py vda=$(call blk_disks_img,a) vdb=$(call blk_disks_img,b))
 CLEANFILES += $(call blk_disks_img,a) $(call blk_disks_img,b) tests/test-blk-disks.check \
 	tests/test-blk-disks.log.vda tests/test-blk-disks.log.vdb
@@ -330,7 +339,7 @@ test_boot_QEMU_ARGS = $(VIRTIO_TEST_DEVICES)
 # 0 when it passed); GUEST_CONSOLE=1 in front puts the console on the terminal.
 guest_run = QEMU=$(QEMU) GUEST_SUMMARY=test-$(call guest_program,$(1)) GUEST_SETUP='$(test_$(1)_SETUP)' \
 	GUEST_POSTCHECK='$(test_$(1)_POSTCHECK)' $(RUN_GUEST_TEST) tests/test-$(1) tests/test-$(1).iso \
-	$(top_srcdir)/tests/test-$(1).expect $(or $(2),$(test_$(1)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(1)_QEMU_ARGS) \
+	$(top_srcdir)/tests/expect/test-$(1).expect $(or $(2),$(test_$(1)_TIMEOUT),$(GUEST_TIMEOUT)) $(test_$(1)_QEMU_ARGS) \
 	$(GUEST_QEMU_EXTRA)
 
 check-guest: $(GUEST_ISOS)
@@ -368,7 +377,7 @@ tests/test-exc tests/test-zfod: tests/test-%: tests/test-%.o tests/exc_server.o 
 CLEANFILES += tests/exc_server.o
 
 # The virtio-net server (servers/net, "eth0") under test-net
-# (tests/test-net.c) on QEMU's user network, with tools/net-host.py on the
+# (tests/guest/test-net.c) on QEMU's user network, with tools/net-host.py on the
 # host: a UDP echo service on 127.0.0.1 (the guest reaches it at 10.0.2.2)
 # and QEMU monitor commands (QMP) for link down/up, started before each boot
 # and stopped after. Topic net: modern transport, 256-entry queues;

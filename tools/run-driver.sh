@@ -16,4 +16,4 @@ sh "$srcdir/tools/mkiso.sh" "$iso" "exit-when-idle halt-when=driver-probe" "$ker
 	"tests/driver-probe:$DEVICE_NAME" "servers/$name/$name:$MODULE_ARGS"
 # shellcheck disable=SC2086 # QEMU_DEVICES is a list of arguments
 GUEST_CONSOLE=1 GUEST_SUMMARY=driver-probe QEMU="${QEMU:-qemu-system-i386}" \
-	sh "$srcdir/tests/run-guest-test.sh" "servers/$name/$name-run" "$iso" /dev/null 60 $QEMU_DEVICES
+	sh "$srcdir/tests/scripts/run-guest-test.sh" "servers/$name/$name-run" "$iso" /dev/null 60 $QEMU_DEVICES

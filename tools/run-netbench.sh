@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-netbench.sh ISO PORT CSV: boot the netbench image (tests/bench-net.c
+# run-netbench.sh ISO PORT CSV: boot the netbench image (tests/bench/bench-net.c
 # with servers/net) RUNS times (default 3) in qemu-system-i386 with a
 # virtio-net NIC on QEMU's user network, tools/net-host.py serving UDP on
 # 127.0.0.1:PORT, and keep each figure's median.  Prints the QEMU command, a

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run-virtiobench.sh ISO IMAGE CSV: boot the virtiobench image
-# (tests/virtiobench.c with servers/blk) in qemu-system-i386 with the same
+# (tests/bench/virtiobench.c with servers/blk) in qemu-system-i386 with the same
 # flags except the disk's backend: IMAGE as a raw image opened with O_DIRECT
 # (cache.direct=on, which is what -drive cache=none sets), and QEMU's null-co
 # driver of the same size (no storage at all: the ceiling). Each backend is

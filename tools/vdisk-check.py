@@ -6,7 +6,7 @@ IMAGE started as tools/mkdisk.py made it (every 512-byte sector holds its own
 number as a little-endian 64-bit word, then zeroes). LOG is the serial log of
 the run; each line "vdisk: wrote seed=S sector=N count=C gen=G" is one write
 the device accepted, and each "vdisk: zeroed sector=N count=C" one write of
-zeroes (tests/vdisk.h), in the order the writes completed for
+zeroes (tests/lib/vdisk.h), in the order the writes completed for
 any one task (tasks only ever write disjoint ranges at the same time). The
 script replays the lines over a fresh image and compares the result with
 IMAGE byte for byte: nothing lost, nothing extra. On a difference it prints
@@ -14,7 +14,7 @@ the first differing sectors, what each should hold and what it holds, and
 exits 1.
 
 The pattern of a written sector s of generation g with seed S (the same
-function as tests/vdisk.c): words 0-3 are 0x4b534456 ("VDSK"), s, g, S;
+function as tests/lib/vdisk.c): words 0-3 are 0x4b534456 ("VDSK"), s, g, S;
 word i (4..127) is x ^ (i * 0x9e3779b9) mod 2^32, where
 x = mix(S ^ s * 0x9e3779b1 ^ g * 0x85ebca77) and mix is the 32-bit murmur3
 finaliser (0 becomes 1)."""
@@ -24,7 +24,7 @@ import sys
 
 SECTOR = 512
 MAGIC = 0x4B534456
-BAD_GEN = 2989           # tests/test-virtio.c: writes the device must refuse
+BAD_GEN = 2989           # tests/guest/test-virtio.c: writes the device must refuse
 M32 = 0xFFFFFFFF
 WRITE = re.compile(r"vdisk: (?:wrote seed=([0-9a-f]{8}) |zeroed )sector=(\d+) count=(\d+)(?: gen=(\d+))?")
 ZEROES = -1              # the generation of zeroed sectors

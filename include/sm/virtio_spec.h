@@ -132,6 +132,31 @@ struct virtq_used {			/* 2.7.8, aligned to 4 */
 	struct virtq_used_elem ring[];	/* queue size entries, then le16 avail_event */
 };
 
+/* Where each field of a split virtqueue of `size` entries lies, from the
+ * structs above: the one statement of the ring layout that every side uses
+ * (the C driver ring <sm/vring.h>, the Swift SDK's Virtqueue through
+ * servers/sdk/Virtio/include/vring_access.h, the host tests' fake device).
+ * Ring positions are taken modulo size (a power of two, 2.7). With
+ * VIRTIO_F_EVENT_IDX, used_event follows the available ring's entries
+ * (2.7.6) and avail_event the used ring's (2.7.8). */
+static inline uint16_t *virtq_avail_flags(void *avail) { return &((struct virtq_avail *)avail)->flags; }
+static inline uint16_t *virtq_avail_idx(void *avail) { return &((struct virtq_avail *)avail)->idx; }
+static inline uint16_t *virtq_avail_entry(void *avail, uint16_t size, uint16_t at)
+{
+	return &((struct virtq_avail *)avail)->ring[at & (size - 1)];
+}
+static inline uint16_t *virtq_used_event(void *avail, uint16_t size) { return &((struct virtq_avail *)avail)->ring[size]; }
+static inline uint16_t *virtq_used_flags(void *used) { return &((struct virtq_used *)used)->flags; }
+static inline uint16_t *virtq_used_idx(void *used) { return &((struct virtq_used *)used)->idx; }
+static inline struct virtq_used_elem *virtq_used_entry(void *used, uint16_t size, uint16_t at)
+{
+	return &((struct virtq_used *)used)->ring[at & (size - 1)];
+}
+static inline uint16_t *virtq_avail_event(void *used, uint16_t size)
+{
+	return (uint16_t *)&((struct virtq_used *)used)->ring[size];
+}
+
 /* Where the three parts of a split virtqueue of 'size' entries lie in one
  * physically contiguous block. This is the legacy layout of 2.7.2 (used
  * ring at the next 4096 boundary), which also meets the modern alignment

@@ -38,7 +38,23 @@ struct madt_info {
 	struct isa_route isa[ISA_IRQS];
 };
 
-/* Fill *m from the firmware's tables; false (and why, in the log) when
- * there is no RSDP, no MADT, a bad checksum or no I/O APIC. */
+/* Fill *m from the firmware's tables (acpi_find.c); false (and why, in the
+ * log) when there is no RSDP, no MADT, a bad checksum or no I/O APIC. */
 bool madt_read(struct madt_info *m);
+
+/* The pure part (acpi_madt.c, host-tested): a MADT at t of which
+ * `readable` bytes may be read. Its length must fit in them and its
+ * checksum be right; entries that run past the length end the parse.
+ * *m gets the defaults (ISA line i at GSI i) and what the table says. */
+bool madt_parse(const uint8_t *t, uint32_t readable, struct madt_info *m);
+void madt_defaults(struct madt_info *m);
+
+/* Every system description table (ACPI 6.x 5.2.6) opens with a 36-byte
+ * header, its length at +4; its bytes sum to 0 mod 256. */
+#define ACPI_SDT_HEADER_SIZE 36
+uint32_t acpi_rd32(const uint8_t *p);
+bool acpi_checksum_ok(const uint8_t *p, uint32_t len);
+/* h has a whole header, a length of at least one, at most `readable`
+ * bytes, and a right checksum. */
+bool acpi_sdt_valid(const uint8_t *h, uint32_t readable);
 #endif

@@ -110,7 +110,7 @@ static void exception(struct trapframe *tf)
 		return;
 	struct task *t = current_task();
 	char who[64];
-	ksnprintf(who, sizeof who, "task %u (%s) fault", t->id, t->name);
+	snprintf(who, sizeof who, "task %u (%s) fault", t->id, t->name);
 	report(who, tf, address);
 	kprintf("task %u (%s) killed\n", t->id, t->name);
 	task_destroy(t, -1);

@@ -21,6 +21,7 @@
 #include "kern/printf.h"
 #include "kern/thread.h"
 #include "kern/sched.h"
+#include "kern/assert.h"
 
 static uint32_t overflow_total;      /* messages queued past their port's limit */
 static uint32_t arrivals;            /* stamps kmsg.arrival */
@@ -53,6 +54,7 @@ static bool hand_off(struct ipc_port *p, struct kmsg *m)
 	struct thread *t = q->head;
 	if (!t || t->rcv_handoff_limit < m->size)
 		return false;                 /* the ordinary wake: it sees the size itself */
+	assert(!p->msgs_tail == !p->msgs_head && !p->msgs_head == (p->msgcount == 0));
 	m->arrival = arrivals++;
 	m->next = NULL;
 	waitq_wake_one(q, WAIT_AWAKENED, m);
@@ -101,6 +103,7 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 	struct kmsg *m = p->msgs_head;
 	if (!m)
 		return NULL;
+	assert(p->msgcount > 0 && p->msgs_tail);
 	p->msgs_head = m->next;
 	if (!p->msgs_head)
 		p->msgs_tail = NULL;
@@ -115,6 +118,7 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 
 void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m)
 {
+	assert(m != p->msgs_head);
 	m->next = p->msgs_head;
 	p->msgs_head = m;
 	if (!p->msgs_tail)

@@ -5,6 +5,7 @@
 #include "ipc/transit.h"
 #include "kern/printf.h"
 #include "vm/kalloc.h"
+#include "kern/assert.h"
 
 static uint32_t live_ports;
 
@@ -38,15 +39,17 @@ struct ipc_port *ipc_pset_alloc(void)
 	return set;
 }
 
-void ipc_port_ref(struct ipc_port *p) { p->refs++; }
+void ipc_port_ref(struct ipc_port *p)
+{
+	assert(p->refs > 0);                         /* a reference to a freed port */
+	p->refs++;
+}
 
 void ipc_port_release(struct ipc_port *p)
 {
-	if (p->refs == 0)
-		panic("ipc_port_release: port %p has no references", p);
+	assert(p->refs > 0);
 	if (--p->refs == 0) {
-		if (p->active)
-			panic("ipc_port_release: freeing live port %p", p);
+		assert(!p->active);                   /* its receive right still holds it */
 		live_ports--;
 		kfree(p);
 	}

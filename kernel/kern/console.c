@@ -38,7 +38,7 @@ void kprintf(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = kvsnprintf(buf, sizeof buf, fmt, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	console_write(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
 }
@@ -49,7 +49,7 @@ void panic(const char *fmt, ...)
 	va_list ap;
 	cli();
 	va_start(ap, fmt);
-	kvsnprintf(buf, sizeof buf, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	kprintf("\npanic: %s\n", buf);
 	machine_halt(HALT_PANIC);

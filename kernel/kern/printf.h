@@ -1,13 +1,14 @@
-/* Kernel formatted output. kvsnprintf is pure (no I/O) so it is unit-tested on
- * the host; kprintf formats into a bounded buffer and writes it to the console. */
+/* Kernel formatted output. The engine (snprintf, vsnprintf) is the
+ * freestanding library's (<freestanding/format.h>), shared with the user
+ * runtime and unit-tested on the host; kprintf formats into a bounded
+ * buffer and writes it to the console. */
 #ifndef KERN_PRINTF_H
 #define KERN_PRINTF_H
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <freestanding/format.h>
 
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A kernel bug: print the message and a backtrace-free report, then stop the machine. */
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -9,6 +9,7 @@
 #include "i386/fpu.h"
 #include "vm/pmap.h"
 #include "vm/pmm.h"
+#include "kern/assert.h"
 
 void swtch(uint32_t *save_esp, uint32_t new_esp);
 
@@ -37,9 +38,10 @@ void sched_make_ready(struct thread *t)
 {
 	if (t == &idle_thread)
 		return;
-	t->state = TH_READY;
-	t->run_next = NULL;
 	int p = t->priority;
+	assert(p >= 0 && p < NPRIORITIES);
+	assert(t->run_next == NULL && runq[p].tail != t); /* not queued already */
+	t->state = TH_READY;
 	if (runq[p].tail)
 		runq[p].tail->run_next = t;
 	else
@@ -65,6 +67,7 @@ static struct thread *dequeue_next(void)
 		return &idle_thread;
 	int p = __builtin_ctz(runq_bitmap);
 	struct thread *t = runq[p].head;
+	assert(t && runq[p].tail);                    /* a bitmap bit means a non-empty queue */
 	runq[p].head = t->run_next;
 	if (!runq[p].head) {
 		runq[p].tail = NULL;

@@ -85,7 +85,7 @@ kern_return_t task_create(mach_port_t target_task, boolean_t inherit_memory, mac
 	if (!child)
 		return KERN_RESOURCE_SHORTAGE;
 	char suffix[16];
-	int n = ksnprintf(suffix, sizeof suffix, ".%u", (unsigned)child->id);
+	int n = snprintf(suffix, sizeof suffix, ".%u", (unsigned)child->id);
 	size_t keep = strlen(parent->name);
 	if (keep + n >= TASK_NAME_MAX)
 		keep = TASK_NAME_MAX - 1 - n;    /* the suffix always fits: names differ */

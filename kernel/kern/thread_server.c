@@ -361,7 +361,7 @@ uint32_t trap_swtch(const uint32_t *args)
 
 /* swtch_pri(priority): yield like swtch (the argument is ignored, as in GNU
  * Mach). GNU Mach also depresses the priority for the yield; this kernel does
- * not, as spin loops in the tree (tests/ipc-peer.c) rely on round robin with
+ * not, as spin loops in the tree (tests/peers/ipc-peer.c) rely on round robin with
  * threads of their own priority: set SWTCH_PRI_DEPRESSES to get GNU Mach's
  * behaviour. thread_switch with SWITCH_OPTION_DEPRESS depresses. */
 #define SWTCH_PRI_DEPRESSES 0

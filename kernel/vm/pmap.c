@@ -4,6 +4,7 @@
 #include "kern/string.h"
 #include "i386/layout.h"
 #include "i386/cpu.h"
+#include "kern/assert.h"
 
 #define PD_INDEX(va) ((uintptr_t)(va) >> 22)
 #define PT_INDEX(va) (((uintptr_t)(va) >> 12) & 0x3FF)
@@ -114,6 +115,7 @@ int pmap_enter(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable)
 		return -1;
 	if (*pte & PTE_P)
 		return -2;
+	assert(pa % PAGE_SIZE == 0);
 	*pte = pa | PTE_P | PTE_U | (writable ? PTE_W : 0);
 	pm->user_pages++;
 	flush(pm, va);
@@ -156,6 +158,7 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 		if (pte && (*pte & PTE_P)) {
 			pa = FRAME(*pte);
 			*pte = 0;
+			assert(pm->user_pages > 0);       /* every present user PTE was counted */
 			pm->user_pages--;
 			if (current)
 				invlpg(va);
@@ -300,6 +303,7 @@ void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable
 
 void pmap_activate(const struct pmap *pm)
 {
+	assert(pm->pd != NULL);                      /* not a destroyed map */
 	if (read_cr3() != pm->pd_phys)
 		write_cr3(pm->pd_phys);
 }

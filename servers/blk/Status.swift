@@ -27,20 +27,10 @@ extension Disk {
             }
             out[Int(DEV_GET_SIZE_RECORD_SIZE)] = Int32(recordSize)
             count = Int(DEV_GET_SIZE_COUNT)
-        case BLK_GET_STATS:
-            guard room(MemoryLayout<blk_stats>.size / 4) else {
-                return refuse("device_get_status", D_INVALID_SIZE, "room for \(count) words")
-            }
-            var s = statistics()
-            withUnsafeBytes(of: &s) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            count = MemoryLayout<blk_stats>.size / 4
-        case BLK_GET_INFO:
-            guard room(MemoryLayout<blk_info>.size / 4) else {
-                return refuse("device_get_status", D_INVALID_SIZE, "room for \(count) words")
-            }
-            var i = information()
-            withUnsafeBytes(of: &i) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            count = MemoryLayout<blk_info>.size / 4
+        case BLK_GET_STATS, BLK_GET_INFO:
+            let fits = f == BLK_GET_STATS ? putStatusWords(statistics(), into: out, count: &count)
+                                          : putStatusWords(information(), into: out, count: &count)
+            guard fits else { return refuse("device_get_status", D_INVALID_SIZE, "room for \(count) words") }
         default:
             return refuse("device_get_status", D_INVALID_OPERATION, "flavor \(hex(flavor))")
         }

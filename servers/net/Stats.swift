@@ -10,10 +10,6 @@ extension Nic {
         guard flavor == dev_flavor_t(NET_GET_STATS) else {
             return interface.refuse("device_get_status", D_INVALID_OPERATION, "flavor \(hex(flavor))")
         }
-        let words = MemoryLayout<net_stats>.size / 4
-        guard count >= words else {
-            return interface.refuse("device_get_status", D_INVALID_SIZE, "room for \(count) words, \(words) needed")
-        }
         let c = interface.counters
         var s = net_stats()
         s.rx_frames = c.rxFrames
@@ -45,8 +41,10 @@ extension Nic {
         s.tx_deferred = c.txDeferred
         s.tx_waiting_hwm = c.txWaitingHWM
         s.tx_dropped = c.txDropped
-        withUnsafeBytes(of: &s) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        count = words
+        guard putStatusWords(s, into: out, count: &count) else {
+            return interface.refuse("device_get_status", D_INVALID_SIZE,
+                                    "room for \(count) words, \(MemoryLayout<net_stats>.size / 4) needed")
+        }
         return D_SUCCESS
     }
 

@@ -1,4 +1,4 @@
-/* tests/fuzz: the message fuzzer behind tests/test-fuzz.c (docs/fuzzing.md).
+/* tests/fuzz: the message fuzzer behind tests/guest/test-fuzz.c (docs/fuzzing.md).
  * One run is fixed by its seed: every random choice comes from the seeded
  * generator in struct fuzz, never from arc4random, so `seed=S` replays a run
  * message for message (up to timing: server replies may arrive in another

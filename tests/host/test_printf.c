@@ -1,6 +1,9 @@
 /*
- * test_printf.c - host unit test of the kernel's printf engine
- * (kernel/kern/printf.c: kvsnprintf, ksnprintf), built -m32 like the kernel.
+ * test_printf.c - host unit test of the freestanding library's printf
+ * engine (freestanding/format.c: vsnprintf, snprintf, format_to, which the
+ * kernel and the user runtime share), built -m32 like both. The source is
+ * included here under other names (tested_vsnprintf, ...), beside the host
+ * C library it is compared with.
  *
  * Fixed cases check each conversion, flag, width and length modifier, the
  * C99 snprintf truncation contract (return the full length, write at most
@@ -8,20 +11,21 @@
  * (NULL strings, INT_MIN, 64-bit extremes, a lone '%' at the end).  A random
  * loop then compares thousands of conversions against the host C library.
  */
+#define FREESTANDING_NAME(n) tested_##n
+#include "../../freestanding/format.c"
 #include "check.h"
-#include "kern/printf.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
-/* kvsnprintf without ksnprintf's format attribute, for formats the compiler
+/* tested_vsnprintf without tested_snprintf's format attribute, for formats the compiler
  * would (rightly) warn about: a lone '%', unknown conversions. */
 static int raw_fmt(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = kvsnprintf(buf, size, fmt, ap);
+	int n = tested_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -30,7 +34,7 @@ static int raw_fmt(char *buf, size_t size, const char *fmt, ...)
 #define EXPECT(want, ...) do {						\
 	char b_[256];							\
 	memset(b_, 'Z', sizeof b_);					\
-	int n_ = ksnprintf(b_, sizeof b_, __VA_ARGS__);			\
+	int n_ = tested_snprintf(b_, sizeof b_, __VA_ARGS__);			\
 	CHECK(n_ == (int)strlen(want) && strcmp(b_, want) == 0,		\
 	      "%s -> \"%s\" (%d), want \"%s\" (%d)", #__VA_ARGS__,	\
 	      b_, n_, want, (int)strlen(want));				\
@@ -129,7 +133,7 @@ static void test_null_and_edges(void)
 	/* %c of NUL writes a NUL character and counts it, as snprintf does */
 	char b[8];
 	memset(b, 'Z', sizeof b);
-	int n = ksnprintf(b, sizeof b, "a%cb", 0);
+	int n = tested_snprintf(b, sizeof b, "a%cb", 0);
 	CHECK(n == 3 && b[0] == 'a' && b[1] == '\0' && b[2] == 'b' && b[3] == '\0',
 	      "%%c of NUL: n=%d", n);
 
@@ -153,7 +157,7 @@ static void test_truncation(void)
 	for (size_t size = 0; size <= len + 3; size++) {
 		char b[64];
 		memset(b, 'Z', sizeof b);
-		int n = ksnprintf(b, size, "value=%d hex=%x str=%s", -12345, 0xbeefu, "hello");
+		int n = tested_snprintf(b, size, "value=%d hex=%x str=%s", -12345, 0xbeefu, "hello");
 		int ok = n == (int)len;
 		if (size > 0) {
 			size_t k = size - 1 < len ? size - 1 : len;
@@ -164,22 +168,22 @@ static void test_truncation(void)
 		CHECK(ok, "size %zu: n=%d \"%.*s\"", size, n, (int)(size ? size - 1 : 0), b);
 	}
 	/* size 0 writes nothing at all: a NULL buffer is fine */
-	CHECK(ksnprintf(NULL, 0, "%d-%s", 12, "abc") == 6, "NULL buffer, size 0");
+	CHECK(tested_snprintf(NULL, 0, "%d-%s", 12, "abc") == 6, "NULL buffer, size 0");
 	CHECK(raw_fmt(NULL, 0, "") == 0, "empty format, size 0");
 
 	/* padding past the end is counted but not written */
 	char b[8];
 	memset(b, 'Z', sizeof b);
-	int n = ksnprintf(b, 4, "%20d", 1);
+	int n = tested_snprintf(b, 4, "%20d", 1);
 	CHECK(n == 20 && strcmp(b, "   ") == 0 && b[4] == 'Z', "padded truncation n=%d", n);
 	memset(b, 'Z', sizeof b);
-	n = ksnprintf(b, 1, "%s", "anything");
+	n = tested_snprintf(b, 1, "%s", "anything");
 	CHECK(n == 8 && b[0] == '\0' && b[1] == 'Z', "size 1 n=%d", n);
 
 	/* a long output into a small buffer: nothing past size is touched */
 	char big[600];
 	memset(big, 'Z', sizeof big);
-	n = ksnprintf(big, 300, "%500s|%d", "x", 7);
+	n = tested_snprintf(big, 300, "%500s|%d", "x", 7);
 	int ok = n == 502 && big[299] == '\0' && big[300] == 'Z' && big[298] == ' ';
 	CHECK(ok, "500-wide field into 300 bytes: n=%d", n);
 }

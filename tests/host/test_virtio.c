@@ -36,6 +36,20 @@ static void test_layout(void)
 		      l.total >= l.used_offset + 6 + 8 * n && l.total - (l.used_offset + 6 + 8 * n) < 4096,
 		      "size %u", n);
 	}
+	/* The ring accessors every side uses, against the spec's offsets
+	 * (2.7.5: 16-byte descriptors; 2.7.6: avail flags, idx, ring[size],
+	 * used_event; 2.7.8: used flags, idx, 8-byte entries, avail_event). */
+	static uint8_t ring[4096 * 3] __attribute__((aligned(4096)));
+	uint8_t *avail = ring + 16 * 64, *used = ring + 8192;
+	CHECK(sizeof(struct virtq_desc) == 16 && sizeof(struct virtq_used_elem) == 8, "descriptor and used entry sizes");
+	CHECK((uint8_t *)virtq_avail_flags(avail) == avail && (uint8_t *)virtq_avail_idx(avail) == avail + 2 &&
+	      (uint8_t *)virtq_avail_entry(avail, 64, 3) == avail + 4 + 2 * 3 &&
+	      (uint8_t *)virtq_avail_entry(avail, 64, 64 + 3) == avail + 4 + 2 * 3 &&
+	      (uint8_t *)virtq_used_event(avail, 64) == avail + 4 + 2 * 64, "available ring field offsets");
+	CHECK((uint8_t *)virtq_used_flags(used) == used && (uint8_t *)virtq_used_idx(used) == used + 2 &&
+	      (uint8_t *)virtq_used_entry(used, 64, 5) == used + 4 + 8 * 5 &&
+	      (uint8_t *)virtq_used_entry(used, 64, 65535) == used + 4 + 8 * 63 &&
+	      (uint8_t *)virtq_avail_event(used, 64) == used + 4 + 8 * 64, "used ring field offsets");
 	CHECK(virtq_size_valid(1) && virtq_size_valid(32768) && !virtq_size_valid(0) && !virtq_size_valid(48) &&
 	      !virtq_size_valid(65536), "size validity");
 }
@@ -57,14 +71,14 @@ static void test_reset(void)
 {
 	struct fake_dev f;
 	struct vcore c;
-	fake_init(&f, 1, 16, 1);
+	fake_dev_init(&f, 1, 16, 1);
 	f.reset_reads = 5;
 	vcore_init(&c, &f.t);
 	CHECK(vcore_reset(&c) == VT_OK && c.state == VT_STATE_DRIVER && c.reset_spins == 5, "slow reset");
 	/* 3.1.1 steps 1-3: 0, then ACKNOWLEDGE, then ACKNOWLEDGE|DRIVER. */
 	CHECK(f.status_writes == 3 && f.status_log[0] == 0 && f.status_log[1] == 1 && f.status_log[2] == 3,
 	      "status writes %u: %u %u %u", f.status_writes, f.status_log[0], f.status_log[1], f.status_log[2]);
-	fake_init(&f, 1, 16, 1);
+	fake_dev_init(&f, 1, 16, 1);
 	f.reset_never = 1;
 	vcore_init(&c, &f.t);
 	CHECK(vcore_reset(&c) == VT_EBROKEN && f.t.broken, "endless reset marks the device broken");
@@ -80,7 +94,7 @@ static void test_negotiate(void)
 	struct fake_dev f;
 	struct vcore c;
 	uint64_t acc = 0;
-	fake_init(&f, 1, 16, 1);
+	fake_dev_init(&f, 1, 16, 1);
 	f.offered = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(5) | VIRTIO_BIT(VIRTIO_F_RING_PACKED) |
 		    VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	vcore_init(&c, &f.t);
@@ -98,7 +112,7 @@ static void test_negotiate(void)
 	CHECK(vcore_negotiate(&c, wanted, &acc) == VT_ESTATE, "negotiate twice");
 
 	/* 3.1.1 step 6: the device clears FEATURES_OK: FAILED, an error. */
-	fake_init(&f, 1, 16, 1);
+	fake_dev_init(&f, 1, 16, 1);
 	f.offered = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(3);
 	f.refuse_mask = VIRTIO_BIT(3);
 	vcore_init(&c, &f.t);
@@ -108,7 +122,7 @@ static void test_negotiate(void)
 	CHECK(vcore_driver_ok(&c) == VT_ESTATE, "no DRIVER_OK after a refusal");
 
 	/* A modern device without VERSION_1. */
-	fake_init(&f, 1, 16, 1);
+	fake_dev_init(&f, 1, 16, 1);
 	f.offered = VIRTIO_BIT(5);
 	vcore_init(&c, &f.t);
 	vcore_reset(&c);
@@ -116,7 +130,7 @@ static void test_negotiate(void)
 	      "no VERSION_1");
 
 	/* Legacy: bits 0-31 only, no FEATURES_OK step (3.1.2). */
-	fake_init(&f, 0, 16, 0);
+	fake_dev_init(&f, 0, 16, 0);
 	f.offered = VIRTIO_BIT(5) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT) | VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	vcore_init(&c, &f.t);
 	vcore_reset(&c);
@@ -126,7 +140,7 @@ static void test_negotiate(void)
 	      f.status);
 	CHECK(vcore_driver_ok(&c) == VT_OK && (f.status & VIRTIO_STATUS_DRIVER_OK), "legacy DRIVER_OK");
 
-	fake_init(&f, 1, 16, 1);
+	fake_dev_init(&f, 1, 16, 1);
 	f.offered = VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	f.needs_reset_on_driver_ok = 1;
 	vcore_init(&c, &f.t);
@@ -140,7 +154,7 @@ static void test_config(void)
 	struct fake_dev f;
 	struct vcore c;
 	uint8_t buf[256];
-	fake_init(&f, 1, 24, 1);
+	fake_dev_init(&f, 1, 24, 1);
 	for (int i = 0; i < 24; i++)
 		f.config[i] = i;
 	vcore_init(&c, &f.t);
@@ -172,7 +186,7 @@ static void test_config(void)
 	CHECK(vcore_config_write(&c, 4, 8, 0) == VT_ERANGE, "no 64-bit writes");
 
 	/* Legacy: no generation; two reads must agree (2.5.4). */
-	fake_init(&f, 0, 24, 0);
+	fake_dev_init(&f, 0, 24, 0);
 	vcore_init(&c, &f.t);
 	f.change_after_reads = 2;                /* between the two reads of the first try */
 	CHECK(vcore_config_read(&c, 0, 4, 4, buf) == VT_OK && c.config_retries == 1, "legacy retried %u",
@@ -185,7 +199,7 @@ static void test_queue_size(void)
 	struct vcore c;
 	uint16_t n = 0;
 	uint64_t acc;
-	fake_init(&f, 1, 0, 3);
+	fake_dev_init(&f, 1, 0, 3);
 	f.offered = VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	f.q[0].max = 1024, f.q[1].max = 128, f.q[2].max = 100;
 	vcore_init(&c, &f.t);
@@ -204,7 +218,7 @@ static void test_queue_size(void)
 	      (unsigned long long)f.q[1].desc, (unsigned long long)f.q[1].avail, (unsigned long long)f.q[1].used);
 	CHECK(vcore_queue_enable(&c, 5, 128, 0x100000) == VT_ERANGE, "no such queue");
 
-	fake_init(&f, 0, 0, 0);                  /* legacy: the size is fixed */
+	fake_dev_init(&f, 0, 0, 0);                  /* legacy: the size is fixed */
 	f.q[0].max = 128;
 	vcore_init(&c, &f.t);
 	vcore_reset(&c);
@@ -251,7 +265,7 @@ static void test_vring(void)
 	uint64_t acc;
 	uint32_t served = 0, len = 0;
 	const uint16_t size = 8;
-	fake_init(&f, 1, 0, 1);
+	fake_dev_init(&f, 1, 0, 1);
 	f.offered = VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	f.q[0].max = size;
 	vcore_init(&c, &f.t);
@@ -302,6 +316,7 @@ static void test_vring(void)
 	}
 	CHECK(bad == 0 && r.avail_idx == r.used->idx, "wrap: %d bad, avail %u used %u", bad, r.avail_idx,
 	      r.used->idx);
+	CHECK(f.q[0].ring.error == NULL, "the driver ring broke a rule: %s", f.q[0].ring.error);
 	r.used->flags = VIRTQ_USED_F_NO_NOTIFY;
 	CHECK(!vring_should_notify(&r), "NO_NOTIFY honoured");
 	free(mem);

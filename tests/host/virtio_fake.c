@@ -26,7 +26,7 @@ static void set_status(struct vtransport *t, uint8_t s)
 		f->driver_features = 0;
 		for (int i = 0; i < VT_MAX_QUEUES; i++) {
 			f->q[i].enabled = 0;
-			f->q[i].last_avail = 0;
+			memset(&f->q[i].ring, 0, sizeof f->q[i].ring);
 		}
 	}
 	if ((s & VIRTIO_STATUS_FEATURES_OK) && (!f->modern || (f->driver_features & f->refuse_mask)))
@@ -82,7 +82,10 @@ static int queue_enable(struct vtransport *t, uint16_t q, uint16_t size, uint64_
 	struct fake_dev *f = F(t);
 	if (q >= VT_MAX_QUEUES || f->q[q].max == 0)
 		return -1;
-	f->q[q] = (struct fake_queue){ f->q[q].max, size, desc, avail, used, 1, 0, 0 };
+	f->q[q] = (struct fake_queue){ .max = f->q[q].max, .size = size, .desc = desc, .avail = avail, .used = used,
+				       .enabled = 1 };
+	fake_init(&f->q[q].ring, (void *)(uintptr_t)desc, (void *)(uintptr_t)avail, (void *)(uintptr_t)used, size,
+		  (f->driver_features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) != 0);
 	return 0;
 }
 
@@ -95,60 +98,67 @@ static uint8_t isr_read(struct vtransport *t)
 	return v;
 }
 
-static const struct vtransport_ops fake_ops = {
-	.name = "fake",
-	.get_status = get_status, .set_status = set_status,
-	.get_features = get_features, .set_features = set_features,
-	.config_generation = config_generation,
-	.config_read = config_read, .config_write = config_write,
-	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify,
-	.isr_read = isr_read,
+static uint16_t vector_answer(struct fake_dev *f, uint16_t entry)
+{
+	f->vector_writes++;
+	return entry == VIRTIO_MSI_NO_VECTOR || entry < f->msix_accept_below ? entry : VIRTIO_MSI_NO_VECTOR;
+}
+
+static uint16_t set_config_vector(struct vtransport *t, uint16_t entry)
+{
+	return F(t)->config_vector = vector_answer(F(t), entry);
+}
+
+static uint16_t set_queue_vector(struct vtransport *t, uint16_t q, uint16_t entry)
+{
+	return F(t)->queue_vector[q % VT_MAX_QUEUES] = vector_answer(F(t), entry);
+}
+
+/* Legacy and modern fakes differ as the real transports do: only the
+ * modern one routes MSI-X (legacy.c offers none). */
+static const struct vtransport_ops fake_legacy_ops = { .name = "fake", VTRANSPORT_COMMON_OPS };
+static const struct vtransport_ops fake_modern_ops = {
+	.name = "fake", VTRANSPORT_COMMON_OPS,
+	.set_config_vector = set_config_vector, .set_queue_vector = set_queue_vector,
 };
 
-void fake_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues)
+void fake_dev_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues)
 {
 	memset(f, 0, sizeof *f);
 	f->modern = modern;
 	f->t = (struct vtransport){
-		.ops = &fake_ops, .modern = modern, .can_resize_queues = modern,
+		.ops = modern ? &fake_modern_ops : &fake_legacy_ops, .modern = modern, .can_resize_queues = modern,
 		.config_size = config_size, .num_queues = modern ? num_queues : 0, .priv = f,
 	};
+	f->config_vector = VIRTIO_MSI_NO_VECTOR;
+	for (int i = 0; i < VT_MAX_QUEUES; i++)
+		f->queue_vector[i] = VIRTIO_MSI_NO_VECTOR;
+	f->msix_accept_below = VIRTIO_MSI_NO_VECTOR;
 }
 
 int fake_process(struct fake_dev *f, uint16_t qi, fake_serve_fn serve, void *ctx, int in_order)
 {
 	struct fake_queue *q = &f->q[qi];
-	struct virtq_desc *desc = (struct virtq_desc *)(uintptr_t)q->desc;
-	struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)q->avail;
-	struct virtq_used *used = (struct virtq_used *)(uintptr_t)q->used;
+	static struct fake_chain chain;               /* large: not on the stack */
 	uint16_t heads[1024];
 	uint32_t lens[1024];
 	int n = 0;
-	while (q->last_avail != avail->idx && n < 1024) {
-		uint16_t head = avail->ring[q->last_avail % q->size], d = head;
-		q->last_avail++;
-		uint8_t *bufs[64];
-		uint32_t blen[64];
-		int wr[64], k = 0;
-		for (;;) {
-			if (k < 64) {
-				bufs[k] = (uint8_t *)(uintptr_t)desc[d].addr;
-				blen[k] = desc[d].len;
-				wr[k] = desc[d].flags & VIRTQ_DESC_F_WRITE;
-				k++;
-			}
-			if (!(desc[d].flags & VIRTQ_DESC_F_NEXT))
-				break;
-			d = desc[d].next;
+	while (n < 1024 && fake_take(&q->ring, &chain) == 1) {
+		uint8_t *bufs[FAKE_MAX_SEGMENTS];
+		uint32_t blen[FAKE_MAX_SEGMENTS];
+		int wr[FAKE_MAX_SEGMENTS];
+		for (int k = 0; k < chain.count; k++) {
+			bufs[k] = (uint8_t *)(uintptr_t)chain.seg[k].addr;
+			blen[k] = chain.seg[k].len;
+			wr[k] = chain.seg[k].writable;
 		}
-		heads[n] = head;
-		lens[n] = serve ? serve(ctx, bufs, blen, wr, k) : 0;
+		heads[n] = chain.head;
+		lens[n] = serve ? serve(ctx, bufs, blen, wr, chain.count) : 0;
 		n++;
 	}
 	for (int i = 0; i < n; i++) {
 		int j = in_order ? i : n - 1 - i;
-		used->ring[used->idx % q->size] = (struct virtq_used_elem){ heads[j], lens[j] };
-		used->idx++;
+		fake_put(&q->ring, heads[j], lens[j]);
 	}
 	return n;
 }

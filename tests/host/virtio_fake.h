@@ -4,11 +4,13 @@
  * features, configuration with a generation, queue sizes and addresses, ISR)
  * plus knobs to misbehave: a slow or endless reset, a feature set it
  * refuses, configuration that changes while it is read. Its "physical"
- * addresses are host pointers, so it can also play the device's side of a
- * split virtqueue (fake_process). */
+ * addresses are host pointers, so it also plays the device's side of each
+ * enabled split virtqueue (fake_process), with the fake device ring every
+ * host test shares (virtio_ring_fake.h). */
 #ifndef TESTS_HOST_VIRTIO_FAKE_H
 #define TESTS_HOST_VIRTIO_FAKE_H
 #include "device/virtio/transport.h"
+#include "virtio_ring_fake.h"
 
 struct fake_queue {
 	uint16_t max;                 /* what queue_max reports (0: no queue) */
@@ -16,7 +18,7 @@ struct fake_queue {
 	uint64_t desc, avail, used;   /* as enabled (host pointers) */
 	int enabled;
 	uint32_t notifies;
-	uint16_t last_avail;          /* device side: next avail entry to take */
+	struct fake_device ring;      /* device side, set up when enabled */
 };
 
 struct fake_dev {
@@ -40,15 +42,25 @@ struct fake_dev {
 	uint32_t last_write_offset, last_write_value;
 	struct fake_queue q[VT_MAX_QUEUES];
 	uint8_t isr;
+	/* MSI-X routing (modern only, 4.1.4.3): the entries the device keeps,
+	 * read back as the spec says; an entry at or above msix_accept_below
+	 * is refused (read back as VIRTIO_MSI_NO_VECTOR, 4.1.5.1.2). */
+	uint16_t config_vector;
+	uint16_t queue_vector[VT_MAX_QUEUES];
+	uint16_t msix_accept_below;
+	uint32_t vector_writes;
 };
 
-/* A fake with config_size bytes of configuration and queue maxima all 0. */
-void fake_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues);
+/* A fake with config_size bytes of configuration and queue maxima all 0.
+ * A modern one has MSI-X vector registers that accept every entry. */
+void fake_dev_init(struct fake_dev *f, int modern, uint32_t config_size, uint16_t num_queues);
 
 /* Device side of queue q: take every available chain, call serve on it
  * (buffers as host pointers: readable ones first, then writable), put it
  * on the used ring with the length serve returns. in_order=0 returns each
- * batch of chains in reverse order, as a device may. Returns chains done. */
+ * batch of chains in reverse order, as a device may. Returns chains done;
+ * a chain that breaks a driver rule stops it (f->q[q].ring.error says
+ * which). */
 typedef uint32_t (*fake_serve_fn)(void *ctx, uint8_t **bufs, const uint32_t *lens, const int *writable, int n);
 int fake_process(struct fake_dev *f, uint16_t q, fake_serve_fn serve, void *ctx, int in_order);
 #endif

@@ -178,7 +178,7 @@ static void log_function(const struct pci_function *f)
 	static const char *const bar_types[] = { "none", "io", "mem32", "mem64" };
 	char irq[16] = "-";
 	if (f->irq_pin >= 1 && f->irq_pin <= 4)
-		ksnprintf(irq, sizeof irq, "%u (INT%c)", f->irq_line, 'A' + f->irq_pin - 1);
+		snprintf(irq, sizeof irq, "%u (INT%c)", f->irq_line, 'A' + f->irq_pin - 1);
 	kprintf("pci %02x:%02x.%u %04x:%04x rev %02x class %02x.%02x.%02x irq %s  %s\n", f->bus, f->dev, f->fn,
 		f->vendor, f->device, f->revision, f->class_code, f->subclass, f->prog_if, irq,
 		pci_describe(f->vendor, f->device));
@@ -192,7 +192,7 @@ static void log_function(const struct pci_function *f)
 		char line[160];
 		int n = 0;
 		for (int i = 0; i < f->ncaps && n < (int)sizeof line - 16; i++)
-			n += ksnprintf(line + n, sizeof line - n, " %s@%#x", cap_name(f->cap[i].id), f->cap[i].offset);
+			n += snprintf(line + n, sizeof line - n, " %s@%#x", cap_name(f->cap[i].id), f->cap[i].offset);
 		kprintf("    caps:%s\n", line);
 	}
 }

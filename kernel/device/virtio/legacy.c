@@ -56,15 +56,8 @@ static int queue_enable(struct vtransport *t, uint16_t q, uint16_t size, uint64_
 static void queue_notify(struct vtransport *t, uint16_t q) { outw(io(t, VIRTIO_LEGACY_QUEUE_NOTIFY), q); }
 static uint8_t isr_read(struct vtransport *t) { return inb(io(t, VIRTIO_LEGACY_ISR)); }
 
-static const struct vtransport_ops legacy_ops = {
-	.name = "legacy",
-	.get_status = get_status, .set_status = set_status,
-	.get_features = get_features, .set_features = set_features,
-	.config_generation = config_generation,
-	.config_read = config_read, .config_write = config_write,
-	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify,
-	.isr_read = isr_read,
-};
+/* No MSI-X routing: the kernel offers MSI-X on the modern transport only. */
+static const struct vtransport_ops legacy_ops = { .name = "legacy", VTRANSPORT_COMMON_OPS };
 
 const char *vlegacy_attach(struct vtransport *t, struct vlegacy *l, const struct pci_function *f)
 {

@@ -126,13 +126,7 @@ static uint16_t set_queue_vector(struct vtransport *t, uint16_t q, uint16_t entr
 }
 
 static const struct vtransport_ops modern_ops = {
-	.name = "modern",
-	.get_status = get_status, .set_status = set_status,
-	.get_features = get_features, .set_features = set_features,
-	.config_generation = config_generation,
-	.config_read = config_read, .config_write = config_write,
-	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify,
-	.isr_read = isr_read,
+	.name = "modern", VTRANSPORT_COMMON_OPS,
 	.set_config_vector = set_config_vector, .set_queue_vector = set_queue_vector,
 };
 

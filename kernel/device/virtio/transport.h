@@ -49,6 +49,18 @@ struct vtransport_ops {
 	uint16_t (*set_queue_vector)(struct vtransport *t, uint16_t q, uint16_t entry);
 };
 
+/* The operations every transport has, for an implementation that defines
+ * each as a static function of the operation's own name (legacy.c,
+ * modern.c, tests/host/virtio_fake.c): its ops table is then
+ * { .name = "...", VTRANSPORT_COMMON_OPS, plus the optional ones }. */
+#define VTRANSPORT_COMMON_OPS \
+	.get_status = get_status, .set_status = set_status, \
+	.get_features = get_features, .set_features = set_features, \
+	.config_generation = config_generation, \
+	.config_read = config_read, .config_write = config_write, \
+	.queue_max = queue_max, .queue_enable = queue_enable, .queue_notify = queue_notify, \
+	.isr_read = isr_read
+
 struct vtransport {
 	const struct vtransport_ops *ops;
 	bool modern;                 /* VERSION_1 may (and must) be negotiated */

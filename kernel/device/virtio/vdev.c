@@ -44,7 +44,7 @@ void vdev_refuse(struct vdev *d, const char *fmt, ...)
 	char line[160];
 	va_list ap;
 	va_start(ap, fmt);
-	kvsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	struct task *t = current_task();
 	kwarn("virtio %s: task %u (%s): %s%s\n", d->name, t->id, t->name, line,
@@ -158,7 +158,7 @@ void virtio_pci_probe(const struct pci_function *f)
 	if (f->vendor != VIRTIO_PCI_VENDOR || f->device < 0x1000 || f->device > 0x107f)
 		return;                                     /* 4.1.2 */
 	char name[16];
-	ksnprintf(name, sizeof name, "%02x:%02x.%u", f->bus, f->dev, f->fn);
+	snprintf(name, sizeof name, "%02x:%02x.%u", f->bus, f->dev, f->fn);
 	if (ndevices == VDEV_MAX) {
 		kwarn("virtio %s: more than %d devices; ignored\n", name, VDEV_MAX);
 		return;
@@ -346,22 +346,24 @@ static struct vdev *trap_device(const uint32_t *args, const char *what, uint32_t
 	return d;
 }
 
-uint32_t virtio_notify_trap(const uint32_t *args)
+int vdev_queue_notify(struct vdev *d, uint32_t q, const char *what, natural_t *counter)
 {
-	uint32_t kr;
-	struct vdev *d = trap_device(args, "notify", &kr);
-	if (!d)
-		return kr;
-	uint32_t q = args[1];
 	if (q >= VT_MAX_QUEUES || !d->q[q].active) {
-		vdev_refuse(d, "notify of queue %u, which is not set up", q);
+		vdev_refuse(d, "%s: queue %u is not set up", what, q);
 		return KERN_INVALID_ARGUMENT;
 	}
 	if (d->tr.broken)
 		return SM_VIRTIO_E_BROKEN;
 	d->tr.ops->queue_notify(&d->tr, q);
-	d->st.notifies_trap++;
+	(*counter)++;
 	return KERN_SUCCESS;
+}
+
+uint32_t virtio_notify_trap(const uint32_t *args)
+{
+	uint32_t kr;
+	struct vdev *d = trap_device(args, "notify", &kr);
+	return d ? (uint32_t)vdev_queue_notify(d, args[1], "notify", &d->st.notifies_trap) : kr;
 }
 
 /* The sm_virtio_irq_ack trap: what virtio_irq_ack does, without a message. */

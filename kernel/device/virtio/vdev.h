@@ -103,6 +103,11 @@ uint32_t virtio_irq_ack_trap(const uint32_t *args);
 int vdev_reset(struct vdev *d);
 /* Release what the owner holds of d's queues (after the device was reset). */
 void vdev_release_queues(struct vdev *d);
+/* The available-buffer notification of queue q (the sm_virtio_notify trap
+ * and virtio_queue_notify; `what` names it in a refusal, counter counts
+ * it): 0, KERN_INVALID_ARGUMENT for a queue not set up, or
+ * SM_VIRTIO_E_BROKEN. */
+int vdev_queue_notify(struct vdev *d, uint32_t q, const char *what, natural_t *counter);
 /* Interrupt delivery: register (takes the send right), acknowledge. */
 void vdev_irq_set_port(struct vdev *d, struct ipc_port *port);
 void vdev_irq_ack(struct vdev *d);

@@ -49,6 +49,15 @@ static struct vdev *owned(mach_port_t port, const char *routine, kern_return_t *
 	return d;
 }
 
+/* The opening of every routine that needs the caller to own the device:
+ * declares d (the device) and kr, or returns why the caller may not act
+ * on it. Refusals name the routine (__func__, the MIG routine's name). */
+#define OWNED_OR_RETURN(d, port) \
+	kern_return_t kr; \
+	struct vdev *d = owned(port, __func__, &kr); \
+	if (!d) \
+		return kr
+
 static kern_return_t from_core(struct vdev *d, int r, const char *routine)
 {
 	switch (r) {
@@ -127,10 +136,7 @@ static uint32_t kernel_cap_length(const struct pci_function *f, const struct pci
 
 kern_return_t virtio_pci_config_write(mach_port_t device, natural_t offset, natural_t width, natural_t value)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_pci_config_write", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	bool ok = pci_access_ok(offset, width) && offset >= 0x40;
 	const struct pci_function *f = d->pci;
 	for (int i = 0; ok && i < f->ncaps; i++) {
@@ -161,10 +167,7 @@ kern_return_t virtio_reset(mach_port_t device)
 
 kern_return_t virtio_negotiate(mach_port_t device, uint64_t wanted, uint64_t *accepted)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_negotiate", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	*accepted = 0;
 	return from_core(d, vcore_negotiate(&d->core, wanted, accepted), "virtio_negotiate");
 }
@@ -186,10 +189,7 @@ kern_return_t virtio_config_read(mach_port_t device, natural_t offset, natural_t
 
 kern_return_t virtio_config_write(mach_port_t device, natural_t offset, natural_t width, natural_t value)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_config_write", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	return from_core(d, vcore_config_write(&d->core, offset, width, value), "virtio_config_write");
 }
 
@@ -197,10 +197,7 @@ kern_return_t virtio_queue_setup(mach_port_t device, natural_t queue, natural_t 
 				 vm_address_t *desc, rpc_phys_addr_t *desc_phys, vm_address_t *avail,
 				 rpc_phys_addr_t *avail_phys, vm_address_t *used, rpc_phys_addr_t *used_phys)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_queue_setup", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	if (queue >= VT_MAX_QUEUES) {
 		vdev_refuse(d, "virtio_queue_setup: queue %u (the kernel manages 0-%u)", queue, VT_MAX_QUEUES - 1);
 		return KERN_INVALID_ARGUMENT;
@@ -235,36 +232,20 @@ kern_return_t virtio_queue_setup(mach_port_t device, natural_t queue, natural_t 
 
 kern_return_t virtio_driver_ok(mach_port_t device)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_driver_ok", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	return from_core(d, vcore_driver_ok(&d->core), "virtio_driver_ok");
 }
 
 kern_return_t virtio_queue_notify(mach_port_t device, natural_t queue)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_queue_notify", &kr);
-	if (!d)
-		return kr;
-	if (queue >= VT_MAX_QUEUES || !d->q[queue].active) {
-		vdev_refuse(d, "virtio_queue_notify: queue %u is not set up", queue);
-		return KERN_INVALID_ARGUMENT;
-	}
-	if (d->tr.broken)
-		return from_core(d, VT_EBROKEN, "virtio_queue_notify");
-	d->tr.ops->queue_notify(&d->tr, queue);
-	d->st.notifies_rpc++;
-	return KERN_SUCCESS;
+	OWNED_OR_RETURN(d, device);
+	kr = vdev_queue_notify(d, queue, "virtio_queue_notify", &d->st.notifies_rpc);
+	return kr == SM_VIRTIO_E_BROKEN ? from_core(d, VT_EBROKEN, "virtio_queue_notify") : kr;
 }
 
 kern_return_t virtio_irq_register(mach_port_t device, mach_port_t port)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_irq_register", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	/* A kernel object's port would have the message served as a request,
 	 * in interrupt context: only a port some task receives on will do. */
 	struct ipc_port *irq_port = ipc_port_from_word(port);
@@ -291,20 +272,14 @@ kern_return_t virtio_irq_register(mach_port_t device, mach_port_t port)
 
 kern_return_t virtio_irq_ack(mach_port_t device)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_irq_ack", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	vdev_irq_ack(d);
 	return KERN_SUCCESS;
 }
 
 kern_return_t virtio_dma_alloc(mach_port_t device, vm_size_t size, vm_address_t *address, rpc_phys_addr_t *phys)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_dma_alloc", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	if (size == 0 || size > SM_VIRTIO_DMA_MAX_ALLOC) {
 		vdev_refuse(d, "virtio_dma_alloc: size %u (1 to %u bytes)", size, SM_VIRTIO_DMA_MAX_ALLOC);
 		return KERN_INVALID_ARGUMENT;
@@ -323,10 +298,7 @@ kern_return_t virtio_dma_alloc(mach_port_t device, vm_size_t size, vm_address_t 
 
 kern_return_t virtio_fill_alloc(mach_port_t device, vm_size_t size, vm_address_t *address, rpc_phys_addr_t *phys)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_fill_alloc", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	uintptr_t va;
 	uint64_t pa;
 	if ((kr = vm_contiguous_enter(d->owner, size, 0, 0, 0, false, "virtio_fill_alloc", &va, &pa)) != KERN_SUCCESS) {
@@ -341,10 +313,7 @@ kern_return_t virtio_fill_alloc(mach_port_t device, vm_size_t size, vm_address_t
 kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
 				mach_msg_type_number_t *count)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_phys_pages", &kr);
-	if (!d)
-		return kr;
+	OWNED_OR_RETURN(d, device);
 	uint32_t n = PAGE_ROUND_UP(size) / PAGE_SIZE;
 	if (size == 0 || n > *count || n > SM_VIRTIO_PAGES_MAX || address % PAGE_SIZE ||
 	    !user_range_valid(address, (size_t)n * PAGE_SIZE)) {
@@ -390,21 +359,17 @@ kern_return_t virtio_device_stats(mach_port_t device, sm_virtio_stats_t *stats)
 
 kern_return_t virtio_vector_register(mach_port_t device, natural_t source, mach_port_t port)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_vector_register", &kr);
+	OWNED_OR_RETURN(d, device);
 	struct ipc_port *p = ipc_port_from_word(port);
-	if (d && (!p || p->kotype != IKOT_NONE)) {      /* as virtio_irq_register */
+	if (!p || p->kotype != IKOT_NONE) {              /* as virtio_irq_register */
 		vdev_refuse(d, "virtio_vector_register: null or dead port, or a kernel object's");
-		kr = KERN_INVALID_ARGUMENT;
-	} else if (d) {
-		kr = vdev_vector_register(d, source, p);
+		return KERN_INVALID_ARGUMENT;             /* on an error the kernel releases the right */
 	}
-	return kr;                                      /* on an error the kernel releases the right */
+	return vdev_vector_register(d, source, p);
 }
 
 kern_return_t virtio_vector_ack(mach_port_t device, natural_t source)
 {
-	kern_return_t kr;
-	struct vdev *d = owned(device, "virtio_vector_ack", &kr);
-	return d ? vdev_vector_ack(d, source) : kr;
+	OWNED_OR_RETURN(d, device);
+	return vdev_vector_ack(d, source);
 }

@@ -285,3 +285,15 @@ func dsDeviceIntrRegister(_ device: mach_port_t, _ id: Int32, _ flags: Int32,
 func dsDeviceIntrAck(_ device: mach_port_t, _ receivePort: mach_port_t) -> kern_return_t {
     unsupported(device, "device_intr_ack")
 }
+
+/// A device_get_status answer that is one C structure of 32-bit words
+/// (`blk_stats`, `net_stats`, ...): copies `value` into the caller's `out`
+/// and sets `count` to its words.  False, with nothing written, when the
+/// caller's `count` words have no room for it (answer D_INVALID_SIZE).
+public func putStatusWords<T>(_ value: T, into out: UnsafeMutablePointer<Int32>, count: inout Int) -> Bool {
+    let words = MemoryLayout<T>.size / 4
+    guard count >= words else { return false }
+    withUnsafeBytes(of: value) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: words * 4) }
+    count = words
+    return true
+}

@@ -1,7 +1,9 @@
 // IndirectTables.swift - DMA memory for indirect descriptor tables (2.7.5.3).
 
+import CVirtioRing
+
 /// Indirect descriptor tables for one virtqueue: fixed-size tables of
-/// `entries` descriptors (16 bytes each), carved out of DMA pages that are
+/// `entries` descriptors (struct virtq_desc each), carved out of DMA pages that are
 /// allocated when the first table of a page is needed and kept for reuse.
 /// A chain submitted indirectly holds one table until it completes, so
 /// the number of tables in use is at most the chains in flight.
@@ -18,7 +20,7 @@ final class IndirectTables {
     /// `entries`: the most descriptors one table holds (a chain's segments).
     init(entries: Int, allocate: @escaping DMAAllocator) {
         self.entries = entries
-        tableBytes = (entries * 16 + 63) & ~63
+        tableBytes = (entries * MemoryLayout<virtq_desc>.stride + 63) & ~63
         regionBytes = max(pageSize, (tableBytes + pageSize - 1) & ~(pageSize - 1))
         perRegion = regionBytes / tableBytes
         self.allocate = allocate

@@ -118,12 +118,12 @@ public final class Virtqueue<Context>: CompletingQueue {
         // The rings are zeroed by the kernel; say what we start from anyway:
         // interrupts wanted (avail flags 0, used_event 0), and 2.7.10.1 "The
         // driver MUST initialize flags in the used ring to 0".
-        vio_store16(avail, 0)
-        vio_store16(used, 0)
-        if eventIndex { vio_store16(avail + 4 + 2 * n, 0) }
-        availIdx = vio_load16(avail + 2)
+        vio_store16(virtq_avail_flags(avail), 0)
+        vio_store16(virtq_used_flags(used), 0)
+        if eventIndex { vio_store16(virtq_used_event(avail, size), 0) }
+        availIdx = vio_load16(virtq_avail_idx(avail))
         decidedIdx = availIdx
-        lastUsed = vio_load16(used + 2)
+        lastUsed = vio_load16(virtq_used_idx(used))
     }
 
     /// The most segments `submit` accepts in one chain right now.
@@ -164,7 +164,8 @@ public final class Virtqueue<Context>: CompletingQueue {
             }
             head = popFree()
             // 2.7.5.3.1: INDIRECT without NEXT; the WRITE flag is ignored.
-            vio_desc_write(desc, head, tablePhys, UInt32(n * 16), UInt16(VIRTQ_DESC_F_INDIRECT), 0)
+            vio_desc_write(desc, head, tablePhys, UInt32(n * MemoryLayout<virtq_desc>.stride),
+                           UInt16(VIRTQ_DESC_F_INDIRECT), 0)
             chainLength[Int(head)] = 1
             tableOf[Int(head)] = t
             stats.indirectChains += 1
@@ -215,10 +216,10 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// 2.7.13.2-3: the head goes into the next ring entry, then (after the
     /// barrier of 2.7.13.3.1) the index that exposes it.
     func publish(_ head: UInt16) {
-        vio_store16(avail + 4 + 2 * Int(availIdx & (size &- 1)), head)
+        vio_store16(virtq_avail_entry(avail, size, availIdx), head)
         vio_compiler_barrier()
         availIdx &+= 1
-        vio_store16(avail + 2, availIdx)
+        vio_store16(virtq_avail_idx(avail), availIdx)
     }
 
     /// Notifies the device if chains were added since the last decision and
@@ -235,10 +236,10 @@ public final class Virtqueue<Context>: CompletingQueue {
         decidedIdx = new
         var wanted: Bool
         if eventIndex {
-            let event = vio_load16(used + 4 + 8 * Int(size))
+            let event = vio_load16(virtq_avail_event(used, size))
             wanted = Virtqueue.eventCrossed(event: event, new: new, old: old)
         } else {
-            wanted = vio_load16(used) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
+            wanted = vio_load16(virtq_used_flags(used)) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
         }
         if wanted {
             stats.notifies += 1
@@ -258,7 +259,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     }
 
     /// Whether the device has finished chains not taken yet.
-    public var hasUsed: Bool { broken == nil && vio_load16(used + 2) != lastUsed }
+    public var hasUsed: Bool { broken == nil && vio_load16(virtq_used_idx(used)) != lastUsed }
 
     /// Takes finished chains off the used ring, oldest first, up to `limit`:
     /// recycles each one's descriptors (and indirect table), then calls
@@ -270,7 +271,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func takeUsed(limit: Int = Int.max, _ body: (UsedChain, Context) -> Void) -> Int {
         var taken = 0
         while taken < limit, broken == nil {
-            let idx = vio_load16(used + 2)
+            let idx = vio_load16(virtq_used_idx(used))
             if idx == lastUsed { break }
             if idx &- lastUsed > size {
                 markBroken("used idx \(idx) is more than the queue size past \(lastUsed)")
@@ -278,9 +279,8 @@ public final class Virtqueue<Context>: CompletingQueue {
             }
             // 2.7.14: the entry is read after the index that covers it.
             vio_compiler_barrier()
-            let elem = used + 4 + 8 * Int(lastUsed & (size &- 1))
-            let id = vio_load32(elem)
-            var written = vio_load32(elem + 4)
+            let id = vio_used_id(used, size, lastUsed)
+            var written = vio_used_len(used, size, lastUsed)
             lastUsed &+= 1
             guard id < UInt32(size), chainLength[Int(id)] != 0, let context = contexts[Int(id)] else {
                 markBroken("used ring names chain \(id), which is not in flight")
@@ -346,7 +346,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func rearm() -> Bool {
         guard interruptsWanted else {
             vio_full_barrier()
-            return broken == nil && vio_load16(used + 2) != lastUsed
+            return broken == nil && vio_load16(virtq_used_idx(used)) != lastUsed
         }
         return armInterrupt()
     }
@@ -358,10 +358,10 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func armInterrupt() -> Bool {
         guard broken == nil else { return false }
         if eventIndex {
-            vio_store16(avail + 4 + 2 * Int(size), lastUsed)
+            vio_store16(virtq_used_event(avail, size), lastUsed)
         }
         vio_full_barrier()
-        return vio_load16(used + 2) != lastUsed
+        return vio_load16(virtq_used_idx(used)) != lastUsed
     }
 
     /// Indirect tables in use and allocated, for statistics.

@@ -44,14 +44,8 @@ void	 smrt_heap_stats(struct smrt_heap_stats *st);
 /* Walks every block and checks every invariant; returns 0 when sound. */
 int	 smrt_heap_check(void);
 
-/* Memory and strings (string.c). */
-void	*memset(void *dst, int c, size_t n);
-void	*memcpy(void *dst, const void *src, size_t n);
-void	*memmove(void *dst, const void *src, size_t n);
-int	 memcmp(const void *a, const void *b, size_t n);
-size_t	 strlen(const char *s);
-int	 strcmp(const char *a, const char *b);
-int	 strncmp(const char *a, const char *b, size_t n);
+/* Memory and strings: the freestanding library's, shared with the kernel. */
+#include <freestanding/string.h>
 
 /* Console (console.c): line buffered, written with sm_console_write on the
  * host port, falling back to the mach_print trap if that RPC fails. printf
@@ -60,9 +54,7 @@ int	 putchar(int c);
 int	 puts(const char *s);
 int	 printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	 vprintf(const char *fmt, va_list ap);
-int	 snprintf(char *buf, size_t size, const char *fmt, ...)
-		__attribute__((format(printf, 3, 4)));
-int	 vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+#include <freestanding/format.h>	/* snprintf, vsnprintf */
 void	 smrt_console_flush(void);
 
 /* Process (start.c, support.c). */

@@ -1,7 +1,8 @@
 // HostCheck.swift - the host test of the virtio SDK's ring and memory logic
 // (servers/sdk/Virtio), built by tests/host.mk as a 32-bit Linux program:
 // the SDK's Swift files that make no kernel calls, these tests, and the C
-// fake device (fake_device.c) playing the other side of the rings.  Prints
+// fake device ring (tests/host/virtio_ring_fake.c, which the C host tests
+// use too) playing the other side of the rings.  Prints
 // "N passed, M failed" last, as every host test does (check() and
 // checkEqual() are tests/host/swift/Check.swift).
 

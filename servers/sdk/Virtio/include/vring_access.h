@@ -26,6 +26,17 @@ static inline uint16_t vio_load16(const void *p) { return *(const volatile uint1
 static inline uint32_t vio_load32(const void *p) { return *(const volatile uint32_t *)p; }
 static inline void vio_store16(void *p, uint16_t v) { *(volatile uint16_t *)p = v; }
 
+/* Used ring entry `at` (struct virtq_used_elem, 2.7.8): the chain's head
+ * and the bytes the device says it wrote, loaded once each. */
+static inline uint32_t vio_used_id(void *used, uint16_t size, uint16_t at)
+{
+	return vio_load32(&virtq_used_entry(used, size, at)->id);
+}
+static inline uint32_t vio_used_len(void *used, uint16_t size, uint16_t at)
+{
+	return vio_load32(&virtq_used_entry(used, size, at)->len);
+}
+
 /* Descriptor i of a table (struct virtq_desc, 2.7.5).  The 64-bit address
  * may be stored as two 32-bit halves: descriptors are not visible to the
  * device until the index that publishes them is written, so tearing
