@@ -24,33 +24,43 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 	return 0;
 }
 
+/* The kernel's address of user byte uaddr, whose page must be mapped for
+ * the user (and writable when write), a reserved page being zero-filled
+ * now; NULL if it cannot be. The caller has checked that uaddr is in user
+ * space (and pmap_pte refuses anything else). */
+static char *user_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+{
+	uint32_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	const uint32_t *slot = pmap_pte(pm, uaddr);
+	uint32_t pte = slot ? *slot : 0;
+	if ((pte & need) != need) {
+		if (vm_fault_fill_pmap(pm, uaddr, write) < 0)
+			return NULL;
+		slot = pmap_pte(pm, uaddr);        /* backed now: a fresh page table, maybe */
+		pte = slot ? *slot : 0;
+		if ((pte & need) != need)
+			return NULL;
+	}
+	return (char *)P2V((pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1)));
+}
+
 /* Copies page by page through the kernel's mapping of the frames, checking
- * each page as it goes (and zero-filling a reserved one); -1 at the first
- * page that is not mapped for the user (or not writable when copying out). The caller has checked that the
- * range is in user space (and pmap_pte refuses anything else).  Interrupts are off in the
+ * each page as it goes; -1 at the first page that is not mapped for the
+ * user (or not writable when copying out). Interrupts are off in the
  * kernel, so nothing can unmap a page between its check and its copy. */
 static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
 {
-	uint32_t need = PTE_P | PTE_U | (out ? PTE_W : 0);
 	while (len) {
-		const uint32_t *slot = pmap_pte(pm, uaddr);
-		uint32_t pte = slot ? *slot : 0;
-		if ((pte & need) != need) {
-			if (vm_fault_fill_pmap(pm, uaddr, out) < 0)
-				return -1;
-			slot = pmap_pte(pm, uaddr);        /* backed now: a fresh page table, maybe */
-			pte = slot ? *slot : 0;
-			if ((pte & need) != need)
-				return -1;
-		}
-		uintptr_t pa = (pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1));
+		char *ubyte = user_byte(pm, uaddr, out);
+		if (!ubyte)
+			return -1;
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		if (chunk > len)
 			chunk = len;
 		if (out)
-			memcpy(P2V(pa), kbuf, chunk);
+			memcpy(ubyte, kbuf, chunk);
 		else
-			memcpy(kbuf, P2V(pa), chunk);
+			memcpy(kbuf, ubyte, chunk);
 		uaddr += chunk;
 		kbuf += chunk;
 		len -= chunk;
@@ -82,6 +92,13 @@ int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len
 int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len)
 {
 	return check_range(pm, uaddr, len, true);
+}
+
+void *user_window(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
+{
+	if (!user_range_valid(uaddr, len) || len == 0 || (uaddr & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+		return NULL;
+	return user_byte(pm, uaddr, write);
 }
 
 int copyinstr(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t max)
