@@ -106,9 +106,9 @@ bool ipc_direct_send(struct task *task, uintptr_t uaddr, const char **src, uint3
 		return true;
 	}
 	/* Copying in the reply right may have sent a notification (a dead-name
-	 * request's port-deleted) that took the receiver or queued ahead. */
-	struct waitq *q2;
-	if (kmsg_remote(m) != p || ipc_mqueue_waiting_receiver(p, size, &q2) != t || q2 != q) {
+	 * request's port-deleted) that took the receiver or queued ahead: a
+	 * message queued on p, or on a member of p's set, wakes t. */
+	if (q->head != t || p->msgs_head) {
 		*result = queue_instead(*src, m);
 		return true;
 	}
