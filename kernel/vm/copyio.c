@@ -24,24 +24,35 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 	return 0;
 }
 
-/* The kernel's address of user byte uaddr, whose page must be mapped for
- * the user (and writable when write), a reserved page being zero-filled
- * now; NULL if it cannot be. The caller has checked that uaddr is in user
- * space (and pmap_pte refuses anything else). */
-static char *user_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+/* The kernel's address of user byte uaddr if its page is mapped for the
+ * user (and writable when write), else NULL. The caller has checked that
+ * uaddr is in user space (and pmap_pte refuses anything else). */
+static inline char *mapped_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
 {
 	uint32_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
 	const uint32_t *slot = pmap_pte(pm, uaddr);
 	uint32_t pte = slot ? *slot : 0;
-	if ((pte & need) != need) {
-		if (vm_fault_fill_pmap(pm, uaddr, write) < 0)
-			return NULL;
-		slot = pmap_pte(pm, uaddr);        /* backed now: a fresh page table, maybe */
-		pte = slot ? *slot : 0;
-		if ((pte & need) != need)
-			return NULL;
-	}
+	if ((pte & need) != need)
+		return NULL;
 	return (char *)P2V((pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1)));
+}
+
+/* The page is not mapped so: a reserved page is filled now, as the task
+ * touching it would (out of line, so that user_byte's common case stays
+ * short). */
+static __attribute__((noinline)) char *filled_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+{
+	if (vm_fault_fill_pmap(pm, uaddr, write) < 0)
+		return NULL;
+	return mapped_byte(pm, uaddr, write);          /* backed now: a fresh page table, maybe */
+}
+
+/* The kernel's address of user byte uaddr, whose page must be mapped for
+ * the user (and writable when write) or be filled now; NULL if it cannot be. */
+static inline char *user_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+{
+	char *b = mapped_byte(pm, uaddr, write);
+	return b ? b : filled_byte(pm, uaddr, write);
 }
 
 /* Copies page by page through the kernel's mapping of the frames, checking
