@@ -78,25 +78,22 @@ static mach_msg_return_t queue_instead(const char *src, struct kmsg *header_only
 	return ipc_mqueue_send(m);
 }
 
-bool ipc_direct_send(struct task *task, uintptr_t uaddr, const char **src, uint32_t size, mach_msg_return_t *result)
+bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, uint32_t size, struct ipc_port *p,
+			mach_msg_return_t *result)
 {
-	/* A kernel message with room for the header alone: kmsg_copyin and
-	 * kmsg_copyout read no further in a message that is not complex. */
-	union { struct kmsg k; uint8_t bytes[sizeof(struct kmsg) + sizeof(mach_msg_header_t)]; } header_only;
-	struct kmsg *m = &header_only.k;
-	mach_msg_header_t *h = m->hdr;
-	memcpy(h, *src, sizeof *h);
-	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX)
-		return false;
-	struct ipc_entry *e = ipc_space_lookup(task->space, h->msgh_remote_port);
-	if (!e || !e->port)
-		return false;
-	struct ipc_port *p = e->port;
 	struct waitq *q;
 	char *dst;
 	struct thread *t = receiver_for(task, uaddr, src, size, p, &q, &dst);
 	if (!t)
 		return false;
+	/* A kernel message with room for the header alone: kmsg_copyin and
+	 * kmsg_copyout read no further in a message that is not complex. */
+	union { struct kmsg k; uint8_t bytes[sizeof(struct kmsg) + sizeof(mach_msg_header_t)]; } header_only;
+	struct kmsg *m = &header_only.k;
+	mach_msg_header_t *h = m->hdr;
+	*h = *(const mach_msg_header_t *)*src;   /* the window as receiver_for left it */
+	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX)
+		return false;                    /* as read above, but stay safe if it moved */
 
 	m->size = size;
 	h->msgh_size = size;
@@ -119,7 +116,7 @@ bool ipc_direct_send(struct task *task, uintptr_t uaddr, const char **src, uint3
 	ipc_mqueue_wake_handed(q, IPC_HANDED_IN_PLACE);
 	h->msgh_seqno = p->seqno++;
 	t->rcv_result = kmsg_copyout(t->task->space, m);
-	memcpy(dst, h, sizeof *h);
+	*(mach_msg_header_t *)dst = *h;
 	single_copies++;
 	*result = MACH_MSG_SUCCESS;
 	return true;

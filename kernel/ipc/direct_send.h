@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <mach/message.h>
+#include "ipc/space.h"
+#include "kern/task.h"
 struct task;
 
 /* A receiver's wait_data when its message was copied into its buffer whole
@@ -20,7 +22,24 @@ struct task;
  * send it, from *src (which this may have taken again). True when it was
  * dealt with, *result being the send's result (a refusal is the queued
  * path's own). */
-bool ipc_direct_send(struct task *task, uintptr_t uaddr, const char **src, uint32_t size, mach_msg_return_t *result);
+bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, uint32_t size, struct ipc_port *p,
+			mach_msg_return_t *result);
+static inline bool ipc_direct_send(struct task *task, uintptr_t uaddr, const char **src, uint32_t size,
+				   mach_msg_return_t *result)
+{
+	/* Decided first on two words of the sender's header and the port's
+	 * state, inline: most messages that do not go this way (to a kernel
+	 * object, to a port nobody waits on) are turned away before anything
+	 * is copied or called. */
+	const mach_msg_header_t *uh = (const mach_msg_header_t *)*src;
+	if (uh->msgh_bits & MACH_MSGH_BITS_COMPLEX)
+		return false;
+	struct ipc_entry *e = ipc_space_lookup(task->space, uh->msgh_remote_port);
+	struct ipc_port *p = e ? e->port : NULL;
+	if (!p || p->kotype != IKOT_NONE || p->msgs_head || (!p->receivers.head && !p->pset))
+		return false;
+	return ipc_direct_send_to(task, uaddr, src, size, p, result);
+}
 /* Messages delivered so since boot. */
 uint32_t ipc_direct_send_count(void);
 #endif
