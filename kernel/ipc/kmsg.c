@@ -10,9 +10,11 @@
 
 struct kmsg *kmsg_alloc(uint32_t size)
 {
-	struct kmsg *m = kalloc(sizeof *m + size);
-	if (m)
+	struct kmsg *m = kalloc_unzeroed(sizeof *m + size);
+	if (m) {
+		memset(m, 0, sizeof *m + sizeof(mach_msg_header_t));
 		m->size = size;
+	}
 	return m;
 }
 
@@ -140,7 +142,8 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_REPLY;
 	if (has_reply && dest == reply && !same_name_rights_suffice(space, dest, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
-	if (ipc_transit_body_would_cycle(space, m, ipc_space_lookup(space, dest)->port))
+	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+	    ipc_transit_body_would_cycle(space, m, ipc_space_lookup(space, dest)->port))
 		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;

@@ -29,6 +29,8 @@ struct kmsg {
 static inline struct ipc_port *kmsg_remote(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_remote_port; }
 static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_local_port; }
 
+/* Room for a message of size bytes (at least a header): the header reads
+ * zero, the body is the caller's to write whole. */
 struct kmsg *kmsg_alloc(uint32_t size);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);

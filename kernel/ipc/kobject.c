@@ -52,6 +52,31 @@ static const demux_t interfaces[] = {
 	device_layer_server, device_server, mach_i386_server, mach_i386_ext_server, smtime_server, sminfo_server,
 };
 
+#define NINTERFACES (sizeof interfaces / sizeof interfaces[0])
+
+/* Which interface served a message id first in the order above, for the
+ * ids seen last (a slot per id modulo the table's size). A demux answers
+ * FALSE for an id it has no routine for, changing nothing the next one
+ * does not overwrite, and whether it serves an id never changes; so trying
+ * the remembered one for that very id first serves exactly what the loop
+ * over all of them would, usually with one call instead of up to
+ * NINTERFACES. */
+static struct { mach_msg_id_t id; uint8_t index; } served_by[256];
+
+static bool serve(mach_msg_header_t *in, mach_msg_header_t *out)
+{
+	typeof(served_by[0]) *hint = &served_by[(uint32_t)in->msgh_id % 256];
+	if (hint->index && hint->id == in->msgh_id && interfaces[hint->index - 1](in, out))
+		return true;
+	for (unsigned i = 0; i < NINTERFACES; i++)
+		if (interfaces[i](in, out)) {
+			hint->id = in->msgh_id;
+			hint->index = i + 1;
+			return true;
+		}
+	return false;
+}
+
 /* Set by a routine that keeps the request's reply right to answer later
  * (it returns MIG_NO_REPLY); per nesting level of kobject_receive. */
 static bool reply_taken;
@@ -136,8 +161,7 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	mach_msg_id_t id = in->msgh_id;
 	bool served = false, outer_taken = reply_taken;
 	reply_taken = false;
-	for (unsigned i = 0; i < sizeof interfaces / sizeof interfaces[0] && !served; i++)
-		served = interfaces[i](in, &out->Head);
+	served = serve(in, &out->Head);
 	if (reply_taken && served && out->RetCode == MIG_NO_REPLY)
 		reply = NULL;                           /* the routine holds it now */
 	reply_taken = outer_taken;

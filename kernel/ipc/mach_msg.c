@@ -2,6 +2,7 @@
  * receive one into the receiving task's buffer. */
 #include "ipc/mach_msg.h"
 #include "ipc/mqueue.h"
+#include "ipc/direct_send.h"
 #include "ipc/kmsg.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
@@ -10,9 +11,11 @@
 #include "device/device_layer.h"
 #include "kern/task.h"
 #include "kern/thread.h"
+#include "kern/sched.h"
 #include "kern/printf.h"
 #include "vm/copyio.h"
 #include "vm/kalloc.h"
+#include "kern/string.h"
 
 mach_msg_return_t ipc_mqueue_wait_space(struct ipc_space *space, mach_port_name_t dest,
 					uint32_t disposition, mach_msg_option_t option, uint32_t timeout_ms)
@@ -67,16 +70,23 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 		kwarn("task %u: mach_msg send size %u exceeds %u\n", task->id, size, KMSG_MAX_SIZE);
 		return MACH_SEND_NO_BUFFER;
 	}
+	/* A message within one page is read through a window onto it. */
+	const char *src = user_window(&task->pmap, uaddr, size, false);
+	mach_msg_return_t r;
+	if (src && ipc_direct_send(task, uaddr, &src, size, &r))
+		return r;
 	/* Copied in first, as Mach does: a sender that waits for queue space
 	 * sends what its buffer held when it called. */
 	struct kmsg *m = kmsg_alloc(size);
 	if (!m)
 		return MACH_SEND_NO_BUFFER;
-	if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
+	if (src)
+		memcpy(m->hdr, src, size);
+	else if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
 		kfree(m);
 		return MACH_SEND_INVALID_DATA;
 	}
-	mach_msg_return_t r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
+	r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
 						    MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits), option, timeout_ms);
 	if (r != MACH_MSG_SUCCESS) {
 		kfree(m);
@@ -89,6 +99,28 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 		return r;
 	}
 	return ipc_mqueue_send(m);
+}
+
+/* Where to write a received message m for task at uaddr: its kernel view
+ * (user_window) when the message lies in one page and carries no
+ * out-of-line memory, whose mapping at copyout could change the task's
+ * pages; NULL otherwise. */
+static char *receive_window(struct task *task, uintptr_t uaddr, const struct kmsg *m)
+{
+	if (m->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX)
+		return NULL;
+	return user_window(&task->pmap, uaddr, m->size, true);
+}
+
+/* Write m (in the receiver's form) to the buffer found writable at uaddr,
+ * through dst if a window, and free it. */
+static void write_received(struct task *task, uintptr_t uaddr, char *dst, struct kmsg *m)
+{
+	if (dst)
+		memcpy(dst, m->hdr, m->size);
+	else
+		copyout(&task->pmap, m->hdr, uaddr, m->size);
+	kfree(m);
 }
 
 /* Deliver a message the sender handed to this thread while it slept on
@@ -105,12 +137,12 @@ static bool deliver_handed(struct task *task, uintptr_t uaddr, struct ipc_port *
 	bool same = p == waitee ? !p->pset && p->receiver_name == name
 				: p->pset == waitee && waitee->active && waitee->receiver == task->space &&
 				  waitee->receiver_name == name;
-	if (p->active && p->receiver == task->space && same && copyout_check(&task->pmap, uaddr, m->size) == 0) {
+	char *dst = p->active && p->receiver == task->space && same ? receive_window(task, uaddr, m) : NULL;
+	if (dst || (p->active && p->receiver == task->space && same && copyout_check(&task->pmap, uaddr, m->size) == 0)) {
 		m->hdr->msgh_seqno = p->seqno++;
 		m->hdr->msgh_size = m->size;
 		*result = kmsg_copyout(task->space, m);       /* maps OOL memory */
-		copyout(&task->pmap, m->hdr, uaddr, m->size);
-		kfree(m);
+		write_received(task, uaddr, dst, m);
 		return true;
 	}
 	if (p->active)
@@ -154,14 +186,14 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 				kmsg_destroy(m);
 				return MACH_RCV_TOO_LARGE;
 			}
-			if (copyout_check(&task->pmap, uaddr, m->size) < 0)
+			char *dst = receive_window(task, uaddr, m);
+			if (!dst && copyout_check(&task->pmap, uaddr, m->size) < 0)
 				return MACH_RCV_INVALID_DATA;  /* the message stays queued */
 			ipc_mqueue_dequeue(p);
 			m->hdr->msgh_seqno = p->seqno++;
 			m->hdr->msgh_size = m->size;
 			mach_msg_return_t body = kmsg_copyout(task->space, m);   /* maps OOL memory */
-			copyout(&task->pmap, m->hdr, uaddr, m->size);
-			kfree(m);
+			write_received(task, uaddr, dst, m);
 			return body;
 		}
 		if ((option & MACH_RCV_TIMEOUT) && timeout_ms == 0)
@@ -169,10 +201,15 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 		ipc_port_ref(waitee);
 		struct thread *self = current_thread();
 		self->rcv_handoff_limit = rcv_size;
+		self->rcv_buffer = uaddr;
 		enum wait_result r = thread_wait(&waitee->receivers, (option & MACH_RCV_TIMEOUT) ? timeout_ms : 0);
 		self->rcv_handoff_limit = 0;
 		struct kmsg *handed = self->wait_data;
 		self->wait_data = NULL;
+		if (handed == IPC_HANDED_IN_PLACE) {          /* already in the buffer */
+			ipc_port_release(waitee);
+			return self->rcv_result;
+		}
 		mach_msg_return_t delivered;
 		if (handed && deliver_handed(task, uaddr, waitee, name, handed, &delivered)) {
 			ipc_port_release(waitee);
@@ -199,13 +236,21 @@ mach_msg_return_t mach_msg_trap_impl(uintptr_t msg, mach_msg_option_t option, ui
 {
 	struct task *task = current_task();
 	if (option & MACH_SEND_MSG) {
+		/* A receiver the send wakes runs straight from this thread's
+		 * switch in the receive below (sched_wake_direct). */
+		struct thread *self = current_thread();
+		self->send_then_receive = option & MACH_RCV_MSG;
 		mach_msg_return_t r = send_from_user(task, msg, send_size, option, timeout_ms);
-		if (r != MACH_MSG_SUCCESS)
+		self->send_then_receive = false;
+		if (r != MACH_MSG_SUCCESS) {
+			sched_settle_direct();
 			return r;
+		}
 		task->messages_sent++;
 	}
 	if (option & MACH_RCV_MSG) {
 		mach_msg_return_t r = receive_to_user(task, msg, rcv_size, rcv_name, option, timeout_ms);
+		sched_settle_direct();                  /* it did not block: the receiver is queued */
 		if (r == MACH_MSG_SUCCESS || (r & ~MACH_MSG_MASK) == MACH_RCV_BODY_ERROR)
 			task->messages_received++;
 		return r;

@@ -30,36 +30,52 @@ static uint32_t handoffs;            /* messages handed straight to a waiting re
 uint32_t ipc_mqueue_overflow_count(void) { return overflow_total; }
 uint32_t ipc_mqueue_handoff_count(void) { return handoffs; }
 
+struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, struct waitq **q)
+{
+	if (p->msgs_head)
+		return NULL;
+	*q = &p->receivers;
+	if (waitq_empty(*q)) {
+		/* Through the set only while no member holds an older message
+		 * (one whose woken receiver has not run yet): the set delivers
+		 * oldest first. */
+		if (!p->pset || ipc_pset_ready_member(p->pset))
+			return NULL;
+		*q = &p->pset->receivers;
+	}
+	struct thread *t = (*q)->head;
+	if (!t || t->rcv_handoff_limit < size)
+		return NULL;                  /* the ordinary wake: it sees the size itself */
+	return t;
+}
+
+void ipc_mqueue_wake_handed(struct waitq *q, void *data)
+{
+	struct thread *self = current_thread();
+	handoffs++;
+	if (self->send_then_receive) {
+		waitq_wake_direct(q, data);
+	} else {
+		struct thread *t = waitq_wake_one(q, WAIT_AWAKENED, data);
+		sched_prefer_next(t);
+	}
+}
+
 /* Direct hand-off (docs/architecture.md): a receiver already asleep in
  * mach_msg on p (or on p's set) with a buffer the message fits gets it in
  * its wait_data instead of finding it queued. Only an empty queue can have
  * such a receiver, so the message is the oldest either way and order holds;
  * a receiver that cannot use it after all (kernel/ipc/mach_msg.c) puts it
- * back at the head with ipc_mqueue_requeue_head. The receiver is also the
- * thread to run when the sender next blocks, typically at once in the
- * receive half of the same mach_msg (sched_prefer_next). */
+ * back at the head with ipc_mqueue_requeue_head. */
 static bool hand_off(struct ipc_port *p, struct kmsg *m)
 {
-	if (p->msgs_head)
+	struct waitq *q;
+	if (!ipc_mqueue_waiting_receiver(p, m->size, &q))
 		return false;
-	struct waitq *q = &p->receivers;
-	if (waitq_empty(q)) {
-		/* Through the set only while no member holds an older message
-		 * (one whose woken receiver has not run yet): the set delivers
-		 * oldest first. */
-		if (!p->pset || ipc_pset_ready_member(p->pset))
-			return false;
-		q = &p->pset->receivers;
-	}
-	struct thread *t = q->head;
-	if (!t || t->rcv_handoff_limit < m->size)
-		return false;                 /* the ordinary wake: it sees the size itself */
 	assert(!p->msgs_tail == !p->msgs_head && !p->msgs_head == (p->msgcount == 0));
 	m->arrival = arrivals++;
 	m->next = NULL;
-	waitq_wake_one(q, WAIT_AWAKENED, m);
-	handoffs++;
-	sched_prefer_next(t);
+	ipc_mqueue_wake_handed(q, m);
 	return true;
 }
 

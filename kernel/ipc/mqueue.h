@@ -27,6 +27,18 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p);
 /* Put back at the head of p's queue a message handed to a receiver that
  * could not take it (kernel/ipc/mach_msg.c); a receiver is woken. */
 void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m);
+/* The thread asleep receiving on p, or on p's set (then *q is the set's
+ * wait queue, else p's), that takes a message of size bytes handed over:
+ * NULL if p holds messages, if no thread waits, or if the first one's
+ * buffer is smaller. */
+struct waitq;
+struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, struct waitq **q);
+/* Wake the first thread of q (found as above) with a message handed over
+ * (data: its wait_data), and count it. It runs next: in a send-and-receive
+ * mach_msg straight from the sender's switch, through no run queue
+ * (sched_wake_direct); otherwise from the run queue, ahead of its equals
+ * (sched_prefer_next). */
+void ipc_mqueue_wake_handed(struct waitq *q, void *data);
 /* Messages handed straight to a waiting receiver since boot (never queued). */
 uint32_t ipc_mqueue_handoff_count(void);
 /* Messages now queued past their port's limit, kernel-wide. */

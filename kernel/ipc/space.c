@@ -51,11 +51,8 @@ void ipc_space_destroy(struct ipc_space *s)
 	kfree(s);
 }
 
-struct ipc_entry *ipc_space_lookup(struct ipc_space *s, mach_port_name_t name)
+struct ipc_entry *ipc_space_lookup_dead(struct ipc_entry *e)
 {
-	if (name == 0 || name >= s->size || !s->table[name].type)
-		return NULL;
-	struct ipc_entry *e = &s->table[name];
 	if (e->port && !e->port->active && !(e->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET))) {
 		/* The port died: the right turns into a dead name, keeping its user
 		 * references (a send-once right counts as one). */

@@ -7,8 +7,10 @@
 #define IPC_SPACE_H
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <mach/port.h>
 #include <mach/kern_return.h>
+#include "ipc/port.h"
 
 struct ipc_port;
 
@@ -30,8 +32,17 @@ struct ipc_space *ipc_space_create(void);
 /* Release every right in the space: receive rights destroy their ports. */
 void ipc_space_destroy(struct ipc_space *s);
 /* The entry for name, or NULL if the name is not in use. A send right to a port
- * that has died reads as a dead name. */
-struct ipc_entry *ipc_space_lookup(struct ipc_space *s, mach_port_name_t name);
+ * that has died reads as a dead name. Inline: every message looks names up
+ * several times; a right whose port may have died goes through
+ * ipc_space_lookup_dead, which turns it into a dead name then. */
+struct ipc_entry *ipc_space_lookup_dead(struct ipc_entry *e);
+static inline struct ipc_entry *ipc_space_lookup(struct ipc_space *s, mach_port_name_t name)
+{
+	if (name == 0 || name >= s->size || !s->table[name].type)
+		return NULL;
+	struct ipc_entry *e = &s->table[name];
+	return e->port && !e->port->active ? ipc_space_lookup_dead(e) : e;
+}
 /* Insert a right the caller holds (its port reference moves into the space):
  * MACH_PORT_TYPE_SEND, _SEND_ONCE or _RECEIVE. Returns the name, or 0 when the
  * space is full. */

@@ -20,6 +20,9 @@ static struct thread idle_thread;
 static bool need_resched;
 /* The thread to run next when the current one blocks (sched_prefer_next). */
 static struct thread *preferred;
+/* A thread woken by a hand-off to run the moment the current one blocks,
+ * on no run queue meanwhile (sched_wake_direct). */
+static struct thread *direct;
 static uint32_t preferred_switches;
 
 struct thread *current_thread(void) { return current; }
@@ -38,10 +41,13 @@ void sched_make_ready(struct thread *t)
 {
 	if (t == &idle_thread)
 		return;
+	if (t == direct)
+		direct = NULL;                    /* queued after all (sched_set_priority) */
+	t->state = TH_READY;
+	t->run_next = NULL;
 	int p = t->priority;
 	assert(p >= 0 && p < NPRIORITIES);
-	assert(t->run_next == NULL && runq[p].tail != t); /* not queued already */
-	t->state = TH_READY;
+	assert(runq[p].tail != t);                /* not queued already */
 	if (runq[p].tail)
 		runq[p].tail->run_next = t;
 	else
@@ -54,7 +60,7 @@ void sched_make_ready(struct thread *t)
 
 unsigned sched_runnable(void)
 {
-	unsigned n = current && current != &idle_thread && current->state == TH_RUNNING;
+	unsigned n = (current && current != &idle_thread && current->state == TH_RUNNING) + (direct != NULL);
 	for (int p = 0; p < NPRIORITIES; p++)
 		for (struct thread *t = runq[p].head; t; t = t->run_next)
 			n++;
@@ -79,6 +85,10 @@ static struct thread *dequeue_next(void)
 
 void sched_remove(struct thread *t)
 {
+	if (t == direct) {
+		direct = NULL;
+		return;
+	}
 	int p = t->priority;
 	struct thread *prev = NULL;
 	for (struct thread *r = runq[p].head; r; prev = r, r = r->run_next)
@@ -128,8 +138,25 @@ static void switch_to(struct thread *next)
 	thread_reap();
 }
 
+/* Nothing more urgent than t is waiting in a run queue. */
+static bool none_more_urgent(const struct thread *t)
+{
+	return !runq_bitmap || (int)__builtin_ctz(runq_bitmap) >= t->priority;
+}
+
 void sched_switch(void)
 {
+	struct thread *d = direct;
+	if (d) {
+		direct = NULL;
+		if (d->state == TH_READY && d != current && none_more_urgent(d)) {
+			preferred_switches++;
+			switch_to(d);
+			return;
+		}
+		if (d->state == TH_READY)
+			sched_make_ready(d);              /* behind the more urgent ones */
+	}
 	struct thread *t = preferred;
 	/* Ahead of its equals, never of a more urgent thread. */
 	if (t && t->state == TH_READY && t != current && runq_bitmap && (int)__builtin_ctz(runq_bitmap) >= t->priority) {
@@ -143,6 +170,24 @@ void sched_switch(void)
 
 void sched_prefer_next(struct thread *t)
 {
+	preferred = t;
+}
+
+void sched_wake_direct(struct thread *t)
+{
+	sched_settle_direct();
+	t->state = TH_READY;
+	t->run_next = NULL;
+	direct = t;
+}
+
+void sched_settle_direct(void)
+{
+	struct thread *t = direct;
+	if (!t)
+		return;
+	direct = NULL;
+	sched_make_ready(t);
 	preferred = t;
 }
 

@@ -28,7 +28,16 @@ bool sched_handoff(struct thread *target);
  * switch, so t cannot have ended meanwhile: it was woken inside thread_wait
  * and ends, if asked to, only after it has run. */
 void sched_prefer_next(struct thread *t);
-/* Switches made that way since boot. */
+/* The run-queue bypass of a send-and-receive mach_msg (docs/architecture.md,
+ * "Direct hand-off"): t, just woken, is put on no run queue; the current
+ * thread's next switch goes straight to it unless a more urgent thread is
+ * ready (then t is queued as any woken thread is). If the current thread
+ * returns to user mode without blocking, sched_settle_direct queues t then,
+ * preferred as above. One such thread at a time: a second call queues the
+ * first. */
+void sched_wake_direct(struct thread *t);
+void sched_settle_direct(void);
+/* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);
 /* Threads that want the CPU: the current one (unless idle) and the ready
  * ones (for the load averages, kern/load.c). */

@@ -10,6 +10,7 @@
 #include "ipc/port.h"
 #include "ipc/ool.h"
 #include "ipc/mqueue.h"
+#include "ipc/direct_send.h"
 #include "kern/sched.h"
 #include "i386/trap.h"
 #include "vm/pmm.h"
@@ -68,11 +69,13 @@ kern_return_t sm_cpu_counters(mach_port_t host, natural_t *syscalls, natural_t *
 	return KERN_SUCCESS;
 }
 
-kern_return_t sm_ipc_counters(mach_port_t host, natural_t *handoffs, natural_t *direct_switches)
+kern_return_t sm_ipc_counters(mach_port_t host, natural_t *handoffs, natural_t *direct_switches,
+			      natural_t *single_copies)
 {
 	if (!host_port_word_ok(host))
 		return KERN_INVALID_HOST;
 	*handoffs = ipc_mqueue_handoff_count();
 	*direct_switches = sched_preferred_switch_count();
+	*single_copies = ipc_direct_send_count();
 	return KERN_SUCCESS;
 }

@@ -91,7 +91,7 @@ void syscall(struct trapframe *tf)
 	if (!t)
 		t = device_trap_find(number);              /* the device classes' own traps */
 	if (t) {
-		uint32_t args[MAX_ARGS] = { 0 };
+		uint32_t args[MAX_ARGS];          /* a trap reads only its nargs */
 		if (t->nargs && copyin(&current_task()->pmap, tf->esp + 4, args, t->nargs * sizeof(uint32_t)) < 0) {
 			kwarn("task %u: %s with arguments at unreadable %p\n", current_task()->id, t->name, (void *)tf->esp);
 			tf->eax = KERN_INVALID_ADDRESS;

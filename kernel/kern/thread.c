@@ -272,7 +272,7 @@ enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
 	return t->wait_result;
 }
 
-struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data)
+static struct thread *wake_first(struct waitq *q, enum wait_result r, void *data, bool direct)
 {
 	struct thread *t = q->head;
 	if (!t)
@@ -281,8 +281,21 @@ struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data)
 	timeout_cancel(&t->wait_timeout);
 	t->wait_result = r;
 	t->wait_data = data;
-	sched_make_ready(t);
+	if (direct)
+		sched_wake_direct(t);
+	else
+		sched_make_ready(t);
 	return t;
+}
+
+struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data)
+{
+	return wake_first(q, r, data, false);
+}
+
+struct thread *waitq_wake_direct(struct waitq *q, void *data)
+{
+	return wake_first(q, WAIT_AWAKENED, data, true);
 }
 
 void waitq_wake_all(struct waitq *q, enum wait_result r)

@@ -58,6 +58,10 @@ struct thread {
 	bool in_wait;                 /* inside thread_wait: must unwind, not vanish */
 	uint32_t rcv_handoff_limit;   /* asleep in mach_msg receive: the largest message it
 				       * takes handed over (kernel/ipc/mqueue.c); 0 otherwise */
+	uintptr_t rcv_buffer;         /* and its buffer, where a sender may copy a
+				       * message straight in (kernel/ipc/direct_send.c) */
+	int rcv_result;               /* the mach_msg result of a message copied in so */
+	bool send_then_receive;       /* in the send half of a send-and-receive mach_msg */
 
 	/* control from other threads (kern/thread_server.c) */
 	int base_priority;            /* priority unless depressed */
@@ -118,6 +122,9 @@ uint64_t thread_run_cycles(struct thread *t);
 enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms);
 /* Wake the first waiter (NULL if none), handing it data and result. */
 struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data);
+/* The same, WAIT_AWAKENED, the first waiter to run as soon as the current
+ * thread blocks, through no run queue (sched_wake_direct). */
+struct thread *waitq_wake_direct(struct waitq *q, void *data);
 void waitq_wake_all(struct waitq *q, enum wait_result r);
 bool waitq_empty(const struct waitq *q);
 #endif

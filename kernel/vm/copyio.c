@@ -24,33 +24,54 @@ static int check_range(const struct pmap *pm, uintptr_t uaddr, size_t len, bool 
 	return 0;
 }
 
+/* The kernel's address of user byte uaddr if its page is mapped for the
+ * user (and writable when write), else NULL. The caller has checked that
+ * uaddr is in user space (and pmap_pte refuses anything else). */
+static inline char *mapped_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+{
+	uint32_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	const uint32_t *slot = pmap_pte(pm, uaddr);
+	uint32_t pte = slot ? *slot : 0;
+	if ((pte & need) != need)
+		return NULL;
+	return (char *)P2V((pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1)));
+}
+
+/* The page is not mapped so: a reserved page is filled now, as the task
+ * touching it would (out of line, so that user_byte's common case stays
+ * short). */
+static __attribute__((noinline)) char *filled_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+{
+	if (vm_fault_fill_pmap(pm, uaddr, write) < 0)
+		return NULL;
+	return mapped_byte(pm, uaddr, write);          /* backed now: a fresh page table, maybe */
+}
+
+/* The kernel's address of user byte uaddr, whose page must be mapped for
+ * the user (and writable when write) or be filled now; NULL if it cannot be. */
+static inline char *user_byte(const struct pmap *pm, uintptr_t uaddr, bool write)
+{
+	char *b = mapped_byte(pm, uaddr, write);
+	return b ? b : filled_byte(pm, uaddr, write);
+}
+
 /* Copies page by page through the kernel's mapping of the frames, checking
- * each page as it goes (and zero-filling a reserved one); -1 at the first
- * page that is not mapped for the user (or not writable when copying out). The caller has checked that the
- * range is in user space (and pmap_pte refuses anything else).  Interrupts are off in the
+ * each page as it goes; -1 at the first page that is not mapped for the
+ * user (or not writable when copying out). Interrupts are off in the
  * kernel, so nothing can unmap a page between its check and its copy. */
 static int copy_pages(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t len, bool out)
 {
-	uint32_t need = PTE_P | PTE_U | (out ? PTE_W : 0);
 	while (len) {
-		const uint32_t *slot = pmap_pte(pm, uaddr);
-		uint32_t pte = slot ? *slot : 0;
-		if ((pte & need) != need) {
-			if (vm_fault_fill_pmap(pm, uaddr, out) < 0)
-				return -1;
-			slot = pmap_pte(pm, uaddr);        /* backed now: a fresh page table, maybe */
-			pte = slot ? *slot : 0;
-			if ((pte & need) != need)
-				return -1;
-		}
-		uintptr_t pa = (pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1));
+		char *ubyte = user_byte(pm, uaddr, out);
+		if (!ubyte)
+			return -1;
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		if (chunk > len)
 			chunk = len;
 		if (out)
-			memcpy(P2V(pa), kbuf, chunk);
+			memcpy(ubyte, kbuf, chunk);
 		else
-			memcpy(kbuf, P2V(pa), chunk);
+			memcpy(kbuf, ubyte, chunk);
 		uaddr += chunk;
 		kbuf += chunk;
 		len -= chunk;
@@ -82,6 +103,13 @@ int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len
 int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len)
 {
 	return check_range(pm, uaddr, len, true);
+}
+
+void *user_window(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
+{
+	if (!user_range_valid(uaddr, len) || len == 0 || (uaddr & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+		return NULL;
+	return user_byte(pm, uaddr, write);
 }
 
 int copyinstr(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t max)

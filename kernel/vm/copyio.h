@@ -30,6 +30,14 @@ int copyin(const struct pmap *pm, uintptr_t uaddr, void *kbuf, size_t len);
 int copyout(const struct pmap *pm, const void *kbuf, uintptr_t uaddr, size_t len);
 /* 0 if a copyout of len bytes to uaddr would succeed. */
 int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len);
+/* The kernel's address of user range [uaddr, uaddr + len) when it lies
+ * within one page that is mapped for the user (and writable when write;
+ * a reserved page is filled as copyin and copyout fill it), else NULL.
+ * Valid until the kernel next changes that task's mappings (or, for
+ * another range of the same task, fills a page for writing: a
+ * copy-on-write copy may replace the frame): single-copy IPC reads and
+ * writes messages through it (kernel/ipc/direct_send.c). */
+void *user_window(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write);
 /* Copy a NUL-terminated string of at most max-1 characters; -1 if unterminated. */
 int copyinstr(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t max);
 #endif

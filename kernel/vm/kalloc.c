@@ -22,12 +22,13 @@ struct free_block { struct block_header h; struct free_block *next; };
 static struct free_block *free_lists[NCLASSES];
 static size_t in_use;
 
+/* The smallest class that holds total bytes (at least 2), or -1. */
 static int class_for(size_t total)
 {
-	for (int c = 0; c < NCLASSES; c++)
-		if (total <= (1u << (c + MIN_SHIFT)))
-			return c;
-	return -1;
+	int c = 32 - __builtin_clz(total - 1) - MIN_SHIFT;
+	if (c < 0)
+		c = 0;
+	return c < NCLASSES ? c : -1;
 }
 
 static int refill(int c)
@@ -47,7 +48,7 @@ static int refill(int c)
 	return 0;
 }
 
-void *kalloc(size_t size)
+void *kalloc_unzeroed(size_t size)
 {
 	if (size > 64 * 1024 * 1024)
 		return NULL;
@@ -72,8 +73,15 @@ void *kalloc(size_t size)
 		in_use += 1u << (c + MIN_SHIFT);
 	}
 	h->magic = MAGIC_USED;
-	memset(h + 1, 0, size);
 	return h + 1;
+}
+
+void *kalloc(size_t size)
+{
+	void *p = kalloc_unzeroed(size);
+	if (p)
+		memset(p, 0, size);
+	return p;
 }
 
 void kfree(void *p)

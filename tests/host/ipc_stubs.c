@@ -51,6 +51,16 @@ void sched_prefer_next(struct thread *t)
 	panic("ipc_stubs: sched_prefer_next(%p), and the host has no threads", (void *)t);
 }
 
+struct thread *waitq_wake_direct(struct waitq *q, void *data)
+{
+	panic("ipc_stubs: waitq_wake_direct(%p), and the host has no threads", (void *)q);
+}
+
+struct thread *current_thread(void)
+{
+	panic("ipc_stubs: current_thread(), and the host has no threads");
+}
+
 enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
 {
 	stub_thread_wait_calls++;

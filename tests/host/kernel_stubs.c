@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kern/printf.h"
 #include "vm/kalloc.h"
@@ -55,6 +56,16 @@ void *kalloc(size_t size)
 	stub_kalloc_blocks++;
 	HIDE(h, sizeof *h);
 	return h + 1;
+}
+
+/* Filled with 0xa5 rather than left as calloc's zeroes, so that a caller
+ * that reads what it was meant to write first shows. */
+void *kalloc_unzeroed(size_t size)
+{
+	unsigned char *p = kalloc(size);
+	if (p)
+		memset(p, 0xa5, size);
+	return p;
 }
 
 void kfree(void *p)
