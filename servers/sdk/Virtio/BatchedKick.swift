@@ -23,4 +23,15 @@ extension Virtqueue {
             self.kickIfNeeded()
         }
     }
+
+    /// For chains submitted while handling one message: notifies at once
+    /// if the device had none of this queue's chains before them
+    /// (`wasIdle`), else as `kickWhenIdle`.  A request that finds the
+    /// device idle is usually alone (one client, one request at a time):
+    /// its latency is what counts, and putting the kick off would cost a
+    /// receive that finds nothing (a trap) before the notification.  With
+    /// chains in flight, requests come back to back and share one kick.
+    public func kickSoon(wasIdle: Bool) {
+        if wasIdle { kickIfNeeded() } else { kickWhenIdle() }
+    }
 }
