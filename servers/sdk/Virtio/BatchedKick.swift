@@ -26,12 +26,15 @@ extension Virtqueue {
 
     /// For chains submitted while handling one message: notifies at once
     /// if the device had none of this queue's chains before them
-    /// (`wasIdle`), else as `kickWhenIdle`.  A request that finds the
-    /// device idle is usually alone (one client, one request at a time):
-    /// its latency is what counts, and putting the kick off would cost a
-    /// receive that finds nothing (a trap) before the notification.  With
-    /// chains in flight, requests come back to back and share one kick.
+    /// (`wasIdle`) and the last notification covered a single chain, else
+    /// as `kickWhenIdle`.  Requests that come one at a time (one client
+    /// waiting for each) are served fastest by an immediate kick: putting
+    /// it off costs a receive that finds nothing (a trap) first.  Requests
+    /// that come in bursts (many in flight; a device that finishes at once
+    /// leaves the queue idle between bursts) share one kick; the size of
+    /// the last batch says which case this is, and a wrong guess costs one
+    /// notification or one receive, after which the batch size corrects it.
     public func kickSoon(wasIdle: Bool) {
-        if wasIdle { kickIfNeeded() } else { kickWhenIdle() }
+        if wasIdle && lastBatch <= 1 { kickIfNeeded() } else { kickWhenIdle() }
     }
 }
