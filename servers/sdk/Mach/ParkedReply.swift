@@ -8,8 +8,10 @@
 // ReceiveLoop runs, the device replies (DeviceReplies.swift) are parked
 // here and the loop sends the parked one with its next receive.  A second
 // reply sends the parked one at once and takes its place, so at most one
-// waits and replies leave in the order they were made; the loop's own MIG
-// replies send the parked one first too.  Nothing waits longer than the
+// waits and replies leave in the order they were made; every other reply
+// (the loop's MIG replies, PendingReply.send, a MIG stub's) sends the
+// parked one first too, which matters to a client that has several
+// requests answered on one reply port.  Nothing waits longer than the
 // handling of the current message: the loop receives right after.
 //
 // A parked reply whose send fails is cleaned up as a failed direct send
