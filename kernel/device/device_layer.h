@@ -8,10 +8,12 @@
  * give a boot module the devices its arguments ask for, clean up after a
  * task that dies holding devices, run the device traps, serve the MIG
  * requests sent to device objects' ports, pass on what is sent to the
- * device master port (the name registry, device/registry.h), and say which
- * tasks drive devices. The device routines of sminfo.defs (sm_device_at,
- * sm_pci_at, sm_virtio_at) are served here too (device/sminfo_devices.c,
- * device/virtio/virtio_info.c), so kern/sminfo.c names no device.
+ * device master port (the name registry, device/registry.h), say which
+ * tasks drive devices, and hear when an interrupt message it sent is taken
+ * off its queue (device_event_taken, from ipc/kmsg.c). The device routines
+ * of sminfo.defs (sm_device_at, sm_pci_at, sm_virtio_at) are served here
+ * too (device/sminfo_devices.c, device/virtio/virtio_info.c), so
+ * kern/sminfo.c names no device.
  * One other header of the layer is used by the core: device/irq.h, by
  * kern/console_input.c, the kernel's own serial line, which is not a class
  * device but takes its interrupt like one. */
