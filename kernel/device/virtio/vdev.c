@@ -100,9 +100,15 @@ bool vdev_send_event(struct vdev *d, struct ipc_port **portp, struct device_even
 	msg->count_type = msg->isr_type;
 	msg->count = b;
 	msg->head.msgh_remote_port = (uint32_t)ipc_port_copy_send(p);   /* the message's own right */
-	d->st.irq_messages++;
+	/* Marked only once queued (or handed to a waiting receiver, which
+	 * copies it out after this returns): a message the queue bounds drop
+	 * is destroyed unmarked, so its destruction cannot re-arm and send
+	 * again from inside this send, and the event stays pending for the
+	 * next interrupt. */
+	if (ipc_mqueue_send(m) != MACH_MSG_SUCCESS)
+		return false;
 	device_event_attach(ev, m);
-	ipc_mqueue_send(m);
+	d->st.irq_messages++;
 	return true;
 }
 
