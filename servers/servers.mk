@@ -113,7 +113,7 @@ SDK_DIR = servers/sdk
 SDK_LIB = $(SDK_DIR)/libmach.a
 SDK_SWIFT = $(addprefix $(SDK_SRC)/,Port.swift Message.swift \
 	ReceiveLoop.swift Notifications.swift Device.swift Support.swift \
-	PendingReply.swift DeviceReplies.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
+	PendingReply.swift DeviceReplies.swift ParkedReply.swift DeviceServer.swift WhenIdle.swift OpenTable.swift \
 	MessageEvents.swift DeviceHost.swift Time.swift \
 	NetFilter.swift NetInterface.swift NetDelivery.swift NetWrites.swift)
 SDK_MIG = $(call mig_server_files,device) $(call mig_stamps,device)

@@ -144,7 +144,8 @@ test_virtio_legacy_QEMU_ARGS = $(call virtio_test_devices,legacy,disable-modern=
 tests/virtio-modern.img tests/virtio-legacy.img: $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 16
-check-guest run-virtio_modern run-virtio_legacy check-virtio_modern check-virtio_legacy: tests/virtio-modern.img tests/virtio-legacy.img
+check-guest run-virtio_modern run-virtio_legacy $(foreach t,virtio_modern virtio_legacy virtio_modern-intx virtio_modern-noapic,check-$t): \
+	tests/virtio-modern.img tests/virtio-legacy.img
 CLEANFILES += tests/virtio-quitter tests/virtio-modern.img tests/virtio-legacy.img
 
 # A new driver: make new-driver NAME=foo DEVICE=<virtio device ID> makes

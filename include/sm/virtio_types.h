@@ -75,7 +75,8 @@ typedef natural_t sm_virtio_pages_t[256];
 
 /* The interrupt message: sent to the port given to virtio_irq_register
  * when the device raises its interrupt and no earlier message is still
- * unacknowledged (virtio_irq_ack). isr holds the ISR status bits
+ * waiting to be received (receiving it re-arms; so does virtio_irq_ack,
+ * earlier). isr holds the ISR status bits
  * (VIRTIO_ISR_QUEUE, VIRTIO_ISR_CONFIG) of every interrupt since the last
  * message; count is the device's interrupt total. The layout is that of a
  * MIG simpleroutine with two natural_t arguments. */
@@ -91,7 +92,8 @@ typedef struct {
 /* The per-source interrupt message (virtio_vector_register): sent to the
  * port registered for source (a queue index, or SM_VIRTIO_CONFIG_SOURCE for
  * configuration changes) when its MSI-X vector fires and no earlier message
- * for it is unacknowledged (virtio_vector_ack, sm_virtio_vector_ack); count
+ * for it waits to be received (receiving it re-arms the source; so do
+ * virtio_vector_ack and sm_virtio_vector_ack, earlier); count
  * is the source's interrupt total. No ISR is read: the vector says which
  * source it was. Same layout as sm_virtio_irq_msg_t. */
 #define SM_VIRTIO_VECTOR_MSG_ID		7301

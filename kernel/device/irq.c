@@ -1,4 +1,6 @@
 #include "device/irq.h"
+#include "device/device_layer.h"
+#include "ipc/kmsg.h"
 #include "i386/irqchip.h"
 #include "i386/lapic.h"
 #include "kern/printf.h"
@@ -83,4 +85,23 @@ void msi_dispatch(int vector)
 void msi_message(int vector, uint32_t *address, uint32_t *data)
 {
 	lapic_msi_message(vector, address, data);
+}
+
+
+/* ---------------------------------------------------------------- events re-armed on receipt */
+
+void device_event_attach(struct device_event *ev, struct kmsg *m)
+{
+	m->event = ev;
+	ev->in_flight = m;
+}
+
+void device_event_taken(struct kmsg *m)
+{
+	struct device_event *ev = m->event;
+	m->event = NULL;
+	if (ev->in_flight != m)
+		return;                     /* stale: acknowledged or reset since it was sent */
+	ev->in_flight = NULL;
+	ev->rearm(ev);
 }

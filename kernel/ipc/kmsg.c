@@ -4,6 +4,7 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "ipc/transit.h"
+#include "device/device_layer.h"
 #include "kern/printf.h"
 #include "kern/string.h"
 #include "vm/kalloc.h"
@@ -47,6 +48,8 @@ static void release_body(struct kmsg *m, uint32_t limit)
 
 void kmsg_destroy(struct kmsg *m)
 {
+	if (m->event)
+		device_event_taken(m);      /* never received: its source is re-armed all the same */
 	mach_msg_bits_t bits = m->hdr->msgh_bits;
 	ipc_right_destroy(kmsg_remote(m), MACH_MSGH_BITS_REMOTE(bits));
 	if (ipc_port_from_word(m->hdr->msgh_local_port))
@@ -194,6 +197,8 @@ static mach_msg_return_t copyout_item(void *ctx, uint8_t *msg, const struct msg_
 
 mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 {
+	if (m->event)
+		device_event_taken(m);      /* the receive acknowledges an interrupt message */
 	mach_msg_header_t *h = m->hdr;
 	uint32_t dtype = MACH_MSGH_BITS_REMOTE(h->msgh_bits), rtype = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
 	struct ipc_port *dp = kmsg_remote(m), *rp = kmsg_local(m);

@@ -11,6 +11,7 @@
 
 struct ipc_space;
 struct ipc_port;
+struct device_event;
 
 #define KMSG_MAX_SIZE (64 * 1024)   /* largest message, header included */
 
@@ -23,6 +24,7 @@ struct kmsg {
 	uint32_t size;                  /* bytes of message in hdr */
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
 	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
+	struct device_event *event;     /* an interrupt message the device layer re-arms on receipt, or NULL */
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 

@@ -42,9 +42,11 @@ extension Disk {
     }
 
     /// Starts chains from the waiting requests, in order, until one cannot
-    /// start; then notifies the device once for all of them.
+    /// start; then notifies the device once for all of them (at once if
+    /// it had nothing of ours, else when no request waits: kickSoon).
     func pump() {
         var started = false
+        let deviceWasIdle = queue.inFlight == 0
         if queue.broken != nil {
             failWaiting(D_IO_ERROR, "the request queue is broken")
         }
@@ -83,7 +85,7 @@ extension Disk {
         }
         stats.waitingChains = pending
         stats.waitingHWM = max(stats.waitingHWM, pending)
-        if started { queue.kickWhenIdle() }
+        if started { queue.kickSoon(wasIdle: deviceWasIdle) }
     }
 
     /// Ends every waiting request with `code` (their chains in flight, if

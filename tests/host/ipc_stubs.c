@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/device_layer.h"
 #include "ipc/kobject.h"
 #include "ipc/mqueue.h"
 #include "ipc/ool.h"
@@ -141,6 +142,13 @@ int stub_msgs_drain(void)
 		n++;
 	}
 	return n;
+}
+
+/* ----- device events (device/device_layer.h): no message here carries one ----- */
+
+void device_event_taken(struct kmsg *m)
+{
+	panic("ipc_stubs: device_event_taken called (no host test sends an interrupt message)");
 }
 
 /* ----- out-of-line items: not in the host tests ----- */

@@ -89,7 +89,7 @@ int vg_wait_used(struct vdev_u *d, struct vq_u *q, unsigned timeout_ms)
 	return 0;
 }
 
-int vg_blk_rw(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector, uint32_t nsect)
+int vg_blk_submit(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector, uint32_t nsect)
 {
 	struct virtio_blk_req_hdr *h = (struct virtio_blk_req_hdr *)m->va;
 	volatile uint8_t *status = m->va + 64;
@@ -104,10 +104,16 @@ int vg_blk_rw(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, 
 	};
 	bool out = type == VIRTIO_BLK_T_OUT;
 	int head = vring_add(&q->ring, bufs, out ? 2 : 1, out ? 1 : 2);
-	if (head < 0)
-		return -1;
-	vg_kick(d, q);
-	if (vg_wait_used(d, q, 2000) < 0)
+	if (head >= 0)
+		vg_kick(d, q);
+	return head;
+}
+
+int vg_blk_rw(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector, uint32_t nsect)
+{
+	volatile uint8_t *status = m->va + 64;
+	int head = vg_blk_submit(d, q, m, type, sector, nsect);
+	if (head < 0 || vg_wait_used(d, q, 2000) < 0)
 		return -1;
 	uint32_t len;
 	if (vring_get_used(&q->ring, &len) != head)

@@ -52,8 +52,11 @@ void vg_kick(struct vdev_u *d, struct vq_u *q);
 int vg_wait_used(struct vdev_u *d, struct vq_u *q, unsigned timeout_ms);
 
 /* Block device: one request of nsect sectors at sector, data in m at
- * offset 4096 (the first page holds the header and status). Returns the
- * virtio status byte, or -1. */
+ * offset 4096 (the first page holds the header and status), made
+ * available and notified; returns its head, or -1. */
+int vg_blk_submit(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector,
+		  uint32_t nsect);
+/* vg_blk_submit, then wait for it: returns the virtio status byte, or -1. */
 int vg_blk_rw(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector,
 	      uint32_t nsect);
 

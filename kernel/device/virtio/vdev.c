@@ -9,9 +9,11 @@
  * interrupt and makes the device deassert the line (4.1.4.5); a zero ISR
  * means the interrupt was another device's. The ISR bits are collected and
  * one message (sm_virtio_irq_msg_t) goes to the driver's port; until the
- * driver answers with virtio_irq_ack, further interrupts only add bits (the
- * "mask"), and an ack with bits pending sends the next message at once, so
- * nothing is lost and the driver's queue never holds more than one. */
+ * driver receives it, further interrupts only add bits (the "mask"), and
+ * the receive re-arms (a device_event, device_layer.h): with bits pending
+ * the next message goes at once, so nothing is lost and the driver's queue
+ * never holds more than one. virtio_irq_ack re-arms too, for a driver that
+ * wants the next message before it has received the last. */
 #include "device/virtio/vdev.h"
 #include "device/irq.h"
 #include "kern/task.h"
@@ -73,7 +75,8 @@ static const char *type_name(uint32_t type)
 
 /* ---------------------------------------------------------------- interrupts */
 
-bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint32_t a, uint32_t b)
+bool vdev_send_event(struct vdev *d, struct ipc_port **portp, struct device_event *ev, uint32_t id,
+		     uint32_t a, uint32_t b)
 {
 	struct ipc_port *p = *portp;
 	if (!p->active) {
@@ -97,17 +100,22 @@ bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint3
 	msg->count_type = msg->isr_type;
 	msg->count = b;
 	msg->head.msgh_remote_port = (uint32_t)ipc_port_copy_send(p);   /* the message's own right */
+	/* Marked only once queued (or handed to a waiting receiver, which
+	 * copies it out after this returns): a message the queue bounds drop
+	 * is destroyed unmarked, so its destruction cannot re-arm and send
+	 * again from inside this send, and the event stays pending for the
+	 * next interrupt. */
+	if (ipc_mqueue_send(m) != MACH_MSG_SUCCESS)
+		return false;
+	device_event_attach(ev, m);
 	d->st.irq_messages++;
-	ipc_mqueue_send(m);
 	return true;
 }
 
 static void send_irq_message(struct vdev *d)
 {
-	if (vdev_send_event(d, &d->irq_port, SM_VIRTIO_IRQ_MSG_ID, d->irq_pending, d->st.interrupts)) {
+	if (vdev_send_event(d, &d->irq_port, &d->irq_event, SM_VIRTIO_IRQ_MSG_ID, d->irq_pending, d->st.interrupts))
 		d->irq_pending = 0;
-		d->irq_outstanding = true;
-	}
 }
 
 void vdev_irq_raise(struct vdev *d, uint8_t isr)
@@ -116,9 +124,17 @@ void vdev_irq_raise(struct vdev *d, uint8_t isr)
 	d->irq_pending |= isr;
 	if (!d->irq_port)
 		return;
-	if (d->irq_outstanding)
+	if (d->irq_event.in_flight)
 		d->st.irq_coalesced++;
 	else
+		send_irq_message(d);
+}
+
+/* The driver took the device-wide message (or acknowledged it). */
+static void irq_rearm(struct device_event *ev)
+{
+	struct vdev *d = (struct vdev *)((char *)ev - offsetof(struct vdev, irq_event));
+	if (d->irq_port && d->irq_pending)
 		send_irq_message(d);
 }
 
@@ -139,16 +155,14 @@ void vdev_irq_set_port(struct vdev *d, struct ipc_port *port)
 	if (d->irq_port)
 		ipc_port_release_send(d->irq_port);
 	d->irq_port = port;
-	d->irq_outstanding = false;
-	if (port && d->irq_pending)
-		send_irq_message(d);
+	d->irq_event.in_flight = NULL;
+	irq_rearm(&d->irq_event);
 }
 
 void vdev_irq_ack(struct vdev *d)
 {
-	d->irq_outstanding = false;
-	if (d->irq_port && d->irq_pending)
-		send_irq_message(d);
+	d->irq_event.in_flight = NULL;
+	irq_rearm(&d->irq_event);
 }
 
 /* ---------------------------------------------------------------- discovery */
@@ -168,6 +182,7 @@ void virtio_pci_probe(const struct pci_function *f)
 	strlcpy(d->name, name, sizeof d->name);
 	d->pci = f;
 	d->virtio_type = virtio_type_of(f);
+	d->irq_event.rearm = irq_rearm;
 	const char *why;
 	if (vmodern_present(f))
 		why = vmodern_attach(&d->tr, &d->regs.modern, f);
@@ -284,7 +299,7 @@ int vdev_reset(struct vdev *d)
 	vdev_release_queues(d);
 	vdev_msix_release(d);
 	d->irq_pending = 0;
-	d->irq_outstanding = false;
+	d->irq_event.in_flight = NULL;
 	d->owner = current_task();
 	if (r == VT_OK && d->irq_port)
 		vdev_whole_msix_start(d);                  /* the reset unmapped its vectors */

@@ -40,7 +40,7 @@ struct vsource {
 	struct ipc_port *port;        /* send right; NULL when not registered */
 	int vector;                   /* CPU vector (device/irq.h) */
 	uint16_t entry;               /* MSI-X table entry */
-	bool outstanding;             /* a message the driver has not acked */
+	struct device_event event;    /* its message not yet received (device_layer.h) */
 	bool pending;                 /* an interrupt since, not yet reported */
 	uint32_t count;               /* interrupts on this source */
 };
@@ -63,7 +63,7 @@ struct vdev {
 	 * MSI-X vectors (vectors.c) when the device and the platform have them. */
 	bool irq_hooked;
 	struct ipc_port *irq_port;    /* send right, or NULL */
-	bool irq_outstanding;         /* a message the driver has not acked */
+	struct device_event irq_event; /* its message not yet received (device_layer.h) */
 	uint8_t irq_pending;          /* ISR bits not yet reported */
 	/* MSI-X (vectors.c): the table, the CPU vectors of the device-wide
 	 * port (config changes, all queues), or one source per queue and one
@@ -112,8 +112,9 @@ int vdev_queue_notify(struct vdev *d, uint32_t q, const char *what, natural_t *c
 void vdev_irq_set_port(struct vdev *d, struct ipc_port *port);
 void vdev_irq_ack(struct vdev *d);
 /* Send the two-word event message id (a, b) on *portp (which a dead port
- * is dropped from); false if it could not be sent now. */
-bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint32_t a, uint32_t b);
+ * is dropped from) as ev's message; false if it could not be sent now. */
+bool vdev_send_event(struct vdev *d, struct ipc_port **portp, struct device_event *ev, uint32_t id,
+		     uint32_t a, uint32_t b);
 /* The device-wide interrupt handler's work for the ISR bits isr. */
 void vdev_irq_raise(struct vdev *d, uint8_t isr);
 

@@ -12,7 +12,8 @@
  *  - one vector per source (virtio_vector_register): queue i, or
  *    configuration changes (SM_VIRTIO_CONFIG_SOURCE), each raising
  *    sm_virtio_vector_msg_t on the port the driver chose, re-armed per
- *    source by virtio_vector_ack / sm_virtio_vector_ack.
+ *    source when the driver receives the message (a device_event,
+ *    device_layer.h), or earlier by virtio_vector_ack / sm_virtio_vector_ack.
  *
  * The two do not mix on one device. MSI-X is enabled on the function while
  * vectors are in use (INTx stops then, PCI 3.0 6.8.2) and disabled at the
@@ -26,10 +27,18 @@
 #include "ipc/port.h"
 #include "ipc/space.h"
 
+static void source_rearm(struct device_event *ev);
+
+/* Source slot s of d unregistered: no port, no vector, nothing pending. */
+static void source_clear(struct vdev *d, struct vsource *s)
+{
+	*s = (struct vsource){ .dev = d, .event.rearm = source_rearm };
+}
+
 void vdev_msix_attach(struct vdev *d)
 {
 	for (int i = 0; i < VDEV_SOURCES; i++)
-		d->src[i] = (struct vsource){ .dev = d };
+		source_clear(d, &d->src[i]);
 	if (!d->tr.ops->set_queue_vector)
 		return;                                  /* legacy: the kernel offers MSI-X on modern only */
 	const char *why = msix_attach(&d->msix, d->pci);
@@ -129,7 +138,7 @@ void vdev_msix_release(struct vdev *d)
 			ipc_port_release_send(s->port);
 		if (s->port || s->vector)
 			msi_vector_free(s->vector);
-		*s = (struct vsource){ .dev = d };
+		source_clear(d, s);
 	}
 	d->entries_used = 0;
 }
@@ -144,10 +153,16 @@ static uint32_t source_number(const struct vsource *s)
 
 static void send_source(struct vsource *s)
 {
-	if (vdev_send_event(s->dev, &s->port, SM_VIRTIO_VECTOR_MSG_ID, source_number(s), s->count)) {
+	if (vdev_send_event(s->dev, &s->port, &s->event, SM_VIRTIO_VECTOR_MSG_ID, source_number(s), s->count))
 		s->pending = false;
-		s->outstanding = true;
-	}
+}
+
+/* The driver took the source's message (or acknowledged it). */
+static void source_rearm(struct device_event *ev)
+{
+	struct vsource *s = (struct vsource *)((char *)ev - offsetof(struct vsource, event));
+	if (s->pending && s->port)
+		send_source(s);
 }
 
 static bool source_handler(int vector, void *arg)
@@ -156,7 +171,7 @@ static bool source_handler(int vector, void *arg)
 	s->count++;
 	s->dev->st.interrupts++;
 	s->pending = true;
-	if (s->outstanding)
+	if (s->event.in_flight)
 		s->dev->st.irq_coalesced++;
 	else if (s->port)
 		send_source(s);
@@ -231,8 +246,7 @@ int vdev_vector_ack(struct vdev *d, uint32_t source)
 		vdev_refuse(d, "vector acknowledgement of source %u, which has no port", source);
 		return KERN_INVALID_ARGUMENT;
 	}
-	s->outstanding = false;
-	if (s->pending)
-		send_source(s);
+	s->event.in_flight = NULL;
+	source_rearm(&s->event);
 	return KERN_SUCCESS;
 }

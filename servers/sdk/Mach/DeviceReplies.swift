@@ -10,7 +10,10 @@
 // then the count or the out-of-line data) and sends them as
 // PendingReply.send does: a send-once right never waits, a send right does
 // not wait for room.  A reply that cannot go is logged by the caller and
-// its right released.
+// its right released.  Inside a ReceiveLoop they are parked and leave with
+// its next receive, in the same mach_msg (ParkedReply.swift): a reply that
+// fails then is cleaned up by the SDK, pages and all, and the caller saw
+// success.
 
 import CMach
 
@@ -22,7 +25,7 @@ extension PendingReply {
     public consuming func sendReadReply(_ code: kern_return_t, data: io_buf_ptr_t?,
                                         bytes: mach_msg_type_number_t) -> mach_msg_return_t {
         let (port, poly) = consumeForStub()
-        return PendingReply.sendDeviceReply(port, poly, id: 2904, code: code, complex: true) { body in
+        return PendingReply.sendDeviceReply(port, poly, id: ParkedReply.readReplyID, code: code, complex: true) { body in
             // mach_msg_type_long_t: short word (not inline, long form,
             // deallocate), then name and size, then the number.
             body.storeBytes(of: UInt32((1 << 29) | (1 << 30)), toByteOffset: 8, as: UInt32.self)
@@ -83,6 +86,8 @@ extension PendingReply {
             h.pointee.msgh_remote_port = port
             h.pointee.msgh_local_port = 0
             h.pointee.msgh_id = id
+            // In a receive loop the reply goes with its next receive (ParkedReply.swift).
+            if ParkedReply.park(m, size: size) { return MACH_MSG_SUCCESS }
             return mach_msg(h, MACH_SEND_MSG | (once ? 0 : MACH_SEND_TIMEOUT), mach_msg_size_t(size), 0, 0, 0, 0)
         }
         if mr != MACH_MSG_SUCCESS { Message.release(PortName(port), disposition: poly) }

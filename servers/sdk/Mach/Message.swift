@@ -128,12 +128,19 @@ public struct MessageBuffer: ~Copyable {
     /// larger than that is received without MACH_RCV_LARGE, which makes the
     /// kernel drop it, and MACH_RCV_TOO_LARGE is returned.  With a timeout
     /// (milliseconds) the receive gives up with MACH_RCV_TIMED_OUT.
+    /// `sending` > 0: the buffer first holds a message of that many bytes,
+    /// sent by the same mach_msg (with `sendOptions`) before the receive; a
+    /// result below MACH_RCV_IN_PROGRESS is that send's failure, and then
+    /// nothing was received.
     public mutating func receive(on port: PortName, timeout: UInt32? = nil,
-                                 limit: Int = 65536) -> mach_msg_return_t {
+                                 limit: Int = 65536, sending: Int = 0,
+                                 sendOptions: mach_msg_option_t = 0) -> mach_msg_return_t {
         let wait = timeout != nil ? MACH_RCV_TIMEOUT : 0
+        var send = sending > 0 ? MACH_SEND_MSG | sendOptions : 0
         while true {
-            let mr = mach_msg(header, MACH_RCV_MSG | MACH_RCV_LARGE | wait, 0,
+            let mr = mach_msg(header, send | MACH_RCV_MSG | MACH_RCV_LARGE | wait, mach_msg_size_t(sending),
                               mach_msg_size_t(capacity), port.raw, timeout ?? 0, 0)
+            send = 0
             guard mr == MACH_RCV_TOO_LARGE else { return mr }
             // The size the kernel wrote back; one that does not grow the
             // buffer (or is beyond the limit) means dropping the message,

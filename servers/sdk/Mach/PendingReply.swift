@@ -48,6 +48,7 @@ public struct PendingReply: ~Copyable {
     /// A reply to a send right (not send-once) does not wait for room.
     @discardableResult
     public consuming func send(_ code: kern_return_t) -> mach_msg_return_t {
+        ParkedReply.flush()                       // replies leave in the order they were made
         var m = mig_reply_header_t()
         m.Head.msgh_bits = disposition
         m.Head.msgh_size = mach_msg_size_t(MemoryLayout<mig_reply_header_t>.size)
@@ -71,6 +72,7 @@ public struct PendingReply: ~Copyable {
     /// Gives up the token and returns the right for a MIG reply stub,
     /// which moves it (the stub's reply_portPoly is `disposition`).
     public consuming func consumeForStub() -> (port: mach_port_t, poly: mach_msg_type_name_t) {
+        ParkedReply.flush()                       // the stub sends at once: the parked reply first
         let r = (port.raw, mach_msg_type_name_t(disposition))
         discard self
         return r

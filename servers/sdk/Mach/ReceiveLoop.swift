@@ -136,6 +136,11 @@ public struct ReceiveLoop: ~Copyable {
     /// and the next one served.  Work put off with WhenIdle runs when no
     /// request is waiting.
     public mutating func run() -> mach_msg_return_t {
+        ParkedReply.enabled = true
+        defer {
+            ParkedReply.flush()
+            ParkedReply.enabled = false
+        }
         while true {
             var mr: mach_msg_return_t
             if WhenIdle.isEmpty {
@@ -170,7 +175,7 @@ public struct ReceiveLoop: ~Copyable {
     /// dispatched: what did arrive is destroyed and the sender gets
     /// `refusalCode`; the result is still MACH_RCV_BODY_ERROR.
     public mutating func serveOne(timeout: UInt32? = nil) -> mach_msg_return_t {
-        let mr = request.receive(on: name, timeout: timeout, limit: maxRequestSize)
+        let mr = receiveSendingParked(timeout: timeout)
         if mr == MACH_RCV_TOO_LARGE {
             stats.dropped += 1
             if unusual.allow() { note("request over \(maxRequestSize) bytes dropped") }
@@ -191,6 +196,20 @@ public struct ReceiveLoop: ~Copyable {
         stats.received += 1
         dispatch()
         return MACH_MSG_SUCCESS
+    }
+
+    /// Receives into the request buffer; a parked reply (ParkedReply.swift)
+    /// goes out in the same mach_msg.  If that send fails, the reply is
+    /// cleaned up and the receive made on its own.
+    mutating func receiveSendingParked(timeout: UInt32?) -> mach_msg_return_t {
+        request.reserve(ParkedReply.capacity)
+        let parked = ParkedReply.take(into: UnsafeMutableRawPointer(request.header))
+        guard parked > 0 else { return request.receive(on: name, timeout: timeout, limit: maxRequestSize) }
+        let mr = request.receive(on: name, timeout: timeout, limit: maxRequestSize, sending: parked,
+                                 sendOptions: ParkedReply.sendOptions(request.header))
+        guard ParkedReply.isSendFailure(mr) else { return mr }
+        ParkedReply.takenFailed(mr)
+        return request.receive(on: name, timeout: timeout, limit: maxRequestSize)
     }
 
     /// A request whose body did not arrive whole: nothing of it is used.
@@ -246,6 +265,7 @@ public struct ReceiveLoop: ~Copyable {
     /// Sends the reply buffer's message to its remote port, never waiting
     /// for room; a reply that cannot go is destroyed.
     mutating func sendReply() {
+        ParkedReply.flush()                         // replies leave in the order they were made
         guard reply.remotePort.isValid else {
             reply.destroyResources(keepReply: true)
             return

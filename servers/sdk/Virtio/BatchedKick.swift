@@ -23,4 +23,18 @@ extension Virtqueue {
             self.kickIfNeeded()
         }
     }
+
+    /// For chains submitted while handling one message: notifies at once
+    /// if the device had none of this queue's chains before them
+    /// (`wasIdle`) and the last notification covered a single chain, else
+    /// as `kickWhenIdle`.  Requests that come one at a time (one client
+    /// waiting for each) are served fastest by an immediate kick: putting
+    /// it off costs a receive that finds nothing (a trap) first.  Requests
+    /// that come in bursts (many in flight; a device that finishes at once
+    /// leaves the queue idle between bursts) share one kick; the size of
+    /// the last batch says which case this is, and a wrong guess costs one
+    /// notification or one receive, after which the batch size corrects it.
+    public func kickSoon(wasIdle: Bool) {
+        if wasIdle && lastBatch <= 1 { kickIfNeeded() } else { kickWhenIdle() }
+    }
 }

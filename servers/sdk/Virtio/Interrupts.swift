@@ -20,9 +20,12 @@ extension VirtioDevice {
     /// registered with the kernel.  The receive loop serving `set` hands
     /// each message straight to the SDK (MessageEvents: no MIG demux, no
     /// reply), which services every queue made with `makeQueue`
-    /// (serviceInterrupt: drain, acknowledge, re-arm, re-check; each chain
-    /// goes to its queue's `onUsed`) and then calls `afterwards`, where a
-    /// driver starts waiting work or rereads its configuration.
+    /// (serviceInterrupt: drain, re-arm, re-check; each chain goes to its
+    /// queue's `onUsed`) and then calls `afterwards`, where a driver starts
+    /// waiting work or rereads its configuration.  Receiving the message
+    /// is its acknowledgement: the kernel may send the next one from then
+    /// on (device_event, kernel/device/device_layer.h), so the service
+    /// makes no kernel call of its own.
     ///
     /// When the kernel offers MSI-X vectors enough for every queue made so
     /// far plus configuration changes (info.msix_vectors), each queue gets
@@ -52,13 +55,14 @@ extension VirtioDevice {
                 return
             }
             interrupts += 1
-            let chains = serviceInterrupt(queues) { self.acknowledgeInterrupt() }
+            let chains = serviceInterrupt(queues)
             afterwards(VirtioInterrupt(isr: isr, chains: chains))
         }
     }
 
     /// One source's vector: its port joins `set`; each message services
-    /// `queue` (nil: configuration changes) and re-arms that source alone.
+    /// `queue` (nil: configuration changes); its receipt re-armed that
+    /// source alone.
     func listenForVector(in set: PortName, source: UInt32, queue: (any CompletingQueue)?,
                          afterwards: @escaping (VirtioInterrupt) -> Void) throws(MachError) {
         guard let right = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
@@ -67,6 +71,7 @@ extension VirtioDevice {
         let name = right.keep()
         vectorPorts.append(name)
         if queue == nil { interruptPort = name }
+        let serviced: [any CompletingQueue] = queue.map { [$0] } ?? []   // made once, not per interrupt
         MessageEvents.listen(on: name) { [self] message in
             guard VirtioDevice.source(of: message) == source else {
                 malformedInterrupts += 1
@@ -76,13 +81,11 @@ extension VirtioDevice {
                 return
             }
             interrupts += 1
-            let ack = { self.acks += 1; _ = sm_virtio_vector_ack(self.port.raw, source) }
-            guard let queue else {
-                ack()
+            guard queue != nil else {
                 afterwards(VirtioInterrupt(isr: UInt32(VIRTIO_ISR_CONFIG), chains: 0))
                 return
             }
-            let chains = serviceInterrupt([queue], acknowledge: ack)
+            let chains = serviceInterrupt(serviced)
             afterwards(VirtioInterrupt(isr: UInt32(VIRTIO_ISR_QUEUE), chains: chains))
         }
     }
@@ -103,13 +106,5 @@ extension VirtioDevice {
             return nil
         }
         return UnsafeRawPointer(message).load(as: sm_virtio_irq_msg_t.self).isr
-    }
-
-    /// The kernel may send the next interrupt message: the sm_virtio_irq_ack
-    /// trap (about 1.4 us; the virtio_irq_ack RPC does the same in 4-5 us).
-    /// serviceInterrupt calls it at the right moment; a driver need not.
-    public func acknowledgeInterrupt() {
-        acks += 1
-        _ = sm_virtio_irq_ack(port.raw)
     }
 }

@@ -26,7 +26,6 @@ public final class VirtioDevice {
     public private(set) var offered: VirtioFeatures
     public private(set) var accepted = VirtioFeatures.none
     public internal(set) var interruptPort = PortName.null
-    public internal(set) var acks = 0
     /// Interrupt messages serviced, and messages on the interrupt port
     /// that were no interrupt message.
     public internal(set) var interrupts = 0, malformedInterrupts = 0

@@ -72,6 +72,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     var availIdx: UInt16 = 0        // the idx we publish next
     var decidedIdx: UInt16 = 0      // avail idx at the last notification decision
     var kickQueued = false          // a kickIfNeeded waits for the server to be idle (BatchedKick.swift)
+    var lastBatch = 0               // chains the last notification decision covered (BatchedKick.swift)
     var lastUsed: UInt16 = 0
     public private(set) var inFlight = 0
     public private(set) var broken: String?
@@ -234,6 +235,7 @@ public final class Virtqueue<Context>: CompletingQueue {
         vio_full_barrier()
         let old = decidedIdx, new = availIdx
         decidedIdx = new
+        lastBatch = Int(new &- old)
         var wanted: Bool
         if eventIndex {
             let event = vio_load16(virtq_avail_event(used, size))
