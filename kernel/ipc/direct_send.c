@@ -90,6 +90,10 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 	 * kmsg_copyout read no further in a message that is not complex. */
 	union { struct kmsg k; uint8_t bytes[sizeof(struct kmsg) + sizeof(mach_msg_header_t)]; } header_only;
 	struct kmsg *m = &header_only.k;
+	/* The fields before the header are the kernel's own, as kmsg_alloc
+	 * leaves them: no stale stack word may pass for one (a device_event
+	 * mark would make kmsg_copyout re-arm an interrupt source). */
+	memset(m, 0, sizeof *m);
 	mach_msg_header_t *h = m->hdr;
 	*h = *(const mach_msg_header_t *)*src;   /* the window as receiver_for left it */
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX)
