@@ -98,6 +98,10 @@ final class Nic: ServedDevice {
         txPool = DMAPool(initial: min(txBuffers, 64), growBy: 32, limit: txBuffers, bufferSize: bufferBytes,
                          allocate: { dev.allocateDMA($0) })
         try device.listenForInterrupts(in: set) { [self] irq in afterInterrupt(irq) }
+        // The filters' dead ports are reported on a port the loop serves.
+        guard let notify = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
+        try MachError.check(notify.join(set))
+        interface.deadNamePort = notify.keep()
         // 3.1.1 step 7 before step 8: the receive ring is filled first, so
         // the device has buffers the moment it goes live (5.1.5).
         refillReceive()

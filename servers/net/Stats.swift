@@ -45,6 +45,7 @@ extension Nic {
         s.tx_deferred = c.txDeferred
         s.tx_waiting_hwm = c.txWaitingHWM
         s.tx_dropped = c.txDropped
+        s.tx_filtered = c.txFiltered
         withUnsafeBytes(of: &s) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         count = words
         return D_SUCCESS
