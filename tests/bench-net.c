@@ -225,9 +225,9 @@ int main(int argc, char **argv)
 	struct net_stats s;
 	mach_msg_type_number_t cnt = NET_STATS_COUNT;
 	if (device_get_status(nc_dev, NET_GET_STATS, (int *)&s, &cnt) == D_SUCCESS)
-		printf("INFO server: rx %u frames, %u to a full queue; tx %u frames, %u deferred (at most %u waiting), "
-		       "%u dropped, backlog at most %u; %u interrupts\n", s.rx_frames, s.rx_queue_full, s.tx_frames,
-		       s.tx_deferred, s.tx_waiting_hwm, s.tx_dropped, s.tx_backlog_hwm,
-		       s.interrupts);
+		printf("INFO server: rx %u frames, %u to a full queue, %u RX kicks; tx %u frames, %u TX kicks, "
+		       "%u deferred (at most %u waiting), %u dropped, backlog at most %u; %u interrupts\n", s.rx_frames,
+		       s.rx_queue_full, s.rx_kicks, s.tx_frames, s.tx_kicks, s.tx_deferred, s.tx_waiting_hwm,
+		       s.tx_dropped, s.tx_backlog_hwm, s.interrupts);
 	return guest_summary("bench-net");
 }

@@ -167,4 +167,6 @@ struct HardwareCounters {
     var interrupts: UInt32 = 0, rxRefills: UInt32 = 0, rxKicks: UInt32 = 0
     var txReclaimed: UInt32 = 0, txRingFull: UInt32 = 0, txBacklogHWM: UInt32 = 0
     var controlCommands: UInt32 = 0, controlFailures: UInt32 = 0
+    /// The TX queue's own count of notifications at the last reset.
+    var txKicksAtReset = 0
 }

@@ -51,10 +51,11 @@ extension Nic {
             hw.rxRefills += 1
             posted = true
         }
-        if posted {
-            hw.rxKicks += 1
-            rxQueue.kickWhenIdle()
-        }
+        // Decided now, once per refill (a refill follows a whole interrupt's
+        // frames): put off to the idle loop it would cost the loop a
+        // zero-timeout receive each time, and with EVENT_IDX the device
+        // asks for the notification only when it ran out of buffers.
+        if posted && rxQueue.kickIfNeeded() { hw.rxKicks += 1 }
     }
 
     /// One buffer the device filled (the SDK has bounded `written` by the
@@ -159,6 +160,6 @@ extension Nic {
             txBacklog.removeFirst()
             moved = true
         }
-        if moved { txQueue.kickWhenIdle() }
+        if moved { _ = txQueue.kickIfNeeded() }
     }
 }

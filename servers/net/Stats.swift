@@ -46,6 +46,7 @@ extension Nic {
         s.tx_waiting_hwm = c.txWaitingHWM
         s.tx_dropped = c.txDropped
         s.tx_filtered = c.txFiltered
+        s.tx_kicks = UInt32(truncatingIfNeeded: txQueue.stats.notifies - hw.txKicksAtReset)
         withUnsafeBytes(of: &s) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         count = words
         return D_SUCCESS
@@ -54,5 +55,6 @@ extension Nic {
     func resetStatistics() {
         interface.counters = NetCounters()
         hw = HardwareCounters()
+        hw.txKicksAtReset = txQueue.stats.notifies
     }
 }
