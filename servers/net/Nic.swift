@@ -26,6 +26,11 @@ final class Nic: ServedDevice {
     var controlAnswered = false
     /// Frames in TX buffers waiting for ring space (oldest first).
     var txBacklog: [(buffer: DMABuffer, bytes: Int)] = []
+    /// Frames made available since the last TX notification decision, and
+    /// whether one waits for the loop to be idle (Rings.swift).
+    var txUnkicked = 0
+    var txKickQueued = false
+    static let transmitKickBatch = 32
     /// The one-descriptor chain being submitted (reused: no array per frame).
     var oneSegment = [Segment(physical: 0, length: 0, deviceWrites: false)]
 
