@@ -26,11 +26,16 @@ final class Nic: ServedDevice {
     var controlAnswered = false
     /// Frames in TX buffers waiting for ring space (oldest first).
     var txBacklog: [(buffer: DMABuffer, bytes: Int)] = []
-    /// Frames made available since the last TX notification decision, and
-    /// whether one waits for the loop to be idle (Rings.swift).
+    /// TX notifications (Rings.swift, kickTransmitSoon): frames made
+    /// available since the last decision, whether one waits for the loop
+    /// to be idle, writes so far, whether they arrive back to back, and
+    /// writes since the last look at that.
     var txUnkicked = 0
     var txKickQueued = false
-    static let transmitKickBatch = 32
+    var txWrites = 0
+    var txBackToBack = false
+    var txSinceProbe = 0
+    static let transmitKickBatch = 32, transmitProbeEvery = 16
     /// The one-descriptor chain being submitted (reused: no array per frame).
     var oneSegment = [Segment(physical: 0, length: 0, deviceWrites: false)]
 

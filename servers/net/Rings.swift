@@ -8,8 +8,8 @@
 // only on a notification, so a ring that ran dry recovers by itself.
 //
 // Transmit: a frame is copied behind its virtio_net_hdr into one buffer
-// and made available as one descriptor; the notification waits for the
-// loop to be idle (or for 32 frames).  Finished chains are taken back
+// and made available as one descriptor; while writes arrive back to back
+// the notification waits for the loop to be idle (or for 32 frames).  Finished chains are taken back
 // whenever a frame is sent and on every interrupt, so the ring never
 // depends on a TX interrupt; when every buffer is in use, the queue is
 // re-armed so that the next finished chain raises one.
@@ -111,25 +111,43 @@ extension Nic {
         return true
     }
 
-    /// The TX notification for a frame just made available: when the loop
-    /// has no request waiting, so the writes queued back to back share one,
-    /// or at the latest after `transmitKickBatch` frames, since a client
-    /// that keeps writing may keep the loop from ever being idle.  EVENT_IDX
-    /// (or NO_NOTIFY) then spares it if the device is still working through
-    /// the ring.  A client writing one frame at a time pays the idle loop's
-    /// zero-timeout receive for it (about 900 guest instructions a write,
-    /// docs/benchmarks.md); one with writes in flight, far fewer
-    /// notifications.
+    /// The TX notification for a frame just made available.  While writes
+    /// arrive back to back (a client with several in flight), it waits for
+    /// the loop to be idle, so they share one, or at the latest for
+    /// `transmitKickBatch` frames, since a client that keeps writing may
+    /// keep the loop from ever being idle.  A client writing one frame at a
+    /// time waits for each reply, so nothing would share it: the frame is
+    /// notified at once, and only every `transmitProbeEvery`th write looks,
+    /// when the loop is next idle, whether another came meanwhile (an idle
+    /// look costs the loop a zero-timeout receive, about 900 guest
+    /// instructions).  EVENT_IDX (or NO_NOTIFY) spares the notification
+    /// while the device is still working through the ring.
     func kickTransmitSoon() {
         txUnkicked += 1
-        if txUnkicked >= Nic.transmitKickBatch {
+        txWrites &+= 1
+        if txBackToBack {
+            if txUnkicked >= Nic.transmitKickBatch { kickTransmitNow() }
+            kickWhenIdle()
+            return
+        }
+        kickTransmitNow()
+        txSinceProbe += 1
+        if txSinceProbe >= Nic.transmitProbeEvery {
+            txSinceProbe = 0
+            kickWhenIdle()
+        }
+    }
+
+    /// Once the loop is idle: the notification, and whether writes came
+    /// back to back since this was asked for.
+    func kickWhenIdle() {
+        guard !txKickQueued else { return }
+        txKickQueued = true
+        let writesThen = txWrites
+        WhenIdle.add { [self] in
+            txKickQueued = false
+            txBackToBack = txWrites != writesThen
             kickTransmitNow()
-        } else if !txKickQueued {
-            txKickQueued = true
-            WhenIdle.add { [self] in
-                txKickQueued = false
-                kickTransmitNow()
-            }
         }
     }
 
