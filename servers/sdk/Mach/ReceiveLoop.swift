@@ -277,7 +277,7 @@ public struct ReceiveLoop: ~Copyable {
             return
         }
         let once = reply.remoteDisposition == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE)
-        sendFailed(reply.send(timeout: once ? nil : 0))
+        noteSend(reply.send(timeout: once ? nil : 0))
     }
 
     /// The waiting reply, and the next request received into the same
@@ -293,7 +293,7 @@ public struct ReceiveLoop: ~Copyable {
         let mr = mach_msg(reply.header, options, mach_msg_size_t(reply.size), mach_msg_size_t(reply.capacity),
                           name.raw, timeout ?? 0, 0)
         if mr & ~MACH_MSG_MASK >= MACH_SEND_IN_PROGRESS && mr & ~MACH_MSG_MASK <= MACH_SEND_NO_NOTIFY {
-            sendFailed(mr)                      // nothing was received
+            noteSend(mr)                      // nothing was received
             return MACH_RCV_TOO_LARGE
         }
         stats.replied += 1
@@ -304,9 +304,9 @@ public struct ReceiveLoop: ~Copyable {
         return mr
     }
 
-    /// Counts a reply's send; one that failed is logged and, if it cannot
-    /// go at all, destroyed.
-    mutating func sendFailed(_ sr: mach_msg_return_t) {
+    /// After a reply's send: counted; one that failed is logged and, if it
+    /// cannot go at all, destroyed.
+    mutating func noteSend(_ sr: mach_msg_return_t) {
         if sr == MACH_MSG_SUCCESS {
             stats.replied += 1
             return
