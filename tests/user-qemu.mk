@@ -403,4 +403,12 @@ $(call net_topic,net,0,,$(vd_comma)disable-legacy=on)
 $(call net_topic,net-legacy,1,$(vd_comma)legacy,$(vd_comma)disable-modern=on)
 $(call net_topic,net-q64,2,$(vd_comma)queue=64$(vd_comma)mtu=1400,$(vd_comma)disable-legacy=on$(vd_comma)host_mtu=1400,+queue=64)
 GUEST_VARIANTS += net-legacy net-q64
+# test-net-nics: one server, two NICs (eth0 at 00:04.0, eth1 at 00:05.0),
+# each on a user network of its own.
+tests/test-net-nics: tests/test-net-nics.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-net-nics.o tests/netclient.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+$(eval test_net-nics_MODULES = $$(NET_ELF):device=00:04.0$(vd_comma)00:05.0)
+$(eval test_net-nics_QEMU_ARGS = -nic none -netdev user$(vd_comma)id=n0 \
+	-device virtio-net-pci$(vd_comma)netdev=n0$(vd_comma)addr=4$(vd_comma)disable-legacy=on \
+	-netdev user$(vd_comma)id=n1 -device virtio-net-pci$(vd_comma)netdev=n1$(vd_comma)addr=5$(vd_comma)disable-legacy=on)
 CLEANFILES += $(foreach t,net net-legacy net-q64,tests/test-$(t).host.pid tests/test-$(t).qmp tests/test-$(t).check)

@@ -44,6 +44,8 @@ struct net_stats {
 	unsigned int	tx_deferred;		/* writes whose reply waited for a TX buffer */
 	unsigned int	tx_waiting_hwm;		/* most writes waiting at once */
 	unsigned int	tx_dropped;		/* frames dropped: too many writes waiting */
+	unsigned int	tx_filtered;		/* written frames delivered to NETF_OUT filters */
+	unsigned int	tx_kicks;		/* TX notifications (the others EVENT_IDX spared) */
 };
 #define NET_STATS_COUNT		(sizeof(struct net_stats) / sizeof(int))
 

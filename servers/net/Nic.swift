@@ -26,6 +26,16 @@ final class Nic: ServedDevice {
     var controlAnswered = false
     /// Frames in TX buffers waiting for ring space (oldest first).
     var txBacklog: [(buffer: DMABuffer, bytes: Int)] = []
+    /// TX notifications (Rings.swift, kickTransmitSoon): frames made
+    /// available since the last decision, whether one waits for the loop
+    /// to be idle, writes so far, whether they arrive back to back, and
+    /// writes since the last look at that.
+    var txUnkicked = 0
+    var txKickQueued = false
+    var txWrites = 0
+    var txBackToBack = false
+    var txSinceProbe = 0
+    static let transmitKickBatch = 32, transmitProbeEvery = 16
     /// The one-descriptor chain being submitted (reused: no array per frame).
     var oneSegment = [Segment(physical: 0, length: 0, deviceWrites: false)]
 
@@ -98,6 +108,10 @@ final class Nic: ServedDevice {
         txPool = DMAPool(initial: min(txBuffers, 64), growBy: 32, limit: txBuffers, bufferSize: bufferBytes,
                          allocate: { dev.allocateDMA($0) })
         try device.listenForInterrupts(in: set) { [self] irq in afterInterrupt(irq) }
+        // The filters' dead ports are reported on a port the loop serves.
+        guard let notify = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
+        try MachError.check(notify.join(set))
+        interface.deadNamePort = notify.keep()
         // 3.1.1 step 7 before step 8: the receive ring is filled first, so
         // the device has buffers the moment it goes live (5.1.5).
         refillReceive()
@@ -163,4 +177,6 @@ struct HardwareCounters {
     var interrupts: UInt32 = 0, rxRefills: UInt32 = 0, rxKicks: UInt32 = 0
     var txReclaimed: UInt32 = 0, txRingFull: UInt32 = 0, txBacklogHWM: UInt32 = 0
     var controlCommands: UInt32 = 0, controlFailures: UInt32 = 0
+    /// The TX queue's own count of notifications at the last reset.
+    var txKicksAtReset = 0
 }

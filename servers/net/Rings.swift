@@ -8,7 +8,8 @@
 // only on a notification, so a ring that ran dry recovers by itself.
 //
 // Transmit: a frame is copied behind its virtio_net_hdr into one buffer
-// and made available as one descriptor.  Finished chains are taken back
+// and made available as one descriptor; while writes arrive back to back
+// the notification waits for the loop to be idle (or for 32 frames).  Finished chains are taken back
 // whenever a frame is sent and on every interrupt, so the ring never
 // depends on a TX interrupt; when every buffer is in use, the queue is
 // re-armed so that the next finished chain raises one.
@@ -51,10 +52,11 @@ extension Nic {
             hw.rxRefills += 1
             posted = true
         }
-        if posted {
-            hw.rxKicks += 1
-            rxQueue.kickWhenIdle()
-        }
+        // Decided now, once per refill (a refill follows a whole interrupt's
+        // frames): put off to the idle loop it would cost the loop a
+        // zero-timeout receive each time, and with EVENT_IDX the device
+        // asks for the notification only when it ran out of buffers.
+        if posted && rxQueue.kickIfNeeded() { hw.rxKicks += 1 }
     }
 
     /// One buffer the device filled (the SDK has bounded `written` by the
@@ -100,18 +102,58 @@ extension Nic {
             bytes = NetInterface.minimumFrame
         }
         if txBacklog.isEmpty && submitTransmit(b, bytes) {
-            // At once, not when the loop is idle: clients that keep
-            // writing may keep the loop from ever being idle, and their
-            // frames would wait in the ring.  EVENT_IDX (or NO_NOTIFY)
-            // already spares the notification while the device is still
-            // working through the ring.
-            _ = txQueue.kickIfNeeded()
+            kickTransmitSoon()
             return true
         }
         txBacklog.append((b, bytes))
         hw.txBacklogHWM = max(hw.txBacklogHWM, UInt32(txBacklog.count))
         armTransmit()
         return true
+    }
+
+    /// The TX notification for a frame just made available.  While writes
+    /// arrive back to back (a client with several in flight), it waits for
+    /// the loop to be idle, so they share one, or at the latest for
+    /// `transmitKickBatch` frames, since a client that keeps writing may
+    /// keep the loop from ever being idle.  A client writing one frame at a
+    /// time waits for each reply, so nothing would share it: the frame is
+    /// notified at once, and only every `transmitProbeEvery`th write looks,
+    /// when the loop is next idle, whether another came meanwhile (an idle
+    /// look costs the loop a zero-timeout receive, about 900 guest
+    /// instructions).  EVENT_IDX (or NO_NOTIFY) spares the notification
+    /// while the device is still working through the ring.
+    func kickTransmitSoon() {
+        txUnkicked += 1
+        txWrites &+= 1
+        if txBackToBack {
+            if txUnkicked >= Nic.transmitKickBatch { kickTransmitNow() }
+            kickWhenIdle()
+            return
+        }
+        kickTransmitNow()
+        txSinceProbe += 1
+        if txSinceProbe >= Nic.transmitProbeEvery {
+            txSinceProbe = 0
+            kickWhenIdle()
+        }
+    }
+
+    /// Once the loop is idle: the notification, and whether writes came
+    /// back to back since this was asked for.
+    func kickWhenIdle() {
+        guard !txKickQueued else { return }
+        txKickQueued = true
+        let writesThen = txWrites
+        WhenIdle.add { [self] in
+            txKickQueued = false
+            txBackToBack = txWrites != writesThen
+            kickTransmitNow()
+        }
+    }
+
+    func kickTransmitNow() {
+        txUnkicked = 0
+        _ = txQueue.kickIfNeeded()
     }
 
     /// A free TX buffer, taking finished chains back first; nil when all
@@ -159,6 +201,6 @@ extension Nic {
             txBacklog.removeFirst()
             moved = true
         }
-        if moved { txQueue.kickWhenIdle() }
+        if moved { kickTransmitNow() }
     }
 }

@@ -41,6 +41,8 @@ extension Nic {
         s.tx_deferred = c.txDeferred
         s.tx_waiting_hwm = c.txWaitingHWM
         s.tx_dropped = c.txDropped
+        s.tx_filtered = c.txFiltered
+        s.tx_kicks = UInt32(truncatingIfNeeded: txQueue.stats.notifies - hw.txKicksAtReset)
         guard putStatusWords(s, into: out, count: &count) else {
             return interface.refuse("device_get_status", D_INVALID_SIZE,
                                     "room for \(count) words, \(MemoryLayout<net_stats>.size / 4) needed")
@@ -51,5 +53,6 @@ extension Nic {
     func resetStatistics() {
         interface.counters = NetCounters()
         hw = HardwareCounters()
+        hw.txKicksAtReset = txQueue.stats.notifies
     }
 }

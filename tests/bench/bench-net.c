@@ -9,7 +9,10 @@
  *              flight through device_request.defs)
  *   net.udprx  20000 64-byte datagrams the host sends as fast as it can;
  *              packets/s received
- * Output: "RESULT name value unit" lines (tools/run-netbench.sh). */
+ * Output: "RESULT name value unit" lines (tools/run-netbench.sh).
+ * For counting instructions (docs/benchmarks.md, "Counted instructions"):
+ * only=NAME runs one probe (icmp, udp, udptx, udptx_pipelined, udprx) and
+ * ops=N makes it N operations instead of its usual count or 3 s. */
 #include "guest-check.h"
 #include "netclient.h"
 #include <sm/traps.h>
@@ -24,6 +27,13 @@
 static uint16_t port;
 static uint8_t buf[1600];
 static uint32_t rtt[N];
+static const char *only;		/* only=NAME: that probe alone */
+static unsigned ops;			/* ops=N: its operations (0: the usual) */
+
+static int wanted(const char *probe)
+{
+	return !only || strcmp(only, probe) == 0;
+}
 
 static void sort(uint32_t *v, int n)
 {
@@ -50,8 +60,8 @@ static void report(const char *name, int ok, int lost)
 
 static void icmp(mach_port_t b)
 {
-	int ok = 0, lost = 0;
-	for (int i = 0; i < N; i++) {
+	int ok = 0, lost = 0, n = ops && ops < N ? (int)ops : N;
+	for (int i = 0; i < n; i++) {
 		uint64_t t = nc_ping(b, 0x1234, (uint16_t)i, 1000);
 		if (t)
 			rtt[ok++] = (uint32_t)t;
@@ -84,10 +94,10 @@ static int udp_call(mach_port_t c, const uint8_t *msg, int n, uint8_t *answer, i
 static void udprtt(mach_port_t c)
 {
 	uint8_t msg[32], answer[1472];
-	int ok = 0, lost = 0, got;
+	int ok = 0, lost = 0, got, n = ops && ops < N ? (int)ops : N;
 	memset(msg, 'x', sizeof msg);
 	msg[0] = 'E';
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		memcpy(msg + 1, &i, sizeof i);
 		uint64_t t0 = nc_now_ns();
 		if (udp_call(c, msg, sizeof msg, answer, &got, 1000) && got == 32 && memcmp(answer, msg, 32) == 0)
@@ -136,7 +146,7 @@ static void udptx(mach_port_t c, const char *name, int depth)
 				errors++;
 		}
 		t = nc_now_ns();
-	} while (t - t0 < 3000000000ull);
+	} while (ops ? sent < ops : t - t0 < 3000000000ull);
 	while (out && mach_msg(&reply.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof reply, replies, 1000, 0) ==
 		      MACH_MSG_SUCCESS)
 		out--;
@@ -156,7 +166,7 @@ static void udptx(mach_port_t c, const char *name, int depth)
 static void udprx(mach_port_t c)
 {
 	uint8_t msg[7] = { 'B' };
-	uint32_t n = 20000;
+	uint32_t n = ops ? ops : 20000;
 	uint16_t size = 64;
 	struct nc_frame f;
 	memcpy(msg + 1, &n, 4);
@@ -180,6 +190,8 @@ static void udprx(mach_port_t c)
 int main(int argc, char **argv)
 {
 	port = (uint16_t)nc_number(nc_arg(argc, argv, "port"), 0);
+	only = nc_arg(argc, argv, "only");
+	ops = nc_number(nc_arg(argc, argv, "ops"), 0);
 	CHECK_EQ(nc_open(), D_SUCCESS);
 	if (guest_failed)
 		return guest_summary("bench-net");
@@ -200,17 +212,22 @@ int main(int argc, char **argv)
 		device_get_status(nc_dev, NET_GET_STATS, (int *)&st, &n);
 	}
 	printf("RESULT net.status_rpc_us %u us\n", (unsigned)((nc_now_ns() - t0) / N / 1000));
-	icmp(b);
-	udprtt(c);
-	udptx(c, "net.udptx", 0);
-	udptx(c, "net.udptx_pipelined", 32);
-	udprx(c);
+	if (wanted("icmp"))
+		icmp(b);
+	if (wanted("udp"))
+		udprtt(c);
+	if (wanted("udptx"))
+		udptx(c, "net.udptx", 0);
+	if (wanted("udptx_pipelined"))
+		udptx(c, "net.udptx_pipelined", 32);
+	if (wanted("udprx"))
+		udprx(c);
 	struct net_stats s;
 	mach_msg_type_number_t cnt = NET_STATS_COUNT;
 	if (device_get_status(nc_dev, NET_GET_STATS, (int *)&s, &cnt) == D_SUCCESS)
-		printf("INFO server: rx %u frames, %u to a full queue; tx %u frames, %u deferred (at most %u waiting), "
-		       "%u dropped, backlog at most %u; %u interrupts\n", s.rx_frames, s.rx_queue_full, s.tx_frames,
-		       s.tx_deferred, s.tx_waiting_hwm, s.tx_dropped, s.tx_backlog_hwm,
-		       s.interrupts);
+		printf("INFO server: rx %u frames, %u to a full queue, %u RX kicks; tx %u frames, %u TX kicks, "
+		       "%u deferred (at most %u waiting), %u dropped, backlog at most %u; %u interrupts\n", s.rx_frames,
+		       s.rx_queue_full, s.rx_kicks, s.tx_frames, s.tx_kicks, s.tx_deferred, s.tx_waiting_hwm,
+		       s.tx_dropped, s.tx_backlog_hwm, s.interrupts);
 	return guest_summary("bench-net");
 }

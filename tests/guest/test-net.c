@@ -9,7 +9,8 @@
  * Clients are ports with filters: A takes everything (pfinet's NETF
  * accept-all) and is never read during the pings (the flood: its losses are
  * counted, nobody else loses a frame), B takes ICMP (BPF), C takes UDP
- * (NETF), P has pfinet's BPF filter, H sits at NET_HI_PRI and then dies. */
+ * (NETF), P has pfinet's BPF filter, H sits at NET_HI_PRI and then dies;
+ * O, OI and IO watch written frames (NETF_OUT). */
 #include "guest-check.h"
 #include "netclient.h"
 #include <sm/traps.h>
@@ -192,12 +193,87 @@ static void priorities(mach_port_t b)
 	struct net_stats before = stats();
 	mach_port_mod_refs(smrt_task_port(), h, MACH_PORT_RIGHT_RECEIVE, -1);
 	int ok = 0;
-	for (int i = 0; i < 5 && !ok; i++)	/* the first frame after H died prunes it */
+	for (int i = 0; i < 5 && !ok; i++)	/* H's death removed its filter */
 		ok = nc_ping(b, 7, (uint16_t)(2 + i), 500) != 0;
 	CHECK(ok, "B gets replies again once H is gone");
 	struct net_stats after = stats();
 	CHECK_EQ(after.filters_pruned - before.filters_pruned, 1);
 	CHECK_EQ(after.filters, before.filters - 1);
+}
+
+/* Waits (up to 2 s) until the interface has `n` filters; 1 if it came. */
+static int wait_filters(unsigned n)
+{
+	for (int i = 0; i < 200; i++) {
+		if (stats().filters == n)
+			return 1;
+		smrt_sleep_ms(10);
+	}
+	return 0;
+}
+
+/* A dead client's filter goes when its port dies (the kernel's dead-name
+ * notification), not when a frame it accepts finds the port gone: this one
+ * accepts nothing. */
+static void dead_port_pruned(void)
+{
+	static const filter_t nothing[] = { NETF_IN, NETF_PUSHZERO };
+	struct net_stats before = stats();
+	mach_port_t p = nc_port();
+	CHECK_EQ(nc_filter(p, 0, nothing, 2), D_SUCCESS);
+	CHECK_EQ(stats().filters, before.filters + 1);
+	mach_port_mod_refs(smrt_task_port(), p, MACH_PORT_RIGHT_RECEIVE, -1);
+	CHECK(wait_filters(before.filters), "the dead port's filter is still there");
+	CHECK_EQ(stats().filters_pruned - before.filters_pruned, 1);
+}
+
+/* NETF_OUT: O (NETF_OUT, all) gets each frame a client writes, as written
+ * (a 43-byte one unpadded), and no received one; IO (NETF_IN | NETF_OUT)
+ * both directions; OI (NETF_OUT, BPF for ICMP) the written echo request
+ * alone. */
+static void outgoing(mach_port_t b, mach_port_t c)
+{
+	static const filter_t out_all[] = { NETF_OUT, NETF_PUSHLIT | NETF_NOP, 1 };
+	static const filter_t both_all[] = { NETF_IN | NETF_OUT, NETF_PUSHLIT | NETF_NOP, 1 };
+	filter_t icmp_out[NET_MAX_FILTER];
+	unsigned n = nc_bpf_ip_proto(icmp_out, NC_PROTO_ICMP);
+	icmp_out[0] = NETF_OUT | NETF_BPF;
+	mach_port_t o = nc_port(), io = nc_port(), oi = nc_port();
+	CHECK_EQ(nc_filter(o, 0, out_all, 3), D_SUCCESS);
+	CHECK_EQ(nc_filter(io, 0, both_all, 3), D_SUCCESS);
+	CHECK_EQ(nc_filter(oi, 0, icmp_out, n), D_SUCCESS);
+	nc_drain(c);
+	struct net_stats before = stats();
+	struct nc_frame f;
+	static uint8_t frame[64];
+	int len = nc_udp(frame, 40300, echo_port, "E", 1), echoed = 0;	/* "E": echo it */
+	CHECK_EQ(nc_send(frame, len, 1), D_SUCCESS);
+	CHECK(nc_recv(o, 1000, &f) && f.len == len && memcmp(f.data, frame, (size_t)len) == 0,
+	      "the written frame, as written, through NETF_OUT");
+	for (int i = 0; i < 10 && !echoed; i++) {		/* the host's echo, received */
+		const uint8_t *p;
+		echoed = nc_recv(c, 200, &f) && nc_udp_payload(&f, echo_port, 40300, &p) == 1;
+	}
+	CHECK(echoed, "no echo of the datagram");
+	CHECK(nc_ping(b, 13, 1, 1000) != 0, "no echo reply with NETF_OUT filters set");
+	int mine = 0, theirs = 0;
+	while (nc_recv(io, 100, &f)) {
+		mine += memcmp(f.data + 6, nc_mac, 6) == 0;
+		theirs += memcmp(f.data, nc_mac, 6) == 0;
+	}
+	CHECK(mine == 2 && theirs >= 2, "NETF_IN | NETF_OUT: %d written, %d received", mine, theirs);
+	CHECK(nc_recv(o, 100, &f) && f.data[14 + 20] == 8, "the written echo request through NETF_OUT");
+	CHECK_EQ(nc_drain(o), 0);				/* no received frame */
+	CHECK(nc_recv(oi, 100, &f) && f.data[14 + 20] == 8, "the echo request through NETF_OUT BPF");
+	CHECK_EQ(nc_drain(oi), 0);				/* neither the UDP nor the reply */
+	CHECK_EQ(stats().tx_filtered - before.tx_filtered, 5);
+	nc_drain(b);
+	nc_drain(c);
+	unsigned left = stats().filters - 3;
+	mach_port_mod_refs(smrt_task_port(), o, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(smrt_task_port(), io, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(smrt_task_port(), oi, MACH_PORT_RIGHT_RECEIVE, -1);
+	CHECK(wait_filters(left), "the NETF_OUT filters outlive their ports");
 }
 
 static void bad_inputs(void)
@@ -308,12 +384,13 @@ static void link_down_up(mach_port_t b)
 }
 
 /* Filters are bounded (64 on an interface): one more is D_NO_MEMORY; the
- * ports' deaths prune them at the next frame they accept. */
+ * ports' deaths remove them. */
 static void filter_limit(mach_port_t b)
 {
 	enum { MANY = 70 };
 	static mach_port_t ports[MANY];
 	int set = 0, refused = 0;
+	unsigned before = stats().filters;
 	for (int i = 0; i < MANY; i++) {
 		ports[i] = nc_port();
 		kern_return_t kr = nc_filter(ports[i], 0, nc_netf_all, 3);
@@ -323,9 +400,8 @@ static void filter_limit(mach_port_t b)
 	CHECK(set > 0 && set < MANY && refused == MANY - set, "%d filters set, %d refused", set, refused);
 	for (int i = 0; i < MANY; i++)
 		mach_port_mod_refs(smrt_task_port(), ports[i], MACH_PORT_RIGHT_RECEIVE, -1);
-	CHECK(nc_ping(b, 11, 1, 1000) != 0, "no echo with the dead filters");
-	struct net_stats s = stats();
-	CHECK(s.filters < 10, "%u filters left after their ports died", s.filters);
+	CHECK(wait_filters(before), "%u filters left after their ports died (%u before)", stats().filters, before);
+	CHECK(nc_ping(b, 11, 1, 1000) != 0, "no echo after the filters went");
 }
 
 int main(int argc, char **argv)
@@ -360,6 +436,8 @@ int main(int argc, char **argv)
 	tx_burst(c);
 	nc_drain(a);
 	priorities(b);
+	dead_port_pruned();
+	outgoing(b, c);
 	bad_inputs();
 	receive_modes();
 	if (nc_arg(argc, argv, "link"))

@@ -21,9 +21,14 @@ uint32_t nc_htonl(uint32_t v)
 
 kern_return_t nc_open(void)
 {
+	return nc_open_name("eth0");
+}
+
+kern_return_t nc_open_name(const char *name)
+{
 	kern_return_t kr = D_NO_SUCH_DEVICE;
 	for (int i = 0; i < 200 && kr == D_NO_SUCH_DEVICE; i++)
-		if ((kr = device_open(NC_MASTER, D_READ | D_WRITE, "eth0", &nc_dev)) == D_NO_SUCH_DEVICE)
+		if ((kr = device_open(NC_MASTER, D_READ | D_WRITE, (char *)name, &nc_dev)) == D_NO_SUCH_DEVICE)
 			smrt_sleep_ms(50);	/* the server is still starting */
 	if (kr != D_SUCCESS)
 		return kr;

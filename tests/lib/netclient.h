@@ -20,8 +20,8 @@
 #define NC_PROTO_ICMP	1
 #define NC_PROTO_UDP	17
 
-extern mach_port_t nc_dev;		/* the open of eth0 */
-extern uint8_t nc_mac[6], nc_gw_mac[6];
+extern mach_port_t nc_dev;		/* the open of eth0 (or of nc_open_name's device) */
+extern uint8_t nc_mac[6], nc_gw_mac[6];	/* its MAC, its gateway's */
 
 /* A received frame, copied out of its net_rcv_msg. */
 struct nc_frame {
@@ -38,6 +38,9 @@ uint32_t nc_htonl(uint32_t v);
 
 /* Opens eth0 (waiting up to 10 s for the server) and reads its MAC. */
 kern_return_t nc_open(void);
+/* The same for another interface ("eth1"): nc_dev and nc_mac become its;
+ * a client of several keeps each one's and puts them back to switch. */
+kern_return_t nc_open_name(const char *name);
 /* A new receive right with a filter on it (MAKE_SEND). */
 mach_port_t nc_port(void);
 kern_return_t nc_filter(mach_port_t port, int priority, const filter_t *words, unsigned count);

@@ -1,11 +1,13 @@
-// NetDelivery.swift - received frames to the clients whose filters accept
-// them, as GNU Mach's net_rcv_msg (include/device/net_status.h).
+// NetDelivery.swift - frames to the clients whose filters accept them, as
+// GNU Mach's net_rcv_msg (include/device/net_status.h): received frames to
+// the NETF_IN filters, frames clients wrote to the NETF_OUT ones.
 //
 // The message is built once per frame and sent to each accepting filter's
 // port with a zero send timeout (MACH_SEND_TIMEOUT, 0 ms): a client whose
 // queue is full loses that frame, counted in rxQueueFull, and the server
 // never waits for it.  A port that is gone (MACH_SEND_INVALID_DEST) takes
-// its filter with it.  Filters run highest priority first; one at
+// its filter with it (normally the kernel's dead-name notification has
+// removed it already, NetInterface.portDied).  Filters run highest priority first; one at
 // NET_HI_PRI or above that accepts the frame keeps it from the filters
 // below it.
 //
@@ -70,37 +72,57 @@ final class NetDelivery {
 
 extension NetInterface {
     /// One frame the device received (Ethernet header first, no FCS):
-    /// offered to every filter, delivered to those that accept it.
+    /// offered to every NETF_IN filter, delivered to those that accept it.
     public func received(frame: UnsafeRawBufferPointer) {
         counters.rxFrames += 1
         counters.rxBytes &+= UInt32(frame.count)
-        guard frame.count >= NetInterface.ethernetHeader,
-              frame.count - NetInterface.ethernetHeader <= Int(NET_RCV_MAX) - 4 else {
+        guard deliverable(frame) else {
             counters.rxBad += 1
             return
         }
+        if deliver(frame, outgoing: false) == 0 { counters.rxNoFilter += 1 }
+    }
+
+    /// One frame a client wrote, as it wrote it: to the NETF_OUT filters
+    /// (GNU Mach shows the frames its clients send to those).
+    func written(frame: UnsafeRawBufferPointer) {
+        guard outgoingFilters > 0, deliverable(frame) else { return }
+        counters.txFiltered &+= UInt32(deliver(frame, outgoing: true))
+    }
+
+    /// A whole Ethernet header, and a payload one net_rcv_msg carries.
+    func deliverable(_ frame: UnsafeRawBufferPointer) -> Bool {
+        frame.count >= NetInterface.ethernetHeader &&
+            frame.count - NetInterface.ethernetHeader <= Int(NET_RCV_MAX) - 4
+    }
+
+    /// Runs the filters of the frame's direction, highest priority first,
+    /// and sends the frame to each that accepts it (a NET_HI_PRI one keeps
+    /// it from those below); returns how many accepted it.
+    func deliver(_ frame: UnsafeRawBufferPointer, outgoing: Bool) -> Int {
         let header = UnsafeRawBufferPointer(rebasing: frame[0..<NetInterface.ethernetHeader])
         let payload = UnsafeRawBufferPointer(rebasing: frame[NetInterface.ethernetHeader...])
         var size = 0
-        var accepted = false
+        var accepted = 0
         var stopBelow: Int32 = -1
         var i = 0
         while i < filters.count {
             let e = filters[i]
             if e.priority < stopBelow { break }
-            guard e.filter.accepts(header: header, payload: payload) else {
+            guard e.filter.accepts(header: header, payload: payload, outgoing: outgoing) else {
                 i += 1
                 continue
             }
-            accepted = true
+            accepted += 1
             if size == 0 { size = delivery.build(frame) }
             let mr = delivery.send(to: e.port, size: size)
             switch mr {
             case MACH_MSG_SUCCESS:
-                counters.rxDelivered += 1
+                if !outgoing { counters.rxDelivered += 1 }
             case MACH_SEND_TIMED_OUT:
                 counters.rxQueueFull += 1
             case MACH_SEND_INVALID_DEST, MACH_SEND_INVALID_RIGHT:
+                // The port died and its notification is still on its way.
                 prune(i, "its port is gone (\(hex(mr)))")
                 continue
             default:
@@ -110,6 +132,6 @@ extension NetInterface {
             if e.priority >= Int32(NET_HI_PRI) { stopBelow = e.priority }
             i += 1
         }
-        if !accepted { counters.rxNoFilter += 1 }
+        return accepted
     }
 }

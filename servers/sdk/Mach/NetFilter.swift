@@ -1,6 +1,6 @@
 // NetFilter.swift - the packet filters of GNU Mach's network device
 // interface (device_set_filter): checked once when a client sets one, run
-// for every received frame.  Pure Swift, no kernel calls: the host test
+// for every frame received (NETF_IN) or written by a client (NETF_OUT).  Pure Swift, no kernel calls: the host test
 // (servers/sdk/Mach/Tests) runs it on a 32-bit Linux host.
 //
 // Two languages arrive as the same array of 16-bit words (filter_t,
@@ -73,6 +73,8 @@ public struct NetFilter {
 
     /// Whether the filter wants received frames (NETF_IN).
     public var wantsIncoming: Bool { direction & NetFilterConstants.directionIn != 0 }
+    /// Whether the filter wants the frames clients write (NETF_OUT).
+    public var wantsOutgoing: Bool { direction & NetFilterConstants.directionOut != 0 }
 
     init(language: Language, direction: UInt16, words: [UInt16], program: [BPFInstruction], source: [UInt16]) {
         self.language = language
@@ -121,8 +123,11 @@ public struct NetFilter {
     }
 
     /// Runs the filter on one frame: `header` its 14-byte Ethernet header,
-    /// `payload` the rest.
-    public func accepts(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Bool {
+    /// `payload` the rest; `outgoing` for a frame a client wrote.  A frame
+    /// of the direction word 0 did not ask for is refused unseen.
+    public func accepts(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                        outgoing: Bool = false) -> Bool {
+        guard outgoing ? wantsOutgoing : wantsIncoming else { return false }
         switch language {
         case .netf: return runNETF(header: header, payload: payload)
         case .bpf: return runBPF(Frame(header: header, payload: payload)) != 0
@@ -182,7 +187,6 @@ extension NetFilter {
     }
 
     func runNETF(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Bool {
-        guard wantsIncoming else { return false }
         return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: NetFilterConstants.stackDepth) { stack in
             var sp = 0
             func word(_ b: UnsafeRawBufferPointer, _ n: Int) -> UInt16? {
@@ -352,7 +356,6 @@ extension NetFilter {
 
     /// Runs a checked program (jumps stay inside, the last one returns).
     func runBPF(_ f: Frame) -> UInt32 {
-        guard wantsIncoming else { return 0 }
         var a: UInt32 = 0, x: UInt32 = 0
         var mem = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
                    UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))

@@ -4,8 +4,9 @@
 // receive mode.
 //
 // One NetInterface per NIC ("eth0", ...).  It keeps the clients' filters
-// (device_set_filter: checked by NetFilter, ordered by priority, a dead
-// port pruned), hands every received frame to the filters
+// (device_set_filter: checked by NetFilter, ordered by priority, removed
+// when the kernel says their port died), hands every received frame to the
+// NETF_IN filters and every written one to the NETF_OUT filters
 // (NetDelivery.swift: net_rcv_msg with a zero send timeout), answers
 // NET_STATUS / NET_ADDRESS / NET_FLAGS, checks device_write's frames and
 // counts what happens (the driver adds its own counters).  The driver
@@ -21,6 +22,8 @@ public struct NetCounters {
     public var txFrames: UInt32 = 0, txBytes: UInt32 = 0, txOversize: UInt32 = 0
     public var txDeferred: UInt32 = 0, txDropped: UInt32 = 0, txWaitingHWM: UInt32 = 0
     public var linkChanges: UInt32 = 0, filtersPruned: UInt32 = 0, errors: UInt32 = 0
+    /// Written frames delivered to NETF_OUT filters.
+    public var txFiltered: UInt32 = 0
     public init() {}
 }
 
@@ -55,6 +58,14 @@ public final class NetInterface {
     public private(set) var receiveFlags: Int32 = 0
     public var counters = NetCounters()
     var filters: [FilterEntry] = []
+    /// Filters with NETF_OUT: while there are none, a write costs no
+    /// filter run.
+    var outgoingFilters = 0
+    /// Where the kernel's dead-name notifications for the filters' ports
+    /// go: a receive right in the set the server's loop serves (the driver
+    /// sets it).  A filter whose client died is then removed at once, not
+    /// when a frame it accepts finds its port gone.
+    public var deadNamePort: PortName = .null
     public var complaints = LogLimiter(burst: 40, every: 500)
     let delivery = NetDelivery()
 
@@ -82,7 +93,16 @@ public final class NetInterface {
         self.name = name
         self.mac = mac
         self.mtu = mtu
+        // One name may carry filters on several interfaces (a client's
+        // port on eth0 and eth1), so a death is told to each.
+        NetInterface.all.append(self)
+        Notifications.onDeadName = { name in
+            for i in NetInterface.all { i.portDied(name) }
+        }
     }
+
+    /// Every interface of the task (they live as long as it does).
+    nonisolated(unsafe) static var all: [NetInterface] = []
 
     public var filterCount: Int { filters.count }
     public var maxFrame: Int { mtu + NetInterface.ethernetHeader }
@@ -121,18 +141,35 @@ public final class NetInterface {
         let entry = FilterEntry(port: port, priority: priority, filter: f)
         let at = filters.firstIndex(where: { $0.priority < priority }) ?? filters.count
         filters.insert(entry, at: at)
+        filtersChanged()
+        if deadNamePort.isValid {
+            let kr = Notifications.requestDeadName(port, notify: deadNamePort)
+            if kr != KERN_SUCCESS && complaints.allow() {
+                print("net: \(name): no dead-name notification for port \(port.raw) (\(hex(kr))); " +
+                      "its filter goes when a delivery fails")
+            }
+        }
         return D_SUCCESS
+    }
+
+    func filtersChanged() {
+        outgoingFilters = 0
+        for e in filters where e.filter.wantsOutgoing { outgoingFilters += 1 }
     }
 
     /// Drops the filter at `i` and our right to its port.
     func prune(_ i: Int, _ why: String) {
         let e = filters.remove(at: i)
+        filtersChanged()
         counters.filtersPruned += 1
         _ = mach_port_deallocate(smrt_task_port(), e.port.raw)
         if complaints.allow() { print("net: \(name): filter for port \(e.port.raw) removed: \(why)") }
     }
 
-    // MARK: device_write
+    /// The kernel says `port` died: its filter (if it has one here) goes.
+    func portDied(_ port: PortName) {
+        if let i = filters.firstIndex(where: { $0.port == port }) { prune(i, "its port died") }
+    }
 
     // MARK: device_get_status / device_set_status
 

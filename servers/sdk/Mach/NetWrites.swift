@@ -37,12 +37,16 @@ extension NetInterface {
         counters.txFrames += 1
         counters.txBytes &+= UInt32(frame.count)
         if !waitingWrites.isEmpty { transmitWaiting() }
-        if waitingWrites.isEmpty && transmit(frame) { return (D_SUCCESS, Int32(frame.count)) }
+        if waitingWrites.isEmpty && transmit(frame) {
+            written(frame: frame)
+            return (D_SUCCESS, Int32(frame.count))
+        }
         guard waitingWrites.count < maxWaitingWrites else {
             counters.txDropped += 1
             if complaints.allow() { print("net: \(name): \(waitingWrites.count) writes wait already; frame dropped") }
             return (D_SUCCESS, Int32(frame.count))
         }
+        written(frame: frame)
         counters.txDeferred += 1
         waitingWrites.append(WaitingWrite(frame: Array(frame), reply: reply()))
         counters.txWaitingHWM = max(counters.txWaitingHWM, UInt32(waitingWrites.count))

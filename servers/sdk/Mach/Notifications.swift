@@ -12,13 +12,32 @@ let notifyDeadName: mach_msg_id_t = 64 + 8       // MACH_NOTIFY_DEAD_NAME
 /// `onNoSenders`; ask for the notification with
 /// `ReceiveRight.requestNoSenders()`.  No-senders calls the handler with the
 /// port that lost its last send right and its make-send count; a dead-name
-/// notification gives back the dead name's reference; any other
+/// notification (asked for with `requestDeadName`) calls `onDeadName` with
+/// the name, which lets go of its own references, then gives back the
+/// reference the notification holds; any other
 /// notification is destroyed with the rights it carries.  Notifications get
 /// no reply.  A client can forge one (any message id on a port it can send
 /// to): a no-senders notification counts only if the port has no send
 /// rights, a dead-name one only if the name is a dead name.
 public enum Notifications {
     nonisolated(unsafe) public static var onNoSenders: ((PortName, mach_port_mscount_t) -> Void)?
+    /// A send right of ours died (the name is a dead name now).
+    nonisolated(unsafe) public static var onDeadName: ((PortName) -> Void)?
+
+    /// Asks for a dead-name notification to `notify` (a receive right in
+    /// the loop's set) when the port `name` (a send right of ours) dies.
+    /// A name already dead is reported at once.  An earlier request for
+    /// the same name is replaced.
+    public static func requestDeadName(_ name: PortName, notify: PortName) -> kern_return_t {
+        var previous = mach_port_t(0)
+        let kr = mach_port_request_notification(
+            smrt_task_port(), name.raw, notifyDeadName, 0, notify.raw,
+            mach_msg_type_name_t(MACH_MSG_TYPE_MAKE_SEND_ONCE), &previous)
+        if kr == KERN_SUCCESS && PortName(previous).isValid {
+            _ = mach_port_deallocate(smrt_task_port(), previous)    // the old request's right
+        }
+        return kr
+    }
 
     /// The demux for ReceiveLoop (notifications have no large replies).
     public static var interface: MIGInterface {
@@ -63,6 +82,7 @@ func notificationDemux(_ inP: UnsafeMutablePointer<mach_msg_header_t>?,
         }
     } else if size == fullSize && id == notifyDeadName {
         if isDeadName(item) {
+            Notifications.onDeadName?(PortName(item))
             _ = mach_port_deallocate(smrt_task_port(), item)
         } else if forgeries.allow() {
             print("mach: a dead-name notification for name \(item), which is no dead name, ignored")

@@ -69,6 +69,9 @@ public struct LogLimiter {
 ///  - a reply to a send right (not send-once) is sent with a zero timeout,
 ///    so a client that stops receiving cannot block the server; a reply
 ///    that cannot be delivered is destroyed.
+/// Under `run()` a reply goes out with the receive of the next request, in
+/// one mach_msg (send and receive options together): one trap per request
+/// instead of two.
 /// Requests larger than `maxRequestSize` are dropped by the kernel;
 /// requests whose out-of-line memory or rights did not fit are answered
 /// `refusalCode`.
@@ -84,6 +87,10 @@ public struct ReceiveLoop: ~Copyable {
     public var refusalCode: kern_return_t = KERN_RESOURCE_SHORTAGE
     var request: MessageBuffer
     var reply: MessageBuffer
+    /// The reply buffer holds a reply that goes out with the next receive
+    /// (`run()` sets `combineReplies`; `serveOne` alone sends at once).
+    var replyWaiting = false
+    var combineReplies = false
     public private(set) var stats = Stats()
     var unusual = LogLimiter()
 
@@ -95,6 +102,8 @@ public struct ReceiveLoop: ~Copyable {
         public var refused = 0
         /// Messages handed to a MessageEvents handler (no reply).
         public var events = 0
+        /// Replies sent in the same mach_msg as the next receive.
+        public var combined = 0
     }
 
     /// A loop that owns and serves one port.
@@ -104,7 +113,9 @@ public struct ReceiveLoop: ~Copyable {
         ownedPort = consume port
         ownedSet = nil
         self.interfaces = interfaces
-        request = MessageBuffer(capacity: requestCapacity)
+        // The two buffers swap roles (a reply goes out of the buffer the
+        // next request comes into): each holds the largest reply.
+        request = MessageBuffer(capacity: max(requestCapacity, ReceiveLoop.replySize(interfaces)))
         reply = MessageBuffer(capacity: ReceiveLoop.replySize(interfaces))
     }
 
@@ -115,7 +126,7 @@ public struct ReceiveLoop: ~Copyable {
         ownedPort = nil
         ownedSet = consume set
         self.interfaces = interfaces
-        request = MessageBuffer(capacity: requestCapacity)
+        request = MessageBuffer(capacity: max(requestCapacity, ReceiveLoop.replySize(interfaces)))
         reply = MessageBuffer(capacity: ReceiveLoop.replySize(interfaces))
     }
 
@@ -137,7 +148,10 @@ public struct ReceiveLoop: ~Copyable {
     /// request is waiting.
     public mutating func run() -> mach_msg_return_t {
         ParkedReply.enabled = true
+        combineReplies = true
         defer {
+            combineReplies = false
+            if replyWaiting { replyWaiting = false; sendReply() }
             ParkedReply.flush()
             ParkedReply.enabled = false
         }
@@ -175,7 +189,16 @@ public struct ReceiveLoop: ~Copyable {
     /// dispatched: what did arrive is destroyed and the sender gets
     /// `refusalCode`; the result is still MACH_RCV_BODY_ERROR.
     public mutating func serveOne(timeout: UInt32? = nil) -> mach_msg_return_t {
-        let mr = receiveSendingParked(timeout: timeout)
+        // The loop's own MIG reply goes with this receive if one waits;
+        // otherwise a parked device reply (ParkedReply.swift) does.  Both
+        // cannot wait at once in the wrong order: sendReply sends a parked
+        // reply before marking its own.
+        var mr = replyWaiting ? replyAndReceive(timeout: timeout) : MACH_RCV_TOO_LARGE
+        if mr == MACH_RCV_TOO_LARGE {
+            // No reply waiting, or the request did not fit the reply's
+            // buffer (it is still queued): the request buffer grows to it.
+            mr = receiveSendingParked(timeout: timeout)
+        }
         if mr == MACH_RCV_TOO_LARGE {
             stats.dropped += 1
             if unusual.allow() { note("request over \(maxRequestSize) bytes dropped") }
@@ -263,15 +286,49 @@ public struct ReceiveLoop: ~Copyable {
     }
 
     /// Sends the reply buffer's message to its remote port, never waiting
-    /// for room; a reply that cannot go is destroyed.
+    /// for room; a reply that cannot go is destroyed.  Under `run()` it
+    /// only marks the reply for the next receive (`replyAndReceive`).
     mutating func sendReply() {
         ParkedReply.flush()                         // replies leave in the order they were made
         guard reply.remotePort.isValid else {
             reply.destroyResources(keepReply: true)
             return
         }
+        if combineReplies {
+            replyWaiting = true
+            return
+        }
         let once = reply.remoteDisposition == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE)
-        let sr = reply.send(timeout: once ? nil : 0)
+        noteSend(reply.send(timeout: once ? nil : 0))
+    }
+
+    /// The waiting reply, and the next request received into the same
+    /// buffer, in one mach_msg; the buffers then swap roles.  Returns the
+    /// receive's result; MACH_RCV_TOO_LARGE (the request is left queued)
+    /// or a failed send (handled here) leave the receive to the caller.
+    mutating func replyAndReceive(timeout: UInt32?) -> mach_msg_return_t {
+        replyWaiting = false
+        let once = reply.remoteDisposition == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE)
+        var options = MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_LARGE
+        if !once { options |= MACH_SEND_TIMEOUT }      // a zero send timeout, as sendReply's
+        if timeout != nil { options |= MACH_RCV_TIMEOUT }
+        let mr = mach_msg(reply.header, options, mach_msg_size_t(reply.size), mach_msg_size_t(reply.capacity),
+                          name.raw, timeout ?? 0, 0)
+        if mr & ~MACH_MSG_MASK >= MACH_SEND_IN_PROGRESS && mr & ~MACH_MSG_MASK <= MACH_SEND_NO_NOTIFY {
+            noteSend(mr)                      // nothing was received
+            return MACH_RCV_TOO_LARGE
+        }
+        stats.replied += 1
+        stats.combined += 1
+        if mr == MACH_MSG_SUCCESS || mr & ~MACH_MSG_MASK == MACH_RCV_BODY_ERROR {
+            request.swapStorage(with: &reply)
+        }
+        return mr
+    }
+
+    /// After a reply's send: counted; one that failed is logged and, if it
+    /// cannot go at all, destroyed.
+    mutating func noteSend(_ sr: mach_msg_return_t) {
         if sr == MACH_MSG_SUCCESS {
             stats.replied += 1
             return

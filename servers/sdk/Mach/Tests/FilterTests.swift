@@ -20,10 +20,10 @@ func compile(_ words: [UInt16]) -> NetFilter? {
     words.withUnsafeBufferPointer { try? NetFilter.compile($0) }
 }
 
-func accepts(_ f: NetFilter, _ bytes: [UInt8]) -> Bool {
+func accepts(_ f: NetFilter, _ bytes: [UInt8], outgoing: Bool = false) -> Bool {
     bytes.withUnsafeBytes { raw in
         f.accepts(header: UnsafeRawBufferPointer(rebasing: raw[0..<14]),
-                  payload: UnsafeRawBufferPointer(rebasing: raw[14...]))
+                  payload: UnsafeRawBufferPointer(rebasing: raw[14...]), outgoing: outgoing)
     }
 }
 
@@ -50,6 +50,11 @@ func netfPrograms() {
     if let all { check([arp, icmp, udp, ipv6, other, runt].allSatisfy { accepts(all, $0) }, "accept-all takes all") }
     check(compile([netfIn]).map { accepts($0, other) } == true, "an empty program accepts (empty stack)")
     check(compile([2, pushLit, 1]).map { accepts($0, other) } == false, "NETF_OUT only: no received frame")
+    check(compile([2, pushLit, 1]).map { accepts($0, other, outgoing: true) } == true, "NETF_OUT: written frames")
+    check(compile([netfIn, pushLit, 1]).map { accepts($0, other, outgoing: true) } == false,
+          "NETF_IN only: no written frame")
+    check(compile([netfIn | 2, pushZero]).map { accepts($0, other, outgoing: true) || accepts($0, other) } == false,
+          "both directions, still the program decides")
     // IPv4 UDP: EtherType word (memory order) CAND, then protocol byte.
     let udpOnly = compile([netfIn, pushHeader + 6, pushLit | cand, 0x0008,
                            pushWord + 4, pushLit | and, 0xff00, pushLit | eq, 0x1100])
