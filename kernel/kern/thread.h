@@ -89,7 +89,10 @@ struct thread {
 
 /* A user thread that starts at eip with stack esp, READY but not yet run. */
 struct thread *thread_create_user(struct task *task, uint32_t eip, uint32_t esp);
-struct thread *current_thread(void);
+/* The thread on the CPU, set only by the context switch (kern/sched.c).
+ * Read inline: every trap asks for it, often more than once. */
+extern struct thread *sched_running;
+static inline struct thread *current_thread(void) { return sched_running; }
 /* Take a thread off whatever it waits on, out of its task, and mark it DEAD;
  * the reaper frees it. Only for the current thread or a clean one (!in_wait). */
 void thread_destroy(struct thread *t);
