@@ -58,6 +58,11 @@ uint32_t ipc_right_kernel_type(uint32_t disposition);
  * to a port pointer with a kernel-form type (MACH_MSG_TYPE_PORT_*). */
 kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
 			       struct ipc_port **port, uint32_t *kernel_type);
+/* The same, for a caller that has looked name up already: e is
+ * ipc_space_lookup(space, name), NULL if the name is not in use. */
+struct ipc_entry;
+kern_return_t ipc_right_copyin_entry(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+				     uint32_t disposition, struct ipc_port **port, uint32_t *kernel_type);
 mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *port, uint32_t kernel_type);
 /* Let go of a right that was used (a delivered message's destination). */
 void ipc_right_release(struct ipc_port *port, uint32_t kernel_type);
