@@ -9,14 +9,40 @@
 #include "kern/string.h"
 #include "vm/kalloc.h"
 
+/* One spare small message, kept by kmsg_free for the next kmsg_alloc: an
+ * RPC allocates and frees a message each way, and the heap's size-class
+ * lookup, free-list work and block checks were most of what that cost.
+ * Every message of up to KMSG_SMALL_ROOM bytes gets that much room, so any
+ * one of them can serve as the spare for any other. */
+static struct kmsg *spare;
+
 struct kmsg *kmsg_alloc(uint32_t size)
 {
-	struct kmsg *m = kalloc_unzeroed(sizeof *m + size);
+	uint32_t room = size <= KMSG_SMALL_ROOM ? KMSG_SMALL_ROOM : size;
+	struct kmsg *m = room == KMSG_SMALL_ROOM ? spare : NULL;
+	if (m)
+		spare = NULL;
+	else
+		m = kalloc_unzeroed(sizeof *m + room);
 	if (m) {
 		memset(m, 0, sizeof *m + sizeof(mach_msg_header_t));
 		m->size = size;
+		m->room = room;
 	}
 	return m;
+}
+
+void kmsg_free(struct kmsg *m)
+{
+	if (m && m->room == KMSG_SMALL_ROOM && !spare)
+		spare = m;
+	else
+		kfree(m);
+}
+
+uint32_t kmsg_spare_bytes(void)
+{
+	return spare ? sizeof *spare + KMSG_SMALL_ROOM : 0;
 }
 
 /* Walk the port items of a kernel-form body that lie before `limit`. */
@@ -56,7 +82,7 @@ void kmsg_destroy(struct kmsg *m)
 		ipc_right_destroy(kmsg_local(m), MACH_MSGH_BITS_LOCAL(bits));
 	if (bits & MACH_MSGH_BITS_COMPLEX)
 		release_body(m, m->size);
-	kfree(m);
+	kmsg_free(m);
 }
 
 /* Whether entry e (NULL: the name is not in use) holds the right a

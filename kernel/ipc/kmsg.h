@@ -25,6 +25,7 @@ struct kmsg {
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
 	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
 	struct device_event *event;     /* an interrupt message the device layer re-arms on receipt, or NULL */
+	uint32_t room;                  /* bytes allocated for hdr: size, or KMSG_SMALL_ROOM if more */
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 
@@ -34,6 +35,17 @@ static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct
 /* Room for a message of size bytes (at least a header): the header reads
  * zero, the body is the caller's to write whole. */
 struct kmsg *kmsg_alloc(uint32_t size);
+/* The room every message of at most this many bytes gets (the null RPC's
+ * and the kernel calls' messages are well under it): with struct kmsg and
+ * the heap's block header it still fits a 256-byte heap block. */
+#define KMSG_SMALL_ROOM 200
+/* Free a message that holds no rights (kmsg_destroy releases them first):
+ * a small one may be kept as kmsg_alloc's spare. kfree is as correct, only
+ * slower. NULL is ignored. */
+void kmsg_free(struct kmsg *m);
+/* Heap bytes the spare holds (none in use by any message): leak checks
+ * leave them out (kern/smhost.c). */
+uint32_t kmsg_spare_bytes(void);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);
 /* Translate the header's and body's names in space into rights. A bad

@@ -215,7 +215,7 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 			r->hdr->msgh_bits = MACH_MSGH_BITS_COMPLEX;
 			kmsg_destroy(r);                        /* the rights a routine handed out */
 		} else {
-			kfree(r);
+			kmsg_free(r);
 		}
 		return r || no_reply ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 	}

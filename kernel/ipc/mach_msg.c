@@ -83,19 +83,19 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	if (src)
 		memcpy(m->hdr, src, size);
 	else if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
-		kfree(m);
+		kmsg_free(m);
 		return MACH_SEND_INVALID_DATA;
 	}
 	r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
 						    MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits), option, timeout_ms);
 	if (r != MACH_MSG_SUCCESS) {
-		kfree(m);
+		kmsg_free(m);
 		return r;
 	}
 	m->hdr->msgh_size = size;
 	r = kmsg_copyin(task->space, m);
 	if (r != MACH_MSG_SUCCESS) {
-		kfree(m);
+		kmsg_free(m);
 		return r;
 	}
 	return ipc_mqueue_send(m);
@@ -120,7 +120,7 @@ static void write_received(struct task *task, uintptr_t uaddr, char *dst, struct
 		memcpy(dst, m->hdr, m->size);
 	else
 		copyout(&task->pmap, m->hdr, uaddr, m->size);
-	kfree(m);
+	kmsg_free(m);
 }
 
 /* Deliver a message the sender handed to this thread while it slept on
