@@ -30,6 +30,7 @@
 #include "kern/string.h"
 #include "device/device_layer.h"
 #include "vm/kalloc.h"
+#include "ipc/mach_msg.h"
 #include <mach/mig_errors.h>
 #include <stdbool.h>
 
@@ -187,6 +188,10 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	    (out->Head.msgh_size > KOBJECT_REPLY_MAX || out->Head.msgh_size < sizeof(mig_reply_header_t))) {
 		kwarn("kernel object: routine %d wrote a reply of %u bytes\n", id, out->Head.msgh_size);
 		error_reply(out, id, KERN_FAILURE);             /* a routine bug: answer, never hang */
+	}
+	if (depth == 1 && reply && out->RetCode != MIG_NO_REPLY && ipc_reply_in_place(reply, rtype, &out->Head)) {
+		depth--;                                /* the reply is the caller's already */
+		return MACH_MSG_SUCCESS;
 	}
 	struct kmsg *r = out->RetCode == MIG_NO_REPLY ? NULL : kmsg_alloc(out->Head.msgh_size);
 	if (r)

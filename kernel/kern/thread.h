@@ -62,6 +62,10 @@ struct thread {
 				       * message straight in (kernel/ipc/direct_send.c) */
 	int rcv_result;               /* the mach_msg result of a message copied in so */
 	bool send_then_receive;       /* in the send half of a send-and-receive mach_msg */
+	uint32_t reply_rcv_name;      /* in that send half: the name, buffer and size of */
+	uintptr_t reply_rcv_buffer;   /* the receive to follow, where a kernel object may */
+	uint32_t reply_rcv_size;      /* write its reply at once (ipc_reply_in_place) */
+	bool reply_in_place;          /* it did: the receive's result is in rcv_result */
 
 	/* control from other threads (kern/thread_server.c) */
 	int base_priority;            /* priority unless depressed */
