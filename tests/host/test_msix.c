@@ -136,9 +136,11 @@ void vdev_refuse(struct vdev *d, const char *fmt, ...)
 	refusals++;
 }
 void ipc_port_release_send(struct ipc_port *p) { ports_released++; }
-bool vdev_send_event(struct vdev *d, struct ipc_port **portp, uint32_t id, uint32_t a, uint32_t b)
+bool vdev_send_event(struct vdev *d, struct ipc_port **portp, struct device_event *ev, uint32_t id, uint32_t a, uint32_t b)
 {
 	events_sent++;
+	if (ev)
+		ev->in_flight = (struct kmsg *)&events_sent;   /* in flight until received or acked, as vdev.c marks it */
 	return true;
 }
 void vdev_irq_raise(struct vdev *d, uint8_t isr) { }
