@@ -40,9 +40,10 @@ void kmsg_free(struct kmsg *m)
 		kfree(m);
 }
 
-uint32_t kmsg_spare_bytes(void)
+void kmsg_spare_release(void)
 {
-	return spare ? sizeof *spare + KMSG_SMALL_ROOM : 0;
+	kfree(spare);
+	spare = NULL;
 }
 
 /* Walk the port items of a kernel-form body that lie before `limit`. */

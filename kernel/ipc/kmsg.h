@@ -43,9 +43,9 @@ struct kmsg *kmsg_alloc(uint32_t size);
  * a small one may be kept as kmsg_alloc's spare. kfree is as correct, only
  * slower. NULL is ignored. */
 void kmsg_free(struct kmsg *m);
-/* Heap bytes the spare holds (none in use by any message): leak checks
- * leave them out (kern/smhost.c). */
-uint32_t kmsg_spare_bytes(void);
+/* Give the spare back to the heap: it is no message's, and the leak checks
+ * (kern/smhost.c's sm_kernel_stats, the host tests) count only what is. */
+void kmsg_spare_release(void);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);
 /* Translate the header's and body's names in space into rights. A bad

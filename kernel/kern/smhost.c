@@ -55,7 +55,8 @@ kern_return_t sm_kernel_stats(mach_port_t host, natural_t *free_pages, natural_t
 		return KERN_INVALID_HOST;
 	uint32_t ool_pages;
 	*free_pages = pmm_free_pages();
-	*heap_bytes = kalloc_bytes_in_use() - kmsg_spare_bytes();   /* the spare is no message's */
+	kmsg_spare_release();                   /* no message's: not counted */
+	*heap_bytes = kalloc_bytes_in_use();
 	*ports = ipc_port_count();
 	ool_stats(ool_items, &ool_pages);
 	return KERN_SUCCESS;
