@@ -189,17 +189,16 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 		kwarn("kernel object: routine %d wrote a reply of %u bytes\n", id, out->Head.msgh_size);
 		error_reply(out, id, KERN_FAILURE);             /* a routine bug: answer, never hang */
 	}
-	if (depth == 1 && reply && out->RetCode != MIG_NO_REPLY && ipc_reply_in_place(reply, rtype, &out->Head)) {
-		depth--;                                /* the reply is the caller's already */
-		return MACH_MSG_SUCCESS;
-	}
-	struct kmsg *r = out->RetCode == MIG_NO_REPLY ? NULL : kmsg_alloc(out->Head.msgh_size);
+	bool no_reply = out->RetCode == MIG_NO_REPLY;
+	bool in_place = !no_reply && reply && ipc_reply_in_place(reply, rtype, &out->Head);
+	struct kmsg *r = no_reply || in_place ? NULL : kmsg_alloc(out->Head.msgh_size);
 	if (r)
 		memcpy(r->hdr, out, out->Head.msgh_size);
-	bool no_reply = out->RetCode == MIG_NO_REPLY;
 	if (out != (mig_reply_header_t *)scratch)
 		kfree(out);
 	depth--;                                        /* the scratch buffer is free again */
+	if (in_place)
+		return MACH_MSG_SUCCESS;                /* the reply is the caller's already */
 	if (r && (r->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
 	    msg_body_walk((uint8_t *)r->hdr, r->size, fix_reply_item, NULL) != MACH_MSG_SUCCESS) {
 		error_reply((mig_reply_header_t *)r->hdr, id, KERN_FAILURE);   /* a routine bug: answer, never hang */
