@@ -146,8 +146,11 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(rtype, dtype);
 
 	/* The stub writes its reply into a scratch buffer; only the reply's real
-	 * size is allocated afterwards. A routine that sends to a kernel object
-	 * itself nests here and gets a buffer of its own. */
+	 * size is allocated afterwards, and only if it is queued rather than
+	 * written into the caller's receive buffer (ipc_reply_in_place). A
+	 * routine that sends to a kernel object itself nests here, and a call
+	 * made while another thread is blocked inside a routine comes here
+	 * with the scratch buffer taken: each gets a buffer of its own. */
 	static uint32_t scratch[KOBJECT_REPLY_MAX / 4];
 	static int depth;
 	mig_reply_header_t *out = depth ? kalloc(KOBJECT_REPLY_MAX) : (mig_reply_header_t *)scratch;
