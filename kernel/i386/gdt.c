@@ -95,9 +95,14 @@ const uint64_t *gdt_kernel_ldt(void)
 	return ldt;
 }
 
-/* The table LDTR names now: reloading it is skipped when it is unchanged,
- * the common case of a switch between threads without tables of their own. */
+/* The table LDTR names now and its length: reloading it is skipped when
+ * both are unchanged, the common case of a switch between threads without
+ * tables of their own. Only gdt_init (with these values) and gdt_load_ldt
+ * write gdt[6], so the two words say what it holds without rebuilding the
+ * descriptor to compare it (a table freed and another allocated at its
+ * address differs in length, or has the same extent and needs no reload). */
 static const uint64_t *loaded_ldt = ldt;
+static uint32_t loaded_entries = LDT_ENTRIES;
 
 void gdt_load_ldt(const uint64_t *table, uint32_t entries)
 {
@@ -105,10 +110,11 @@ void gdt_load_ldt(const uint64_t *table, uint32_t entries)
 		table = ldt;
 		entries = LDT_ENTRIES;
 	}
-	if (table == loaded_ldt && gdt[6] == segment((uint32_t)table, entries * 8 - 1, 0x82, 0x0))
+	if (table == loaded_ldt && entries == loaded_entries)
 		return;
 	gdt[6] = segment((uint32_t)table, entries * 8 - 1, 0x82, 0x0);   /* DPL 0, byte granular */
 	loaded_ldt = table;
+	loaded_entries = entries;
 	__asm__ volatile("lldt %w0" :: "r"(SEG_LDT) : "memory");
 }
 

@@ -82,7 +82,7 @@ static mach_msg_return_t send_request(mach_msg_header_t *msg, mach_msg_size_t se
 	bool complex = m->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX;
 	mach_msg_return_t r = complex ? msg_body_walk((uint8_t *)m->hdr, send_size, check_item, NULL) : MACH_MSG_SUCCESS;
 	if (r != MACH_MSG_SUCCESS) {
-		kfree(m);                              /* holds no rights yet */
+		kmsg_free(m);                              /* holds no rights yet */
 		return r;
 	}
 	if (complex)

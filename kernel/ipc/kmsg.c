@@ -9,14 +9,41 @@
 #include "kern/string.h"
 #include "vm/kalloc.h"
 
+/* One spare small message, kept by kmsg_free for the next kmsg_alloc: an
+ * RPC allocates and frees a message each way, and the heap's size-class
+ * lookup, free-list work and block checks were most of what that cost.
+ * Every message of up to KMSG_SMALL_ROOM bytes gets that much room, so any
+ * one of them can serve as the spare for any other. */
+static struct kmsg *spare;
+
 struct kmsg *kmsg_alloc(uint32_t size)
 {
-	struct kmsg *m = kalloc_unzeroed(sizeof *m + size);
+	uint32_t room = size <= KMSG_SMALL_ROOM ? KMSG_SMALL_ROOM : size;
+	struct kmsg *m = room == KMSG_SMALL_ROOM ? spare : NULL;
+	if (m)
+		spare = NULL;
+	else
+		m = kalloc_unzeroed(sizeof *m + room);
 	if (m) {
 		memset(m, 0, sizeof *m + sizeof(mach_msg_header_t));
 		m->size = size;
+		m->room = room;
 	}
 	return m;
+}
+
+void kmsg_free(struct kmsg *m)
+{
+	if (m && m->room == KMSG_SMALL_ROOM && !spare)
+		spare = m;
+	else
+		kfree(m);
+}
+
+void kmsg_spare_release(void)
+{
+	kfree(spare);
+	spare = NULL;
 }
 
 /* Walk the port items of a kernel-form body that lie before `limit`. */
@@ -56,12 +83,13 @@ void kmsg_destroy(struct kmsg *m)
 		ipc_right_destroy(kmsg_local(m), MACH_MSGH_BITS_LOCAL(bits));
 	if (bits & MACH_MSGH_BITS_COMPLEX)
 		release_body(m, m->size);
-	kfree(m);
+	kmsg_free(m);
 }
 
-static bool right_present(struct ipc_space *s, mach_port_name_t name, uint32_t disposition)
+/* Whether entry e (NULL: the name is not in use) holds the right a
+ * disposition takes or makes. */
+static bool entry_holds(const struct ipc_entry *e, uint32_t disposition)
 {
-	struct ipc_entry *e = ipc_space_lookup(s, name);
 	if (!e)
 		return false;
 	switch (disposition) {
@@ -79,17 +107,17 @@ static bool right_present(struct ipc_space *s, mach_port_name_t name, uint32_t d
 	}
 }
 
-/* Destination and reply name the same entry: taking the destination first
+/* Destination and reply name the same entry e: taking the destination first
  * must leave what the reply needs. A move of the only send right or of a
  * send-once right leaves nothing for a second send-based disposition. */
-static bool same_name_rights_suffice(struct ipc_space *s, mach_port_name_t name, uint32_t rd, uint32_t ld)
+static bool same_name_rights_suffice(const struct ipc_entry *e, uint32_t rd, uint32_t ld)
 {
 	bool ld_sends = ld == MACH_MSG_TYPE_MOVE_SEND || ld == MACH_MSG_TYPE_COPY_SEND ||
 			ld == MACH_MSG_TYPE_MOVE_SEND_ONCE;
 	if (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE)
 		return !ld_sends;
 	if (rd == MACH_MSG_TYPE_MOVE_SEND && (ld == MACH_MSG_TYPE_MOVE_SEND || ld == MACH_MSG_TYPE_COPY_SEND))
-		return ipc_space_lookup(s, name)->urefs >= 2;
+		return e->urefs >= 2;
 	return true;
 }
 
@@ -138,21 +166,28 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 	mach_msg_header_t *h = m->hdr;
 	uint32_t rd = MACH_MSGH_BITS_REMOTE(h->msgh_bits), ld = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
 	mach_port_name_t dest = h->msgh_remote_port, reply = h->msgh_local_port;
-	if (!MACH_PORT_VALID(dest) || !right_present(space, dest, rd) || rd == MACH_MSG_TYPE_MOVE_RECEIVE)
+	/* Each name is looked up once for the checks and the copyin. */
+	struct ipc_entry *de = MACH_PORT_VALID(dest) ? ipc_space_lookup(space, dest) : NULL;
+	if (!entry_holds(de, rd) || rd == MACH_MSG_TYPE_MOVE_RECEIVE)
 		return MACH_SEND_INVALID_DEST;
 	bool has_reply = MACH_PORT_VALID(reply);
-	if (has_reply && (!right_present(space, reply, ld) || ld == MACH_MSG_TYPE_MOVE_RECEIVE))
+	struct ipc_entry *re = !has_reply ? NULL : reply == dest ? de : ipc_space_lookup(space, reply);
+	if (has_reply && (!entry_holds(re, ld) || ld == MACH_MSG_TYPE_MOVE_RECEIVE))
 		return MACH_SEND_INVALID_REPLY;
-	if (has_reply && dest == reply && !same_name_rights_suffice(space, dest, rd, ld))
+	if (has_reply && dest == reply && !same_name_rights_suffice(de, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
-	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
-	    ipc_transit_body_would_cycle(space, m, ipc_space_lookup(space, dest)->port))
+	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) && ipc_transit_body_would_cycle(space, m, de->port))
 		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
-	if (ipc_right_copyin(space, dest, rd, &dp, &dtype) != KERN_SUCCESS)
+	if (ipc_right_copyin_entry(space, dest, de, rd, &dp, &dtype) != KERN_SUCCESS)
 		return MACH_SEND_INVALID_DEST;
-	if (has_reply && ipc_right_copyin(space, reply, ld, &rp, &rtype) != KERN_SUCCESS) {
+	/* Moving the destination's right may free its entry (and send a
+	 * port-deleted notification), and a reply naming the same entry sees
+	 * it changed: after those the reply's name is looked up again. */
+	if (has_reply && (dest == reply || rd == MACH_MSG_TYPE_MOVE_SEND || rd == MACH_MSG_TYPE_MOVE_SEND_ONCE))
+		re = ipc_space_lookup(space, reply);
+	if (has_reply && ipc_right_copyin_entry(space, reply, re, ld, &rp, &rtype) != KERN_SUCCESS) {
 		ipc_right_release(dp, dtype);
 		return MACH_SEND_INVALID_REPLY;
 	}

@@ -25,6 +25,7 @@ struct kmsg {
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
 	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
 	struct device_event *event;     /* an interrupt message the device layer re-arms on receipt, or NULL */
+	uint32_t room;                  /* bytes allocated for hdr: size, or KMSG_SMALL_ROOM if more */
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 
@@ -34,6 +35,17 @@ static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct
 /* Room for a message of size bytes (at least a header): the header reads
  * zero, the body is the caller's to write whole. */
 struct kmsg *kmsg_alloc(uint32_t size);
+/* The room every message of at most this many bytes gets (the null RPC's
+ * and the kernel calls' messages are well under it): with struct kmsg and
+ * the heap's block header it still fits a 256-byte heap block. */
+#define KMSG_SMALL_ROOM 200
+/* Free a message that holds no rights (kmsg_destroy releases them first):
+ * a small one may be kept as kmsg_alloc's spare. kfree is as correct, only
+ * slower. NULL is ignored. */
+void kmsg_free(struct kmsg *m);
+/* Give the spare back to the heap: it is no message's, and the leak checks
+ * (kern/smhost.c's sm_kernel_stats, the host tests) count only what is. */
+void kmsg_spare_release(void);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);
 /* Translate the header's and body's names in space into rights. A bad
@@ -58,6 +70,11 @@ uint32_t ipc_right_kernel_type(uint32_t disposition);
  * to a port pointer with a kernel-form type (MACH_MSG_TYPE_PORT_*). */
 kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
 			       struct ipc_port **port, uint32_t *kernel_type);
+/* The same, for a caller that has looked name up already: e is
+ * ipc_space_lookup(space, name), NULL if the name is not in use. */
+struct ipc_entry;
+kern_return_t ipc_right_copyin_entry(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+				     uint32_t disposition, struct ipc_port **port, uint32_t *kernel_type);
 mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *port, uint32_t kernel_type);
 /* Let go of a right that was used (a delivered message's destination). */
 void ipc_right_release(struct ipc_port *port, uint32_t kernel_type);

@@ -30,6 +30,7 @@
 #include "kern/string.h"
 #include "device/device_layer.h"
 #include "vm/kalloc.h"
+#include "ipc/mach_msg.h"
 #include <mach/mig_errors.h>
 #include <stdbool.h>
 
@@ -145,8 +146,11 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(rtype, dtype);
 
 	/* The stub writes its reply into a scratch buffer; only the reply's real
-	 * size is allocated afterwards. A routine that sends to a kernel object
-	 * itself nests here and gets a buffer of its own. */
+	 * size is allocated afterwards, and only if it is queued rather than
+	 * written into the caller's receive buffer (ipc_reply_in_place). A
+	 * routine that sends to a kernel object itself nests here, and a call
+	 * made while another thread is blocked inside a routine comes here
+	 * with the scratch buffer taken: each gets a buffer of its own. */
 	static uint32_t scratch[KOBJECT_REPLY_MAX / 4];
 	static int depth;
 	mig_reply_header_t *out = depth ? kalloc(KOBJECT_REPLY_MAX) : (mig_reply_header_t *)scratch;
@@ -188,13 +192,16 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 		kwarn("kernel object: routine %d wrote a reply of %u bytes\n", id, out->Head.msgh_size);
 		error_reply(out, id, KERN_FAILURE);             /* a routine bug: answer, never hang */
 	}
-	struct kmsg *r = out->RetCode == MIG_NO_REPLY ? NULL : kmsg_alloc(out->Head.msgh_size);
+	bool no_reply = out->RetCode == MIG_NO_REPLY;
+	bool in_place = !no_reply && reply && ipc_reply_in_place(reply, rtype, &out->Head);
+	struct kmsg *r = no_reply || in_place ? NULL : kmsg_alloc(out->Head.msgh_size);
 	if (r)
 		memcpy(r->hdr, out, out->Head.msgh_size);
-	bool no_reply = out->RetCode == MIG_NO_REPLY;
 	if (out != (mig_reply_header_t *)scratch)
 		kfree(out);
 	depth--;                                        /* the scratch buffer is free again */
+	if (in_place)
+		return MACH_MSG_SUCCESS;                /* the reply is the caller's already */
 	if (r && (r->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
 	    msg_body_walk((uint8_t *)r->hdr, r->size, fix_reply_item, NULL) != MACH_MSG_SUCCESS) {
 		error_reply((mig_reply_header_t *)r->hdr, id, KERN_FAILURE);   /* a routine bug: answer, never hang */
@@ -215,7 +222,7 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 			r->hdr->msgh_bits = MACH_MSGH_BITS_COMPLEX;
 			kmsg_destroy(r);                        /* the rights a routine handed out */
 		} else {
-			kfree(r);
+			kmsg_free(r);
 		}
 		return r || no_reply ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 	}

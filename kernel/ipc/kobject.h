@@ -5,7 +5,8 @@
 #include <mach/message.h>
 #include <mach/kern_return.h>
 struct kmsg;
-/* Consume m (a request in kernel form) and send the reply to its reply port. */
+/* Consume m (a request in kernel form) and send the reply to its reply port,
+ * or write it into the sender's receive buffer (ipc_reply_in_place). */
 mach_msg_return_t kobject_receive(struct kmsg *m);
 /* Consume m and answer its reply port with a reply carrying only code. */
 void kobject_reply_error(struct kmsg *m, kern_return_t code);

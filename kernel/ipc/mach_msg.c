@@ -83,19 +83,19 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	if (src)
 		memcpy(m->hdr, src, size);
 	else if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
-		kfree(m);
+		kmsg_free(m);
 		return MACH_SEND_INVALID_DATA;
 	}
 	r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
 						    MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits), option, timeout_ms);
 	if (r != MACH_MSG_SUCCESS) {
-		kfree(m);
+		kmsg_free(m);
 		return r;
 	}
 	m->hdr->msgh_size = size;
 	r = kmsg_copyin(task->space, m);
 	if (r != MACH_MSG_SUCCESS) {
-		kfree(m);
+		kmsg_free(m);
 		return r;
 	}
 	return ipc_mqueue_send(m);
@@ -120,7 +120,7 @@ static void write_received(struct task *task, uintptr_t uaddr, char *dst, struct
 		memcpy(dst, m->hdr, m->size);
 	else
 		copyout(&task->pmap, m->hdr, uaddr, m->size);
-	kfree(m);
+	kmsg_free(m);
 }
 
 /* Deliver a message the sender handed to this thread while it slept on
@@ -231,25 +231,64 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 	}
 }
 
+bool ipc_reply_in_place(struct ipc_port *reply, uint32_t rtype, const mach_msg_header_t *out)
+{
+	struct thread *self = current_thread();
+	struct task *task = self->task;
+	uint32_t size = out->msgh_size;
+	if (!self->reply_rcv_name || reply->receiver_name != self->reply_rcv_name ||
+	    reply->receiver != task->space || !reply->active || reply->is_set || reply->pset ||
+	    reply->msgs_head || reply->receivers.head || (out->msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    size > self->reply_rcv_size)
+		return false;
+	struct ipc_entry *e = ipc_space_lookup(task->space, self->reply_rcv_name);
+	char *dst = e && e->port == reply && (e->type & MACH_PORT_TYPE_RECEIVE)
+		? user_window(&task->pmap, self->reply_rcv_buffer, size, true) : NULL;
+	if (!dst)
+		return false;
+	/* As receive_to_user and kmsg_copyout would deliver it: the next
+	 * sequence number, no reply right, local the name received on. */
+	mach_msg_header_t h = *out;
+	h.msgh_seqno = reply->seqno++;
+	h.msgh_remote_port = MACH_PORT_NULL;
+	h.msgh_local_port = self->reply_rcv_name;
+	h.msgh_bits = MACH_MSGH_BITS_OTHER(out->msgh_bits) | MACH_MSGH_BITS(0, rtype);
+	memcpy(dst, &h, sizeof h);
+	memcpy(dst + sizeof h, out + 1, size - sizeof h);
+	ipc_right_release(reply, rtype);              /* delivered: the destination right is used up */
+	self->reply_rcv_name = 0;
+	self->reply_in_place = true;
+	self->rcv_result = MACH_MSG_SUCCESS;
+	return true;
+}
+
 mach_msg_return_t mach_msg_trap_impl(uintptr_t msg, mach_msg_option_t option, uint32_t send_size,
 				     uint32_t rcv_size, mach_port_name_t rcv_name, uint32_t timeout_ms)
 {
-	struct task *task = current_task();
+	struct thread *self = current_thread();
+	struct task *task = self->task;
 	if (option & MACH_SEND_MSG) {
 		/* A receiver the send wakes runs straight from this thread's
-		 * switch in the receive below (sched_wake_direct). */
-		struct thread *self = current_thread();
+		 * switch in the receive below (sched_wake_direct); a kernel
+		 * object may write its reply where that receive would put it. */
 		self->send_then_receive = option & MACH_RCV_MSG;
+		self->reply_rcv_name = option & MACH_RCV_MSG ? rcv_name : 0;
+		self->reply_rcv_buffer = msg;
+		self->reply_rcv_size = rcv_size;
 		mach_msg_return_t r = send_from_user(task, msg, send_size, option, timeout_ms);
 		self->send_then_receive = false;
+		self->reply_rcv_name = 0;
 		if (r != MACH_MSG_SUCCESS) {
+			self->reply_in_place = false;
 			sched_settle_direct();
 			return r;
 		}
 		task->messages_sent++;
 	}
 	if (option & MACH_RCV_MSG) {
-		mach_msg_return_t r = receive_to_user(task, msg, rcv_size, rcv_name, option, timeout_ms);
+		mach_msg_return_t r = self->reply_in_place ? self->rcv_result
+			: receive_to_user(task, msg, rcv_size, rcv_name, option, timeout_ms);
+		self->reply_in_place = false;
 		sched_settle_direct();                  /* it did not block: the receiver is queued */
 		if (r == MACH_MSG_SUCCESS || (r & ~MACH_MSG_MASK) == MACH_RCV_BODY_ERROR)
 			task->messages_received++;

@@ -39,20 +39,14 @@ struct ipc_port *ipc_pset_alloc(void)
 	return set;
 }
 
-void ipc_port_ref(struct ipc_port *p)
+/* The last reference goes (ipc_port_release): the port is freed. */
+void ipc_port_release_last(struct ipc_port *p)
 {
-	assert(p->refs > 0);                         /* a reference to a freed port */
-	p->refs++;
-}
-
-void ipc_port_release(struct ipc_port *p)
-{
-	assert(p->refs > 0);
-	if (--p->refs == 0) {
-		assert(!p->active);                   /* its receive right still holds it */
-		live_ports--;
-		kfree(p);
-	}
+	assert(p->refs == 1);                        /* 0: released after it was freed */
+	assert(!p->active);                          /* its receive right still holds it */
+	p->refs = 0;
+	live_ports--;
+	kfree(p);
 }
 
 void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "kern/thread.h"
+#include "kern/assert.h"
 
 struct ipc_space;
 struct kmsg;
@@ -59,8 +60,23 @@ struct ipc_port {
 
 struct ipc_port *ipc_port_alloc(void);
 struct ipc_port *ipc_port_alloc_kobject(enum ikot type, void *object);
-void ipc_port_ref(struct ipc_port *p);
-void ipc_port_release(struct ipc_port *p);
+/* One more reference, and one fewer. Inline, since every message takes
+ * and drops several; a count already at zero (a freed port) still stops
+ * the kernel (kern/assert.h), at the cost of one compare: release's only
+ * test sends every count but one above it to ipc_port_release_last. */
+static inline void ipc_port_ref(struct ipc_port *p)
+{
+	assert(p->refs > 0);                         /* a reference to a freed port */
+	p->refs++;
+}
+void ipc_port_release_last(struct ipc_port *p);
+static inline void ipc_port_release(struct ipc_port *p)
+{
+	if (p->refs > 1)
+		p->refs--;
+	else
+		ipc_port_release_last(p);
+}
 /* Destroy the receive right: the port dies, its queue is emptied, waiters wake. */
 void ipc_port_destroy(struct ipc_port *p);
 /* A kernel object is going away: its port dies and the kernel's reference goes. */

@@ -22,7 +22,12 @@ uint32_t ipc_right_kernel_type(uint32_t disposition)
 kern_return_t ipc_right_copyin(struct ipc_space *space, mach_port_name_t name, uint32_t disposition,
 			       struct ipc_port **port, uint32_t *kernel_type)
 {
-	struct ipc_entry *e = ipc_space_lookup(space, name);
+	return ipc_right_copyin_entry(space, name, ipc_space_lookup(space, name), disposition, port, kernel_type);
+}
+
+kern_return_t ipc_right_copyin_entry(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+				     uint32_t disposition, struct ipc_port **port, uint32_t *kernel_type)
+{
 	if (!e)
 		return KERN_INVALID_NAME;
 	struct ipc_port *p = e->port;

@@ -15,7 +15,8 @@ void swtch(uint32_t *save_esp, uint32_t new_esp);
 
 static struct { struct thread *head, *tail; } runq[NPRIORITIES];
 static uint32_t runq_bitmap;          /* bit p set: runq[p] is not empty */
-static struct thread *current;
+/* The thread on the CPU (kern/thread.h's current_thread reads it inline). */
+struct thread *sched_running;
 static struct thread idle_thread;
 static bool need_resched;
 /* The thread to run next when the current one blocks (sched_prefer_next). */
@@ -25,8 +26,6 @@ static struct thread *preferred;
 static struct thread *direct;
 static uint32_t preferred_switches;
 
-struct thread *current_thread(void) { return current; }
-
 void sched_init(void)
 {
 	/* The boot stack becomes the idle thread's stack. */
@@ -34,7 +33,7 @@ void sched_init(void)
 	idle_thread.task = kernel_task();
 	idle_thread.state = TH_RUNNING;
 	idle_thread.priority = NPRIORITIES - 1;
-	current = &idle_thread;
+	sched_running = &idle_thread;
 }
 
 void sched_make_ready(struct thread *t)
@@ -54,13 +53,13 @@ void sched_make_ready(struct thread *t)
 		runq[p].head = t;
 	runq[p].tail = t;
 	runq_bitmap |= 1u << p;
-	if (current && p < current->priority)
+	if (sched_running && p < sched_running->priority)
 		need_resched = true;
 }
 
 unsigned sched_runnable(void)
 {
-	unsigned n = (current && current != &idle_thread && current->state == TH_RUNNING) + (direct != NULL);
+	unsigned n = (sched_running && sched_running != &idle_thread && sched_running->state == TH_RUNNING) + (direct != NULL);
 	for (int p = 0; p < NPRIORITIES; p++)
 		for (struct thread *t = runq[p].head; t; t = t->run_next)
 			n++;
@@ -108,7 +107,7 @@ void sched_remove(struct thread *t)
 
 static void switch_to(struct thread *next)
 {
-	struct thread *prev = current;
+	struct thread *prev = sched_running;
 	need_resched = false;
 	preferred = NULL;
 	if (next == prev) {
@@ -132,7 +131,7 @@ static void switch_to(struct thread *next)
 		pmap_activate(&next->task->pmap);
 		user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
 	}
-	current = next;
+	sched_running = next;
 	swtch(&prev->kernel_esp, next->kernel_esp);
 	/* back on prev's stack: someone switched to us */
 	thread_reap();
@@ -149,7 +148,7 @@ void sched_switch(void)
 	struct thread *d = direct;
 	if (d) {
 		direct = NULL;
-		if (d->state == TH_READY && d != current && none_more_urgent(d)) {
+		if (d->state == TH_READY && d != sched_running && none_more_urgent(d)) {
 			preferred_switches++;
 			switch_to(d);
 			return;
@@ -159,7 +158,7 @@ void sched_switch(void)
 	}
 	struct thread *t = preferred;
 	/* Ahead of its equals, never of a more urgent thread. */
-	if (t && t->state == TH_READY && t != current && runq_bitmap && (int)__builtin_ctz(runq_bitmap) >= t->priority) {
+	if (t && t->state == TH_READY && t != sched_running && runq_bitmap && (int)__builtin_ctz(runq_bitmap) >= t->priority) {
 		sched_remove(t);
 		preferred_switches++;
 		switch_to(t);
@@ -195,16 +194,16 @@ uint32_t sched_preferred_switch_count(void) { return preferred_switches; }
 
 void sched_yield(void)
 {
-	sched_make_ready(current);
+	sched_make_ready(sched_running);
 	sched_switch();
 }
 
 bool sched_handoff(struct thread *target)
 {
-	if (target == current || target == &idle_thread || target->state != TH_READY)
+	if (target == sched_running || target == &idle_thread || target->state != TH_READY)
 		return false;
 	sched_remove(target);
-	sched_make_ready(current);
+	sched_make_ready(sched_running);
 	switch_to(target);
 	return true;
 }
@@ -219,14 +218,14 @@ void sched_set_priority(struct thread *t, int priority)
 		priority = NPRIORITIES - 1;
 	if (t->priority == priority)
 		return;
-	if (t->state == TH_READY && t != current && t != &idle_thread) {
+	if (t->state == TH_READY && t != sched_running && t != &idle_thread) {
 		sched_remove(t);
 		t->priority = priority;
 		sched_make_ready(t);             /* sets need_resched if now more urgent */
 	} else {
 		t->priority = priority;
 	}
-	if (t == current && runq_bitmap && __builtin_ctz(runq_bitmap) < priority)
+	if (t == sched_running && runq_bitmap && __builtin_ctz(runq_bitmap) < priority)
 		need_resched = true;
 }
 
@@ -257,13 +256,13 @@ bool sched_undepress(struct thread *t)
 
 void sched_tick(void)
 {
-	if (current != &idle_thread && --current->quantum <= 0)
+	if (sched_running != &idle_thread && --sched_running->quantum <= 0)
 		need_resched = true;
 }
 
 void sched_preempt_point(void)
 {
-	if (need_resched && current->state == TH_RUNNING) {
+	if (need_resched && sched_running->state == TH_RUNNING) {
 		sched_yield();
 		/* It may have been suspended or terminated while it waited. */
 		thread_return_point();

@@ -11,6 +11,7 @@
 #include "ipc/ool.h"
 #include "ipc/mqueue.h"
 #include "ipc/direct_send.h"
+#include "ipc/kmsg.h"
 #include "kern/sched.h"
 #include "i386/trap.h"
 #include "vm/pmm.h"
@@ -54,6 +55,7 @@ kern_return_t sm_kernel_stats(mach_port_t host, natural_t *free_pages, natural_t
 		return KERN_INVALID_HOST;
 	uint32_t ool_pages;
 	*free_pages = pmm_free_pages();
+	kmsg_spare_release();                   /* no message's: not counted */
 	*heap_bytes = kalloc_bytes_in_use();
 	*ports = ipc_port_count();
 	ool_stats(ool_items, &ool_pages);

@@ -30,7 +30,6 @@ void task_init(void)
 }
 
 struct task *kernel_task(void) { return &kernel_task_store; }
-struct task *current_task(void) { return current_thread()->task; }
 int task_count(void) { return ntasks; }
 struct task *task_list(void) { return tasks; }
 

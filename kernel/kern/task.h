@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include "vm/pmap.h"
 #include "vm/vm_map.h"
+#include "kern/thread.h"
 
 struct thread;
 struct ipc_space;
@@ -50,7 +51,7 @@ struct task {
 
 void task_init(void);
 struct task *kernel_task(void);
-struct task *current_task(void);
+static inline struct task *current_task(void) { return current_thread()->task; }
 struct task *task_spawn(const char *name);
 /* End the task: its port dies at once, clean threads end at once, threads
  * inside a kernel wait unwind and end at their return point, and the last

@@ -62,6 +62,10 @@ struct thread {
 				       * message straight in (kernel/ipc/direct_send.c) */
 	int rcv_result;               /* the mach_msg result of a message copied in so */
 	bool send_then_receive;       /* in the send half of a send-and-receive mach_msg */
+	uint32_t reply_rcv_name;      /* in that send half: the name, buffer and size of */
+	uintptr_t reply_rcv_buffer;   /* the receive to follow, where a kernel object may */
+	uint32_t reply_rcv_size;      /* write its reply at once (ipc_reply_in_place) */
+	bool reply_in_place;          /* it did: the receive's result is in rcv_result */
 
 	/* control from other threads (kern/thread_server.c) */
 	int base_priority;            /* priority unless depressed */
@@ -89,7 +93,10 @@ struct thread {
 
 /* A user thread that starts at eip with stack esp, READY but not yet run. */
 struct thread *thread_create_user(struct task *task, uint32_t eip, uint32_t esp);
-struct thread *current_thread(void);
+/* The thread on the CPU, set only by the context switch (kern/sched.c).
+ * Read inline: every trap asks for it, often more than once. */
+extern struct thread *sched_running;
+static inline struct thread *current_thread(void) { return sched_running; }
 /* Take a thread off whatever it waits on, out of its task, and mark it DEAD;
  * the reaper frees it. Only for the current thread or a clean one (!in_wait). */
 void thread_destroy(struct thread *t);

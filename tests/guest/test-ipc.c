@@ -1,4 +1,5 @@
 /* test-ipc: Mach port rights and their accounting (mach_port.defs), port sets,
+ * a kernel call's reply received in the same mach_msg (in place or queued),
  * notifications (dead-name, port-deleted, no-senders, send-once,
  * port-destroyed) and what a task's death does to the rights others hold.
  * Rights are checked after every case with mach_port_type/get_refs and the
@@ -165,6 +166,73 @@ static void test_port_sets(void)
 	CHECK_EQ(m.head.msgh_id, 24);
 	mach_port_destroy(self, a);
 	mach_port_destroy(self, b);
+}
+
+/* A kernel call whose caller receives on the reply port in the same
+ * mach_msg: its reply is written straight into the buffer
+ * (ipc_reply_in_place) only when that receive would take it at once, and
+ * then reads as a received message does; otherwise it waits queued. An id
+ * no kernel interface serves is answered MIG_BAD_ID (id + 100). */
+static mach_msg_return_t kernel_call(mig_reply_header_t *buf, mach_msg_option_t extra, uint32_t rcv_size,
+				     mach_port_t reply, mach_port_t rcv_name)
+{
+	memset(buf, 0, sizeof *buf);
+	buf->Head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+		sizeof buf->Head, self, { reply }, 0, 999999 };
+	return mach_msg(&buf->Head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT | extra, sizeof buf->Head,
+			rcv_size, rcv_name, 0, 0);
+}
+
+static void expect_kernel_reply(const mig_reply_header_t *m, mach_port_t r, uint32_t seqno)
+{
+	CHECK_EQ(m->Head.msgh_id, 999999 + 100);
+	CHECK_EQ(m->RetCode, MIG_BAD_ID);
+	CHECK_EQ(m->Head.msgh_size, sizeof *m);
+	CHECK_EQ(m->Head.msgh_seqno, seqno);
+	CHECK_EQ(m->Head.msgh_local_port, r);
+	CHECK_EQ(m->Head.msgh_remote_port, MACH_PORT_NULL);
+	CHECK_EQ(m->Head.msgh_bits, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE));
+}
+
+static void test_kernel_reply(void)
+{
+	mach_port_t r = new_port(), set = MACH_PORT_NULL;
+	mig_reply_header_t m;
+	mach_port_status_t st;
+	CHECK_EQ(mach_port_set_seqno(self, r, 7), KERN_SUCCESS);
+	CHECK_EQ(kernel_call(&m, 0, sizeof m, r, r), MACH_MSG_SUCCESS);
+	expect_kernel_reply(&m, r, 7);
+	CHECK_EQ(mach_port_get_receive_status(self, r, &st), KERN_SUCCESS);
+	CHECK(st.mps_seqno == 8 && st.mps_msgcount == 0 && st.mps_sorights == 0,
+	      "after a reply in place: seqno %u, %u queued, %u send-once rights", st.mps_seqno, st.mps_msgcount,
+	      st.mps_sorights);
+	/* A message already queued on the reply port is received first. */
+	CHECK_EQ(send_simple(r, MACH_MSG_TYPE_MAKE_SEND, 31, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(kernel_call(&m, 0, sizeof m, r, r), MACH_MSG_SUCCESS);
+	CHECK(m.Head.msgh_id == 31 && m.Head.msgh_seqno == 8, "the queued message first: id %d seqno %u",
+	      m.Head.msgh_id, m.Head.msgh_seqno);
+	CHECK_EQ(mach_msg(&m.Head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, r, 0, 0), MACH_MSG_SUCCESS);
+	expect_kernel_reply(&m, r, 9);
+	/* A buffer too small: MACH_RCV_LARGE reports the size, the reply stays. */
+	CHECK_EQ(kernel_call(&m, MACH_RCV_LARGE, sizeof m.Head, r, r), MACH_RCV_TOO_LARGE);
+	CHECK_EQ(m.Head.msgh_size, sizeof m);
+	CHECK_EQ(mach_msg(&m.Head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, r, 0, 0), MACH_MSG_SUCCESS);
+	expect_kernel_reply(&m, r, 10);
+	/* A member of a set is not received from by its own name. */
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+	CHECK_EQ(mach_port_move_member(self, r, set), KERN_SUCCESS);
+	CHECK_EQ(kernel_call(&m, 0, sizeof m, r, r), MACH_RCV_IN_SET);
+	CHECK_EQ(mach_msg(&m.Head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, set, 0, 0), MACH_MSG_SUCCESS);
+	expect_kernel_reply(&m, r, 11);
+	/* Receiving on another port than the reply's: it waits on its own. */
+	mach_port_t other = new_port();
+	CHECK_EQ(mach_port_move_member(self, r, MACH_PORT_NULL), KERN_SUCCESS);
+	CHECK_EQ(kernel_call(&m, 0, sizeof m, r, other), MACH_RCV_TIMED_OUT);
+	CHECK_EQ(mach_msg(&m.Head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, r, 0, 0), MACH_MSG_SUCCESS);
+	expect_kernel_reply(&m, r, 12);
+	mach_port_destroy(self, other);
+	mach_port_destroy(self, set);
+	mach_port_destroy(self, r);
 }
 
 static void test_notifications(void)
@@ -339,6 +407,7 @@ int main(void)
 	test_allocate_and_refs();
 	test_queue_limit();
 	test_port_sets();
+	test_kernel_reply();
 	test_notifications();
 	test_body_rights();
 	test_task_death(1);       /* the peer exits */

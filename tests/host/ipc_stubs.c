@@ -57,10 +57,9 @@ struct thread *waitq_wake_direct(struct waitq *q, void *data)
 	panic("ipc_stubs: waitq_wake_direct(%p), and the host has no threads", (void *)q);
 }
 
-struct thread *current_thread(void)
-{
-	panic("ipc_stubs: current_thread(), and the host has no threads");
-}
+/* The host has no threads: the running one is a zeroed thread of no task. */
+static struct thread stub_thread;
+struct thread *sched_running = &stub_thread;
 
 enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
 {
@@ -176,8 +175,3 @@ struct ool *ool_from_slot(ool_slot_t slot)
 	return NULL;
 }
 
-/* ----- tasks ----- */
-
-struct task *stub_current_task;
-
-struct task *current_task(void) { return stub_current_task; }

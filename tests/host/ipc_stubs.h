@@ -15,7 +15,8 @@
  *                  stub_msgs_drain for all).
  *   ool_*          out-of-line items are not supported here: any use that
  *                  would hold memory panics.
- *   current_task   returns stub_current_task (NULL unless a test sets it).
+ *   current_thread a zeroed thread of no task (sched_running), so
+ *                  current_task() is NULL.
  */
 #ifndef TESTS_HOST_IPC_STUBS_H
 #define TESTS_HOST_IPC_STUBS_H
@@ -69,7 +70,5 @@ mach_msg_return_t stub_msg_receive(struct kmsg *m, struct ipc_space *space,
  * way the kernel would: one whose destination is dead is destroyed
  * (kmsg_destroy), the others are consumed.  Returns how many. */
 int stub_msgs_drain(void);
-
-extern struct task *stub_current_task;
 
 #endif

@@ -64,10 +64,12 @@ __attribute__((unused)) static void kill_kernel_port(struct ipc_port *p)
 }
 
 /* Nothing alive, nothing allocated: the end of every test.  Captured
- * messages are disposed of first, as the kernel would. */
+ * messages are disposed of first, as the kernel would, and the spare
+ * message (no message's) is given back. */
 __attribute__((unused)) static void check_no_leaks(const char *test)
 {
 	stub_msgs_drain();
+	kmsg_spare_release();
 	CHECK(ipc_port_count() == 0, "%s: %u ports alive", test, ipc_port_count());
 	CHECK(stub_kalloc_bytes == 0 && stub_kalloc_blocks == 0,
 	      "%s: %zu bytes in %zu blocks outstanding", test, stub_kalloc_bytes, stub_kalloc_blocks);

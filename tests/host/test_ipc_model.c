@@ -302,6 +302,7 @@ static void settle(void)
 			fail("message %d: to %p id %d, model says send-once to port %d", k,
 			     (void *)kmsg_remote(stub_msgs[k].m), stub_msgs[k].m->hdr->msgh_id, want_note[k]);
 	stats[ST_NOTES] += stub_msgs_drain();
+	kmsg_spare_release();                   /* the spare message is no message's */
 	nwant = 0;
 
 	unsigned live = 0;
