@@ -282,6 +282,36 @@ static void test_random_messages(void)
 	CHECK_EQ(sm_host_uptime(mach_host_self(), &t), KERN_SUCCESS);
 }
 
+/* A random complex body may name this task's own code or data as
+ * out-of-line memory with the deallocate bit; the kernel would then unmap
+ * it from the test (that is the bit's meaning). Clear the bit in every
+ * descriptor the kernel would read, so random messages test the kernel,
+ * not the test's survival. (tests/fuzz/msgwalk.c walks bodies fully; this
+ * needs only the descriptors.) */
+static void keep_own_memory(uint32_t *buf, uint32_t size)
+{
+	uint32_t off = sizeof(mach_msg_header_t);
+	while (off + sizeof(mach_msg_type_t) <= size) {
+		mach_msg_type_t *t = (mach_msg_type_t *)((uint8_t *)buf + off);
+		t->msgt_deallocate = 0;
+		uint64_t bits;
+		if (t->msgt_longform) {
+			if (off + sizeof(mach_msg_type_long_t) > size)
+				return;
+			mach_msg_type_long_t *lt = (mach_msg_type_long_t *)t;
+			bits = (uint64_t)lt->msgtl_number * lt->msgtl_size;
+			off += sizeof *lt;
+		} else {
+			bits = (uint64_t)t->msgt_number * t->msgt_size;
+			off += sizeof *t;
+		}
+		uint64_t data = t->msgt_inline ? ((bits + 7) / 8 + 3) & ~(uint64_t)3 : 4;
+		if (data > size - off)
+			return;
+		off += (uint32_t)data;
+	}
+}
+
 static void random_round(mach_port_t p, int *delivered_out, int *refused_out)
 {
 	static uint32_t buf[64];
@@ -291,6 +321,7 @@ static void random_round(mach_port_t p, int *delivered_out, int *refused_out)
 		mach_msg_header_t *h = (mach_msg_header_t *)buf;
 		uint32_t size = (arc4random() % 64) * 4;
 		h->msgh_size = size;
+		keep_own_memory(buf, size);
 		if (i % 2) {
 			h->msgh_remote_port = p;
 			h->msgh_bits = (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
