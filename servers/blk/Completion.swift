@@ -105,6 +105,7 @@ extension Disk {
             let kr = reply.send(code)
             if kr != MACH_MSG_SUCCESS { replyFailed(kr) }
         }
+        retire(r)
     }
 
     func replyFailed(_ kr: kern_return_t) {

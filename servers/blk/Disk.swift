@@ -41,6 +41,7 @@ final class Disk: ServedDevice {
 
     // The engine's state.
     var waiting: [IORequest] = []
+    var spareRequests: [IORequest] = []     // finished, for the next requests (IORequest.swift)
     var writesInFlight = 0
     var segments: [Segment] = []            // scratch for building one chain
     var stats = DiskStats()
@@ -54,6 +55,7 @@ final class Disk: ServedDevice {
         reserve = PageReserve.forDevice(device, chunkPages: config.reserveChunkPages)
         freeSlots = (0..<config.inflight).reversed().map { $0 }
         segments.reserveCapacity(260)
+        spareRequests.reserveCapacity(config.inflight)
     }
 
     /// Writes of at least this many bytes are read by the device from the

@@ -107,6 +107,7 @@ extension Disk {
     func startChain(_ r: IORequest) -> Bool {
         guard let slot = freeSlots.popLast() else { return false }
         let blk = block(slot)
+        let cmd = blk.address.assumingMemoryBound(to: blk_command.self)
         let offset = r.nextOffset
         var len = min(r.bytes - offset, chainBytes(for: r))
         var type = UInt32(VIRTIO_BLK_T_IN)
@@ -142,7 +143,7 @@ extension Disk {
             isWrite = true
             // 5.2.6.1: unmap MUST be zero for discard.
             let unmap = r.kind == .writeZeroes && r.unmap ? UInt32(VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) : 0
-            command(slot).pointee.range = virtio_blk_discard_write_zeroes(
+            cmd.pointee.range = virtio_blk_discard_write_zeroes(
                 sector: sector, num_sectors: UInt32(len / Disk.sectorSize), flags: unmap)
             segments.append(Segment(physical: blk.physical + UInt64(BLK_COMMAND_RANGE),
                                     length: UInt32(MemoryLayout<virtio_blk_discard_write_zeroes>.size),
@@ -152,8 +153,8 @@ extension Disk {
         segments.append(Segment(physical: blk.physical + UInt64(BLK_COMMAND_STATUS), length: 1, deviceWrites: true))
         guard queue.hasRoom(for: segments.count) else { return giveUp(slot, &buffers) }
         if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
-        command(slot).pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
-        command(slot).pointee.status = 0xFF         // the device must overwrite it
+        cmd.pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
+        cmd.pointee.status = 0xFF         // the device must overwrite it
         let record = ChainRecord(request: r, offset: offset, length: len, buffers: buffers, slot: slot,
                                  isWrite: isWrite)
         guard let head = queue.submit(segments, context: record) else { return giveUp(slot, &buffers) }
