@@ -36,7 +36,7 @@ extension Disk {
         let r = record.request, offset = record.offset, length = record.length, isWrite = record.isWrite
         let slot = record.slot
         var buffers = record.buffers
-        freeSlots.append(slot)
+        giveBack(slot)
         stats.chains += 1
         if isWrite { writesInFlight -= 1 }
         // The status byte decides, not used.written: 5.2.6.3 says legacy
@@ -105,6 +105,7 @@ extension Disk {
             let kr = reply.send(code)
             if kr != MACH_MSG_SUCCESS { replyFailed(kr) }
         }
+        retire(r)
     }
 
     func replyFailed(_ kr: kern_return_t) {

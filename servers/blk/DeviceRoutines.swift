@@ -34,7 +34,7 @@ extension Disk {
         guard let region else {
             return d.refuse("device_read", D_NO_MEMORY, "no pages for \(extent.bytes) bytes")
         }
-        let r = IORequest(kind: .read, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
+        let r = d.newRequest(kind: .read, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
         r.region = region
         r.zeroCopy = zeroCopy
         d.accept(r)
@@ -56,7 +56,7 @@ extension Disk {
             return d.refuse("device_write", D_INVALID_SIZE, "no data")
         }
         let src = UnsafeMutableRawPointer(data)
-        let r = IORequest(kind: .write, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
+        let r = d.newRequest(kind: .write, reply: io.pendingReply(), sector: extent.sector, bytes: extent.bytes)
         r.source = src                      // ours now: freed when the request ends
         r.sourceSize = wanted
         // Out-of-line data arrives in pages of its own: a large write is

@@ -20,8 +20,11 @@ final class Disk: ServedDevice {
     let reserve: PageReserve
     /// One command block (struct blk_command, cblk.h) per in-flight slot.
     var blocks: DMARegion!
-    /// Command block slots not in use (config.inflight in all).
+    /// Command block slots not in use: the first `freeSlotCount` entries
+    /// (the array keeps its length, config.inflight, so taking and giving
+    /// back a slot is an index and a store).
     var freeSlots: [Int]
+    var freeSlotCount: Int
 
     // What the device is (5.2.4), read after FEATURES_OK.
     var capacity: UInt64 = 0                // 512-byte sectors
@@ -41,8 +44,13 @@ final class Disk: ServedDevice {
 
     // The engine's state.
     var waiting: [IORequest] = []
+    var spareRequests: [IORequest] = []     // finished, for the next requests (IORequest.swift)
     var writesInFlight = 0
-    var segments: [Segment] = []            // scratch for building one chain
+    /// Scratch for building one chain: its first `segmentCount` entries
+    /// (sized for the longest chain the queue takes when it is made, and
+    /// never shrunk, so building a chain allocates nothing).
+    var segments: [Segment] = []
+    var segmentCount = 0
     var stats = DiskStats()
     var opens = 0
     var complaints = LogLimiter(burst: 40, every: 200)
@@ -53,7 +61,8 @@ final class Disk: ServedDevice {
         self.config = config
         reserve = PageReserve.forDevice(device, chunkPages: config.reserveChunkPages)
         freeSlots = (0..<config.inflight).reversed().map { $0 }
-        segments.reserveCapacity(260)
+        freeSlotCount = config.inflight
+        spareRequests.reserveCapacity(config.inflight)
     }
 
     /// Writes of at least this many bytes are read by the device from the
@@ -77,6 +86,10 @@ final class Disk: ServedDevice {
         try readConfiguration()
         let q: Virtqueue<ChainRecord> = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
         queue = q
+        // The longest chain: a header, the data (at most maxSegments - 2),
+        // the status; a range command is three.
+        segments = [Segment](repeating: Segment(physical: 0, length: 0, deviceWrites: false),
+                             count: max(q.maxSegments, 3))
         q.onUsed = { [self] used, record in self.finishChain(used, record) }
         planChains()
         guard let b = device.allocateDMA((config.inflight * BLK_COMMAND_SIZE + pageSize - 1) & ~(pageSize - 1)) else {
@@ -183,7 +196,7 @@ final class Disk: ServedDevice {
     }
 
     /// Slots (chains) in flight or being built.
-    var slotsInUse: Int { config.inflight - freeSlots.count }
+    var slotsInUse: Int { config.inflight - freeSlotCount }
 
     /// Where command block `slot` is.
     func block(_ slot: Int) -> DMARegion { blocks.advanced(by: slot * BLK_COMMAND_SIZE, size: BLK_COMMAND_SIZE) }

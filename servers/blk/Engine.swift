@@ -105,17 +105,20 @@ extension Disk {
     /// False (and nothing taken) when a slot, ring space or buffers are
     /// missing.
     func startChain(_ r: IORequest) -> Bool {
-        guard let slot = freeSlots.popLast() else { return false }
+        guard freeSlotCount > 0 else { return false }
+        freeSlotCount -= 1
+        let slot = freeSlots[freeSlotCount]
         let blk = block(slot)
+        let cmd = blk.address.assumingMemoryBound(to: blk_command.self)
         let offset = r.nextOffset
         var len = min(r.bytes - offset, chainBytes(for: r))
         var type = UInt32(VIRTIO_BLK_T_IN)
         var sector = r.sector + UInt64(offset / Disk.sectorSize)
         var buffers: [DMABuffer] = []
         var isWrite = false
-        segments.removeAll(keepingCapacity: true)
-        segments.append(Segment(physical: blk.physical, length: UInt32(MemoryLayout<virtio_blk_req_hdr>.size),
-                                deviceWrites: false))
+        segmentCount = 0
+        addSegment(Segment(physical: blk.physical, length: UInt32(MemoryLayout<virtio_blk_req_hdr>.size),
+                           deviceWrites: false))
         switch r.kind {
         case .read:
             if r.zeroCopy {
@@ -142,21 +145,21 @@ extension Disk {
             isWrite = true
             // 5.2.6.1: unmap MUST be zero for discard.
             let unmap = r.kind == .writeZeroes && r.unmap ? UInt32(VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) : 0
-            command(slot).pointee.range = virtio_blk_discard_write_zeroes(
+            cmd.pointee.range = virtio_blk_discard_write_zeroes(
                 sector: sector, num_sectors: UInt32(len / Disk.sectorSize), flags: unmap)
-            segments.append(Segment(physical: blk.physical + UInt64(BLK_COMMAND_RANGE),
-                                    length: UInt32(MemoryLayout<virtio_blk_discard_write_zeroes>.size),
-                                    deviceWrites: false))
+            addSegment(Segment(physical: blk.physical + UInt64(BLK_COMMAND_RANGE),
+                               length: UInt32(MemoryLayout<virtio_blk_discard_write_zeroes>.size),
+                               deviceWrites: false))
             sector = 0                  // unused for these commands (5.2.6)
         }
-        segments.append(Segment(physical: blk.physical + UInt64(BLK_COMMAND_STATUS), length: 1, deviceWrites: true))
-        guard queue.hasRoom(for: segments.count) else { return giveUp(slot, &buffers) }
+        addSegment(Segment(physical: blk.physical + UInt64(BLK_COMMAND_STATUS), length: 1, deviceWrites: true))
+        guard segmentCount <= segments.count, queue.hasRoom(for: segmentCount) else { return giveUp(slot, &buffers) }
         if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
-        command(slot).pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
-        command(slot).pointee.status = 0xFF         // the device must overwrite it
+        cmd.pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
+        cmd.pointee.status = 0xFF         // the device must overwrite it
         let record = ChainRecord(request: r, offset: offset, length: len, buffers: buffers, slot: slot,
                                  isWrite: isWrite)
-        guard let head = queue.submit(segments, context: record) else { return giveUp(slot, &buffers) }
+        guard let head = queue.submit(segments, count: segmentCount, context: record) else { return giveUp(slot, &buffers) }
         r.nextOffset = offset + len
         r.chainsOut += 1
         if r.nextOffset >= r.bytes { r.allStarted = true }
@@ -171,8 +174,22 @@ extension Disk {
     /// Undoes a chain that could not start.
     func giveUp(_ slot: Int, _ buffers: inout [DMABuffer]) -> Bool {
         pool.give(all: &buffers)
-        freeSlots.append(slot)
+        giveBack(slot)
         return false
+    }
+
+    /// Puts a command block slot back among the free ones.
+    func giveBack(_ slot: Int) {
+        freeSlots[freeSlotCount] = slot
+        freeSlotCount += 1
+    }
+
+    /// Adds a segment to the chain being built; past the scratch array's
+    /// length (a chain longer than the queue takes) it is only counted,
+    /// and startChain gives the chain up.
+    func addSegment(_ s: Segment) {
+        if segmentCount < segments.count { segments[segmentCount] = s }
+        segmentCount += 1
     }
 
     /// Buffers for `len` bytes, all or none; a request that has to wait for
@@ -225,7 +242,7 @@ extension Disk {
         var at = 0
         while at < length {
             let n = min(most, length - at)
-            segments.append(Segment(physical: start + UInt64(at), length: UInt32(n), deviceWrites: deviceWrites))
+            addSegment(Segment(physical: start + UInt64(at), length: UInt32(n), deviceWrites: deviceWrites))
             at += n
         }
     }

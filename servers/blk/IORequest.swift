@@ -3,6 +3,7 @@
 
 import Mach
 import Virtio
+import CBlk
 
 /// What a client asked for.
 enum IOKind {
@@ -29,12 +30,14 @@ enum IOKind {
 /// server's chain size); `nextOffset` says how much of it has been handed
 /// to chains, `chainsOut` how many of those the device still has.  The
 /// reply right is a PendingReply, so the request is answered exactly once.
+/// A finished request is kept for the next one (Disk.newRequest), which
+/// saves an allocation and a free per request.
 final class IORequest {
-    let kind: IOKind
+    private(set) var kind: IOKind
     var reply: PendingReply?
     /// First 512-byte sector, and data bytes (whole records).
-    let sector: UInt64
-    let bytes: Int
+    private(set) var sector: UInt64
+    private(set) var bytes: Int
     var nextOffset = 0
     var allStarted = false
     var chainsOut = 0
@@ -64,6 +67,43 @@ final class IORequest {
 
     /// Every chain started and none left with the device.
     var finished: Bool { allStarted && chainsOut == 0 }
+
+    /// Makes a finished request (its reply sent, nothing of it left with
+    /// the device) a new one, as `init` would.
+    func renew(kind: IOKind, reply: consuming PendingReply, sector: UInt64, bytes: Int) {
+        self.kind = kind
+        self.reply = consume reply
+        self.sector = sector
+        self.bytes = bytes
+        nextOffset = 0
+        allStarted = false
+        chainsOut = 0
+        error = D_SUCCESS
+        waitedForPool = false
+        region = nil
+        zeroCopy = false
+        source = nil
+        sourceSize = 0
+        sourcePages.removeAll(keepingCapacity: true)
+        unmap = false
+    }
+}
+
+extension Disk {
+    /// A request to accept: a finished one kept by `retire`, or a new one.
+    func newRequest(kind: IOKind, reply: consuming PendingReply, sector: UInt64, bytes: Int) -> IORequest {
+        guard let r = spareRequests.popLast() else {
+            return IORequest(kind: kind, reply: reply, sector: sector, bytes: bytes)
+        }
+        r.renew(kind: kind, reply: reply, sector: sector, bytes: bytes)
+        return r
+    }
+
+    /// Keeps a request whose reply has gone, for `newRequest`; at most as
+    /// many as can be in flight.  Nothing else may use it afterwards.
+    func retire(_ r: IORequest) {
+        if spareRequests.count < config.inflight { spareRequests.append(r) }
+    }
 }
 
 /// What the server keeps for a chain the device holds (its context in the

@@ -98,7 +98,7 @@ extension Disk {
         guard let reply = PendingReply.takeFromCurrentRequest() else {
             return refuse("device_set_status", D_INVALID_OPERATION, "no reply port")
         }
-        let r = IORequest(kind: kind, reply: reply, sector: sector, bytes: bytes)
+        let r = newRequest(kind: kind, reply: reply, sector: sector, bytes: bytes)
         r.unmap = unmap
         accept(r)
         return MIG_NO_REPLY
