@@ -165,10 +165,13 @@ int main(void)
 	sizes(dev);
 	uint64_t t1 = now_ms();
 	/* About 77 KiB from a device that gives 4 KiB per 50 ms, so at least
-	 * 18 refills, about 900 ms: the reads waited for the device (a check
-	 * of the test's set-up, with a wide margin, not of the server). */
-	printf("test-rng: 77 KiB in %u ms\n", (unsigned)(t1 - t0));
-	CHECK(t1 - t0 >= 300, "the device is not slow: %u ms", (unsigned)(t1 - t0));
+	 * 18 refills, about 900 ms: the reads waited for the device. That is
+	 * QEMU's rate limiter, not the server, and it is not a check: once, on
+	 * a loaded host, the 77 KiB came in 27 ms (QEMU's quota timer runs on
+	 * the host's clock), and a test that fails on the host's timing is not
+	 * a test of this system. */
+	unsigned took = (unsigned)(t1 - t0);
+	printf("test-rng: 77 KiB in %u ms%s\n", took, took < 300 ? " (QEMU did not slow the device this time)" : "");
 	several_clients();
 	vanished_client(dev);
 	refusals(dev);
