@@ -57,8 +57,6 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 			m = &(*m)->next_member;
 		if (*m)
 			*m = p->next_member;
-		if (p->msgs_head)
-			p->pset->ready_members--;
 		ipc_port_release(p->pset);
 		p->pset = NULL;
 		p->next_member = NULL;
@@ -68,10 +66,8 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 		ipc_port_ref(set);
 		p->next_member = set->members;
 		set->members = p;
-		if (p->msgs_head) {             /* a receiver on the set may take it now */
-			set->ready_members++;
+		if (p->msgs_head)               /* a receiver on the set may take it now */
 			waitq_wake_one(&set->receivers, WAIT_AWAKENED, NULL);
-		}
 		/* Threads receiving on the port itself would take the next
 		 * wake-up and find it in a set (MACH_RCV_IN_SET), leaving the
 		 * set's receivers asleep: they find out now. */
@@ -86,16 +82,10 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
  * last ports unreceived for 5-20 ms; docs/benchmarks.md). */
 struct ipc_port *ipc_pset_ready_member(struct ipc_port *set)
 {
-	/* Most receives on a set find every member empty (a server waiting
-	 * for its next request): the count answers that without walking the
-	 * members, which cost a block server ~700 instructions per read. */
-	if (!set->ready_members)
-		return NULL;
 	struct ipc_port *oldest = NULL;
 	for (struct ipc_port *m = set->members; m; m = m->next_member)
 		if (m->msgs_head && (!oldest || (int32_t)(m->msgs_head->arrival - oldest->msgs_head->arrival) < 0))
 			oldest = m;
-	assert(oldest);                       /* the count said one has a message */
 	return oldest;
 }
 
