@@ -257,29 +257,28 @@ static void random_round(mach_port_t p, int *delivered, int *refused);
 /* Thousands of random headers and bodies: every one is refused or delivered,
  * the kernel keeps answering, and a second round leaves the kernel's memory
  * and ports exactly where the first left them. */
+struct random_tally { mach_port_t port; int delivered, refused; };
+
+static void random_round_of(void *arg)
+{
+	struct random_tally *t = arg;
+	random_round(t->port, &t->delivered, &t->refused);
+}
+
 static void test_random_messages(void)
 {
-	mach_port_t p = mach_reply_port();
-	int delivered = 0, refused = 0;
-	random_round(p, &delivered, &refused);                  /* warms the heap's size classes */
+	struct random_tally t = { mach_reply_port(), 0, 0 };
+	random_round_of(&t);                                    /* warms the heap's size classes */
 	/* The baseline once the other boot modules (hello, the faulting
 	 * tasks) have settled. One of them still starting or exiting can move
 	 * the counts during a round even so (seen in CI: 7 pages, 64 bytes),
 	 * so a round that does not come back is run again from a new
 	 * baseline: a leak of the rounds' own shows in every one. */
-	uint32_t before[4], now[4];
-	bool back = false;
-	for (int round = 0; round < 3 && !back; round++) {
-		kernel_counts_settled(before);
-		random_round(p, &delivered, &refused);
-		back = counts_back(before, now);
-	}
-	printf("test-boot: random messages: %d delivered, %d refused\n", delivered, refused);
-	CHECK(delivered > 200 && refused > 200, "delivered %d refused %d", delivered, refused);
-	CHECK(back, "after three rounds of random messages: free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u",
-	      before[0], now[0], before[1], now[1], before[2], now[2], before[3], now[3]);
-	uint64_t t;
-	CHECK_EQ(sm_host_uptime(mach_host_self(), &t), KERN_SUCCESS);
+	check_round_leaves_nothing("rounds of random messages", 3, random_round_of, &t);
+	printf("test-boot: random messages: %d delivered, %d refused\n", t.delivered, t.refused);
+	CHECK(t.delivered > 200 && t.refused > 200, "delivered %d refused %d", t.delivered, t.refused);
+	uint64_t uptime;
+	CHECK_EQ(sm_host_uptime(mach_host_self(), &uptime), KERN_SUCCESS);
 }
 
 /* A random complex body may name this task's own code or data as

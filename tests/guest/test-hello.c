@@ -448,17 +448,22 @@ static void test_fuzz(int messages)
 /* With the other clients gone, a fuzz round must leave the kernel's free
  * pages, heap, ports and out-of-line items where they were: neither the
  * kernel nor the Swift server keeps anything per bad message. */
+static void fuzz_round(void *arg)
+{
+	(void)arg;
+	test_fuzz(1500);
+}
+
 static void test_fuzz_leaves_nothing(void)
 {
 	smrt_sleep_ms(300);                                  /* let the exiting clients finish */
 	test_fuzz(500);                                 /* warm the server's and kernel's heaps */
 	smrt_sleep_ms(100);                                  /* and let it handle the no-senders */
-	/* A client still exiting would move the counts under the test: the
-	 * baseline is taken once they have settled. */
-	uint32_t before[4];
-	kernel_counts_settled(before);
-	test_fuzz(1500);
-	check_counts_back(before, "a fuzz round");
+	/* The baseline once the exiting clients have settled; a round whose
+	 * random messages take a heap size class past its warm-up high-water
+	 * mark keeps a page (seen in CI: one page, the heap's bytes unchanged),
+	 * so such a round is run again from a new baseline. */
+	check_round_leaves_nothing("a fuzz round", 3, fuzz_round, NULL);
 }
 
 /* The other clients report in: a device_open of "test-hello-sync" whose mode

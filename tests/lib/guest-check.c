@@ -51,6 +51,19 @@ void check_counts_back(const uint32_t base[4], const char *after)
 	      after, base[0], now[0], base[1], now[1], base[2], now[2], base[3], now[3]);
 }
 
+void check_round_leaves_nothing(const char *what, int tries, void (*round)(void *), void *arg)
+{
+	uint32_t before[4], now[4];
+	bool back = false;
+	for (int i = 0; i < tries && !back; i++) {
+		kernel_counts_settled(before);
+		round(arg);
+		back = counts_back(before, now);
+	}
+	CHECK(back, "after %s (%d tries): free pages %u->%u, heap %u->%u, ports %u->%u, ool %u->%u", what, tries,
+	      before[0], now[0], before[1], now[1], before[2], now[2], before[3], now[3]);
+}
+
 int thread_run_state(mach_port_t thread)
 {
 	struct thread_basic_info bi;

@@ -36,6 +36,12 @@ void check_counts_back(const uint32_t base[4], const char *after);
 /* The same without a verdict: whether the counts came back to base within
  * a second; now holds the last reading. */
 bool counts_back(const uint32_t base[4], uint32_t now[4]);
+/* Runs round(arg) from a settled baseline until the counts come back after
+ * it, at most `tries` times, and checks that they did. Another task
+ * starting or exiting, or a heap size class reaching a new high-water mark
+ * (a page carved that stays with the heap), can move them during one try;
+ * a leak of the round's own shows in every try. */
+void check_round_leaves_nothing(const char *what, int tries, void (*round)(void *), void *arg);
 
 /* A thread's run state (thread_info's TH_STATE_*), or -1 if it cannot be
  * read. */
