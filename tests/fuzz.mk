@@ -5,8 +5,8 @@
 # Beside it: the hello server and the blk server on a 1 MiB read-only disk
 # image whose every sector starts with its number (tools/mkdisk.py).
 FUZZ_OBJS = tests/fuzz/rng.o tests/fuzz/gen.o tests/fuzz/routines.o tests/fuzz/msgwalk.o \
-	tests/fuzz/targets.o tests/fuzz/hostile.o tests/fuzz/found.o
-FUZZ_HDRS = $(top_srcdir)/tests/fuzz/fuzz.h
+	tests/fuzz/targets.o tests/fuzz/hostile.o tests/fuzz/found.o tests/msg-body-walk.o
+FUZZ_HDRS = $(top_srcdir)/tests/fuzz/fuzz.h $(top_srcdir)/tests/lib/msg-body-walk.h
 $(FUZZ_OBJS) tests/test-fuzz.o: $(FUZZ_HDRS)
 tests/test-fuzz: tests/test-fuzz.o $(FUZZ_OBJS) tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-fuzz.o $(FUZZ_OBJS) tests/guest-check.o $(USER_LIBS)

@@ -27,6 +27,9 @@ RUN_GUEST_TEST = $(SHELL) $(top_srcdir)/tests/scripts/run-guest-test.sh
 # Modules beside each test: the Swift task, a task that faults, and two files
 # that are not loadable ELF executables.
 test_boot_MODULES = $(HELLO_ELF) tests/fault-task tests/not-an-elf.bin tests/truncated-elf.bin
+# Its random messages are walked with the fuzzer's body walk (tests/lib/msg-body-walk.c).
+tests/test-boot: tests/test-boot.o tests/msg-body-walk.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-boot.o tests/msg-body-walk.o tests/guest-check.o $(USER_LIBS)
 
 # Guest-side objects have flat names in the build tree (tests/test-ipc.o,
 # tests/vdisk.o) whichever folder of tests/ holds the source

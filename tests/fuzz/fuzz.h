@@ -6,6 +6,7 @@
 #ifndef TESTS_FUZZ_FUZZ_H
 #define TESTS_FUZZ_FUZZ_H
 #include "guest-check.h"
+#include "msg-body-walk.h"
 #include <sm/traps.h>
 #include <mach/mig_errors.h>
 #include <mach/notify.h>
@@ -79,14 +80,7 @@ extern const unsigned routine_count;
  * reasons in routines.c). */
 int routine_allowed(struct fuzz *f, enum target t, int id);
 
-/* ---- msgwalk.c: the typed body, walked the way the kernel does */
-struct item {
-	uint32_t desc_off, data_off, data_bytes;
-	uint32_t name, size_bits, number;
-	int is_inline, longform, dealloc;
-};
-typedef int (*item_fn)(void *ctx, uint8_t *msg, const struct item *it);
-int msg_walk(uint8_t *msg, uint32_t size, item_fn fn, void *ctx);
+/* ---- msgwalk.c: the typed body (walked by tests/lib/msg-body-walk.c) */
 /* Keeps the fuzzer alive: no MOVE_RECEIVE of its reply port or port sets,
  * no deallocated out-of-line memory outside the scratch region. */
 int protected_name(struct fuzz *f, mach_port_t n);

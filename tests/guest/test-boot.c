@@ -4,6 +4,7 @@
  * Booted beside the Swift task, a faulting task and two broken modules (see
  * tests/user-qemu.mk); test-boot.expect lists what the kernel must log. */
 #include "guest-check.h"
+#include "msg-body-walk.h"
 #include <sm/traps.h>
 #include <mach/mig_errors.h>
 #include "smhost.h"
@@ -285,30 +286,15 @@ static void test_random_messages(void)
  * out-of-line memory with the deallocate bit; the kernel would then unmap
  * it from the test (that is the bit's meaning). Clear the bit in every
  * descriptor the kernel would read, so random messages test the kernel,
- * not the test's survival. (tests/fuzz/msgwalk.c walks bodies fully; this
- * needs only the descriptors.) */
-static void keep_own_memory(uint32_t *buf, uint32_t size)
+ * not the test's survival. */
+static int keep_own_memory(void *ctx, uint8_t *msg, const struct item *it)
 {
-	uint32_t off = sizeof(mach_msg_header_t);
-	while (off + sizeof(mach_msg_type_t) <= size) {
-		mach_msg_type_t *t = (mach_msg_type_t *)((uint8_t *)buf + off);
-		t->msgt_deallocate = 0;
-		uint64_t bits;
-		if (t->msgt_longform) {
-			if (off + sizeof(mach_msg_type_long_t) > size)
-				return;
-			mach_msg_type_long_t *lt = (mach_msg_type_long_t *)t;
-			bits = (uint64_t)lt->msgtl_number * lt->msgtl_size;
-			off += sizeof *lt;
-		} else {
-			bits = (uint64_t)t->msgt_number * t->msgt_size;
-			off += sizeof *t;
-		}
-		uint64_t data = t->msgt_inline ? ((bits + 7) / 8 + 3) & ~(uint64_t)3 : 4;
-		if (data > size - off)
-			return;
-		off += (uint32_t)data;
-	}
+	(void)ctx;
+	mach_msg_type_t t;
+	memcpy(&t, msg + it->desc_off, sizeof t);
+	t.msgt_deallocate = 0;
+	memcpy(msg + it->desc_off, &t, sizeof t);
+	return 0;
 }
 
 static void random_round(mach_port_t p, int *delivered_out, int *refused_out)
@@ -320,7 +306,7 @@ static void random_round(mach_port_t p, int *delivered_out, int *refused_out)
 		mach_msg_header_t *h = (mach_msg_header_t *)buf;
 		uint32_t size = (arc4random() % 64) * 4;
 		h->msgh_size = size;
-		keep_own_memory(buf, size);
+		msg_walk((uint8_t *)buf, size, keep_own_memory, NULL);
 		if (i % 2) {
 			h->msgh_remote_port = p;
 			h->msgh_bits = (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
