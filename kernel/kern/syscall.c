@@ -92,7 +92,16 @@ void syscall(struct trapframe *tf)
 		t = device_trap_find(number);              /* the device classes' own traps */
 	if (t) {
 		uint32_t args[MAX_ARGS];          /* a trap reads only its nargs */
-		if (t->nargs && copyin(&current_task()->pmap, tf->esp + 4, args, t->nargs * sizeof(uint32_t)) < 0) {
+		uint32_t bytes = t->nargs * sizeof(uint32_t);
+		/* The arguments almost always lie in one page of the stack: read
+		 * them through its window, word by word into args (a trap may
+		 * block, and must not read the task's memory after that). Else
+		 * copyin, which checks and copies page by page. */
+		const uint32_t *w = bytes ? user_window(&current_task()->pmap, tf->esp + 4, bytes, false) : NULL;
+		if (w) {
+			for (int i = 0; i < t->nargs; i++)
+				args[i] = w[i];
+		} else if (bytes && copyin(&current_task()->pmap, tf->esp + 4, args, bytes) < 0) {
 			kwarn("task %u: %s with arguments at unreadable %p\n", current_task()->id, t->name, (void *)tf->esp);
 			tf->eax = KERN_INVALID_ADDRESS;
 			return;
