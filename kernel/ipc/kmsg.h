@@ -29,6 +29,19 @@ struct kmsg {
 	mach_msg_header_t hdr[];        /* followed by the body */
 };
 
+/* Copy a message header field by field: a struct assignment of these 24
+ * bytes compiles (under -fno-builtin) to a six-pass loop or a memcpy call,
+ * ~30 guest instructions where these take 12. */
+static inline void msg_header_copy(mach_msg_header_t *dst, const mach_msg_header_t *src)
+{
+	dst->msgh_bits = src->msgh_bits;
+	dst->msgh_size = src->msgh_size;
+	dst->msgh_remote_port = src->msgh_remote_port;
+	dst->msgh_local_port = src->msgh_local_port;
+	dst->msgh_seqno = src->msgh_seqno;
+	dst->msgh_id = src->msgh_id;
+}
+
 static inline struct ipc_port *kmsg_remote(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_remote_port; }
 static inline struct ipc_port *kmsg_local(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_local_port; }
 
