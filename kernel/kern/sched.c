@@ -18,7 +18,7 @@ static uint32_t runq_bitmap;          /* bit p set: runq[p] is not empty */
 /* The thread on the CPU (kern/thread.h's current_thread reads it inline). */
 struct thread *sched_running;
 static struct thread idle_thread;
-static bool need_resched;
+bool sched_need_resched;
 /* The thread to run next when the current one blocks (sched_prefer_next). */
 static struct thread *preferred;
 /* A thread woken by a hand-off to run the moment the current one blocks,
@@ -54,7 +54,7 @@ void sched_make_ready(struct thread *t)
 	runq[p].tail = t;
 	runq_bitmap |= 1u << p;
 	if (sched_running && p < sched_running->priority)
-		need_resched = true;
+		sched_need_resched = true;
 }
 
 unsigned sched_runnable(void)
@@ -108,7 +108,7 @@ void sched_remove(struct thread *t)
 static void switch_to(struct thread *next)
 {
 	struct thread *prev = sched_running;
-	need_resched = false;
+	sched_need_resched = false;
 	preferred = NULL;
 	if (next == prev) {
 		prev->state = TH_RUNNING;
@@ -221,12 +221,12 @@ void sched_set_priority(struct thread *t, int priority)
 	if (t->state == TH_READY && t != sched_running && t != &idle_thread) {
 		sched_remove(t);
 		t->priority = priority;
-		sched_make_ready(t);             /* sets need_resched if now more urgent */
+		sched_make_ready(t);             /* sets sched_need_resched if now more urgent */
 	} else {
 		t->priority = priority;
 	}
 	if (t == sched_running && runq_bitmap && __builtin_ctz(runq_bitmap) < priority)
-		need_resched = true;
+		sched_need_resched = true;
 }
 
 static void depress_expired(void *arg)
@@ -257,12 +257,12 @@ bool sched_undepress(struct thread *t)
 void sched_tick(void)
 {
 	if (sched_running != &idle_thread && --sched_running->quantum <= 0)
-		need_resched = true;
+		sched_need_resched = true;
 }
 
 void sched_preempt_point(void)
 {
-	if (need_resched && sched_running->state == TH_RUNNING) {
+	if (sched_need_resched && sched_running->state == TH_RUNNING) {
 		sched_yield();
 		/* It may have been suspended or terminated while it waited. */
 		thread_return_point();

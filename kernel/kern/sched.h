@@ -15,8 +15,11 @@ void sched_yield(void);
 void sched_tick(void);
 /* Take a READY thread off its run queue (it is being terminated). */
 void sched_remove(struct thread *t);
-/* At the end of a trap to user mode: preempt if the quantum is spent. */
+/* At the end of a trap to user mode: preempt if the quantum is spent
+ * (or a more urgent thread became ready). sched_need_resched says whether
+ * it may have anything to do: the caller tests it inline first. */
 void sched_preempt_point(void);
+extern bool sched_need_resched;
 /* Switch to the first ready thread and idle forever in between. */
 void sched_start(void) __attribute__((noreturn));
 /* Run target now if it is ready (the current thread stays ready); false if
