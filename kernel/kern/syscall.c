@@ -81,13 +81,30 @@ static const struct trap_entry traps[] = {
 	{ -76, 1, trap_syscall_thread_depress_abort, "syscall_thread_depress_abort" },
 };
 
+/* traps[] by trap number: by_number[-n] is trap n's entry, or NULL. The
+ * table is built on the first system call (traps[] never changes), so the
+ * dispatch is one bounds check and one load instead of a search. */
+#define LOWEST_TRAP (-76)
+static const struct trap_entry *by_number[1 - LOWEST_TRAP];
+static bool indexed;
+
+static void index_traps(void)
+{
+	for (unsigned i = 0; i < sizeof traps / sizeof traps[0]; i++) {
+		int n = traps[i].number;
+		if (n < LOWEST_TRAP || n > 0)
+			panic("syscall: trap %d is outside the dispatch table", n);
+		by_number[-n] = &traps[i];
+	}
+	indexed = true;
+}
+
 void syscall(struct trapframe *tf)
 {
 	int number = (int)tf->eax;
-	const struct trap_entry *t = NULL;
-	for (unsigned i = 0; i < sizeof traps / sizeof traps[0] && !t; i++)
-		if (traps[i].number == number)
-			t = &traps[i];
+	if (!indexed)
+		index_traps();
+	const struct trap_entry *t = number <= 0 && number >= LOWEST_TRAP ? by_number[-number] : NULL;
 	if (!t)
 		t = device_trap_find(number);              /* the device classes' own traps */
 	if (t) {
