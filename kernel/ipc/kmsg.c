@@ -25,9 +25,8 @@ struct kmsg *kmsg_alloc(uint32_t size)
 	else
 		m = kalloc_unzeroed(sizeof *m + room);
 	if (m) {
-		memset(m, 0, sizeof *m + sizeof(mach_msg_header_t));
-		m->size = size;
-		m->room = room;
+		*m = (struct kmsg){ .size = size, .room = room };
+		msg_header_copy(m->hdr, &(const mach_msg_header_t){ 0 });
 	}
 	return m;
 }

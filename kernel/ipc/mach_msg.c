@@ -248,13 +248,14 @@ bool ipc_reply_in_place(struct ipc_port *reply, uint32_t rtype, const mach_msg_h
 		return false;
 	/* As receive_to_user and kmsg_copyout would deliver it: the next
 	 * sequence number, no reply right, local the name received on. */
-	mach_msg_header_t h = *out;
-	h.msgh_seqno = reply->seqno++;
-	h.msgh_remote_port = MACH_PORT_NULL;
-	h.msgh_local_port = self->reply_rcv_name;
-	h.msgh_bits = MACH_MSGH_BITS_OTHER(out->msgh_bits) | MACH_MSGH_BITS(0, rtype);
-	memcpy(dst, &h, sizeof h);
-	memcpy(dst + sizeof h, out + 1, size - sizeof h);
+	mach_msg_header_t *h = (mach_msg_header_t *)dst;
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(out->msgh_bits) | MACH_MSGH_BITS(0, rtype);
+	h->msgh_size = out->msgh_size;
+	h->msgh_remote_port = MACH_PORT_NULL;
+	h->msgh_local_port = self->reply_rcv_name;
+	h->msgh_seqno = reply->seqno++;
+	h->msgh_id = out->msgh_id;
+	memcpy(dst + sizeof *h, out + 1, size - sizeof *h);
 	ipc_right_release(reply, rtype);              /* delivered: the destination right is used up */
 	self->reply_rcv_name = 0;
 	self->reply_in_place = true;
