@@ -41,6 +41,12 @@ struct ipc_port {
 	uint32_t msgcount, qlimit;
 	struct waitq receivers;       /* threads blocked receiving */
 	struct waitq senders;         /* threads blocked on a full queue */
+	/* Where a space last named this port's send or receive right: a
+	 * guess ipc_space_insert checks against the table before it trusts
+	 * it (the space may have dropped the name, or be another at the same
+	 * address), never dereferenced. */
+	struct ipc_space *named_in;
+	uint32_t named_as;
 
 	/* notifications (kernel/ipc/notify.c) */
 	struct ipc_port *nsrequest;   /* send-once right for a no-senders notification */

@@ -88,33 +88,58 @@ static bool grow(struct ipc_space *s, uint32_t size)
 	return true;
 }
 
+/* The lowest free name, as before free_from was kept: the search starts
+ * there instead of at 1. */
 static mach_port_name_t free_name(struct ipc_space *s)
 {
-	for (uint32_t i = 1; i < s->size; i++)
-		if (!s->table[i].type)
+	uint32_t i = s->free_from ? s->free_from : 1;
+	for (; i < s->size; i++)
+		if (!s->table[i].type) {
+			s->free_from = i;
 			return i;
+		}
+	s->free_from = s->size;
 	mach_port_name_t name = s->size;
 	return grow(s, s->size + 1) ? name : 0;
+}
+
+/* The name under which s holds a send or receive right for p, or 0. There
+ * is at most one (such rights share a name); the port remembers where it
+ * was last named, so the table is searched only when that guess fails. */
+static mach_port_name_t send_or_receive_name(struct ipc_space *s, struct ipc_port *p)
+{
+	uint32_t i = p->named_as;
+	if (p->named_in == s && i < s->size && s->table[i].port == p &&
+	    (s->table[i].type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
+		return i;
+	for (i = 1; i < s->size; i++) {
+		struct ipc_entry *e = &s->table[i];
+		if (e->port == p && (e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE))) {
+			p->named_in = s;
+			p->named_as = i;
+			return i;
+		}
+	}
+	return 0;
 }
 
 mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_port_type_t right)
 {
 	if (right != MACH_PORT_TYPE_SEND_ONCE) {
 		/* Send and receive rights for one port share a name. */
-		for (uint32_t i = 1; i < s->size; i++) {
+		uint32_t i = send_or_receive_name(s, p);
+		if (i) {
 			struct ipc_entry *e = &s->table[i];
-			if (e->port == p && (e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE))) {
-				if (right == MACH_PORT_TYPE_SEND) {
-					if (e->type & MACH_PORT_TYPE_SEND)
-						p->srights--;     /* the entry already counts as one */
-					e->urefs++;
-				}
-				e->type |= right;
-				ipc_port_release(p);      /* the entry holds one reference */
-				if (right == MACH_PORT_TYPE_RECEIVE)
-					ipc_port_set_receiver(p, s, i);
-				return i;
+			if (right == MACH_PORT_TYPE_SEND) {
+				if (e->type & MACH_PORT_TYPE_SEND)
+					p->srights--;     /* the entry already counts as one */
+				e->urefs++;
 			}
+			e->type |= right;
+			ipc_port_release(p);      /* the entry holds one reference */
+			if (right == MACH_PORT_TYPE_RECEIVE)
+				ipc_port_set_receiver(p, s, i);
+			return i;
 		}
 	}
 	mach_port_name_t name = free_name(s);
@@ -133,6 +158,10 @@ bool ipc_space_insert_at(struct ipc_space *s, mach_port_name_t name, struct ipc_
 	e->port = p;
 	e->type = right;
 	e->urefs = right == MACH_PORT_TYPE_SEND || right == MACH_PORT_TYPE_DEAD_NAME ? 1 : 0;
+	if (p && (right & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE))) {
+		p->named_in = s;
+		p->named_as = name;
+	}
 	/* Test the bit: a rename re-inserts a send+receive entry whole, and the
 	 * name its messages report (kmsg_copyout) must follow it. */
 	if (right & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET))
@@ -148,4 +177,6 @@ void ipc_space_free_entry(struct ipc_space *s, mach_port_name_t name)
 	e->type = 0;
 	e->urefs = 0;
 	s->in_use--;
+	if (name < s->free_from)
+		s->free_from = name;
 }
