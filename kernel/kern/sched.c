@@ -134,7 +134,8 @@ static void switch_to(struct thread *next)
 	sched_running = next;
 	swtch(&prev->kernel_esp, next->kernel_esp);
 	/* back on prev's stack: someone switched to us */
-	thread_reap();
+	if (thread_reap_list)
+		thread_reap();
 }
 
 /* Nothing more urgent than t is waiting in a run queue. */
