@@ -129,7 +129,8 @@ static void switch_to(struct thread *next)
 	 * costs ~8 us of TLB and jump-cache flushing each (docs/benchmarks.md). */
 	if (next->task != kernel_task()) {
 		pmap_activate(&next->task->pmap);
-		user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
+		if (next->task->ldt || !gdt_kernel_ldt_loaded)
+			user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
 	}
 	sched_running = next;
 	swtch(&prev->kernel_esp, next->kernel_esp);
