@@ -99,9 +99,29 @@ static void index_traps(void)
 	indexed = true;
 }
 
+/* mach_msg, by far the most frequent trap, straight to its implementation:
+ * its seven arguments (traps[0]) are checked as the general path checks
+ * them, then read from the stack page's window into the call, before the
+ * call can block. False if they are not in one mapped page: the general
+ * path then copies them in (or refuses them) itself. */
+static bool syscall_mach_msg(struct trapframe *tf)
+{
+	struct thread *self = current_thread();
+	const uint32_t *a = user_window(&self->task->pmap, tf->esp + 4, 7 * sizeof(uint32_t), false);
+	if (!a)
+		return false;
+	self->user_regs_replaced = false;
+	uint32_t result = mach_msg_trap_impl(a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (!self->user_regs_replaced)
+		tf->eax = result;
+	return true;
+}
+
 void syscall(struct trapframe *tf)
 {
 	int number = (int)tf->eax;
+	if (number == -25 && syscall_mach_msg(tf))
+		return;
 	if (!indexed)
 		index_traps();
 	const struct trap_entry *t = number <= 0 && number >= LOWEST_TRAP ? by_number[-number] : NULL;
