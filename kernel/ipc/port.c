@@ -160,8 +160,6 @@ void ipc_port_receiver_gone(struct ipc_port *p)
 	waitq_wake_all(&p->receivers, WAIT_AWAKENED);
 }
 
-void ipc_port_make_send(struct ipc_port *p) { p->srights++; p->mscount++; ipc_port_ref(p); }
-void ipc_port_make_send_once(struct ipc_port *p) { p->sorights++; ipc_port_ref(p); }
 
 struct ipc_port *ipc_port_copy_send(struct ipc_port *p)
 {
@@ -172,7 +170,7 @@ struct ipc_port *ipc_port_copy_send(struct ipc_port *p)
 	return p;
 }
 
-void ipc_port_release_send(struct ipc_port *p)
+void ipc_port_release_last_send(struct ipc_port *p)
 {
 	if (p->srights && --p->srights == 0 && p->nsrequest && p->active && p->mscount >= p->nsrequest_sync) {
 		struct ipc_port *notify = p->nsrequest;
@@ -182,12 +180,6 @@ void ipc_port_release_send(struct ipc_port *p)
 	ipc_port_release(p);
 }
 
-void ipc_port_release_send_once(struct ipc_port *p)
-{
-	if (p->sorights)
-		p->sorights--;
-	ipc_port_release(p);
-}
 
 void ipc_port_destroy_send_once(struct ipc_port *p)
 {

@@ -95,15 +95,31 @@ void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t nam
  * port-destroyed request): its blocked receivers wake to MACH_RCV_PORT_CHANGED,
  * so that the next message wakes a receiver of the next holder. */
 void ipc_port_receiver_gone(struct ipc_port *p);
-/* Make a send right from the receive right (or the kernel's ownership). */
-void ipc_port_make_send(struct ipc_port *p);
-void ipc_port_make_send_once(struct ipc_port *p);
+/* Make a send right from the receive right (or the kernel's ownership).
+ * The right operations every message makes are inline; what is rare (a
+ * no-senders notification) is out of line. */
+static inline void ipc_port_make_send(struct ipc_port *p) { p->srights++; p->mscount++; ipc_port_ref(p); }
+static inline void ipc_port_make_send_once(struct ipc_port *p) { p->sorights++; ipc_port_ref(p); }
 /* Another send right from one the caller holds (NULL stays NULL). */
 struct ipc_port *ipc_port_copy_send(struct ipc_port *p);
 /* Drop a send right; the last one fires a no-senders request. */
-void ipc_port_release_send(struct ipc_port *p);
+void ipc_port_release_last_send(struct ipc_port *p);
+static inline void ipc_port_release_send(struct ipc_port *p)
+{
+	if (p->srights > 1) {
+		p->srights--;                 /* not the last: no notification to look at */
+		ipc_port_release(p);
+	} else {
+		ipc_port_release_last_send(p);
+	}
+}
 /* Drop a send-once right that was used (its message was delivered). */
-void ipc_port_release_send_once(struct ipc_port *p);
+static inline void ipc_port_release_send_once(struct ipc_port *p)
+{
+	if (p->sorights)
+		p->sorights--;
+	ipc_port_release(p);
+}
 /* Destroy an unused send-once right: its port gets a send-once notification. */
 void ipc_port_destroy_send_once(struct ipc_port *p);
 /* A new, empty port set (one reference, for the caller). */
