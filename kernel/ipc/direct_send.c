@@ -93,7 +93,12 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 	/* The fields before the header are the kernel's own, as kmsg_alloc
 	 * leaves them: no stale stack word may pass for one (a device_event
 	 * mark would make kmsg_copyout re-arm an interrupt source). */
-	*m = (struct kmsg){ 0 };
+	m->next = NULL;                      /* every field, one store each */
+	m->size = 0;
+	m->arrival = 0;
+	m->beyond_qlimit = false;
+	m->event = NULL;
+	m->room = 0;
 	mach_msg_header_t *h = m->hdr;
 	msg_header_copy(h, (const mach_msg_header_t *)*src);   /* the window as receiver_for left it */
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX)
@@ -113,7 +118,8 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 		*result = queue_instead(*src, m);
 		return true;
 	}
-	memcpy(dst + sizeof *h, *src + sizeof *h, size - sizeof *h);
+	if (size > sizeof *h)
+		memcpy(dst + sizeof *h, *src + sizeof *h, size - sizeof *h);
 	/* The receiver's half, as it does for a handed kernel message
 	 * (kernel/ipc/mach_msg.c): it is off the wait queue first, so a
 	 * notification the copyout sends cannot be handed to it too. */

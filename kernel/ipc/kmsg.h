@@ -6,6 +6,7 @@
 #ifndef IPC_KMSG_H
 #define IPC_KMSG_H
 #include <stdint.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <mach/message.h>
 
@@ -40,6 +41,18 @@ static inline void msg_header_copy(mach_msg_header_t *dst, const mach_msg_header
 	dst->msgh_local_port = src->msgh_local_port;
 	dst->msgh_seqno = src->msgh_seqno;
 	dst->msgh_id = src->msgh_id;
+}
+
+/* Copy a whole message of size bytes (at least a header, as every message
+ * the kernel copies is): the header by fields, the body, if any, by
+ * memcpy. A header-only message (a null RPC's request) makes no call. */
+void *memcpy(void *dst, const void *src, size_t n);
+static inline void msg_copy(void *dst, const void *src, uint32_t size)
+{
+	msg_header_copy(dst, src);
+	if (size > sizeof(mach_msg_header_t))
+		memcpy((char *)dst + sizeof(mach_msg_header_t), (const char *)src + sizeof(mach_msg_header_t),
+		       size - sizeof(mach_msg_header_t));
 }
 
 static inline struct ipc_port *kmsg_remote(const struct kmsg *m) { return (struct ipc_port *)m->hdr->msgh_remote_port; }

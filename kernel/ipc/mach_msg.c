@@ -81,13 +81,16 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	if (!m)
 		return MACH_SEND_NO_BUFFER;
 	if (src)
-		memcpy(m->hdr, src, size);
+		msg_copy(m->hdr, src, size);
 	else if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
 		kmsg_free(m);
 		return MACH_SEND_INVALID_DATA;
 	}
-	r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
-						    MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits), option, timeout_ms);
+	uint32_t rd = MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits);
+	/* A send-once right never waits (ipc_mqueue_wait_space's first test,
+	 * made here without the call). */
+	r = rd == MACH_MSG_TYPE_MOVE_SEND_ONCE || rd == MACH_MSG_TYPE_MAKE_SEND_ONCE ? MACH_MSG_SUCCESS
+		: ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port, rd, option, timeout_ms);
 	if (r != MACH_MSG_SUCCESS) {
 		kmsg_free(m);
 		return r;
@@ -117,7 +120,7 @@ static char *receive_window(struct task *task, uintptr_t uaddr, const struct kms
 static void write_received(struct task *task, uintptr_t uaddr, char *dst, struct kmsg *m)
 {
 	if (dst)
-		memcpy(dst, m->hdr, m->size);
+		msg_copy(dst, m->hdr, m->size);
 	else
 		copyout(&task->pmap, m->hdr, uaddr, m->size);
 	kmsg_free(m);
