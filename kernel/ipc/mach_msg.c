@@ -59,6 +59,18 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 	return ipc_mqueue_enqueue(p, m);
 }
 
+/* Whether ipc_mqueue_wait_space could do more than return success at
+ * once: its first pass, inline, so that a send that never waits (a
+ * send-once right, a kernel object, a queue with room) makes no call. */
+static inline bool may_wait_for_space(struct ipc_space *space, mach_port_name_t dest, uint32_t disposition)
+{
+	if (disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE || disposition == MACH_MSG_TYPE_MAKE_SEND_ONCE)
+		return false;
+	struct ipc_entry *e = ipc_space_lookup(space, dest);
+	struct ipc_port *p = e ? e->port : NULL;
+	return p && p->active && p->kotype == IKOT_NONE && p->msgcount >= p->qlimit;
+}
+
 static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint32_t size,
 					mach_msg_option_t option, uint32_t timeout_ms)
 {
@@ -87,10 +99,9 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 		return MACH_SEND_INVALID_DATA;
 	}
 	uint32_t rd = MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits);
-	/* A send-once right never waits (ipc_mqueue_wait_space's first test,
-	 * made here without the call). */
-	r = rd == MACH_MSG_TYPE_MOVE_SEND_ONCE || rd == MACH_MSG_TYPE_MAKE_SEND_ONCE ? MACH_MSG_SUCCESS
-		: ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port, rd, option, timeout_ms);
+	r = may_wait_for_space(task->space, m->hdr->msgh_remote_port, rd)
+		? ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port, rd, option, timeout_ms)
+		: MACH_MSG_SUCCESS;
 	if (r != MACH_MSG_SUCCESS) {
 		kmsg_free(m);
 		return r;
