@@ -86,8 +86,9 @@ void kmsg_destroy(struct kmsg *m)
 }
 
 /* Whether entry e (NULL: the name is not in use) holds the right a
- * disposition takes or makes. */
-static bool entry_holds(const struct ipc_entry *e, uint32_t disposition)
+ * disposition takes or makes. Always inline: kmsg_copyin asks it twice per
+ * message, and the call cost more than the test. */
+static inline __attribute__((always_inline)) bool entry_holds(const struct ipc_entry *e, uint32_t disposition)
 {
 	if (!e)
 		return false;
