@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <mach/message.h>
+#include "ipc/port.h"
 
 struct ipc_space;
 struct ipc_port;
@@ -102,8 +103,20 @@ struct ipc_entry;
 kern_return_t ipc_right_copyin_entry(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 				     uint32_t disposition, struct ipc_port **port, uint32_t *kernel_type);
 mach_port_name_t ipc_right_copyout(struct ipc_space *space, struct ipc_port *port, uint32_t kernel_type);
-/* Let go of a right that was used (a delivered message's destination). */
-void ipc_right_release(struct ipc_port *port, uint32_t kernel_type);
+/* Let go of a right that was used (a delivered message's destination).
+ * Inline: every delivered message releases one or two, and the send and
+ * send-once releases it picks are inline themselves (ipc/port.h). */
+static inline void ipc_right_release(struct ipc_port *p, uint32_t kernel_type)
+{
+	if (!p)
+		return;
+	switch (kernel_type) {
+	case MACH_MSG_TYPE_PORT_SEND: ipc_port_release_send(p); break;
+	case MACH_MSG_TYPE_PORT_SEND_ONCE: ipc_port_release_send_once(p); break;
+	case MACH_MSG_TYPE_PORT_RECEIVE: ipc_port_destroy(p); ipc_port_release(p); break;
+	default: ipc_port_release(p); break;
+	}
+}
 /* Let go of a right that was never used: an unused send-once right sends a
  * send-once notification, a receive right destroys its port. */
 void ipc_right_destroy(struct ipc_port *port, uint32_t kernel_type);
