@@ -68,11 +68,17 @@ struct ipc_entry *ipc_space_lookup_dead(struct ipc_entry *e)
 	return e;
 }
 
-/* Make the table hold at least size names; false without memory or past the cap. */
-static bool grow(struct ipc_space *s, uint32_t size)
+/* Make the table hold at least size names; false without memory or past
+ * the cap. The test for room already there is inline (every insertion
+ * makes it); growing is not. */
+static __attribute__((noinline)) bool grow_table(struct ipc_space *s, uint32_t size);
+static inline bool grow(struct ipc_space *s, uint32_t size)
 {
-	if (size <= s->size)
-		return true;
+	return size <= s->size || grow_table(s, size);
+}
+
+static bool grow_table(struct ipc_space *s, uint32_t size)
+{
 	if (size > IPC_SPACE_MAX_NAMES)
 		return false;
 	uint32_t bigger = s->size;
