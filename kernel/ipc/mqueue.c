@@ -35,7 +35,7 @@ struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, st
 	if (p->msgs_head)
 		return NULL;
 	*q = &p->receivers;
-	if (waitq_empty(*q)) {
+	if (!(*q)->head) {                     /* no receiver on the port itself */
 		/* Through the set only while no member holds an older message
 		 * (one whose woken receiver has not run yet): the set delivers
 		 * oldest first. */
