@@ -2,6 +2,7 @@
 #include "ipc/msg_body.h"
 #include "ipc/ool.h"
 #include "ipc/port.h"
+#include "ipc/notify.h"
 #include "ipc/space.h"
 #include "ipc/transit.h"
 #include "device/device_layer.h"
@@ -123,9 +124,10 @@ static bool same_name_rights_suffice(const struct ipc_entry *e, uint32_t rd, uin
 
 /* ipc_right_copyin_entry for a header right, with the dispositions that
  * only count a new right (every RPC's COPY_SEND destination and
- * MAKE_SEND_ONCE reply) done here without the call; entry_holds has
- * checked e for them, as ipc_right_copyin_entry would. The moves, which
- * change the entry, go there. */
+ * MAKE_SEND_ONCE reply) done here without the call (entry_holds has
+ * checked e for them, as ipc_right_copyin_entry would), and MOVE_SEND_ONCE
+ * (every reply's destination), whose entry simply goes. The other moves
+ * go there. */
 static inline kern_return_t copyin_header_right(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 						uint32_t disposition, struct ipc_port **port, uint32_t *kernel_type)
 {
@@ -143,6 +145,14 @@ static inline kern_return_t copyin_header_right(struct ipc_space *space, mach_po
 			break;
 		*port = e->port;
 		ipc_port_make_send_once(e->port);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		return KERN_SUCCESS;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:       /* every reply's destination */
+		if (!e || !(e->type & MACH_PORT_TYPE_SEND_ONCE))
+			break;
+		*port = e->port;                 /* the entry's reference moves */
+		ipc_space_free_entry(space, name);
+		ipc_dnrequest_name_deleted(*port, space, name);
 		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 		return KERN_SUCCESS;
 	}
