@@ -23,7 +23,7 @@ bool sched_need_resched;
 static struct thread *preferred;
 /* A thread woken by a hand-off to run the moment the current one blocks,
  * on no run queue meanwhile (sched_wake_direct). */
-static struct thread *direct;
+struct thread *sched_direct;
 static uint32_t preferred_switches;
 
 void sched_init(void)
@@ -40,8 +40,8 @@ void sched_make_ready(struct thread *t)
 {
 	if (t == &idle_thread)
 		return;
-	if (t == direct)
-		direct = NULL;                    /* queued after all (sched_set_priority) */
+	if (t == sched_direct)
+		sched_direct = NULL;                    /* queued after all (sched_set_priority) */
 	t->state = TH_READY;
 	t->run_next = NULL;
 	int p = t->priority;
@@ -59,7 +59,7 @@ void sched_make_ready(struct thread *t)
 
 unsigned sched_runnable(void)
 {
-	unsigned n = (sched_running && sched_running != &idle_thread && sched_running->state == TH_RUNNING) + (direct != NULL);
+	unsigned n = (sched_running && sched_running != &idle_thread && sched_running->state == TH_RUNNING) + (sched_direct != NULL);
 	for (int p = 0; p < NPRIORITIES; p++)
 		for (struct thread *t = runq[p].head; t; t = t->run_next)
 			n++;
@@ -84,8 +84,8 @@ static struct thread *dequeue_next(void)
 
 void sched_remove(struct thread *t)
 {
-	if (t == direct) {
-		direct = NULL;
+	if (t == sched_direct) {
+		sched_direct = NULL;
 		return;
 	}
 	int p = t->priority;
@@ -147,9 +147,9 @@ static bool none_more_urgent(const struct thread *t)
 
 void sched_switch(void)
 {
-	struct thread *d = direct;
+	struct thread *d = sched_direct;
 	if (d) {
-		direct = NULL;
+		sched_direct = NULL;
 		if (d->state == TH_READY && d != sched_running && none_more_urgent(d)) {
 			preferred_switches++;
 			switch_to(d);
@@ -179,15 +179,13 @@ void sched_wake_direct(struct thread *t)
 	sched_settle_direct();
 	t->state = TH_READY;
 	t->run_next = NULL;
-	direct = t;
+	sched_direct = t;
 }
 
-void sched_settle_direct(void)
+void sched_settle_direct_now(void)
 {
-	struct thread *t = direct;
-	if (!t)
-		return;
-	direct = NULL;
+	struct thread *t = sched_direct;
+	sched_direct = NULL;
 	sched_make_ready(t);
 	preferred = t;
 }

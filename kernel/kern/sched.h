@@ -39,7 +39,15 @@ void sched_prefer_next(struct thread *t);
  * preferred as above. One such thread at a time: a second call queues the
  * first. */
 void sched_wake_direct(struct thread *t);
-void sched_settle_direct(void);
+void sched_settle_direct_now(void);
+/* The thread sched_wake_direct set aside, or NULL: the test is inline,
+ * since every mach_msg settles on its way out and few have one left. */
+extern struct thread *sched_direct;
+static inline void sched_settle_direct(void)
+{
+	if (sched_direct)
+		sched_settle_direct_now();
+}
 /* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);
 /* Threads that want the CPU: the current one (unless idle) and the ready
