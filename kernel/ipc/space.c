@@ -149,6 +149,17 @@ mach_port_name_t ipc_space_insert(struct ipc_space *s, struct ipc_port *p, mach_
 		}
 	}
 	mach_port_name_t name = free_name(s);
+	if (name && right == MACH_PORT_TYPE_SEND_ONCE) {
+		/* Every request's reply right: the entry ipc_space_insert_at
+		 * would make, without its checks, which free_name's name (free,
+		 * in the table, under the cap) passes. */
+		struct ipc_entry *e = &s->table[name];
+		e->port = p;
+		e->type = MACH_PORT_TYPE_SEND_ONCE;
+		e->urefs = 0;
+		s->in_use++;
+		return name;
+	}
 	if (name && !ipc_space_insert_at(s, name, p, right))
 		name = 0;
 	return name;
