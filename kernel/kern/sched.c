@@ -127,7 +127,7 @@ static void switch_to(struct thread *next)
 	 * half is the same in all): a thread that waits for an interrupt and
 	 * is woken by it then resumes without a CR3 load, which under TCG
 	 * costs ~8 us of TLB and jump-cache flushing each (docs/benchmarks.md). */
-	if (next->task != kernel_task()) {
+	if (next->task != idle_thread.task) {        /* the kernel task, without the call */
 		pmap_activate(&next->task->pmap);
 		if (next->task->ldt || !gdt_kernel_ldt_loaded)
 			user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
