@@ -29,6 +29,15 @@ enum ikot { IKOT_NONE, IKOT_HOST, IKOT_HOST_PRIV, IKOT_TASK, IKOT_THREAD, IKOT_D
 struct ipc_port {
 	uint32_t refs;                /* rights, queued messages and kernel pointers */
 	bool active;
+	bool is_set;                  /* a port set (below) */
+	/* Where a space last named this port's send or receive right: a
+	 * guess ipc_space_insert checks against the table before it trusts
+	 * it (the space may have dropped the name, or be another at the same
+	 * address), never dereferenced. Names are below IPC_SPACE_MAX_NAMES
+	 * (65536); packed beside the flags, so that a port with its heap
+	 * header still fits a 128-byte block. */
+	uint16_t named_as;
+	struct ipc_space *named_in;
 	enum ikot kotype;
 	void *kobject;
 	struct ipc_space *receiver;   /* space holding the receive right, if a task does */
@@ -41,12 +50,6 @@ struct ipc_port {
 	uint32_t msgcount, qlimit;
 	struct waitq receivers;       /* threads blocked receiving */
 	struct waitq senders;         /* threads blocked on a full queue */
-	/* Where a space last named this port's send or receive right: a
-	 * guess ipc_space_insert checks against the table before it trusts
-	 * it (the space may have dropped the name, or be another at the same
-	 * address), never dereferenced. */
-	struct ipc_space *named_in;
-	uint32_t named_as;
 
 	/* notifications (kernel/ipc/notify.c) */
 	struct ipc_port *nsrequest;   /* send-once right for a no-senders notification */
@@ -57,8 +60,7 @@ struct ipc_port {
 	/* a receive right travelling in a message (kernel/ipc/transit.c) */
 	struct ipc_port *transit_dest; /* where that message is bound; holds a reference */
 
-	/* port sets */
-	bool is_set;
+	/* port sets (is_set is above, beside active) */
 	struct ipc_port *pset;        /* the set this receive right is in */
 	struct ipc_port *members;     /* of a set */
 	struct ipc_port *next_member;

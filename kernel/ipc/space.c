@@ -109,6 +109,8 @@ static mach_port_name_t free_name(struct ipc_space *s)
 	return grow(s, s->size + 1) ? name : 0;
 }
 
+_Static_assert(IPC_SPACE_MAX_NAMES <= 65536, "struct ipc_port's named_as holds a name in 16 bits");
+
 /* The name under which s holds a send or receive right for p, or 0. There
  * is at most one (such rights share a name); the port remembers where it
  * was last named, so the table is searched only when that guess fails. */
