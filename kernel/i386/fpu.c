@@ -7,7 +7,7 @@
 
 static bool have_fxsr;
 static char clean_state[FPU_AREA_SIZE] __attribute__((aligned(16)));
-static void *owner;           /* whose image the FPU registers hold */
+void *fpu_owner;             /* whose image the FPU registers hold */
 static uint32_t mxcsr_mask;   /* the MXCSR bits this CPU has */
 
 static void save(void *area)
@@ -49,35 +49,24 @@ void fpu_init(void)
 
 void fpu_init_state(void *area) { memcpy(area, clean_state, FPU_AREA_SIZE); }
 
-void fpu_switch(void *state)
-{
-	uint32_t cr0 = read_cr0();
-	if (state && state == owner) {
-		if (cr0 & CR0_TS)
-			__asm__ volatile("clts");
-	} else if (!(cr0 & CR0_TS)) {
-		write_cr0(cr0 | CR0_TS);
-	}
-}
-
 void fpu_device_not_available(void *state)
 {
 	__asm__ volatile("clts");
-	if (owner == state)
+	if (fpu_owner == state)
 		return;
-	if (owner)
-		save(owner);
+	if (fpu_owner)
+		save(fpu_owner);
 	restore(state);
-	owner = state;
+	fpu_owner = state;
 }
 
 void fpu_flush(void *state)
 {
-	if (!state || owner != state)
+	if (!state || fpu_owner != state)
 		return;
 	__asm__ volatile("clts");          /* TS may be set: another thread runs */
 	save(state);
-	owner = NULL;
+	fpu_owner = NULL;
 	write_cr0(read_cr0() | CR0_TS);
 }
 
@@ -87,6 +76,6 @@ uint32_t fpu_mxcsr_mask(void) { return mxcsr_mask; }
 
 void fpu_forget(void *state)
 {
-	if (owner == state)
-		owner = NULL;
+	if (fpu_owner == state)
+		fpu_owner = NULL;
 }

@@ -8,12 +8,27 @@
  * with -mgeneral-regs-only and never touches the FPU. */
 #ifndef I386_FPU_H
 #define I386_FPU_H
+#include "i386/cpu.h"
 #include <stdbool.h>
 #include <stdint.h>
 void fpu_init(void);
 void fpu_init_state(void *area);     /* a clean image for a new thread */
-/* A thread whose image is `state` (NULL for kernel threads) is about to run. */
-void fpu_switch(void *state);
+/* Whose image the FPU registers hold (fpu.c keeps it). */
+extern void *fpu_owner;
+/* A thread whose image is `state` (NULL for kernel threads) is about to
+ * run: TS clear only if its image is the loaded one, so that its first
+ * FPU instruction otherwise traps (#NM) and loads it. Inline: every
+ * switch makes this test. */
+static inline void fpu_switch(void *state)
+{
+	uint32_t cr0 = read_cr0();
+	if (state && state == fpu_owner) {
+		if (cr0 & CR0_TS)
+			__asm__ volatile("clts");
+	} else if (!(cr0 & CR0_TS)) {
+		write_cr0(cr0 | CR0_TS);
+	}
+}
 /* #NM from user mode: make `state` the loaded image. */
 void fpu_device_not_available(void *state);
 /* The image is being freed: never save into it again. */

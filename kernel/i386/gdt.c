@@ -103,6 +103,7 @@ const uint64_t *gdt_kernel_ldt(void)
  * address differs in length, or has the same extent and needs no reload). */
 static const uint64_t *loaded_ldt = ldt;
 static uint32_t loaded_entries = LDT_ENTRIES;
+bool gdt_kernel_ldt_loaded = true;
 
 void gdt_load_ldt(const uint64_t *table, uint32_t entries)
 {
@@ -115,6 +116,7 @@ void gdt_load_ldt(const uint64_t *table, uint32_t entries)
 	gdt[6] = segment((uint32_t)table, entries * 8 - 1, 0x82, 0x0);   /* DPL 0, byte granular */
 	loaded_ldt = table;
 	loaded_entries = entries;
+	gdt_kernel_ldt_loaded = table == ldt;
 	__asm__ volatile("lldt %w0" :: "r"(SEG_LDT) : "memory");
 }
 

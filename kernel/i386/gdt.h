@@ -37,6 +37,9 @@ const uint64_t *gdt_kernel_ldt(void);
  * kernel's LDT when table is NULL. */
 void gdt_load_ldt(const uint64_t *table, uint32_t entries);
 bool gdt_ldt_is_loaded(const uint64_t *table);
+/* LDTR names the kernel's LDT: a switch to a task without a table of its
+ * own (most) then has nothing to load, which the scheduler tests inline. */
+extern bool gdt_kernel_ldt_loaded;
 /* The kernel stack top used on the next trap from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
 #endif

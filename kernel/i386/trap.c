@@ -149,7 +149,9 @@ void trap(struct trapframe *tf)
 		kwarn("unexpected interrupt vector %u\n", tf->trapno);
 	}
 	if (trap_from_user(tf)) {
-		task_exit_point();
-		sched_preempt_point();
+		if (task_exit_point_needed(current_thread()))
+			task_exit_point();
+		if (sched_need_resched)
+			sched_preempt_point();
 	}
 }

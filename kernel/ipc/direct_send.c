@@ -74,7 +74,7 @@ static mach_msg_return_t queue_instead(const char *src, struct kmsg *header_only
 		return MACH_SEND_NO_BUFFER;
 	}
 	memcpy(m->hdr + 1, src + sizeof(mach_msg_header_t), header_only->size - sizeof(mach_msg_header_t));
-	*m->hdr = *header_only->hdr;
+	msg_header_copy(m->hdr, header_only->hdr);
 	return ipc_mqueue_send(m);
 }
 
@@ -93,9 +93,14 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 	/* The fields before the header are the kernel's own, as kmsg_alloc
 	 * leaves them: no stale stack word may pass for one (a device_event
 	 * mark would make kmsg_copyout re-arm an interrupt source). */
-	memset(m, 0, sizeof *m);
+	m->next = NULL;                      /* every field, one store each */
+	m->size = 0;
+	m->arrival = 0;
+	m->beyond_qlimit = false;
+	m->event = NULL;
+	m->room = 0;
 	mach_msg_header_t *h = m->hdr;
-	*h = *(const mach_msg_header_t *)*src;   /* the window as receiver_for left it */
+	msg_header_copy(h, (const mach_msg_header_t *)*src);   /* the window as receiver_for left it */
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX)
 		return false;                    /* as read above, but stay safe if it moved */
 
@@ -113,14 +118,15 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 		*result = queue_instead(*src, m);
 		return true;
 	}
-	memcpy(dst + sizeof *h, *src + sizeof *h, size - sizeof *h);
+	if (size > sizeof *h)
+		memcpy(dst + sizeof *h, *src + sizeof *h, size - sizeof *h);
 	/* The receiver's half, as it does for a handed kernel message
 	 * (kernel/ipc/mach_msg.c): it is off the wait queue first, so a
 	 * notification the copyout sends cannot be handed to it too. */
 	ipc_mqueue_wake_handed(q, IPC_HANDED_IN_PLACE);
 	h->msgh_seqno = p->seqno++;
 	t->rcv_result = kmsg_copyout(t->task->space, m);
-	*(mach_msg_header_t *)dst = *h;
+	msg_header_copy((mach_msg_header_t *)dst, h);
 	single_copies++;
 	*result = MACH_MSG_SUCCESS;
 	return true;

@@ -2,6 +2,7 @@
 #include "ipc/msg_body.h"
 #include "ipc/ool.h"
 #include "ipc/port.h"
+#include "ipc/notify.h"
 #include "ipc/space.h"
 #include "ipc/transit.h"
 #include "device/device_layer.h"
@@ -25,9 +26,8 @@ struct kmsg *kmsg_alloc(uint32_t size)
 	else
 		m = kalloc_unzeroed(sizeof *m + room);
 	if (m) {
-		memset(m, 0, sizeof *m + sizeof(mach_msg_header_t));
-		m->size = size;
-		m->room = room;
+		*m = (struct kmsg){ .size = size, .room = room };
+		msg_header_copy(m->hdr, &(const mach_msg_header_t){ 0 });
 	}
 	return m;
 }
@@ -87,8 +87,9 @@ void kmsg_destroy(struct kmsg *m)
 }
 
 /* Whether entry e (NULL: the name is not in use) holds the right a
- * disposition takes or makes. */
-static bool entry_holds(const struct ipc_entry *e, uint32_t disposition)
+ * disposition takes or makes. Always inline: kmsg_copyin asks it twice per
+ * message, and the call cost more than the test. */
+static inline __attribute__((always_inline)) bool entry_holds(const struct ipc_entry *e, uint32_t disposition)
 {
 	if (!e)
 		return false;
@@ -119,6 +120,43 @@ static bool same_name_rights_suffice(const struct ipc_entry *e, uint32_t rd, uin
 	if (rd == MACH_MSG_TYPE_MOVE_SEND && (ld == MACH_MSG_TYPE_MOVE_SEND || ld == MACH_MSG_TYPE_COPY_SEND))
 		return e->urefs >= 2;
 	return true;
+}
+
+/* ipc_right_copyin_entry for a header right, with the dispositions that
+ * only count a new right (every RPC's COPY_SEND destination and
+ * MAKE_SEND_ONCE reply) done here without the call (entry_holds has
+ * checked e for them, as ipc_right_copyin_entry would), and MOVE_SEND_ONCE
+ * (every reply's destination), whose entry simply goes. The other moves
+ * go there. */
+static inline kern_return_t copyin_header_right(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+						uint32_t disposition, struct ipc_port **port, uint32_t *kernel_type)
+{
+	switch (disposition) {
+	case MACH_MSG_TYPE_COPY_SEND:
+		if (!e || !(e->type & MACH_PORT_TYPE_SEND))
+			break;
+		*port = e->port;
+		e->port->srights++;
+		ipc_port_ref(e->port);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND;
+		return KERN_SUCCESS;
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		if (!e || !(e->type & MACH_PORT_TYPE_RECEIVE))
+			break;
+		*port = e->port;
+		ipc_port_make_send_once(e->port);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		return KERN_SUCCESS;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:       /* every reply's destination */
+		if (!e || !(e->type & MACH_PORT_TYPE_SEND_ONCE))
+			break;
+		*port = e->port;                 /* the entry's reference moves */
+		ipc_space_free_entry(space, name);
+		ipc_dnrequest_name_deleted(*port, space, name);
+		*kernel_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		return KERN_SUCCESS;
+	}
+	return ipc_right_copyin_entry(space, name, e, disposition, port, kernel_type);
 }
 
 static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_item *it)
@@ -180,14 +218,14 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
-	if (ipc_right_copyin_entry(space, dest, de, rd, &dp, &dtype) != KERN_SUCCESS)
+	if (copyin_header_right(space, dest, de, rd, &dp, &dtype) != KERN_SUCCESS)
 		return MACH_SEND_INVALID_DEST;
 	/* Moving the destination's right may free its entry (and send a
 	 * port-deleted notification), and a reply naming the same entry sees
 	 * it changed: after those the reply's name is looked up again. */
 	if (has_reply && (dest == reply || rd == MACH_MSG_TYPE_MOVE_SEND || rd == MACH_MSG_TYPE_MOVE_SEND_ONCE))
 		re = ipc_space_lookup(space, reply);
-	if (has_reply && ipc_right_copyin_entry(space, reply, re, ld, &rp, &rtype) != KERN_SUCCESS) {
+	if (has_reply && copyin_header_right(space, reply, re, ld, &rp, &rtype) != KERN_SUCCESS) {
 		ipc_right_release(dp, dtype);
 		return MACH_SEND_INVALID_REPLY;
 	}

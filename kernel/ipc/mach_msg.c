@@ -59,6 +59,18 @@ mach_msg_return_t ipc_mqueue_send(struct kmsg *m)
 	return ipc_mqueue_enqueue(p, m);
 }
 
+/* Whether ipc_mqueue_wait_space could do more than return success at
+ * once: its first pass, inline, so that a send that never waits (a
+ * send-once right, a kernel object, a queue with room) makes no call. */
+static inline bool may_wait_for_space(struct ipc_space *space, mach_port_name_t dest, uint32_t disposition)
+{
+	if (disposition == MACH_MSG_TYPE_MOVE_SEND_ONCE || disposition == MACH_MSG_TYPE_MAKE_SEND_ONCE)
+		return false;
+	struct ipc_entry *e = ipc_space_lookup(space, dest);
+	struct ipc_port *p = e ? e->port : NULL;
+	return p && p->active && p->kotype == IKOT_NONE && p->msgcount >= p->qlimit;
+}
+
 static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint32_t size,
 					mach_msg_option_t option, uint32_t timeout_ms)
 {
@@ -81,13 +93,15 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	if (!m)
 		return MACH_SEND_NO_BUFFER;
 	if (src)
-		memcpy(m->hdr, src, size);
+		msg_copy(m->hdr, src, size);
 	else if (copyin(&task->pmap, uaddr, m->hdr, size) < 0) {
 		kmsg_free(m);
 		return MACH_SEND_INVALID_DATA;
 	}
-	r = ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port,
-						    MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits), option, timeout_ms);
+	uint32_t rd = MACH_MSGH_BITS_REMOTE(m->hdr->msgh_bits);
+	r = may_wait_for_space(task->space, m->hdr->msgh_remote_port, rd)
+		? ipc_mqueue_wait_space(task->space, m->hdr->msgh_remote_port, rd, option, timeout_ms)
+		: MACH_MSG_SUCCESS;
 	if (r != MACH_MSG_SUCCESS) {
 		kmsg_free(m);
 		return r;
@@ -117,7 +131,7 @@ static char *receive_window(struct task *task, uintptr_t uaddr, const struct kms
 static void write_received(struct task *task, uintptr_t uaddr, char *dst, struct kmsg *m)
 {
 	if (dst)
-		memcpy(dst, m->hdr, m->size);
+		msg_copy(dst, m->hdr, m->size);
 	else
 		copyout(&task->pmap, m->hdr, uaddr, m->size);
 	kmsg_free(m);
@@ -248,13 +262,14 @@ bool ipc_reply_in_place(struct ipc_port *reply, uint32_t rtype, const mach_msg_h
 		return false;
 	/* As receive_to_user and kmsg_copyout would deliver it: the next
 	 * sequence number, no reply right, local the name received on. */
-	mach_msg_header_t h = *out;
-	h.msgh_seqno = reply->seqno++;
-	h.msgh_remote_port = MACH_PORT_NULL;
-	h.msgh_local_port = self->reply_rcv_name;
-	h.msgh_bits = MACH_MSGH_BITS_OTHER(out->msgh_bits) | MACH_MSGH_BITS(0, rtype);
-	memcpy(dst, &h, sizeof h);
-	memcpy(dst + sizeof h, out + 1, size - sizeof h);
+	mach_msg_header_t *h = (mach_msg_header_t *)dst;
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(out->msgh_bits) | MACH_MSGH_BITS(0, rtype);
+	h->msgh_size = out->msgh_size;
+	h->msgh_remote_port = MACH_PORT_NULL;
+	h->msgh_local_port = self->reply_rcv_name;
+	h->msgh_seqno = reply->seqno++;
+	h->msgh_id = out->msgh_id;
+	memcpy(dst + sizeof *h, out + 1, size - sizeof *h);
 	ipc_right_release(reply, rtype);              /* delivered: the destination right is used up */
 	self->reply_rcv_name = 0;
 	self->reply_in_place = true;

@@ -30,25 +30,6 @@ static uint32_t handoffs;            /* messages handed straight to a waiting re
 uint32_t ipc_mqueue_overflow_count(void) { return overflow_total; }
 uint32_t ipc_mqueue_handoff_count(void) { return handoffs; }
 
-struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, struct waitq **q)
-{
-	if (p->msgs_head)
-		return NULL;
-	*q = &p->receivers;
-	if (waitq_empty(*q)) {
-		/* Through the set only while no member holds an older message
-		 * (one whose woken receiver has not run yet): the set delivers
-		 * oldest first. */
-		if (!p->pset || ipc_pset_ready_member(p->pset))
-			return NULL;
-		*q = &p->pset->receivers;
-	}
-	struct thread *t = (*q)->head;
-	if (!t || t->rcv_handoff_limit < size)
-		return NULL;                  /* the ordinary wake: it sees the size itself */
-	return t;
-}
-
 void ipc_mqueue_wake_handed(struct waitq *q, void *data)
 {
 	struct thread *self = current_thread();

@@ -2,6 +2,7 @@
 #ifndef IPC_MQUEUE_H
 #define IPC_MQUEUE_H
 #include <mach/message.h>
+#include "ipc/port.h"
 struct kmsg;
 struct ipc_space;
 struct ipc_port;
@@ -31,8 +32,24 @@ void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m);
  * wait queue, else p's), that takes a message of size bytes handed over:
  * NULL if p holds messages, if no thread waits, or if the first one's
  * buffer is smaller. */
-struct waitq;
-struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, struct waitq **q);
+static inline struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, struct waitq **q)
+{
+	if (p->msgs_head)
+		return NULL;
+	*q = &p->receivers;
+	if (!(*q)->head) {                     /* no receiver on the port itself */
+		/* Through the set only while no member holds an older message
+		 * (one whose woken receiver has not run yet): the set delivers
+		 * oldest first. */
+		if (!p->pset || ipc_pset_ready_member(p->pset))
+			return NULL;
+		*q = &p->pset->receivers;
+	}
+	struct thread *t = (*q)->head;
+	if (!t || t->rcv_handoff_limit < size)
+		return NULL;                  /* the ordinary wake: it sees the size itself */
+	return t;
+}
 /* Wake the first thread of q (found as above) with a message handed over
  * (data: its wait_data), and count it. It runs next: in a send-and-receive
  * mach_msg straight from the sender's switch, through no run queue

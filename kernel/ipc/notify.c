@@ -93,7 +93,7 @@ struct ipc_port *ipc_dnrequest_set(struct ipc_port *port, struct ipc_space *spac
 	return previous;
 }
 
-void ipc_dnrequest_name_deleted(struct ipc_port *port, struct ipc_space *space, mach_port_name_t name)
+void ipc_dnrequest_name_deleted_requested(struct ipc_port *port, struct ipc_space *space, mach_port_name_t name)
 {
 	struct ipc_port *notify = ipc_dnrequest_set(port, space, name, NULL);
 	ipc_notify_port_deleted(notify, name);

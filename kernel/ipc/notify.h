@@ -9,6 +9,7 @@
 #define IPC_NOTIFY_H
 #include <mach/port.h>
 #include <stdbool.h>
+#include "ipc/port.h"
 struct ipc_port;
 struct ipc_space;
 
@@ -33,7 +34,14 @@ struct ipc_port *ipc_dnrequest_set(struct ipc_port *port, struct ipc_space *spac
 				   mach_port_name_t name, struct ipc_port *notify);
 /* The space no longer names port under name: a pending request turns into a
  * port-deleted notification. */
-void ipc_dnrequest_name_deleted(struct ipc_port *port, struct ipc_space *space, mach_port_name_t name);
+void ipc_dnrequest_name_deleted_requested(struct ipc_port *port, struct ipc_space *space, mach_port_name_t name);
+/* Inline: a name is deleted on every send-once reply, and only a port
+ * with dead-name requests has anything to look at. */
+static inline void ipc_dnrequest_name_deleted(struct ipc_port *port, struct ipc_space *space, mach_port_name_t name)
+{
+	if (port->dnrequests)
+		ipc_dnrequest_name_deleted_requested(port, space, name);
+}
 /* The port died: every request fires a dead-name notification. */
 void ipc_dnrequest_fire_all(struct ipc_port *port);
 #endif

@@ -29,6 +29,15 @@ enum ikot { IKOT_NONE, IKOT_HOST, IKOT_HOST_PRIV, IKOT_TASK, IKOT_THREAD, IKOT_D
 struct ipc_port {
 	uint32_t refs;                /* rights, queued messages and kernel pointers */
 	bool active;
+	bool is_set;                  /* a port set (below) */
+	/* Where a space last named this port's send or receive right: a
+	 * guess ipc_space_insert checks against the table before it trusts
+	 * it (the space may have dropped the name, or be another at the same
+	 * address), never dereferenced. Names are below IPC_SPACE_MAX_NAMES
+	 * (65536); packed beside the flags, so that a port with its heap
+	 * header still fits a 128-byte block. */
+	uint16_t named_as;
+	struct ipc_space *named_in;
 	enum ikot kotype;
 	void *kobject;
 	struct ipc_space *receiver;   /* space holding the receive right, if a task does */
@@ -51,8 +60,7 @@ struct ipc_port {
 	/* a receive right travelling in a message (kernel/ipc/transit.c) */
 	struct ipc_port *transit_dest; /* where that message is bound; holds a reference */
 
-	/* port sets */
-	bool is_set;
+	/* port sets (is_set is above, beside active) */
 	struct ipc_port *pset;        /* the set this receive right is in */
 	struct ipc_port *members;     /* of a set */
 	struct ipc_port *next_member;
@@ -89,15 +97,31 @@ void ipc_port_set_receiver(struct ipc_port *p, struct ipc_space *s, uint32_t nam
  * port-destroyed request): its blocked receivers wake to MACH_RCV_PORT_CHANGED,
  * so that the next message wakes a receiver of the next holder. */
 void ipc_port_receiver_gone(struct ipc_port *p);
-/* Make a send right from the receive right (or the kernel's ownership). */
-void ipc_port_make_send(struct ipc_port *p);
-void ipc_port_make_send_once(struct ipc_port *p);
+/* Make a send right from the receive right (or the kernel's ownership).
+ * The right operations every message makes are inline; what is rare (a
+ * no-senders notification) is out of line. */
+static inline void ipc_port_make_send(struct ipc_port *p) { p->srights++; p->mscount++; ipc_port_ref(p); }
+static inline void ipc_port_make_send_once(struct ipc_port *p) { p->sorights++; ipc_port_ref(p); }
 /* Another send right from one the caller holds (NULL stays NULL). */
 struct ipc_port *ipc_port_copy_send(struct ipc_port *p);
 /* Drop a send right; the last one fires a no-senders request. */
-void ipc_port_release_send(struct ipc_port *p);
+void ipc_port_release_last_send(struct ipc_port *p);
+static inline void ipc_port_release_send(struct ipc_port *p)
+{
+	if (p->srights > 1) {
+		p->srights--;                 /* not the last: no notification to look at */
+		ipc_port_release(p);
+	} else {
+		ipc_port_release_last_send(p);
+	}
+}
 /* Drop a send-once right that was used (its message was delivered). */
-void ipc_port_release_send_once(struct ipc_port *p);
+static inline void ipc_port_release_send_once(struct ipc_port *p)
+{
+	if (p->sorights)
+		p->sorights--;
+	ipc_port_release(p);
+}
 /* Destroy an unused send-once right: its port gets a send-once notification. */
 void ipc_port_destroy_send_once(struct ipc_port *p);
 /* A new, empty port set (one reference, for the caller). */

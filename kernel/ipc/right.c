@@ -95,18 +95,6 @@ kern_return_t ipc_right_copyin_entry(struct ipc_space *space, mach_port_name_t n
 	return KERN_SUCCESS;
 }
 
-void ipc_right_release(struct ipc_port *p, uint32_t kernel_type)
-{
-	if (!p)
-		return;
-	switch (kernel_type) {
-	case MACH_MSG_TYPE_PORT_SEND: ipc_port_release_send(p); break;
-	case MACH_MSG_TYPE_PORT_SEND_ONCE: ipc_port_release_send_once(p); break;
-	case MACH_MSG_TYPE_PORT_RECEIVE: ipc_port_destroy(p); ipc_port_release(p); break;
-	default: ipc_port_release(p); break;
-	}
-}
-
 void ipc_right_destroy(struct ipc_port *p, uint32_t kernel_type)
 {
 	if (p && kernel_type == MACH_MSG_TYPE_PORT_SEND_ONCE)

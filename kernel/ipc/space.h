@@ -24,6 +24,7 @@ struct ipc_space {
 	struct ipc_entry *table;
 	uint32_t size;
 	uint32_t in_use;
+	uint32_t free_from;           /* every name in [1, free_from) is in use */
 };
 
 #define IPC_SPACE_MAX_NAMES 65536

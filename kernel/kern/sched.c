@@ -18,12 +18,12 @@ static uint32_t runq_bitmap;          /* bit p set: runq[p] is not empty */
 /* The thread on the CPU (kern/thread.h's current_thread reads it inline). */
 struct thread *sched_running;
 static struct thread idle_thread;
-static bool need_resched;
+bool sched_need_resched;
 /* The thread to run next when the current one blocks (sched_prefer_next). */
 static struct thread *preferred;
 /* A thread woken by a hand-off to run the moment the current one blocks,
  * on no run queue meanwhile (sched_wake_direct). */
-static struct thread *direct;
+struct thread *sched_direct;
 static uint32_t preferred_switches;
 
 void sched_init(void)
@@ -40,8 +40,8 @@ void sched_make_ready(struct thread *t)
 {
 	if (t == &idle_thread)
 		return;
-	if (t == direct)
-		direct = NULL;                    /* queued after all (sched_set_priority) */
+	if (t == sched_direct)
+		sched_direct = NULL;                    /* queued after all (sched_set_priority) */
 	t->state = TH_READY;
 	t->run_next = NULL;
 	int p = t->priority;
@@ -54,12 +54,12 @@ void sched_make_ready(struct thread *t)
 	runq[p].tail = t;
 	runq_bitmap |= 1u << p;
 	if (sched_running && p < sched_running->priority)
-		need_resched = true;
+		sched_need_resched = true;
 }
 
 unsigned sched_runnable(void)
 {
-	unsigned n = (sched_running && sched_running != &idle_thread && sched_running->state == TH_RUNNING) + (direct != NULL);
+	unsigned n = (sched_running && sched_running != &idle_thread && sched_running->state == TH_RUNNING) + (sched_direct != NULL);
 	for (int p = 0; p < NPRIORITIES; p++)
 		for (struct thread *t = runq[p].head; t; t = t->run_next)
 			n++;
@@ -84,8 +84,8 @@ static struct thread *dequeue_next(void)
 
 void sched_remove(struct thread *t)
 {
-	if (t == direct) {
-		direct = NULL;
+	if (t == sched_direct) {
+		sched_direct = NULL;
 		return;
 	}
 	int p = t->priority;
@@ -108,7 +108,7 @@ void sched_remove(struct thread *t)
 static void switch_to(struct thread *next)
 {
 	struct thread *prev = sched_running;
-	need_resched = false;
+	sched_need_resched = false;
 	preferred = NULL;
 	if (next == prev) {
 		prev->state = TH_RUNNING;
@@ -127,14 +127,16 @@ static void switch_to(struct thread *next)
 	 * half is the same in all): a thread that waits for an interrupt and
 	 * is woken by it then resumes without a CR3 load, which under TCG
 	 * costs ~8 us of TLB and jump-cache flushing each (docs/benchmarks.md). */
-	if (next->task != kernel_task()) {
+	if (next->task != idle_thread.task) {        /* the kernel task, without the call */
 		pmap_activate(&next->task->pmap);
-		user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
+		if (next->task->ldt || !gdt_kernel_ldt_loaded)
+			user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
 	}
 	sched_running = next;
 	swtch(&prev->kernel_esp, next->kernel_esp);
 	/* back on prev's stack: someone switched to us */
-	thread_reap();
+	if (thread_reap_list)
+		thread_reap();
 }
 
 /* Nothing more urgent than t is waiting in a run queue. */
@@ -145,9 +147,9 @@ static bool none_more_urgent(const struct thread *t)
 
 void sched_switch(void)
 {
-	struct thread *d = direct;
+	struct thread *d = sched_direct;
 	if (d) {
-		direct = NULL;
+		sched_direct = NULL;
 		if (d->state == TH_READY && d != sched_running && none_more_urgent(d)) {
 			preferred_switches++;
 			switch_to(d);
@@ -177,15 +179,13 @@ void sched_wake_direct(struct thread *t)
 	sched_settle_direct();
 	t->state = TH_READY;
 	t->run_next = NULL;
-	direct = t;
+	sched_direct = t;
 }
 
-void sched_settle_direct(void)
+void sched_settle_direct_now(void)
 {
-	struct thread *t = direct;
-	if (!t)
-		return;
-	direct = NULL;
+	struct thread *t = sched_direct;
+	sched_direct = NULL;
 	sched_make_ready(t);
 	preferred = t;
 }
@@ -221,12 +221,12 @@ void sched_set_priority(struct thread *t, int priority)
 	if (t->state == TH_READY && t != sched_running && t != &idle_thread) {
 		sched_remove(t);
 		t->priority = priority;
-		sched_make_ready(t);             /* sets need_resched if now more urgent */
+		sched_make_ready(t);             /* sets sched_need_resched if now more urgent */
 	} else {
 		t->priority = priority;
 	}
 	if (t == sched_running && runq_bitmap && __builtin_ctz(runq_bitmap) < priority)
-		need_resched = true;
+		sched_need_resched = true;
 }
 
 static void depress_expired(void *arg)
@@ -257,12 +257,12 @@ bool sched_undepress(struct thread *t)
 void sched_tick(void)
 {
 	if (sched_running != &idle_thread && --sched_running->quantum <= 0)
-		need_resched = true;
+		sched_need_resched = true;
 }
 
 void sched_preempt_point(void)
 {
-	if (need_resched && sched_running->state == TH_RUNNING) {
+	if (sched_need_resched && sched_running->state == TH_RUNNING) {
 		sched_yield();
 		/* It may have been suspended or terminated while it waited. */
 		thread_return_point();

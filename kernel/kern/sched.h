@@ -15,8 +15,11 @@ void sched_yield(void);
 void sched_tick(void);
 /* Take a READY thread off its run queue (it is being terminated). */
 void sched_remove(struct thread *t);
-/* At the end of a trap to user mode: preempt if the quantum is spent. */
+/* At the end of a trap to user mode: preempt if the quantum is spent
+ * (or a more urgent thread became ready). sched_need_resched says whether
+ * it may have anything to do: the caller tests it inline first. */
 void sched_preempt_point(void);
+extern bool sched_need_resched;
 /* Switch to the first ready thread and idle forever in between. */
 void sched_start(void) __attribute__((noreturn));
 /* Run target now if it is ready (the current thread stays ready); false if
@@ -36,7 +39,15 @@ void sched_prefer_next(struct thread *t);
  * preferred as above. One such thread at a time: a second call queues the
  * first. */
 void sched_wake_direct(struct thread *t);
-void sched_settle_direct(void);
+void sched_settle_direct_now(void);
+/* The thread sched_wake_direct set aside, or NULL: the test is inline,
+ * since every mach_msg settles on its way out and few have one left. */
+extern struct thread *sched_direct;
+static inline void sched_settle_direct(void)
+{
+	if (sched_direct)
+		sched_settle_direct_now();
+}
 /* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);
 /* Threads that want the CPU: the current one (unless idle) and the ready

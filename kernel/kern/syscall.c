@@ -81,18 +81,64 @@ static const struct trap_entry traps[] = {
 	{ -76, 1, trap_syscall_thread_depress_abort, "syscall_thread_depress_abort" },
 };
 
+/* traps[] by trap number: by_number[-n] is trap n's entry, or NULL. The
+ * table is built on the first system call (traps[] never changes), so the
+ * dispatch is one bounds check and one load instead of a search. */
+#define LOWEST_TRAP (-76)
+static const struct trap_entry *by_number[1 - LOWEST_TRAP];
+static bool indexed;
+
+static void index_traps(void)
+{
+	for (unsigned i = 0; i < sizeof traps / sizeof traps[0]; i++) {
+		int n = traps[i].number;
+		if (n < LOWEST_TRAP || n > 0)
+			panic("syscall: trap %d is outside the dispatch table", n);
+		by_number[-n] = &traps[i];
+	}
+	indexed = true;
+}
+
+/* mach_msg, by far the most frequent trap, straight to its implementation:
+ * its seven arguments (traps[0]) are checked as the general path checks
+ * them, then read from the stack page's window into the call, before the
+ * call can block. False if they are not in one mapped page: the general
+ * path then copies them in (or refuses them) itself. */
+static bool syscall_mach_msg(struct trapframe *tf)
+{
+	struct thread *self = current_thread();
+	const uint32_t *a = user_window(&self->task->pmap, tf->esp + 4, 7 * sizeof(uint32_t), false);
+	if (!a)
+		return false;
+	self->user_regs_replaced = false;
+	uint32_t result = mach_msg_trap_impl(a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (!self->user_regs_replaced)
+		tf->eax = result;
+	return true;
+}
+
 void syscall(struct trapframe *tf)
 {
 	int number = (int)tf->eax;
-	const struct trap_entry *t = NULL;
-	for (unsigned i = 0; i < sizeof traps / sizeof traps[0] && !t; i++)
-		if (traps[i].number == number)
-			t = &traps[i];
+	if (number == -25 && syscall_mach_msg(tf))
+		return;
+	if (!indexed)
+		index_traps();
+	const struct trap_entry *t = number <= 0 && number >= LOWEST_TRAP ? by_number[-number] : NULL;
 	if (!t)
 		t = device_trap_find(number);              /* the device classes' own traps */
 	if (t) {
 		uint32_t args[MAX_ARGS];          /* a trap reads only its nargs */
-		if (t->nargs && copyin(&current_task()->pmap, tf->esp + 4, args, t->nargs * sizeof(uint32_t)) < 0) {
+		uint32_t bytes = t->nargs * sizeof(uint32_t);
+		/* The arguments almost always lie in one page of the stack: read
+		 * them through its window, word by word into args (a trap may
+		 * block, and must not read the task's memory after that). Else
+		 * copyin, which checks and copies page by page. */
+		const uint32_t *w = bytes ? user_window(&current_task()->pmap, tf->esp + 4, bytes, false) : NULL;
+		if (w) {
+			for (int i = 0; i < t->nargs; i++)
+				args[i] = w[i];
+		} else if (bytes && copyin(&current_task()->pmap, tf->esp + 4, args, bytes) < 0) {
 			kwarn("task %u: %s with arguments at unreadable %p\n", current_task()->id, t->name, (void *)tf->esp);
 			tf->eax = KERN_INVALID_ADDRESS;
 			return;

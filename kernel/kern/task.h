@@ -63,6 +63,14 @@ void task_request_exit(struct task *t, int status);
 /* On every return to user mode: ends the task or thread if asked, and stops a
  * suspended thread (thread_return_point). */
 void task_exit_point(void);
+/* Whether task_exit_point has anything to do for t: one inline test of
+ * the five words it reads, so that a trap that changes none of them (the
+ * common case) makes no call on its way out. */
+static inline bool task_exit_point_needed(const struct thread *t)
+{
+	return t->task->exit_pending | t->terminate_pending | t->abort_pending |
+	       (t->suspend_count != 0) | (t->task->suspend_count != 0);
+}
 /* Free an ending task that has no thread left: its rights (its ports die),
  * memory and special ports. */
 void task_finish(struct task *t);

@@ -12,7 +12,7 @@
 #include "ipc/port.h"
 
 static uint32_t next_thread_id = 1;
-static struct thread *reap_list;
+struct thread *thread_reap_list;
 
 /* A new thread's kernel stack "returns" here from swtch with its user frame
  * on top; it passes its return point (a thread made by thread_create starts
@@ -146,14 +146,14 @@ void thread_destroy(struct thread *t)
 		t->switched_in = now;
 	}
 	task->dead_run_cycles += t->run_cycles;
-	t->run_next = reap_list;
-	reap_list = t;
+	t->run_next = thread_reap_list;
+	thread_reap_list = t;
 }
 
 /* Free the dead threads, except the one whose stack we are standing on. */
 void thread_reap(void)
 {
-	struct thread **p = &reap_list;
+	struct thread **p = &thread_reap_list;
 	while (*p) {
 		struct thread *t = *p;
 		if (t == current_thread()) {

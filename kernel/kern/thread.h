@@ -101,6 +101,9 @@ static inline struct thread *current_thread(void) { return sched_running; }
  * the reaper frees it. Only for the current thread or a clean one (!in_wait). */
 void thread_destroy(struct thread *t);
 void thread_reap(void);
+/* The dead threads thread_reap frees: after every switch the scheduler
+ * calls it only when there are any (a test inline, not a call). */
+extern struct thread *thread_reap_list;
 /* End the current thread (and its task, if the task is ending and this was
  * its last thread). Does not return. */
 void thread_exit_self(void) __attribute__((noreturn));

@@ -23,10 +23,8 @@ uint64_t timeout_after_ms(uint32_t ms)
 	return clock_uptime_ns() + (uint64_t)ms * 1000000u;
 }
 
-void timeout_cancel(struct timeout *t)
+void timeout_cancel_armed(struct timeout *t)
 {
-	if (!t->armed)
-		return;
 	for (struct timeout **p = &pending; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;

@@ -19,6 +19,13 @@ struct timeout {
 void timeout_set(struct timeout *t, uint64_t deadline, void (*fn)(void *), void *arg);
 /* A deadline ms milliseconds from now. */
 uint64_t timeout_after_ms(uint32_t ms);
-void timeout_cancel(struct timeout *t);
+void timeout_cancel_armed(struct timeout *t);
+/* Disarm t if armed. Inline, since every wait and wake cancels its
+ * timeout and almost none has one armed. */
+static inline void timeout_cancel(struct timeout *t)
+{
+	if (t->armed)
+		timeout_cancel_armed(t);
+}
 void timeout_expire(uint64_t now_ns);
 #endif

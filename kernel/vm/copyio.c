@@ -105,7 +105,7 @@ int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len)
 	return check_range(pm, uaddr, len, true);
 }
 
-void *user_window(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
+void *user_window_slow(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
 {
 	if (!user_range_valid(uaddr, len) || len == 0 || (uaddr & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
 		return NULL;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "i386/layout.h"
-struct pmap;
+#include "vm/pmap.h"
 
 /* [uaddr, uaddr + len) lies within user space, [USER_BASE, USER_TOP). Written
  * so that nothing can wrap: uaddr is bounded before USER_TOP - uaddr is taken,
@@ -37,7 +37,26 @@ int copyout_check(const struct pmap *pm, uintptr_t uaddr, size_t len);
  * another range of the same task, fills a page for writing: a
  * copy-on-write copy may replace the frame): single-copy IPC reads and
  * writes messages through it (kernel/ipc/direct_send.c). */
-void *user_window(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write);
+void *user_window_slow(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write);
+/* Inline, since every message takes several (trap arguments, the sent and
+ * the received buffer): a range within one page of user space whose page
+ * is mapped as asked is one directory and one table read here; anything
+ * else (a range refused, a page to fill first) is user_window_slow's. */
+static inline void *user_window(const struct pmap *pm, uintptr_t uaddr, size_t len, bool write)
+{
+	/* One page, not empty, starting in user space: then it also ends
+	 * there, USER_TOP being page aligned. */
+	if (len - 1 < PAGE_SIZE - (uaddr & (PAGE_SIZE - 1)) && uaddr - USER_BASE < USER_TOP - USER_BASE) {
+		uint32_t pde = pm->pd[uaddr >> 22];
+		if ((pde & (PTE_P | PTE_PS)) == PTE_P) {
+			uint32_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+			uint32_t pte = ((const uint32_t *)P2V(pde & ~0xFFFu))[(uaddr >> 12) & 0x3FF];
+			if ((pte & need) == need)
+				return (char *)P2V((pte & ~0xFFFu) | (uaddr & (PAGE_SIZE - 1)));
+		}
+	}
+	return user_window_slow(pm, uaddr, len, write);
+}
 /* Copy a NUL-terminated string of at most max-1 characters; -1 if unterminated. */
 int copyinstr(const struct pmap *pm, uintptr_t uaddr, char *kbuf, size_t max);
 #endif

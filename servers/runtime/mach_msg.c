@@ -1,7 +1,8 @@
 /*
  * mach_msg.c - mach_msg() over the trap, and the hooks MIG stubs call.
  *
- * mach_msg() restarts an interrupted operation unless the caller asked to
+ * mach_msg() (its fast part in traps.S, the rest here in mach_msg_resume)
+ * restarts an interrupted operation unless the caller asked to
  * see interruptions: a send that was interrupted is retried whole, a receive
  * that was interrupted after the send completed is retried as a receive only
  * (the message has already gone, sending it again would duplicate it).
@@ -14,17 +15,26 @@
 #include <mach/mig_support.h>
 #include "mach.h"
 
-mach_msg_return_t
-mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
-	 mach_msg_size_t send_size, mach_msg_size_t rcv_size,
-	 mach_port_t rcv_name, mach_msg_timeout_t timeout, mach_port_t notify)
-{
-	mach_msg_return_t mr;
+/*
+ * mach_msg() is in traps.S: it makes the trap with the caller's own
+ * arguments and comes here only when the kernel answered that the send or
+ * the receive was interrupted, with that answer in mr.
+ */
+_Static_assert(MACH_SEND_INTERRUPTED == 0x10000007 && MACH_RCV_INTERRUPTED == 0x10004005,
+	       "traps.S tests these values");
+mach_msg_return_t __attribute__((regparm(1)))
+mach_msg_resume(mach_msg_return_t mr, mach_msg_header_t *msg, mach_msg_option_t option,
+		mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+		mach_port_t rcv_name, mach_msg_timeout_t timeout, mach_port_t notify);
 
-	do
+mach_msg_return_t __attribute__((regparm(1)))
+mach_msg_resume(mach_msg_return_t mr, mach_msg_header_t *msg, mach_msg_option_t option,
+		mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+		mach_port_t rcv_name, mach_msg_timeout_t timeout, mach_port_t notify)
+{
+	while (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT))
 		mr = mach_msg_trap(msg, option, send_size, rcv_size, rcv_name,
 				   timeout, notify);
-	while (mr == MACH_SEND_INTERRUPTED && !(option & MACH_SEND_INTERRUPT));
 
 	while (mr == MACH_RCV_INTERRUPTED && !(option & MACH_RCV_INTERRUPT))
 		mr = mach_msg_trap(msg, option & ~MACH_SEND_MSG, 0, rcv_size,

@@ -21,6 +21,29 @@ name:					\
 
 	.text
 
+/*
+ * mach_msg() itself: a cdecl call has left its seven arguments exactly where
+ * the trap reads them, so it enters the kernel with them in place instead
+ * of copying them into a second call's frame.  Only an interruption
+ * (MACH_SEND_INTERRUPTED 0x10000007, MACH_RCV_INTERRUPTED 0x10004005, both
+ * checked against <mach/message.h> in mach_msg.c) goes on to the retry
+ * rules in C: mach_msg_resume takes the result in %eax (regparm(1)) and
+ * the caller's arguments where they are.
+ */
+	.globl	mach_msg
+	.type	mach_msg, @function
+	.p2align 4
+mach_msg:
+	movl	$-25, %eax
+	lcall	$7, $0
+	cmpl	$0x10000007, %eax
+	je	1f
+	cmpl	$0x10004005, %eax
+	je	1f
+	ret
+1:	jmp	mach_msg_resume
+	.size	mach_msg, . - mach_msg
+
 MACH_TRAP(mach_msg_trap,	-25)
 MACH_TRAP(mach_reply_port,	-26)
 MACH_TRAP(mach_thread_self,	-27)

@@ -2,7 +2,13 @@
  * out-of-line transfers to tests/bench/bench-server.c through MIG stubs. Prints one
  * line per measurement, "bench: NAME iterations=N cycles=C ns=T" with C and T
  * per round trip (TSC cycles and nanoseconds of guest time), which
- * tools/run-bench.sh turns into a table and a CSV. */
+ * tools/run-bench.sh turns into a table and a CSV.
+ *
+ * Module arguments, for profiling one path (docs/benchmarks.md): only=NAME
+ * runs that row alone (null_trap, kernel_rpc, self_msg, null_rpc, ool_4k,
+ * ool_64k, time), n=N with it sets its round trips (the warm-up of null_rpc
+ * included, so two runs that differ only in n differ only in round trips). */
+#include <stdbool.h>
 #include <string.h>
 #include <sm/runtime.h>
 #include <sm/traps.h>
@@ -26,6 +32,30 @@ static uint64_t now_ns(void)
 }
 
 static int failures;
+static const char *only;               /* only=NAME: the one row to run, or NULL for all */
+
+/* The value of key=VALUE among the module's arguments, or NULL. */
+static const char *arg(int argc, char **argv, const char *key)
+{
+	size_t k = strlen(key);
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], key, k) == 0 && argv[i][k] == '=')
+			return argv[i] + k + 1;
+	return NULL;
+}
+
+static int number(const char *s)
+{
+	int v = 0;
+	while (s && *s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+static bool wanted(const char *name)
+{
+	return !only || strcmp(only, name) == 0;
+}
 
 static void report(const char *name, int n, uint64_t cycles, uint64_t ns)
 {
@@ -49,19 +79,26 @@ static void bench_null_rpc(mach_port_t server, int n)
  * (no context switch), a message to and from a port of this task. */
 static void bench_components(int n)
 {
-	uint64_t t0 = now_ns(), c0 = rdtsc();
-	for (int i = 0; i < n; i++)
-		mach_task_self();
-	uint64_t c1 = rdtsc(), t1 = now_ns();
-	report("null_trap", n, c1 - c0, t1 - t0);
+	uint64_t t0, c0, t1, c1;
+	if (wanted("null_trap")) {
+		t0 = now_ns(), c0 = rdtsc();
+		for (int i = 0; i < n; i++)
+			mach_task_self();
+		c1 = rdtsc(), t1 = now_ns();
+		report("null_trap", n, c1 - c0, t1 - t0);
+	}
 
-	uint64_t ns;
-	t0 = now_ns(), c0 = rdtsc();
-	for (int i = 0; i < n; i++)
-		sm_host_uptime(mach_host_self(), &ns);
-	c1 = rdtsc(), t1 = now_ns();
-	report("kernel_rpc", n, c1 - c0, t1 - t0);
+	if (wanted("kernel_rpc")) {
+		uint64_t ns;
+		t0 = now_ns(), c0 = rdtsc();
+		for (int i = 0; i < n; i++)
+			sm_host_uptime(mach_host_self(), &ns);
+		c1 = rdtsc(), t1 = now_ns();
+		report("kernel_rpc", n, c1 - c0, t1 - t0);
+	}
 
+	if (!wanted("self_msg"))
+		return;
 	mach_port_t p = mach_reply_port();
 	mach_msg_header_t m;
 	t0 = now_ns(), c0 = rdtsc();
@@ -134,8 +171,10 @@ static void bench_time(mach_port_t time_server, int n)
 	report("time_rpc", m, c1 - c0, t1 - t0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	only = arg(argc, argv, "only");
+	int n = number(arg(argc, argv, "n"));   /* 0: each row's own count */
 	mach_port_t server = MACH_PORT_NULL;
 	kern_return_t kr;
 	for (int tries = 0; (kr = device_open(2, 0, "bench", &server)) != KERN_SUCCESS && tries < 1000; tries++)
@@ -154,11 +193,15 @@ int main(void)
 		printf("bench: cannot find the time server (%x)\n", kr);
 		return 1;
 	}
-	bench_components(20000);
-	bench_null_rpc(server, 20000);
-	bench_ool_rpc(server, "ool_4k", 4096, 5000);
-	bench_ool_rpc(server, "ool_64k", 65536, 2000);
-	bench_time(time_server, 200000);
+	bench_components(n ? n : 20000);
+	if (wanted("null_rpc"))
+		bench_null_rpc(server, n ? n : 20000);
+	if (wanted("ool_4k"))
+		bench_ool_rpc(server, "ool_4k", 4096, n ? n : 5000);
+	if (wanted("ool_64k"))
+		bench_ool_rpc(server, "ool_64k", 65536, n ? n : 2000);
+	if (wanted("time"))
+		bench_time(time_server, n ? n : 200000);
 	printf("bench-ipc: %d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
 	return failures != 0;
 }

@@ -133,6 +133,45 @@ static void test_trap_arguments(void)
 	check_counts_back(baseline, "traps with bad argument blocks");
 }
 
+/* mach_msg's seven argument words are read through the stack page's window
+ * when they lie in one page the task may read (kern/syscall.c), and copied
+ * in otherwise: a block crossing into the next page still works, and one in
+ * a page the task cannot read, or crossing into one, is refused as before. */
+static void test_trap_argument_pages(void)
+{
+	kernel_counts(baseline);
+	vm_address_t a = 0;
+	CHECK_EQ(vm_allocate(self, &a, 2 * PAGE, TRUE), KERN_SUCCESS);
+	struct msg m;
+	make_msg(&m, 300);
+	uint32_t args[7] = { (uint32_t)&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL };
+	/* Three words at the end of the first page, four at the start of the second. */
+	uint32_t *across = (uint32_t *)(a + PAGE - 12);
+	memcpy(across, args, sizeof args);
+	CHECK_EQ(trap_with_args_at(SMRT_TRAP_MACH_MSG, (uint32_t)across), MACH_MSG_SUCCESS);
+	expect_queued(300);
+	/* All seven at the end of one page: the window's last bytes. */
+	uint32_t *at_end = (uint32_t *)(a + PAGE - sizeof args);
+	memcpy(at_end, args, sizeof args);
+	m.head.msgh_id = 301;
+	CHECK_EQ(trap_with_args_at(SMRT_TRAP_MACH_MSG, (uint32_t)at_end), MACH_MSG_SUCCESS);
+	struct msg got;
+	memset(&got, 0, sizeof got);
+	CHECK_EQ(mach_msg(&got.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof got, port, 0, MACH_PORT_NULL),
+		 MACH_MSG_SUCCESS);
+	CHECK_EQ(got.head.msgh_id, 301);
+	/* The second page unreadable: a block inside it, and one crossing into it. */
+	memcpy((void *)(a + PAGE), args, sizeof args);
+	CHECK_EQ(vm_protect(self, a + PAGE, PAGE, FALSE, VM_PROT_NONE), KERN_SUCCESS);
+	CHECK_EQ(trap_with_args_at(SMRT_TRAP_MACH_MSG, a + PAGE), KERN_INVALID_ADDRESS);
+	CHECK_EQ(trap_with_args_at(SMRT_TRAP_MACH_MSG, (uint32_t)across), KERN_INVALID_ADDRESS);
+	CHECK_EQ(vm_deallocate(self, a, 2 * PAGE), KERN_SUCCESS);
+	/* Nothing was sent by the refused ones. */
+	CHECK_EQ(mach_msg(&got.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof got, port, 0, MACH_PORT_NULL),
+		 MACH_RCV_TIMED_OUT);
+	check_counts_back(baseline, "trap arguments across and inside protected pages");
+}
+
 #pragma pack(push, 4)
 struct ool_msg { mach_msg_header_t head; mach_msg_type_long_t type; vm_offset_t data; };
 #pragma pack(pop)
@@ -226,6 +265,7 @@ int main(void)
 	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
 	test_mach_msg_buffers();
 	test_trap_arguments();
+	test_trap_argument_pages();
 	test_ool_and_vm();
 	test_fake_page_table();
 	mach_port_destroy(self, port);

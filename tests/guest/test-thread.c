@@ -387,6 +387,77 @@ static void aborted_twice(void *arg)
 	notify(abort_results, mr);
 }
 
+/* The library's mach_msg (servers/runtime: the trap in traps.S, the retry
+ * rules in mach_msg_resume) restarts an aborted receive, and an aborted
+ * send, unless asked not to. */
+static mach_port_t retry_port, retry_results;
+
+static void retried_receive(void *arg)
+{
+	struct note m;
+	memset(&m, 0, sizeof m);
+	mach_msg_option_t option = MACH_RCV_MSG | (arg ? MACH_RCV_INTERRUPT : 0);
+	mach_msg_return_t mr = mach_msg(&m.head, option, 0, sizeof m, retry_port, 0, MACH_PORT_NULL);
+	notify(retry_results, mr == MACH_MSG_SUCCESS ? m.value : (uint32_t)mr);
+}
+
+static void retried_send(void *arg)
+{
+	(void)arg;
+	mach_msg_header_t h = { MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), sizeof h, retry_port, { 0 }, 0, 77 };
+	notify(retry_results, mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL));
+}
+
+static void test_abort_library_retry(void)
+{
+	retry_port = new_port();
+	retry_results = new_port();
+	mach_port_t th;
+	uint32_t v = 0;
+	/* Aborted, the receive is made again: it ends only with the message. */
+	CHECK_EQ(smrt_thread_start(retried_receive, NULL, NULL, 0, &th), KERN_SUCCESS);
+	wait_until_blocked(th);
+	CHECK_EQ(thread_abort(th), KERN_SUCCESS);
+	CHECK_EQ(wait_note(retry_results, &v, 50), MACH_RCV_TIMED_OUT);   /* still receiving */
+	wait_until_blocked(th);
+	notify(retry_port, 4242);
+	CHECK_EQ(wait_note(retry_results, &v, 5000), MACH_MSG_SUCCESS);
+	CHECK_EQ(v, 4242);
+	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
+	/* With MACH_RCV_INTERRUPT the caller sees the interruption. */
+	CHECK_EQ(smrt_thread_start(retried_receive, (void *)1, NULL, 0, &th), KERN_SUCCESS);
+	wait_until_blocked(th);
+	CHECK_EQ(thread_abort(th), KERN_SUCCESS);
+	CHECK_EQ(wait_note(retry_results, &v, 5000), MACH_MSG_SUCCESS);
+	CHECK_EQ(v, MACH_RCV_INTERRUPTED);
+	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
+	/* A send to a full queue, aborted, is sent again once there is room. */
+	for (int i = 0; i < 5; i++)                  /* fill the queue (limit 5) */
+		notify(retry_port, i);
+	CHECK_EQ(smrt_thread_start(retried_send, NULL, NULL, 0, &th), KERN_SUCCESS);
+	wait_until_blocked(th);
+	CHECK_EQ(thread_abort(th), KERN_SUCCESS);
+	CHECK_EQ(wait_note(retry_results, &v, 50), MACH_RCV_TIMED_OUT);   /* still sending */
+	wait_until_blocked(th);
+	CHECK_EQ(wait_note(retry_port, &v, 0), MACH_MSG_SUCCESS);         /* room for one */
+	CHECK_EQ(wait_note(retry_results, &v, 5000), MACH_MSG_SUCCESS);
+	CHECK_EQ(v, MACH_MSG_SUCCESS);
+	CHECK_EQ(smrt_thread_join(th), KERN_SUCCESS);
+	int queued = 0;
+	struct note m;
+	for (;;) {
+		memset(&m, 0, sizeof m);
+		if (mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, retry_port, 0, 0) != MACH_MSG_SUCCESS)
+			break;
+		queued++;
+		CHECK(queued < 5 || m.head.msgh_id == 77, "the last message is not the retried send (id %d)",
+		      m.head.msgh_id);
+	}
+	CHECK_EQ(queued, 5);                         /* four notes and the send, once */
+	mach_port_destroy(self, retry_port);
+	mach_port_destroy(self, retry_results);
+}
+
 static void test_abort(void)
 {
 	abort_empty = new_port();
@@ -537,6 +608,7 @@ int main(void)
 	test_priorities();
 	test_preemption();
 	test_abort();
+	test_abort_library_retry();
 	test_terminate_and_leaks();
 	measure();
 	return guest_summary("test-thread");
