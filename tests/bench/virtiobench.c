@@ -22,7 +22,9 @@
  * from the kernel's counters), then the server's statistics. Data is not checked here: test-virtio does that.
  * Arguments: mib=N limits the sequential passes to the first N MiB;
  * only=NAME runs that measurement alone, repeat=N runs it N times and
- * ops=N sets the random reads' count (4N at QD32), for profiling one path. */
+ * ops=N sets the random reads' count (4N at QD32), for profiling one path;
+ * pause=MS prints "virtiobench: pause" and sleeps MS ms before the
+ * measurements, so a profiler can start logging there (docs/benchmarks.md). */
 #include "vdisk.h"
 #include "smhost.h"
 
@@ -235,6 +237,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 64; i++)            /* warm up: translated code, server pool, host caches */
 		timed(i & 1, 0, (recnum_t)(i / 2 * (65536 / disk.record_size)), 65536, &lat[0]);
 	device_set_status(disk.port, BLK_SET_STATS_RESET, status, 0);
+	uint32_t pause = vd_number(vd_arg(argc, argv, "pause"), 0);
+	if (pause) {
+		printf("virtiobench: pause\n");
+		vd_sleep_ms(pause);
+	}
 	timer_tick();
 	for (uint32_t round = 0; round < repeat; round++) {
 		sequential("seq_read_4k", 0, 0, 4096, total / 4);
