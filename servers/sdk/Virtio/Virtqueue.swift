@@ -379,9 +379,9 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// many (the interrupt helper calls this for each queue).
     @discardableResult
     public func drainUsed() -> Int {
-        takeUsed { used, context in
-            if let onUsed { onUsed(used, context) }
-        }
+        // The closure is read once per drain, not once per chain.
+        guard let onUsed else { return takeUsed { _, _ in } }
+        return takeUsed { used, context in onUsed(used, context) }
     }
 
     /// Puts a returned chain's descriptors and indirect table back.
