@@ -199,9 +199,7 @@ public final class Virtqueue<Context>: CompletingQueue {
             guard check.add(s) else { return nil }
             let next = nextFree[Int(d)]
             let more = i + 1 < n
-            vio_desc_write(desc, d, s.physical, s.length,
-                           UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) | UInt16(more ? VIRTQ_DESC_F_NEXT : 0),
-                           more ? next : 0)
+            Virtqueue.write(desc, Int(d), s, more: more, next: next)
             last = d
             d = next
         }
@@ -225,9 +223,7 @@ public final class Virtqueue<Context>: CompletingQueue {
                 return nil
             }
             let more = i + 1 < n
-            vio_desc_write(table, UInt16(truncatingIfNeeded: i), s.physical, s.length,
-                           UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) | UInt16(more ? VIRTQ_DESC_F_NEXT : 0),
-                           more ? UInt16(truncatingIfNeeded: i + 1) : 0)
+            Virtqueue.write(table, i, s, more: more, next: UInt16(truncatingIfNeeded: i + 1))
         }
         let head = popFree()
         // 2.7.5.3.1: INDIRECT without NEXT; the WRITE flag is ignored.
@@ -236,6 +232,17 @@ public final class Virtqueue<Context>: CompletingQueue {
         heads[Int(head)] = HeadState(length: 1, table: t, writable: check.writable)
         stats.indirectChains += 1
         return made(head, context)
+    }
+
+    /// Descriptor `i` of `table` (the ring's or an indirect one) for segment
+    /// `s`, linked to `next` if `more` follow.  A plain store, inlined: the
+    /// device looks at no descriptor before `publish` exposes its chain,
+    /// after a barrier (2.7.13.3.1).
+    @inline(__always)
+    static func write(_ table: UnsafeMutableRawPointer, _ i: Int, _ s: Segment, more: Bool, next: UInt16) {
+        let flags = UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) | UInt16(more ? VIRTQ_DESC_F_NEXT : 0)
+        (table.assumingMemoryBound(to: virtq_desc.self) + i).pointee =
+            virtq_desc(addr: s.physical, len: s.length, flags: flags, next: more ? next : 0)
     }
 
     /// The chain at `head` is written: its context kept, the head published.
