@@ -33,8 +33,19 @@ final class Disk: ServedDevice {
     var slotBuffers: [[DMABuffer]]
 
     // What the device is (5.2.4), read after FEATURES_OK.
-    var capacity: UInt64 = 0                // 512-byte sectors
-    var recordSize = 512
+    var capacity: UInt64 = 0 {              // 512-byte sectors
+        didSet { records = capacity * UInt64(Disk.sectorSize) / UInt64(recordSize) }
+    }
+    var recordSize = 512 {
+        didSet {
+            records = capacity * UInt64(Disk.sectorSize) / UInt64(recordSize)
+            sectorsPerRecord = UInt64(recordSize / Disk.sectorSize)
+        }
+    }
+    /// Whole records on the disk, and sectors per record: kept with
+    /// capacity and recordSize, so a request's checks divide nothing.
+    private(set) var records: UInt64 = 0
+    private(set) var sectorsPerRecord: UInt64 = 1
     var readOnly = false
     var sizeMax = 0                         // 0: no limit
     var segMax = 0                          // 0: no limit
@@ -79,8 +90,6 @@ final class Disk: ServedDevice {
     static let directWriteMin = 2 * pageSize
 
     var features: VirtioFeatures { device.accepted }
-    var records: UInt64 { capacity * UInt64(Disk.sectorSize) / UInt64(recordSize) }
-    var sectorsPerRecord: UInt64 { UInt64(recordSize / Disk.sectorSize) }
 
     /// 3.1.1 from reset to DRIVER_OK, with the queue, memory and interrupt
     /// port in `set`.  Logs and throws the first failure.
