@@ -352,16 +352,19 @@ public final class Virtqueue<Context>: CompletingQueue {
             let id = vio_used_id(used, size, lastUsed)
             var written = vio_used_len(used, size, lastUsed)
             lastUsed &+= 1
-            // 2.7.8.2 (the device MUST set id to a head it was given)
-            // is not trusted: an id past the queue, or of a chain not in
-            // flight, stops the queue.  Checked before any use as an index.
+            // 2.7.8: id is the head of a chain the driver made available.
+            // The device is not trusted to keep to that: an id past the
+            // queue, or of a chain not in flight, stops the queue.  Checked
+            // before any use as an index.
             guard id < UInt32(size), heads[Int(id)].length != 0 else {
                 markBroken("used ring names chain \(id), which is not in flight")
                 break
             }
             let head = Int(id)
-            // 2.7.8.1: the device MUST set len to the bytes it wrote, at
-            // most the chain's writable bytes; more is cut to that.
+            // 2.7.8.1: the device MUST have written at least len bytes into
+            // the chain's writable buffers, so len cannot be more than they
+            // hold; a larger one is cut to that (2.7.8.2: the driver looks
+            // at nothing past len).
             let most = heads[head].writable
             if written > most {
                 stats.overlongLengths += 1
