@@ -32,10 +32,14 @@ extension Disk {
 
     /// One chain the device has finished: recycle it, take its status and
     /// data, and answer the request once its last chain is back.
-    func finishChain(_ used: UsedChain, _ record: ChainRecord) {
-        let r = record.request, offset = record.offset, length = record.length, isWrite = record.isWrite
-        let slot = record.slot
-        var buffers = record.buffers
+    /// `slot` is the chain's context, which the queue gives back only for
+    /// a chain submitted with it (in flight: its record is valid).
+    func finishChain(_ used: UsedChain, slot: Int) {
+        let record = chains[slot]
+        let r = record.request.takeRetainedValue()
+        let offset = record.offset, length = record.length, isWrite = record.isWrite
+        var buffers: [DMABuffer] = []
+        if record.pooled { swap(&buffers, &slotBuffers[slot]) }
         giveBack(slot)
         stats.chains += 1
         if isWrite { writesInFlight -= 1 }
@@ -58,7 +62,10 @@ extension Disk {
                 copyOut(r.region!.address + offset, length, buffers)
             }
         }
-        pool.give(all: &buffers)
+        if record.pooled {
+            pool.give(all: &buffers)
+            swap(&buffers, &slotBuffers[slot])      // its capacity, for the slot's next chain
+        }
         if r.finished { finishRequest(r) }
     }
 

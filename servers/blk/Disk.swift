@@ -15,7 +15,8 @@ final class Disk: ServedDevice {
     let name: String
     let device: VirtioDevice
     let config: ServerConfig
-    var queue: Virtqueue<ChainRecord>!
+    /// The request queue; a chain's context is its slot.
+    var queue: Virtqueue<Int>!
     var pool: DMAPool!
     let reserve: PageReserve
     /// One command block (struct blk_command, cblk.h) per in-flight slot.
@@ -25,10 +26,26 @@ final class Disk: ServedDevice {
     /// back a slot is an index and a store).
     var freeSlots: [Int]
     var freeSlotCount: Int
+    /// Per slot: the record of the chain the device holds in it (valid
+    /// while the slot is in use; IORequest.swift), and the pool buffers of
+    /// a chain on a copying path.
+    let chains: UnsafeMutablePointer<ChainRecord>
+    var slotBuffers: [[DMABuffer]]
 
     // What the device is (5.2.4), read after FEATURES_OK.
-    var capacity: UInt64 = 0                // 512-byte sectors
-    var recordSize = 512
+    var capacity: UInt64 = 0 {              // 512-byte sectors
+        didSet { records = capacity * UInt64(Disk.sectorSize) / UInt64(recordSize) }
+    }
+    var recordSize = 512 {
+        didSet {
+            records = capacity * UInt64(Disk.sectorSize) / UInt64(recordSize)
+            sectorsPerRecord = UInt64(recordSize / Disk.sectorSize)
+        }
+    }
+    /// Whole records on the disk, and sectors per record: kept with
+    /// capacity and recordSize, so a request's checks divide nothing.
+    private(set) var records: UInt64 = 0
+    private(set) var sectorsPerRecord: UInt64 = 1
     var readOnly = false
     var sizeMax = 0                         // 0: no limit
     var segMax = 0                          // 0: no limit
@@ -62,6 +79,8 @@ final class Disk: ServedDevice {
         reserve = PageReserve.forDevice(device, chunkPages: config.reserveChunkPages)
         freeSlots = (0..<config.inflight).reversed().map { $0 }
         freeSlotCount = config.inflight
+        chains = .allocate(capacity: config.inflight)
+        slotBuffers = [[DMABuffer]](repeating: [], count: config.inflight)
         spareRequests.reserveCapacity(config.inflight)
     }
 
@@ -71,8 +90,6 @@ final class Disk: ServedDevice {
     static let directWriteMin = 2 * pageSize
 
     var features: VirtioFeatures { device.accepted }
-    var records: UInt64 { capacity * UInt64(Disk.sectorSize) / UInt64(recordSize) }
-    var sectorsPerRecord: UInt64 { UInt64(recordSize / Disk.sectorSize) }
 
     /// 3.1.1 from reset to DRIVER_OK, with the queue, memory and interrupt
     /// port in `set`.  Logs and throws the first failure.
@@ -84,13 +101,15 @@ final class Disk: ServedDevice {
         if config.eventIndex { wanted.insert(.eventIndex) }
         try device.negotiate(wanted, deviceNames: Disk.featureNames, logPrefix: "blk: \(name)")
         try readConfiguration()
-        let q: Virtqueue<ChainRecord> = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
+        let q: Virtqueue<Int> = try device.makeQueue(0, size: UInt16(config.queueSize), maxIndirect: 256)
         queue = q
         // The longest chain: a header, the data (at most maxSegments - 2),
         // the status; a range command is three.
         segments = [Segment](repeating: Segment(physical: 0, length: 0, deviceWrites: false),
                              count: max(q.maxSegments, 3))
-        q.onUsed = { [self] used, record in self.finishChain(used, record) }
+        // unowned(unsafe): the queue, and so this closure, belongs to the
+        // disk, which the server keeps for its whole life; no count per chain.
+        q.onUsed = { [unowned(unsafe) self] used, slot in self.finishChain(used, slot: slot) }
         planChains()
         guard let b = device.allocateDMA((config.inflight * BLK_COMMAND_SIZE + pageSize - 1) & ~(pageSize - 1)) else {
             throw MachError(KERN_RESOURCE_SHORTAGE)

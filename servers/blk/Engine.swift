@@ -157,9 +157,12 @@ extension Disk {
         if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
         cmd.pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
         cmd.pointee.status = 0xFF         // the device must overwrite it
-        let record = ChainRecord(request: r, offset: offset, length: len, buffers: buffers, slot: slot,
-                                 isWrite: isWrite)
-        guard let head = queue.submit(segments, count: segmentCount, context: record) else { return giveUp(slot, &buffers) }
+        guard let head = queue.submit(segments, count: segmentCount, context: slot) else { return giveUp(slot, &buffers) }
+        // The slot is this chain's until finishChain: its context in the
+        // queue, which hands back only contexts it was given.
+        chains[slot] = ChainRecord(request: .passRetained(r), offset: offset, length: len, isWrite: isWrite,
+                                   pooled: !buffers.isEmpty)
+        if !buffers.isEmpty { slotBuffers[slot] = buffers }
         r.nextOffset = offset + len
         r.chainsOut += 1
         if r.nextOffset >= r.bytes { r.allStarted = true }

@@ -106,16 +106,22 @@ extension Disk {
     }
 }
 
-/// What the server keeps for a chain the device holds (its context in the
-/// queue, given back when the chain is used): the request it serves, which
-/// part of the request, the DMA buffers it uses, and its slot, which is
-/// also its command block (header and status).
+/// What the server keeps for a chain the device holds, in the chain's
+/// slot (`Disk.chains`; the slot is the chain's context in the queue and
+/// also its command block, header and status): the request it serves,
+/// which part of the request, and whether it uses pool buffers (kept in
+/// `Disk.slotBuffers`, for the copying paths only).  Plain values, no
+/// class references or arrays, so storing and taking a record counts no
+/// references: the request is retained by hand once per chain
+/// (`Unmanaged.passRetained` when the chain starts, `takeRetainedValue`
+/// when it is used), since once its last chain has started nothing else
+/// may hold it.
 struct ChainRecord {
-    let request: IORequest
+    let request: Unmanaged<IORequest>
     let offset: Int
     let length: Int
-    let buffers: [DMABuffer]
-    let slot: Int
     /// It counts in Disk.writesInFlight (a flush waits for it).
     let isWrite: Bool
+    /// Its data is in pool buffers, Disk.slotBuffers[slot].
+    let pooled: Bool
 }

@@ -231,13 +231,37 @@ void vd_async_init(struct vd_async *a, int slots)
 	for (int i = 0; i < slots; i++) {
 		mach_port_allocate(smrt_task_port(), MACH_PORT_RIGHT_RECEIVE, &a->port[i]);
 		mach_port_move_member(smrt_task_port(), a->port[i], a->set);
+		a->free_mask[i / 32] |= 1u << (i % 32);
+		a->slot_of[a->port[i] % VD_SLOT_HASH] = (uint8_t)(i + 1);
 	}
 }
 
+static void set_busy(struct vd_async *a, int slot, int busy)
+{
+	a->busy[slot] = busy;
+	if (busy)
+		a->free_mask[slot / 32] &= ~(1u << (slot % 32));
+	else
+		a->free_mask[slot / 32] |= 1u << (slot % 32);
+}
+
+/* The lowest free slot, as the scan over busy[] it replaces found. */
 int vd_async_free_slot(const struct vd_async *a)
 {
+	for (int w = 0; w < VD_MAX_SLOTS / 32; w++)
+		if (a->free_mask[w])
+			return w * 32 + __builtin_ctz(a->free_mask[w]);
+	return -1;
+}
+
+/* The slot whose port is name, or -1. */
+static int slot_of_port(const struct vd_async *a, mach_port_t name)
+{
+	int s = a->slot_of[name % VD_SLOT_HASH] - 1;
+	if (s >= 0 && a->port[s] == name)
+		return s;
 	for (int i = 0; i < a->slots; i++)
-		if (!a->busy[i])
+		if (a->port[i] == name)
 			return i;
 	return -1;
 }
@@ -245,7 +269,7 @@ int vd_async_free_slot(const struct vd_async *a)
 kern_return_t vd_async_read(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, uint32_t bytes)
 {
 	kern_return_t kr = device_read_request(d->port, a->port[slot], vd_read_mode, rec, (int)bytes);
-	a->busy[slot] = kr == KERN_SUCCESS;
+	set_busy(a, slot, kr == KERN_SUCCESS);
 	return kr;
 }
 
@@ -253,7 +277,7 @@ kern_return_t vd_async_write(struct vd_async *a, int slot, struct vd_disk *d, re
 			     uint32_t bytes)
 {
 	kern_return_t kr = device_write_request(d->port, a->port[slot], 0, rec, (io_buf_ptr_t)(src), bytes);
-	a->busy[slot] = kr == KERN_SUCCESS;
+	set_busy(a, slot, kr == KERN_SUCCESS);
 	return kr;
 }
 
@@ -268,18 +292,16 @@ union vd_reply_msg {
 mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned timeout_ms)
 {
 	union vd_reply_msg m;
-	memset(r, 0, sizeof *r);
+	/* Every field but inband (read only up to count, which sets it). */
+	r->slot = 0, r->id = 0, r->code = 0, r->count = 0, r->data = NULL;
 	memset(&m.h, 0, sizeof m.h);
 	mach_msg_return_t mr = mach_msg(&m.h.Head, MACH_RCV_MSG | (timeout_ms ? MACH_RCV_TIMEOUT : 0), 0, sizeof m,
 					a->set, timeout_ms, 0);
 	if (mr != MACH_MSG_SUCCESS)
 		return mr;
-	r->slot = -1;
-	for (int i = 0; i < a->slots; i++)
-		if (a->port[i] == m.h.Head.msgh_local_port)
-			r->slot = i;
+	r->slot = slot_of_port(a, m.h.Head.msgh_local_port);
 	if (r->slot >= 0)
-		a->busy[r->slot] = 0;
+		set_busy(a, r->slot, 0);
 	r->id = m.h.Head.msgh_id;
 	r->code = m.h.RetCode;
 	uint32_t size = m.h.Head.msgh_size;

@@ -75,8 +75,13 @@ int vd_write_pattern(struct vd_disk *d, uint32_t seed, uint32_t sector, uint32_t
 int vd_verify_range(struct vd_disk *d, uint32_t seed, uint32_t sector, uint32_t nsect, uint32_t gen,
 		    const uint16_t *model, uint32_t chunk);
 
-/* Many requests in flight: slot i's replies come to port[i]. */
+/* Many requests in flight: slot i's replies come to port[i]. The free
+ * slots are also a bit mask (the lowest free one is found without a scan)
+ * and a reply's port finds its slot through slot_of, indexed by the port
+ * name's low bits (checked against port[]; a collision falls back to a
+ * scan), so a benchmark's own bookkeeping stays small per request. */
 #define VD_MAX_SLOTS	64
+#define VD_SLOT_HASH	256
 struct vd_reply {
 	int slot;
 	mach_msg_id_t id;		/* 2902 write, 2903 write_inband, 2904 read, 2905 read_inband */
@@ -90,6 +95,8 @@ struct vd_async {
 	int slots;
 	mach_port_t port[VD_MAX_SLOTS];
 	int busy[VD_MAX_SLOTS];
+	uint32_t free_mask[VD_MAX_SLOTS / 32];	/* bit i: slot i is free */
+	uint8_t slot_of[VD_SLOT_HASH];		/* name % VD_SLOT_HASH -> slot + 1, 0: none */
 };
 void vd_async_init(struct vd_async *a, int slots);
 /* A free slot, or -1. */

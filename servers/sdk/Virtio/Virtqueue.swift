@@ -50,6 +50,14 @@ public struct UsedChain {
 ///
 /// Single-threaded: one thread drives a queue.  Host-testable: it knows
 /// nothing of the transport except the `notify` closure.
+///
+/// The per-descriptor bookkeeping is in fixed blocks of `size` entries
+/// allocated once (not arrays): every index into them is a descriptor
+/// this queue took off its own free list (all below `size`, since the
+/// list holds only descriptor numbers it made) or a used id that was
+/// checked against `size` first, so they are read and written without a
+/// bounds check, and nothing on the per-chain path allocates or counts
+/// references for them.
 public final class Virtqueue<Context>: CompletingQueue {
     public let queueIndex: UInt16
     public let size: UInt16
@@ -63,12 +71,17 @@ public final class Virtqueue<Context>: CompletingQueue {
 
     var freeHead: UInt16 = 0
     public private(set) var freeDescriptors: Int
-    var nextFree: [UInt16]          // our copy of `next` for free and chained descriptors
-    var chainLength: [UInt16]       // per head: ring descriptors it holds; 0 = not in flight
-    var writable: [UInt32]          // per head: device-writable bytes, the most `written` can be
-    var contexts: [Context?]        // per head: the driver's value, until takeUsed returns it
-    var tableOf: [Int32]            // per head: its indirect table, or -1
+    let nextFree: UnsafeMutablePointer<UInt16>  // our copy of `next` for free and chained descriptors
+    let heads: UnsafeMutablePointer<HeadState>  // per head: what recycling and checking `written` need
+    let contexts: UnsafeMutablePointer<Context?> // per head: the driver's value, until takeUsed returns it
     let tables: IndirectTables?
+
+    /// What the queue keeps for a chain's head while the device has it.
+    struct HeadState {
+        var length: UInt16 = 0      // ring descriptors the chain holds; 0 = not in flight
+        var table: Int32 = -1       // its indirect table, or -1
+        var writable: UInt32 = 0    // device-writable bytes, the most `written` can be
+    }
     var availIdx: UInt16 = 0        // the idx we publish next
     var decidedIdx: UInt16 = 0      // avail idx at the last notification decision
     var kickQueued = false          // a kickIfNeeded waits for the server to be idle (BatchedKick.swift)
@@ -107,15 +120,21 @@ public final class Virtqueue<Context>: CompletingQueue {
         let wantIndirect = features.contains(.indirectDescriptors) && maxIndirect > 1 && allocate != nil
         indirect = wantIndirect
         // 2.7.5.3.1: a chain may not be longer than the queue size.
-        tables = wantIndirect ? IndirectTables(entries: min(maxIndirect, Int(size)), allocate: allocate!) : nil
+        // An indirect chain holds a ring descriptor, so at most `size`
+        // tables are ever in use.
+        tables = wantIndirect ? IndirectTables(entries: min(maxIndirect, Int(size)), most: Int(size),
+                                               allocate: allocate!) : nil
         self.notify = notify
         let n = Int(size)
         freeDescriptors = n
-        nextFree = (0..<n).map { UInt16(truncatingIfNeeded: $0 + 1) }
-        chainLength = [UInt16](repeating: 0, count: n)
-        writable = [UInt32](repeating: 0, count: n)
-        contexts = [Context?](repeating: nil, count: n)
-        tableOf = [Int32](repeating: -1, count: n)
+        // Descriptor i's successor on the free list is i + 1; the last
+        // one's (n) is never followed: freeDescriptors reaches 0 first.
+        nextFree = .allocate(capacity: n)
+        for i in 0..<n { (nextFree + i).initialize(to: UInt16(truncatingIfNeeded: i + 1)) }
+        heads = .allocate(capacity: n)
+        heads.initialize(repeating: HeadState(), count: n)
+        contexts = .allocate(capacity: n)
+        contexts.initialize(repeating: nil, count: n)
         // The rings are zeroed by the kernel; say what we start from anyway:
         // interrupts wanted (avail flags 0, used_event 0), and 2.7.10.1 "The
         // driver MUST initialize flags in the used ring to 0".
@@ -125,6 +144,13 @@ public final class Virtqueue<Context>: CompletingQueue {
         availIdx = vio_load16(virtq_avail_idx(avail))
         decidedIdx = availIdx
         lastUsed = vio_load16(virtq_used_idx(used))
+    }
+
+    deinit {
+        nextFree.deallocate()
+        heads.deallocate()
+        contexts.deinitialize(count: Int(size))
+        contexts.deallocate()
     }
 
     /// The most segments `submit` accepts in one chain right now.
@@ -148,63 +174,105 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// notify: call `kickIfNeeded` (or, in a server, `kickWhenIdle`) after a batch.
     public func submit(_ segments: [Segment], count: Int? = nil, context: Context) -> UInt16? {
         let n = count ?? segments.count
-        guard broken == nil, n > 0, n <= segments.count, validOrder(segments, n) else { return nil }
+        guard broken == nil, n > 0, n <= segments.count else { return nil }
         guard freeDescriptors >= descriptorsNeeded(n) else {
             stats.fullRefusals += 1
             return nil
         }
-        let head: UInt16
-        if indirect && n > 1 {
-            guard n <= tables!.entries, let t = tables!.take() else { return nil }
-            let (table, tablePhys) = tables!.location(t)
-            for i in 0..<n {
-                let s = segments[i]
-                let flags = UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) |
-                    UInt16(i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)
-                vio_desc_write(table, UInt16(i), s.physical, s.length, flags, UInt16(truncatingIfNeeded: i + 1))
-            }
-            head = popFree()
-            // 2.7.5.3.1: INDIRECT without NEXT; the WRITE flag is ignored.
-            vio_desc_write(desc, head, tablePhys, UInt32(n * MemoryLayout<virtq_desc>.stride),
-                           UInt16(VIRTQ_DESC_F_INDIRECT), 0)
-            chainLength[Int(head)] = 1
-            tableOf[Int(head)] = t
-            stats.indirectChains += 1
-        } else {
-            head = freeHead
-            var d = head
-            for i in 0..<n {
-                let s = segments[i]
-                let last = i + 1 == n
-                let flags = UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) |
-                    UInt16(last ? 0 : VIRTQ_DESC_F_NEXT)
-                let next = nextFree[Int(d)]
-                vio_desc_write(desc, d, s.physical, s.length, flags, last ? 0 : next)
-                if !last { d = next }
-            }
-            freeHead = nextFree[Int(d)]
-            freeDescriptors -= n
-            chainLength[Int(head)] = UInt16(n)
+        return segments.withUnsafeBufferPointer { segs -> UInt16? in
+            indirect && n > 1 ? submitIndirect(segs, n, context) : submitDirect(segs, n, context)
         }
-        var deviceBytes: UInt32 = 0
-        for i in 0..<n where segments[i].deviceWrites { deviceBytes &+= segments[i].length }
-        writable[Int(head)] = deviceBytes
-        contexts[Int(head)] = context
+    }
+
+    /// A chain of `n` ring descriptors, written straight onto the free list
+    /// in its order (the free list's links become the chain's `next`s).
+    /// The checks are made in the same pass: a chain refused half-way has
+    /// only written descriptors that are still free, which the device
+    /// never looks at, and the free list is taken only once it passed.
+    func submitDirect(_ segs: UnsafeBufferPointer<Segment>, _ n: Int, _ context: Context) -> UInt16? {
+        let head = freeHead
+        var d = head
+        var last = head
+        var check = ChainCheck()
+        for i in 0..<n {
+            let s = segs[i]
+            guard check.add(s) else { return nil }
+            let next = nextFree[Int(d)]
+            let more = i + 1 < n
+            Virtqueue.write(desc, Int(d), s, more: more, next: next)
+            last = d
+            d = next
+        }
+        freeHead = nextFree[Int(last)]
+        freeDescriptors -= n
+        heads[Int(head)] = HeadState(length: UInt16(n), table: -1, writable: check.writable)
+        return made(head, context)
+    }
+
+    /// A chain in an indirect table (2.7.5.3): the table's descriptors in
+    /// order, checked as they are written, then one ring descriptor.
+    func submitIndirect(_ segs: UnsafeBufferPointer<Segment>, _ n: Int, _ context: Context) -> UInt16? {
+        let tables = tables.unsafelyUnwrapped        // indirect: made in init
+        guard n <= tables.entries, let t = tables.take() else { return nil }
+        let table = tables.address(t)
+        var check = ChainCheck()
+        for i in 0..<n {
+            let s = segs[i]
+            guard check.add(s) else {
+                tables.give(t)
+                return nil
+            }
+            let more = i + 1 < n
+            Virtqueue.write(table, i, s, more: more, next: UInt16(truncatingIfNeeded: i + 1))
+        }
+        let head = popFree()
+        // 2.7.5.3.1: INDIRECT without NEXT; the WRITE flag is ignored.
+        vio_desc_write(desc, head, tables.physical(t), UInt32(n * MemoryLayout<virtq_desc>.stride),
+                       UInt16(VIRTQ_DESC_F_INDIRECT), 0)
+        heads[Int(head)] = HeadState(length: 1, table: t, writable: check.writable)
+        stats.indirectChains += 1
+        return made(head, context)
+    }
+
+    /// Descriptor `i` of `table` (the ring's or an indirect one) for segment
+    /// `s`, linked to `next` if `more` follow.  A plain store, inlined: the
+    /// device looks at no descriptor before `publish` exposes its chain,
+    /// after a barrier (2.7.13.3.1).
+    @inline(__always)
+    static func write(_ table: UnsafeMutableRawPointer, _ i: Int, _ s: Segment, more: Bool, next: UInt16) {
+        let flags = UInt16(s.deviceWrites ? VIRTQ_DESC_F_WRITE : 0) | UInt16(more ? VIRTQ_DESC_F_NEXT : 0)
+        (table.assumingMemoryBound(to: virtq_desc.self) + i).pointee =
+            virtq_desc(addr: s.physical, len: s.length, flags: flags, next: more ? next : 0)
+    }
+
+    /// The chain at `head` is written: its context kept, the head published.
+    func made(_ head: UInt16, _ context: Context) -> UInt16 {
+        (contexts + Int(head)).pointee = context
         publish(head)
         inFlight += 1
         stats.submitted += 1
         return head
     }
 
-    func validOrder(_ segments: [Segment], _ n: Int) -> Bool {
+    /// The rules a chain's segments must keep, checked one segment at a
+    /// time: every device-readable one before every device-writable one
+    /// (2.7.13.1), at most 2^32 - 1 bytes in all (2.7.5.2); and the
+    /// writable bytes, the most a used length may say.
+    struct ChainCheck {
         var sawWritable = false
         var total: UInt64 = 0
-        for i in 0..<n {
-            let s = segments[i]
-            if s.deviceWrites { sawWritable = true } else if sawWritable { return false }
+        var writable: UInt32 = 0
+
+        mutating func add(_ s: Segment) -> Bool {
+            if s.deviceWrites {
+                sawWritable = true
+                writable &+= s.length
+            } else if sawWritable {
+                return false
+            }
             total += UInt64(s.length)
+            return total <= 0xFFFF_FFFF
         }
-        return total <= 0xFFFF_FFFF                         // 2.7.5.2: at most 2^32 bytes
     }
 
     func popFree() -> UInt16 {
@@ -284,20 +352,32 @@ public final class Virtqueue<Context>: CompletingQueue {
             let id = vio_used_id(used, size, lastUsed)
             var written = vio_used_len(used, size, lastUsed)
             lastUsed &+= 1
-            guard id < UInt32(size), chainLength[Int(id)] != 0, let context = contexts[Int(id)] else {
+            // 2.7.8: id is the head of a chain the driver made available.
+            // The device is not trusted to keep to that: an id past the
+            // queue, or of a chain not in flight, stops the queue.  Checked
+            // before any use as an index.
+            guard id < UInt32(size), heads[Int(id)].length != 0 else {
                 markBroken("used ring names chain \(id), which is not in flight")
                 break
             }
             let head = Int(id)
-            if written > writable[head] {
+            // 2.7.8.1: the device MUST have written at least len bytes into
+            // the chain's writable buffers, so len cannot be more than they
+            // hold; a larger one is cut to that (2.7.8.2: the driver looks
+            // at nothing past len).
+            let most = heads[head].writable
+            if written > most {
                 stats.overlongLengths += 1
                 if stats.overlongLengths <= 8 {
                     print("virtio: queue \(queueIndex): chain \(head) used length \(written) is more than " +
-                          "its \(writable[head]) writable bytes; taken as \(writable[head])")
+                          "its \(most) writable bytes; taken as \(most)")
                 }
-                written = writable[head]
+                written = most
             }
-            contexts[head] = nil
+            // In flight, so submit stored a context here (moved out; the
+            // slot is left holding nil again).
+            let context = (contexts + head).move().unsafelyUnwrapped
+            (contexts + head).initialize(to: nil)
             recycle(head)
             taken += 1
             body(UsedChain(head: UInt16(head), written: written), context)
@@ -309,25 +389,23 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// many (the interrupt helper calls this for each queue).
     @discardableResult
     public func drainUsed() -> Int {
-        takeUsed { used, context in
-            if let onUsed { onUsed(used, context) }
-        }
+        // The closure is read once per drain, not once per chain.
+        guard let onUsed else { return takeUsed { _, _ in } }
+        return takeUsed { used, context in onUsed(used, context) }
     }
 
     /// Puts a returned chain's descriptors and indirect table back.
     func recycle(_ head: Int) {
-        let n = Int(chainLength[head])
-        chainLength[head] = 0
-        writable[head] = 0
-        if tableOf[head] >= 0 {
-            tables!.give(tableOf[head])
-            tableOf[head] = -1
-        }
+        let state = heads[head]
+        let n = Int(state.length)
+        heads[head] = HeadState()
+        if state.table >= 0 { tables.unsafelyUnwrapped.give(state.table) }
         // The chain's descriptors are linked through nextFree already (they
         // were taken off the free list in that order): find the last one
         // and put the whole run back at the front.
         var last = UInt16(head)
-        for _ in 1..<max(n, 1) { last = nextFree[Int(last)] }
+        var left = n
+        while left > 1 { last = nextFree[Int(last)]; left -= 1 }
         nextFree[Int(last)] = freeHead
         freeHead = UInt16(head)
         freeDescriptors += n
