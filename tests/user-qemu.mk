@@ -39,10 +39,13 @@ TESTS_INCLUDES = -I$(top_srcdir)/tests -I$(top_srcdir)/tests/lib -I$(top_srcdir)
 define tests_object_rule
 tests/%.o: $(top_srcdir)/tests/$(1)%.c $$(USER_LINK_DEPS) $$(SMRT_MIG_HDRS)
 	@mkdir -p $$(@D)
-	$$(SM_V_CC)$$(USER_CC) $$(USER_CFLAGS) $$(TESTS_INCLUDES) -c -o $$@ $$<
+	$$(SM_V_CC)$$(USER_CC) $$(USER_CFLAGS) $$(TESTS_INCLUDES) -MMD -MP -c -o $$@ $$<
 endef
 $(foreach d,$(TESTS_SOURCE_DIRS),$(eval $(call tests_object_rule,$(d))))
 $(eval $(call tests_object_rule,))
+# Each object's headers (tests/lib/vdisk.h's structures are compiled into
+# several programs): a changed header rebuilds every object that includes it.
+-include $(wildcard tests/*.d)
 
 tests/test-%: tests/test-%.o tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-$*.o tests/guest-check.o $(USER_LIBS)
