@@ -3,6 +3,7 @@
  * line per measurement, "bench: NAME iterations=N cycles=C ns=T" with C and T
  * per round trip (TSC cycles and nanoseconds of guest time), which
  * tools/run-bench.sh turns into a table and a CSV. */
+#include <stdbool.h>
 #include <string.h>
 #include <sm/runtime.h>
 #include <sm/traps.h>
@@ -26,6 +27,37 @@ static uint64_t now_ns(void)
 }
 
 static int failures;
+
+/* Module arguments "only=NAME" (run that row alone, for tools/insn-profile.py)
+ * and "n=N" (its round trips): without them, every row at its usual count. */
+static const char *only;
+static int only_n;
+
+static const char *arg(int argc, char **argv, const char *key)
+{
+	size_t k = strlen(key);
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], key, k) == 0 && argv[i][k] == '=')
+			return argv[i] + k + 1;
+	return NULL;
+}
+
+static bool wanted(const char *name, int *n)
+{
+	if (!only)
+		return true;
+	if (strcmp(only, name) != 0)
+		return false;
+	if (only_n > 0)
+		*n = only_n;
+	/* A marker for a profiler that starts QEMU's execution log when it
+	 * sees it, then a second asleep for it to do so (under -icount
+	 * sleep=on an idle guest waits in real time, executing nothing). */
+	printf("bench: start %s\n", name);
+	mach_msg_header_t m;
+	mach_msg(&m, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, mach_reply_port(), 1000, 0);
+	return true;
+}
 
 static void report(const char *name, int n, uint64_t cycles, uint64_t ns)
 {
@@ -76,6 +108,8 @@ static void bench_components(int n)
 
 static void bench_ool_rpc(mach_port_t server, const char *name, size_t size, int n)
 {
+	if (!wanted(name, &n))
+		return;
 	vm_address_t buf = 0;
 	if (vm_allocate(mach_task_self(), &buf, size, TRUE) != KERN_SUCCESS) {
 		printf("bench: %s skipped: vm_allocate failed\n", name);
@@ -134,8 +168,12 @@ static void bench_time(mach_port_t time_server, int n)
 	report("time_rpc", m, c1 - c0, t1 - t0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	only = arg(argc, argv, "only");
+	const char *count = arg(argc, argv, "n");
+	for (; count && *count >= '0' && *count <= '9'; count++)
+		only_n = only_n * 10 + (*count - '0');
 	mach_port_t server = MACH_PORT_NULL;
 	kern_return_t kr;
 	for (int tries = 0; (kr = device_open(2, 0, "bench", &server)) != KERN_SUCCESS && tries < 1000; tries++)
@@ -145,20 +183,24 @@ int main(void)
 		return 1;
 	}
 	/* The time server times Swift's now() before it registers its device:
-	 * wait for it, so that nothing here runs during that loop. */
+	 * wait for it, so that nothing here runs during that loop. A run of one
+	 * row (only=) neither needs nor waits for it. */
 	mach_port_t time_server = MACH_PORT_NULL;
-	for (int tries = 0; (kr = device_open(2, 0, "time-server", &time_server)) != KERN_SUCCESS && tries < 100000;
-	     tries++)
+	for (int tries = 0; !only && (kr = device_open(2, 0, "time-server", &time_server)) != KERN_SUCCESS &&
+	     tries < 100000; tries++)
 		swtch_pri(0);
 	if (kr != KERN_SUCCESS) {
 		printf("bench: cannot find the time server (%x)\n", kr);
 		return 1;
 	}
-	bench_components(20000);
-	bench_null_rpc(server, 20000);
+	if (!only) {
+		bench_components(20000);
+		bench_null_rpc(server, 20000);
+	}
 	bench_ool_rpc(server, "ool_4k", 4096, 5000);
 	bench_ool_rpc(server, "ool_64k", 65536, 2000);
-	bench_time(time_server, 200000);
+	if (!only)
+		bench_time(time_server, 200000);
 	printf("bench-ipc: %d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
 	return failures != 0;
 }
