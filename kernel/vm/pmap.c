@@ -137,7 +137,7 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 		}
 		if (!frames[i])
 			continue;                           /* left absent: zero-filled on touch */
-		*pte = frames[i] | PTE_P | PTE_U | (pmm_page_shared(frames[i]) ? PTE_COW : PTE_W);
+		*pte = frames[i] | PTE_P | PTE_U | (pmm_page_shared_inline(frames[i]) ? PTE_COW : PTE_W);
 		pm->user_pages++;
 		if (current)
 			invlpg(va);
@@ -165,6 +165,28 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 		}
 		if (frames)
 			frames[i] = pa;
+	}
+}
+
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
+{
+	bool current = read_cr3() == pm->pd_phys;
+	uint32_t *pte = NULL;
+	for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
+		if (!pte || PT_INDEX(va) == 0)
+			pte = pte_for(pm, va, false);       /* once per page table */
+		else
+			pte++;
+		if (!pte || !(*pte & PTE_P))
+			continue;
+		uintptr_t pa = FRAME(*pte);
+		*pte = 0;
+		assert(pm->user_pages > 0);               /* every present user PTE was counted */
+		pm->user_pages--;
+		if (current)
+			invlpg(va);
+		if (!pmm_drop_held_inline(pa))
+			pmm_free_page(pa);                    /* the last holder: the frame itself */
 	}
 }
 
@@ -270,7 +292,7 @@ size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames
 			pte++;
 		frames[i] = 0;
 		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
-		    !pmm_share_copy_on_write(FRAME(*pte), *pte & PTE_COW))
+		    !pmm_share_copy_on_write_inline(FRAME(*pte), *pte & PTE_COW))
 			continue;
 		frames[i] = FRAME(*pte);
 		shared++;

@@ -46,6 +46,9 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 /* Unmap n pages from va; frames[i] (if frames) gets page i's frame, 0
  * where none was mapped. */
 void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames);
+/* Unmap n pages from va and let go of each frame (pmm_free_page: freed
+ * unless another holder has it), walking each page table once. */
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n);
 /* Unmap one user page and return its frame (0 if none was mapped). */
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
 /* The frame behind va and whether it is user-writable; false if unmapped. */

@@ -5,10 +5,11 @@
 #include "kern/string.h"
 #include "i386/layout.h"
 
-#define MAX_FRAMES ((DIRECT_END - KERNBASE) / PAGE_SIZE)
+#define MAX_FRAMES PMM_MAX_FRAMES
 
 /* Frames a device may write (pmm_mark_device_visible). */
-static uint32_t device_visible[MAX_FRAMES / 32];
+uint32_t pmm_device_visible_bits[MAX_FRAMES / 32];
+#define device_visible pmm_device_visible_bits
 
 extern char kernel_image_end[];
 static uint32_t bitmap[MAX_FRAMES / 32];
@@ -186,10 +187,12 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
 /* Frames mapped by more than one task (VM_INHERIT_SHARE): the number of
  * mappings beyond the first. Each mapping's removal frees the frame once,
  * and only the last really frees it. */
-static uint8_t extra_refs[MAX_FRAMES];
+uint8_t pmm_extra_refs[MAX_FRAMES];
+#define extra_refs pmm_extra_refs
 
 /* Frames the kernel keeps for good (pmm_keep_page): never freed. */
-static uint32_t kept[MAX_FRAMES / 32];
+uint32_t pmm_kept_bits[MAX_FRAMES / 32];
+#define kept pmm_kept_bits
 
 void pmm_keep_page(uintptr_t pa)
 {
@@ -199,11 +202,7 @@ void pmm_keep_page(uintptr_t pa)
 	kept[f / 32] |= 1u << (f % 32);
 }
 
-bool pmm_page_kept(uintptr_t pa)
-{
-	uint32_t f = pa / PAGE_SIZE;
-	return f < MAX_FRAMES && (kept[f / 32] & (1u << (f % 32)));
-}
+bool pmm_page_kept(uintptr_t pa) { return pmm_page_kept_inline(pa); }
 
 bool pmm_share_page(uintptr_t pa)
 {
@@ -216,29 +215,13 @@ bool pmm_share_page(uintptr_t pa)
 	return true;
 }
 
-bool pmm_share_copy_on_write(uintptr_t pa, bool cow)
-{
-	uint32_t f = pa / PAGE_SIZE, bit = 1u << (f % 32);
-	if (pa % PAGE_SIZE || f >= MAX_FRAMES || ((kept[f / 32] | device_visible[f / 32]) & bit) ||
-	    (extra_refs[f] && !cow) || extra_refs[f] == UINT8_MAX)
-		return false;
-	extra_refs[f]++;
-	return true;
-}
-
-bool pmm_page_shared(uintptr_t pa)
-{
-	return pa / PAGE_SIZE < MAX_FRAMES && (extra_refs[pa / PAGE_SIZE] != 0 || pmm_page_kept(pa));
-}
+bool pmm_share_copy_on_write(uintptr_t pa, bool cow) { return pmm_share_copy_on_write_inline(pa, cow); }
+bool pmm_page_shared(uintptr_t pa) { return pmm_page_shared_inline(pa); }
 
 void pmm_free_page(uintptr_t pa)
 {
-	if (pa % PAGE_SIZE == 0 && pmm_page_kept(pa))
-		return;                         /* the kernel's for good: a task let go of its mapping */
-	if (pa % PAGE_SIZE == 0 && pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE]) {
-		extra_refs[pa / PAGE_SIZE]--;   /* another mapping still holds it */
-		return;
-	}
+	if (pmm_drop_held_inline(pa))
+		return;                         /* kept, or another holder still has it */
 	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
 		panic("pmm: freeing page %p that is not allocated", (void *)pa);
 	device_visible[pa / PAGE_SIZE / 32] &= ~(1u << (pa / PAGE_SIZE % 32));

@@ -213,16 +213,7 @@ static void free_pages(struct task *t, uintptr_t start, uintptr_t end)
 {
 	for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next) {
 		uintptr_t lo = r->start > start ? r->start : start, hi = r->end < end ? r->end : end;
-		uintptr_t frames[64];
-		for (uintptr_t va = lo; va < hi; va += sizeof frames / sizeof frames[0] * PAGE_SIZE) {
-			size_t n = (hi - va) / PAGE_SIZE;
-			if (n > sizeof frames / sizeof frames[0])
-				n = sizeof frames / sizeof frames[0];
-			pmap_remove_range(&t->pmap, va, n, frames);
-			for (size_t i = 0; i < n; i++)
-				if (frames[i])
-					pmm_free_page(frames[i]);
-		}
+		pmap_remove_range_free(&t->pmap, lo, (hi - lo) / PAGE_SIZE);
 	}
 }
 

@@ -297,6 +297,15 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 	}
 }
 
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t pa = pmap_remove(pm, va + i * PAGE_SIZE);
+		if (pa)
+			pmm_free_page(pa);
+	}
+}
+
 /* The range checks by the definition in vm/pmap.h, a lookup per page. */
 bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
 {
