@@ -149,21 +149,33 @@ static bool copy_page_untouched(struct task *t, uintptr_t addr, size_t len, uint
 static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
 {
 	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE, needed = 0;
-	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)) &&
-	    !readable(t, addr, len))
-		return GRAB_BAD_MEMORY;
 	struct ool *o = ool_new(OOL_DATA, npages);
 	if (!o)
 		return GRAB_NO_MEMORY;
 	/* Pages outside every region (a DMA window the kernel mapped) are
-	 * never shared; readable() let them through to be copied. */
-	uint32_t whole = addr % PAGE_SIZE ? 0 : len / PAGE_SIZE;
+	 * never shared; readable() lets them through to be copied. */
+	uint32_t whole = addr % PAGE_SIZE ? 0 : len / PAGE_SIZE, shared = 0;
 	if (whole && vm_map_covered(&t->map, addr, addr + (size_t)whole * PAGE_SIZE))
-		live_pages += pmap_share_cow(&t->pmap, addr, whole, o->words);
+		live_pages += shared = pmap_share_cow(&t->pmap, addr, whole, o->words);
 	else
 		whole = 0;
+	/* Every page shared: each was present for the user in a region, so
+	 * readable, and nothing is left to copy (the common case, checked
+	 * without a second pass over the page tables). Otherwise the checks
+	 * below, as if nothing had been shared: on failure ool_destroy drops
+	 * the shares, and t's pages stay copy-on-write, which is harmless. */
+	if (shared == npages) {
+		o->size = len;
+		*out = o;
+		return GRAB_OK;
+	}
 	for (uint32_t i = whole; i < npages; i++)
 		o->words[i] = 0;
+	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)) &&
+	    !readable(t, addr, len)) {
+		ool_destroy(o);
+		return GRAB_BAD_MEMORY;
+	}
 	for (uint32_t i = 0; i < npages; i++)
 		needed += !o->words[i] && !copy_page_untouched(t, addr, len, i);
 	if (pmm_free_pages() < needed + KERNEL_RESERVE_PAGES) {
