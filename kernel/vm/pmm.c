@@ -7,9 +7,8 @@
 
 #define MAX_FRAMES PMM_MAX_FRAMES
 
-/* Frames a device may write (pmm_mark_device_visible). */
-uint32_t pmm_device_visible_bits[MAX_FRAMES / 32];
-#define device_visible pmm_device_visible_bits
+/* PMM_KEPT and PMM_DEVICE_VISIBLE, a byte per frame (pmm.h). */
+uint8_t pmm_frame_flags[MAX_FRAMES];
 
 extern char kernel_image_end[];
 static uint32_t bitmap[MAX_FRAMES / 32];
@@ -149,13 +148,13 @@ void pmm_mark_device_visible(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
 	if (f < MAX_FRAMES)
-		device_visible[f / 32] |= 1u << (f % 32);
+		pmm_frame_flags[f] |= PMM_DEVICE_VISIBLE;
 }
 
 bool pmm_page_device_visible(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
-	return f < MAX_FRAMES && (device_visible[f / 32] & (1u << (f % 32)));
+	return f < MAX_FRAMES && (pmm_frame_flags[f] & PMM_DEVICE_VISIBLE);
 }
 
 uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero)
@@ -190,16 +189,13 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
 uint8_t pmm_extra_refs[MAX_FRAMES];
 #define extra_refs pmm_extra_refs
 
-/* Frames the kernel keeps for good (pmm_keep_page): never freed. */
-uint32_t pmm_kept_bits[MAX_FRAMES / 32];
-#define kept pmm_kept_bits
 
 void pmm_keep_page(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
 	if (pa % PAGE_SIZE || f >= MAX_FRAMES || !frames_in_use(&frames, f))
 		panic("pmm: keeping page %p that is not allocated", (void *)pa);
-	kept[f / 32] |= 1u << (f % 32);
+	pmm_frame_flags[f] |= PMM_KEPT;          /* never freed */
 }
 
 bool pmm_page_kept(uintptr_t pa) { return pmm_page_kept_inline(pa); }
@@ -224,7 +220,7 @@ void pmm_free_page(uintptr_t pa)
 		return;                         /* kept, or another holder still has it */
 	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
 		panic("pmm: freeing page %p that is not allocated", (void *)pa);
-	device_visible[pa / PAGE_SIZE / 32] &= ~(1u << (pa / PAGE_SIZE % 32));
+	pmm_frame_flags[pa / PAGE_SIZE] &= (uint8_t)~PMM_DEVICE_VISIBLE;
 	if (pa / PAGE_SIZE < zscan)
 		zscan = pa / PAGE_SIZE;
 }

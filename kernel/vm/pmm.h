@@ -59,27 +59,28 @@ size_t pmm_total_pages(void);
  * defined by these; the records are pmm.c's, read and counted only here. */
 #define PMM_MAX_FRAMES ((DIRECT_END - KERNBASE) / PAGE_SIZE)
 extern uint8_t pmm_extra_refs[PMM_MAX_FRAMES];                  /* holders beyond the first */
-extern uint32_t pmm_kept_bits[PMM_MAX_FRAMES / 32];             /* pmm_keep_page */
-extern uint32_t pmm_device_visible_bits[PMM_MAX_FRAMES / 32];   /* pmm_mark_device_visible */
+/* A byte per frame rather than two bitmaps: one load and test per page. */
+extern uint8_t pmm_frame_flags[PMM_MAX_FRAMES];
+#define PMM_KEPT 1                      /* pmm_keep_page */
+#define PMM_DEVICE_VISIBLE 2            /* pmm_mark_device_visible */
 
 static inline bool pmm_page_kept_inline(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
-	return f < PMM_MAX_FRAMES && (pmm_kept_bits[f / 32] & (1u << (f % 32)));
+	return f < PMM_MAX_FRAMES && (pmm_frame_flags[f] & PMM_KEPT);
 }
 
 static inline bool pmm_page_shared_inline(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
-	return f < PMM_MAX_FRAMES && (pmm_extra_refs[f] || (pmm_kept_bits[f / 32] & (1u << (f % 32))));
+	return f < PMM_MAX_FRAMES && (pmm_extra_refs[f] || (pmm_frame_flags[f] & PMM_KEPT));
 }
 
 static inline bool pmm_share_copy_on_write_inline(uintptr_t pa, bool cow)
 {
-	uint32_t f = pa / PAGE_SIZE, bit = 1u << (f % 32);
-	if (pa % PAGE_SIZE || f >= PMM_MAX_FRAMES ||
-	    ((pmm_kept_bits[f / 32] | pmm_device_visible_bits[f / 32]) & bit))
-		return false;
+	uint32_t f = pa / PAGE_SIZE;
+	if (pa % PAGE_SIZE || f >= PMM_MAX_FRAMES || pmm_frame_flags[f])
+		return false;                   /* kept or device visible */
 	uint8_t refs = pmm_extra_refs[f];
 	if ((refs && !cow) || refs == UINT8_MAX)
 		return false;
@@ -96,7 +97,7 @@ static inline bool pmm_drop_held_inline(uintptr_t pa)
 	uint32_t f = pa / PAGE_SIZE;
 	if (pa % PAGE_SIZE || f >= PMM_MAX_FRAMES)
 		return false;
-	if (pmm_kept_bits[f / 32] & (1u << (f % 32)))
+	if (pmm_frame_flags[f] & PMM_KEPT)
 		return true;
 	if (!pmm_extra_refs[f])
 		return false;
