@@ -27,12 +27,12 @@ void ool_stats(uint32_t *descriptors, uint32_t *pages)
 
 static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 {
-	struct ool *o = kalloc(sizeof *o + (size_t)count * sizeof(uintptr_t));
+	/* Unzeroed: every caller writes all count words before anything reads
+	 * them (or cuts count to those it wrote). */
+	struct ool *o = kalloc_unzeroed(sizeof *o + (size_t)count * sizeof(uintptr_t));
 	if (!o)
 		return NULL;
-	o->magic = OOL_MAGIC;
-	o->kind = kind;
-	o->count = count;
+	*o = (struct ool){ .magic = OOL_MAGIC, .kind = kind, .count = count };
 	live_descriptors++;
 	return o;
 }
