@@ -39,7 +39,7 @@ struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uint32_t size, st
 		/* Through the set only while no member holds an older message
 		 * (one whose woken receiver has not run yet): the set delivers
 		 * oldest first. */
-		if (!p->pset || ipc_pset_ready_member(p->pset))
+		if (!p->pset || p->pset->ready_members)
 			return NULL;
 		*q = &p->pset->receivers;
 	}
@@ -103,10 +103,13 @@ mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m)
 	}
 	m->arrival = arrivals++;
 	m->next = NULL;
-	if (p->msgs_tail)
+	if (p->msgs_tail) {
 		p->msgs_tail->next = m;
-	else
+	} else {
 		p->msgs_head = m;
+		if (p->pset)
+			p->pset->ready_members++;
+	}
 	p->msgs_tail = m;
 	p->msgcount++;
 	if (!waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL) && p->pset)
@@ -121,8 +124,11 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 		return NULL;
 	assert(p->msgcount > 0 && p->msgs_tail);
 	p->msgs_head = m->next;
-	if (!p->msgs_head)
+	if (!p->msgs_head) {
 		p->msgs_tail = NULL;
+		if (p->pset)
+			p->pset->ready_members--;
+	}
 	p->msgcount--;
 	if (m->beyond_qlimit) {
 		m->beyond_qlimit = false;
@@ -136,6 +142,8 @@ void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m)
 {
 	assert(m != p->msgs_head);
 	m->next = p->msgs_head;
+	if (!p->msgs_head && p->pset)
+		p->pset->ready_members++;
 	p->msgs_head = m;
 	if (!p->msgs_tail)
 		p->msgs_tail = m;

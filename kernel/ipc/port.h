@@ -55,6 +55,7 @@ struct ipc_port {
 	bool is_set;
 	struct ipc_port *pset;        /* the set this receive right is in */
 	struct ipc_port *members;     /* of a set */
+	uint32_t ready_members;       /* of a set: members with a message queued (kernel/ipc/mqueue.c) */
 	struct ipc_port *next_member;
 };
 
