@@ -50,6 +50,7 @@ int pmap_create(struct pmap *pm)
 	pm->pd = P2V(pa);
 	pm->pd_phys = pa;
 	pm->user_pages = 0;
+	pm->foreign_pages = 0;
 	memcpy(pm->pd + KERNEL_PDE_FIRST, kernel_pd + KERNEL_PDE_FIRST,
 	       (1024 - KERNEL_PDE_FIRST) * sizeof(uint32_t));
 	return 0;

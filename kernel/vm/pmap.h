@@ -23,6 +23,10 @@ struct pmap {
 	uint32_t *pd;           /* kernel virtual address of the page directory */
 	uintptr_t pd_phys;
 	size_t user_pages;      /* pages mapped in the user half, for accounting */
+	/* Of those, pages the kernel mapped outside every region of the task
+	 * (device/virtio's DMA window, counted there): vm_map's search for
+	 * free space looks for such pages only while there are any. */
+	size_t foreign_pages;
 };
 
 /* Build the kernel's own directory (direct map of RAM) and switch to it. */

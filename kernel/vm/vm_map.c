@@ -159,6 +159,8 @@ static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, si
  * kernel maps some pages itself, e.g. device/virtio's DMA window), or 0. */
 static uintptr_t foreign_page(const struct task *t, uintptr_t start, uintptr_t end)
 {
+	if (!t->pmap.foreign_pages)
+		return 0;                       /* none anywhere: no page-table walk */
 	return pmap_first_present(&t->pmap, start, end);
 }
 

@@ -149,6 +149,7 @@ int pmap_create(struct pmap *pm)
 		abort();
 	pm->pd_phys = next_pd_phys += PAGE_SIZE;
 	pm->user_pages = 0;
+	pm->foreign_pages = 0;
 	return 0;
 }
 
@@ -392,6 +393,8 @@ uintptr_t stub_map_foreign(struct task *t, uintptr_t va)
 		pmm_free_page(pa);
 		pa = 0;
 	}
+	if (pa)
+		t->pmap.foreign_pages++;        /* as device/virtio/vmem.c counts its pages */
 	return pa;
 }
 
