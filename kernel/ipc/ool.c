@@ -25,14 +25,33 @@ void ool_stats(uint32_t *descriptors, uint32_t *pages)
 	*pages = live_pages;
 }
 
+/* One spare descriptor, kept by ool_free_container for the next ool_new:
+ * every out-of-line item allocates one and frees it on delivery, and the
+ * heap's size-class lookup and free-list work were most of what that cost.
+ * Descriptors of up to OOL_SMALL_WORDS words all get that many, so any of
+ * them can be the spare (64 KiB of data, or 16 ports). */
+#define OOL_SMALL_WORDS 16
+static struct ool *spare;
+
+void ool_spare_release(void)
+{
+	kfree(spare);
+	spare = NULL;
+}
+
 static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 {
-	/* Unzeroed: every caller writes all count words before anything reads
-	 * them (or cuts count to those it wrote). */
-	struct ool *o = kalloc_unzeroed(sizeof *o + (size_t)count * sizeof(uintptr_t));
+	uint32_t room = count <= OOL_SMALL_WORDS ? OOL_SMALL_WORDS : count;
+	struct ool *o = room == OOL_SMALL_WORDS ? spare : NULL;
+	if (o)
+		spare = NULL;
+	else
+		o = kalloc_unzeroed(sizeof *o + (size_t)room * sizeof(uintptr_t));
 	if (!o)
 		return NULL;
-	*o = (struct ool){ .magic = OOL_MAGIC, .kind = kind, .count = count };
+	/* Unzeroed: every caller writes all count words before anything reads
+	 * them (or cuts count to those it wrote). */
+	*o = (struct ool){ .magic = OOL_MAGIC, .kind = kind, .count = count, .room = room };
 	live_descriptors++;
 	return o;
 }
@@ -42,7 +61,10 @@ static void ool_free_container(struct ool *o)
 {
 	o->magic = 0;
 	live_descriptors--;
-	kfree(o);
+	if (o->room == OOL_SMALL_WORDS && !spare)
+		spare = o;
+	else
+		kfree(o);
 }
 
 static void free_frames(struct ool *o)
