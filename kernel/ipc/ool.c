@@ -51,7 +51,7 @@ static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 		return NULL;
 	/* Unzeroed: every caller writes all count words before anything reads
 	 * them (or cuts count to those it wrote). */
-	*o = (struct ool){ .magic = OOL_MAGIC, .kind = kind, .count = count, .room = room };
+	*o = (struct ool){ .magic = OOL_MAGIC, .kind = kind, .count = count, .room = room, .held = 0 };
 	live_descriptors++;
 	return o;
 }
@@ -186,6 +186,7 @@ static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, stru
 	 * without a second pass over the page tables). Otherwise the checks
 	 * below, as if nothing had been shared: on failure ool_destroy drops
 	 * the shares, and t's pages stay copy-on-write, which is harmless. */
+	o->held = shared;
 	if (shared == npages) {
 		o->size = len;
 		*out = o;
@@ -214,6 +215,7 @@ static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, stru
 		}
 		o->words[i] = pa;
 		live_pages++;
+		o->held++;
 		needed--;
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
 		read_without_filling(t, addr + (uintptr_t)i * PAGE_SIZE, P2V(pa), chunk);
@@ -246,7 +248,8 @@ static enum grab move_from_task(struct task *t, uintptr_t addr, size_t len, stru
 		return kr == KERN_INVALID_ADDRESS ? GRAB_BAD_MEMORY : GRAB_NO_MEMORY;
 	}
 	for (uint32_t i = 0; i < npages; i++)
-		live_pages += o->words[i] != 0;           /* 0: never touched, a zero page */
+		o->held += o->words[i] != 0;              /* 0: never touched, a zero page */
+	live_pages += o->held;
 	uintptr_t *last = &o->words[npages - 1];
 	if (spare && *last && pmm_page_shared(*last)) {
 		memcpy(P2V(spare), P2V(*last), len % PAGE_SIZE);   /* spare is zeroed past it */
@@ -408,9 +411,8 @@ mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struc
 		mach_msg_return_t r = copyout_ports(t, o, &addr);
 		if (r != MACH_MSG_SUCCESS)
 			return r;
-	} else if (vm_map_enter_frames(t, &addr, o->words, o->count) == KERN_SUCCESS) {
-		for (uint32_t i = 0; i < o->count; i++)
-			live_pages -= o->words[i] != 0;
+	} else if (vm_map_enter_frames_held(t, &addr, o->words, o->count, o->held) == KERN_SUCCESS) {
+		live_pages -= o->held;
 		ool_free_container(o);
 	} else {
 		kwarn("task %u (%s): no room for %u bytes of out-of-line data\n", t->id, t->name, o->size);
@@ -495,6 +497,7 @@ kern_return_t ool_data_from_kernel(const void *buf, size_t len, ool_slot_t *slot
 			return KERN_RESOURCE_SHORTAGE;
 		}
 		live_pages++;
+		o->held++;
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
 		memcpy(P2V(o->words[i]), (const char *)buf + i * PAGE_SIZE, chunk);
 	}

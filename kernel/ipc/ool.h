@@ -57,6 +57,7 @@ struct ool {
 	uint32_t count;             /* entries of words[] */
 	uint32_t kernel_type;       /* OOL_PORTS: MACH_MSG_TYPE_PORT_* each carries */
 	uint32_t room;              /* entries allocated for words[] (ool.c's spare) */
+	uint32_t held;              /* OOL_DATA: words that hold a frame (not 0) */
 	uintptr_t words[];          /* frames (0: a zero page, never touched), or
 	                             * struct ipc_port * (0 = null, ~0 = dead) */
 };

@@ -268,10 +268,16 @@ kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool 
 
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages)
 {
-	uintptr_t start = 0;
-	size_t charged = 0;
+	size_t held = 0;
 	for (size_t i = 0; i < npages; i++)
-		charged += frames[i] != 0;
+		held += frames[i] != 0;
+	return vm_map_enter_frames_held(t, addr, frames, npages, held);
+}
+
+kern_return_t vm_map_enter_frames_held(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages,
+				       size_t charged)
+{
+	uintptr_t start = 0;
 	kern_return_t kr = reserve(t, &start, npages, true, false);
 	if (kr == KERN_SUCCESS && t->pmap.user_pages + charged > t->page_limit) {
 		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
