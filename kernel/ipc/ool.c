@@ -175,9 +175,11 @@ static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, stru
 	if (!o)
 		return GRAB_NO_MEMORY;
 	/* Pages outside every region (a DMA window the kernel mapped) are
-	 * never shared; readable() lets them through to be copied. */
+	 * never shared; readable() lets them through to be copied. A task
+	 * with no such page (vm/pmap.h counts them) has every present page in
+	 * a region, so only the others check the regions first. */
 	uint32_t whole = addr % PAGE_SIZE ? 0 : len / PAGE_SIZE, shared = 0;
-	if (whole && vm_map_covered(&t->map, addr, addr + (size_t)whole * PAGE_SIZE))
+	if (whole && (!t->pmap.foreign_pages || vm_map_covered(&t->map, addr, addr + (size_t)whole * PAGE_SIZE)))
 		live_pages += shared = pmap_share_cow(&t->pmap, addr, whole, o->words);
 	else
 		whole = 0;
