@@ -210,15 +210,6 @@ static void apply_protection(struct task *t, uintptr_t va, int prot)
 	pmap_protect(&t->pmap, va, prot != VM_PROT_NONE, prot & VM_PROT_WRITE);
 }
 
-/* Unmap and free the pages of [start, end) that regions cover. */
-static void free_pages(struct task *t, uintptr_t start, uintptr_t end)
-{
-	for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next) {
-		uintptr_t lo = r->start > start ? r->start : start, hi = r->end < end ? r->end : end;
-		pmap_remove_range_free(&t->pmap, lo, (hi - lo) / PAGE_SIZE);
-	}
-}
-
 kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot)
 {
 	if (size % PAGE_SIZE)
@@ -390,8 +381,18 @@ kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end)
 		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	free_pages(t, start, end);
-	unlink_range(t, start, end);
+	/* [start, end) are region boundaries now: one pass unmaps and drops
+	 * the records inside. */
+	struct vm_region **link = &t->map.regions;
+	while (*link && (*link)->start < start)
+		link = &(*link)->next;
+	while (*link && (*link)->start < end) {
+		struct vm_region *r = *link;
+		pmap_remove_range_free(&t->pmap, r->start, (r->end - r->start) / PAGE_SIZE);
+		*link = r->next;
+		kfree(r);
+		t->map.nregions--;
+	}
 	return KERN_SUCCESS;
 }
 
