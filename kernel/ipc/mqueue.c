@@ -84,10 +84,13 @@ mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m)
 	}
 	m->arrival = arrivals++;
 	m->next = NULL;
-	if (p->msgs_tail)
+	if (p->msgs_tail) {
 		p->msgs_tail->next = m;
-	else
+	} else {
 		p->msgs_head = m;
+		if (p->pset)
+			p->pset->ready_members++;
+	}
 	p->msgs_tail = m;
 	p->msgcount++;
 	if (!waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL) && p->pset)
@@ -102,8 +105,11 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 		return NULL;
 	assert(p->msgcount > 0 && p->msgs_tail);
 	p->msgs_head = m->next;
-	if (!p->msgs_head)
+	if (!p->msgs_head) {
 		p->msgs_tail = NULL;
+		if (p->pset)
+			p->pset->ready_members--;
+	}
 	p->msgcount--;
 	if (m->beyond_qlimit) {
 		m->beyond_qlimit = false;
@@ -116,6 +122,8 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m)
 {
 	assert(m != p->msgs_head);
+	if (!p->msgs_head && p->pset)
+		p->pset->ready_members++;
 	m->next = p->msgs_head;
 	p->msgs_head = m;
 	if (!p->msgs_tail)

@@ -41,7 +41,7 @@ static inline struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uin
 		/* Through the set only while no member holds an older message
 		 * (one whose woken receiver has not run yet): the set delivers
 		 * oldest first. */
-		if (!p->pset || ipc_pset_ready_member(p->pset))
+		if (!p->pset || p->pset->ready_members)
 			return NULL;
 		*q = &p->pset->receivers;
 	}

@@ -25,14 +25,33 @@ void ool_stats(uint32_t *descriptors, uint32_t *pages)
 	*pages = live_pages;
 }
 
+/* One spare descriptor, kept by ool_free_container for the next ool_new:
+ * every out-of-line item allocates one and frees it on delivery, and the
+ * heap's size-class lookup and free-list work were most of what that cost.
+ * Descriptors of up to OOL_SMALL_WORDS words all get that many, so any of
+ * them can be the spare (64 KiB of data, or 16 ports). */
+#define OOL_SMALL_WORDS 16
+static struct ool *spare;
+
+void ool_spare_release(void)
+{
+	kfree(spare);
+	spare = NULL;
+}
+
 static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 {
-	struct ool *o = kalloc(sizeof *o + (size_t)count * sizeof(uintptr_t));
+	uint32_t room = count <= OOL_SMALL_WORDS ? OOL_SMALL_WORDS : count;
+	struct ool *o = room == OOL_SMALL_WORDS ? spare : NULL;
+	if (o)
+		spare = NULL;
+	else
+		o = kalloc_unzeroed(sizeof *o + (size_t)room * sizeof(uintptr_t));
 	if (!o)
 		return NULL;
-	o->magic = OOL_MAGIC;
-	o->kind = kind;
-	o->count = count;
+	/* Unzeroed: every caller writes all count words before anything reads
+	 * them (or cuts count to those it wrote). */
+	*o = (struct ool){ .magic = OOL_MAGIC, .kind = kind, .count = count, .room = room, .held = 0 };
 	live_descriptors++;
 	return o;
 }
@@ -42,7 +61,10 @@ static void ool_free_container(struct ool *o)
 {
 	o->magic = 0;
 	live_descriptors--;
-	kfree(o);
+	if (o->room == OOL_SMALL_WORDS && !spare)
+		spare = o;
+	else
+		kfree(o);
 }
 
 static void free_frames(struct ool *o)
@@ -149,21 +171,36 @@ static bool copy_page_untouched(struct task *t, uintptr_t addr, size_t len, uint
 static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, struct ool **out)
 {
 	uint32_t npages = PAGE_ROUND_UP(len) / PAGE_SIZE, needed = 0;
-	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)) &&
-	    !readable(t, addr, len))
-		return GRAB_BAD_MEMORY;
 	struct ool *o = ool_new(OOL_DATA, npages);
 	if (!o)
 		return GRAB_NO_MEMORY;
 	/* Pages outside every region (a DMA window the kernel mapped) are
-	 * never shared; readable() let them through to be copied. */
-	uint32_t whole = addr % PAGE_SIZE ? 0 : len / PAGE_SIZE;
-	if (whole && vm_map_covered(&t->map, addr, addr + (size_t)whole * PAGE_SIZE))
-		live_pages += pmap_share_cow(&t->pmap, addr, whole, o->words);
+	 * never shared; readable() lets them through to be copied. A task
+	 * with no such page (vm/pmap.h counts them) has every present page in
+	 * a region, so only the others check the regions first. */
+	uint32_t whole = addr % PAGE_SIZE ? 0 : len / PAGE_SIZE, shared = 0;
+	if (whole && (!t->pmap.foreign_pages || vm_map_covered(&t->map, addr, addr + (size_t)whole * PAGE_SIZE)))
+		live_pages += shared = pmap_share_cow(&t->pmap, addr, whole, o->words);
 	else
 		whole = 0;
+	/* Every page shared: each was present for the user in a region, so
+	 * readable, and nothing is left to copy (the common case, checked
+	 * without a second pass over the page tables). Otherwise the checks
+	 * below, as if nothing had been shared: on failure ool_destroy drops
+	 * the shares, and t's pages stay copy-on-write, which is harmless. */
+	o->held = shared;
+	if (shared == npages) {
+		o->size = len;
+		*out = o;
+		return GRAB_OK;
+	}
 	for (uint32_t i = whole; i < npages; i++)
 		o->words[i] = 0;
+	if (len && !pmap_all_present(&t->pmap, PAGE_ROUND_DOWN(addr), PAGE_ROUND_UP(addr + len)) &&
+	    !readable(t, addr, len)) {
+		ool_destroy(o);
+		return GRAB_BAD_MEMORY;
+	}
 	for (uint32_t i = 0; i < npages; i++)
 		needed += !o->words[i] && !copy_page_untouched(t, addr, len, i);
 	if (pmm_free_pages() < needed + KERNEL_RESERVE_PAGES) {
@@ -180,6 +217,7 @@ static enum grab copy_from_task(struct task *t, uintptr_t addr, size_t len, stru
 		}
 		o->words[i] = pa;
 		live_pages++;
+		o->held++;
 		needed--;
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
 		read_without_filling(t, addr + (uintptr_t)i * PAGE_SIZE, P2V(pa), chunk);
@@ -212,7 +250,8 @@ static enum grab move_from_task(struct task *t, uintptr_t addr, size_t len, stru
 		return kr == KERN_INVALID_ADDRESS ? GRAB_BAD_MEMORY : GRAB_NO_MEMORY;
 	}
 	for (uint32_t i = 0; i < npages; i++)
-		live_pages += o->words[i] != 0;           /* 0: never touched, a zero page */
+		o->held += o->words[i] != 0;              /* 0: never touched, a zero page */
+	live_pages += o->held;
 	uintptr_t *last = &o->words[npages - 1];
 	if (spare && *last && pmm_page_shared(*last)) {
 		memcpy(P2V(spare), P2V(*last), len % PAGE_SIZE);   /* spare is zeroed past it */
@@ -374,9 +413,8 @@ mach_msg_return_t ool_copyout(struct ipc_space *space, uint8_t *msg, const struc
 		mach_msg_return_t r = copyout_ports(t, o, &addr);
 		if (r != MACH_MSG_SUCCESS)
 			return r;
-	} else if (vm_map_enter_frames(t, &addr, o->words, o->count) == KERN_SUCCESS) {
-		for (uint32_t i = 0; i < o->count; i++)
-			live_pages -= o->words[i] != 0;
+	} else if (vm_map_enter_frames_held(t, &addr, o->words, o->count, o->held) == KERN_SUCCESS) {
+		live_pages -= o->held;
 		ool_free_container(o);
 	} else {
 		kwarn("task %u (%s): no room for %u bytes of out-of-line data\n", t->id, t->name, o->size);
@@ -461,6 +499,7 @@ kern_return_t ool_data_from_kernel(const void *buf, size_t len, ool_slot_t *slot
 			return KERN_RESOURCE_SHORTAGE;
 		}
 		live_pages++;
+		o->held++;
 		size_t chunk = len - i * PAGE_SIZE < PAGE_SIZE ? len - i * PAGE_SIZE : PAGE_SIZE;
 		memcpy(P2V(o->words[i]), (const char *)buf + i * PAGE_SIZE, chunk);
 	}

@@ -62,6 +62,8 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 			m = &(*m)->next_member;
 		if (*m)
 			*m = p->next_member;
+		if (p->msgs_head)
+			p->pset->ready_members--;
 		ipc_port_release(p->pset);
 		p->pset = NULL;
 		p->next_member = NULL;
@@ -71,8 +73,10 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 		ipc_port_ref(set);
 		p->next_member = set->members;
 		set->members = p;
-		if (p->msgs_head)               /* a receiver on the set may take it now */
+		if (p->msgs_head) {             /* a receiver on the set may take it now */
+			set->ready_members++;
 			waitq_wake_one(&set->receivers, WAIT_AWAKENED, NULL);
+		}
 		/* Threads receiving on the port itself would take the next
 		 * wake-up and find it in a set (MACH_RCV_IN_SET), leaving the
 		 * set's receivers asleep: they find out now. */
@@ -87,10 +91,18 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
  * last ports unreceived for 5-20 ms; docs/benchmarks.md). */
 struct ipc_port *ipc_pset_ready_member(struct ipc_port *set)
 {
+	/* The walk stops once it has seen every member holding a message (the
+	 * set counts them): a client with 32 reply ports in a set, a few of
+	 * them answered, walked all 32 on every receive. */
 	struct ipc_port *oldest = NULL;
-	for (struct ipc_port *m = set->members; m; m = m->next_member)
-		if (m->msgs_head && (!oldest || (int32_t)(m->msgs_head->arrival - oldest->msgs_head->arrival) < 0))
-			oldest = m;
+	uint32_t left = set->ready_members;
+	for (struct ipc_port *m = set->members; m && left; m = m->next_member)
+		if (m->msgs_head) {
+			left--;
+			if (!oldest || (int32_t)(m->msgs_head->arrival - oldest->msgs_head->arrival) < 0)
+				oldest = m;
+		}
+	assert(!left);                        /* the count matches the members */
 	return oldest;
 }
 

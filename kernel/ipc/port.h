@@ -63,6 +63,7 @@ struct ipc_port {
 	/* port sets (is_set is above, beside active) */
 	struct ipc_port *pset;        /* the set this receive right is in */
 	struct ipc_port *members;     /* of a set */
+	uint32_t ready_members;       /* of a set: members with a message queued (kernel/ipc/mqueue.c) */
 	struct ipc_port *next_member;
 };
 

@@ -56,6 +56,7 @@ kern_return_t sm_kernel_stats(mach_port_t host, natural_t *free_pages, natural_t
 	uint32_t ool_pages;
 	*free_pages = pmm_free_pages();
 	kmsg_spare_release();                   /* no message's: not counted */
+	ool_spare_release();
 	*heap_bytes = kalloc_bytes_in_use();
 	*ports = ipc_port_count();
 	ool_stats(ool_items, &ool_pages);

@@ -50,6 +50,7 @@ int pmap_create(struct pmap *pm)
 	pm->pd = P2V(pa);
 	pm->pd_phys = pa;
 	pm->user_pages = 0;
+	pm->foreign_pages = 0;
 	memcpy(pm->pd + KERNEL_PDE_FIRST, kernel_pd + KERNEL_PDE_FIRST,
 	       (1024 - KERNEL_PDE_FIRST) * sizeof(uint32_t));
 	return 0;
@@ -71,6 +72,13 @@ void pmap_destroy(struct pmap *pm)
 	pmm_free_page(pm->pd_phys);
 	pm->pd = NULL;
 	pm->user_pages = 0;
+}
+
+/* How many of n pages from va lie in va's page table. */
+static inline size_t table_run(uintptr_t va, size_t n)
+{
+	size_t left = 1024 - PT_INDEX(va);
+	return left < n ? left : n;
 }
 
 static uint32_t *pte_for(const struct pmap *pm, uintptr_t va, bool create)
@@ -127,21 +135,28 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 	if (va < USER_BASE || va % PAGE_SIZE || n > (USER_TOP - va) / PAGE_SIZE)
 		panic("pmap_enter_frames: bad user range %p + %u pages", (void *)va, (unsigned)n);
 	bool current = read_cr3() == pm->pd_phys;
-	uint32_t *pte = NULL;
-	for (size_t i = 0; i < n; i++, va += PAGE_SIZE, pte++) {
-		if (!pte || PT_INDEX(va) == 0)
-			pte = pte_for(pm, va, true);        /* once per page table */
-		if (!pte || (*pte & PTE_P)) {
-			pmap_remove_range(pm, va - i * PAGE_SIZE, i, NULL);
-			return -1;
+	uintptr_t start = va;
+	size_t entered = 0;
+	for (size_t i = 0; i < n;) {
+		size_t end = i + table_run(va, n - i);
+		uint32_t *pte = pte_for(pm, va, true);
+		for (; i < end; i++, va += PAGE_SIZE) {
+			if (!pte || (*pte & PTE_P)) {
+				pm->user_pages += entered;
+				pmap_remove_range(pm, start, i, NULL);
+				return -1;
+			}
+			uintptr_t pa = frames[i];
+			if (pa) {                           /* else left absent: zero-filled on touch */
+				*pte = pa | PTE_P | PTE_U | (pmm_page_shared_inline(pa) ? PTE_COW : PTE_W);
+				entered++;
+				if (current)
+					invlpg(va);
+			}
+			pte++;
 		}
-		if (!frames[i])
-			continue;                           /* left absent: zero-filled on touch */
-		*pte = frames[i] | PTE_P | PTE_U | (pmm_page_shared(frames[i]) ? PTE_COW : PTE_W);
-		pm->user_pages++;
-		if (current)
-			invlpg(va);
 	}
+	pm->user_pages += entered;
 	return 0;
 }
 
@@ -165,6 +180,32 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 		}
 		if (frames)
 			frames[i] = pa;
+	}
+}
+
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
+{
+	bool current = read_cr3() == pm->pd_phys;
+	for (size_t i = 0; i < n;) {
+		size_t end = i + table_run(va, n - i);
+		uint32_t *pte = pte_for(pm, va, false);
+		if (!pte) {
+			va += (end - i) * PAGE_SIZE;
+			i = end;
+			continue;
+		}
+		for (; i < end; i++, va += PAGE_SIZE, pte++) {
+			uint32_t e = *pte;
+			if (!(e & PTE_P))
+				continue;
+			*pte = 0;
+			assert(pm->user_pages > 0);       /* every present user PTE was counted */
+			pm->user_pages--;
+			if (current)
+				invlpg(va);
+			if (!pmm_drop_held_inline(FRAME(e)))
+				pmm_free_page(FRAME(e));      /* the last holder: the frame itself */
+		}
 	}
 }
 
@@ -261,25 +302,27 @@ size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames
 	if (va < USER_BASE || va % PAGE_SIZE || n > (USER_TOP - va) / PAGE_SIZE)
 		panic("pmap_share_cow: bad user range %p + %u pages", (void *)va, (unsigned)n);
 	bool current = read_cr3() == pm->pd_phys;
-	uint32_t *pte = NULL;
 	size_t shared = 0;
-	for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
-		if (!pte || PT_INDEX(va) == 0)
-			pte = pmap_pte(pm, va);             /* once per page table */
-		else
-			pte++;
-		frames[i] = 0;
-		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
-		    !pmm_share_copy_on_write(FRAME(*pte), *pte & PTE_COW))
-			continue;
-		frames[i] = FRAME(*pte);
-		shared++;
-		if (*pte & PTE_W) {
-			*pte = (*pte & ~(uint32_t)PTE_W) | PTE_COW;
-			if (current)
-				invlpg(va);
-		} else {
-			*pte |= PTE_COW;                      /* read-only already */
+	for (size_t i = 0; i < n;) {
+		size_t end = i + table_run(va, n - i);
+		uint32_t *pte = pmap_pte(pm, va);
+		/* One entry read per page, kept in a local: frames[] is written
+		 * between, and the compiler cannot tell it from the table. */
+		for (; i < end; i++, va += PAGE_SIZE) {
+			uint32_t e = pte ? *pte++ : 0;
+			uintptr_t pa = FRAME(e);
+			frames[i] = 0;
+			if ((e & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || !pmm_share_copy_on_write_inline(pa, e & PTE_COW))
+				continue;
+			frames[i] = pa;
+			shared++;
+			if (e & PTE_W) {
+				pte[-1] = (e & ~(uint32_t)PTE_W) | PTE_COW;
+				if (current)
+					invlpg(va);
+			} else if (!(e & PTE_COW)) {
+				pte[-1] = e | PTE_COW;            /* read-only already */
+			}
 		}
 	}
 	return shared;

@@ -23,6 +23,10 @@ struct pmap {
 	uint32_t *pd;           /* kernel virtual address of the page directory */
 	uintptr_t pd_phys;
 	size_t user_pages;      /* pages mapped in the user half, for accounting */
+	/* Of those, pages the kernel mapped outside every region of the task
+	 * (device/virtio's DMA window, counted there): vm_map's search for
+	 * free space looks for such pages only while there are any. */
+	size_t foreign_pages;
 };
 
 /* Build the kernel's own directory (direct map of RAM) and switch to it. */
@@ -46,6 +50,9 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 /* Unmap n pages from va; frames[i] (if frames) gets page i's frame, 0
  * where none was mapped. */
 void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames);
+/* Unmap n pages from va and let go of each frame (pmm_free_page: freed
+ * unless another holder has it), walking each page table once. */
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n);
 /* Unmap one user page and return its frame (0 if none was mapped). */
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va);
 /* The frame behind va and whether it is user-writable; false if unmapped. */

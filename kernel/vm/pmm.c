@@ -5,10 +5,10 @@
 #include "kern/string.h"
 #include "i386/layout.h"
 
-#define MAX_FRAMES ((DIRECT_END - KERNBASE) / PAGE_SIZE)
+#define MAX_FRAMES PMM_MAX_FRAMES
 
-/* Frames a device may write (pmm_mark_device_visible). */
-static uint32_t device_visible[MAX_FRAMES / 32];
+/* PMM_KEPT and PMM_DEVICE_VISIBLE, a byte per frame (pmm.h). */
+uint8_t pmm_frame_flags[MAX_FRAMES];
 
 extern char kernel_image_end[];
 static uint32_t bitmap[MAX_FRAMES / 32];
@@ -148,13 +148,13 @@ void pmm_mark_device_visible(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
 	if (f < MAX_FRAMES)
-		device_visible[f / 32] |= 1u << (f % 32);
+		pmm_frame_flags[f] |= PMM_DEVICE_VISIBLE;
 }
 
 bool pmm_page_device_visible(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
-	return f < MAX_FRAMES && (device_visible[f / 32] & (1u << (f % 32)));
+	return f < MAX_FRAMES && (pmm_frame_flags[f] & PMM_DEVICE_VISIBLE);
 }
 
 uintptr_t pmm_alloc_contig_filled(size_t pages, size_t align_pages, bool zero)
@@ -186,24 +186,19 @@ uintptr_t pmm_alloc_contig(size_t pages, size_t align_pages)
 /* Frames mapped by more than one task (VM_INHERIT_SHARE): the number of
  * mappings beyond the first. Each mapping's removal frees the frame once,
  * and only the last really frees it. */
-static uint8_t extra_refs[MAX_FRAMES];
+uint8_t pmm_extra_refs[MAX_FRAMES];
+#define extra_refs pmm_extra_refs
 
-/* Frames the kernel keeps for good (pmm_keep_page): never freed. */
-static uint32_t kept[MAX_FRAMES / 32];
 
 void pmm_keep_page(uintptr_t pa)
 {
 	uint32_t f = pa / PAGE_SIZE;
 	if (pa % PAGE_SIZE || f >= MAX_FRAMES || !frames_in_use(&frames, f))
 		panic("pmm: keeping page %p that is not allocated", (void *)pa);
-	kept[f / 32] |= 1u << (f % 32);
+	pmm_frame_flags[f] |= PMM_KEPT;          /* never freed */
 }
 
-bool pmm_page_kept(uintptr_t pa)
-{
-	uint32_t f = pa / PAGE_SIZE;
-	return f < MAX_FRAMES && (kept[f / 32] & (1u << (f % 32)));
-}
+bool pmm_page_kept(uintptr_t pa) { return pmm_page_kept_inline(pa); }
 
 bool pmm_share_page(uintptr_t pa)
 {
@@ -216,32 +211,16 @@ bool pmm_share_page(uintptr_t pa)
 	return true;
 }
 
-bool pmm_share_copy_on_write(uintptr_t pa, bool cow)
-{
-	uint32_t f = pa / PAGE_SIZE, bit = 1u << (f % 32);
-	if (pa % PAGE_SIZE || f >= MAX_FRAMES || ((kept[f / 32] | device_visible[f / 32]) & bit) ||
-	    (extra_refs[f] && !cow) || extra_refs[f] == UINT8_MAX)
-		return false;
-	extra_refs[f]++;
-	return true;
-}
-
-bool pmm_page_shared(uintptr_t pa)
-{
-	return pa / PAGE_SIZE < MAX_FRAMES && (extra_refs[pa / PAGE_SIZE] != 0 || pmm_page_kept(pa));
-}
+bool pmm_share_copy_on_write(uintptr_t pa, bool cow) { return pmm_share_copy_on_write_inline(pa, cow); }
+bool pmm_page_shared(uintptr_t pa) { return pmm_page_shared_inline(pa); }
 
 void pmm_free_page(uintptr_t pa)
 {
-	if (pa % PAGE_SIZE == 0 && pmm_page_kept(pa))
-		return;                         /* the kernel's for good: a task let go of its mapping */
-	if (pa % PAGE_SIZE == 0 && pa / PAGE_SIZE < MAX_FRAMES && extra_refs[pa / PAGE_SIZE]) {
-		extra_refs[pa / PAGE_SIZE]--;   /* another mapping still holds it */
-		return;
-	}
+	if (pmm_drop_held_inline(pa))
+		return;                         /* kept, or another holder still has it */
 	if (pa % PAGE_SIZE || !frames_free(&frames, pa / PAGE_SIZE))
 		panic("pmm: freeing page %p that is not allocated", (void *)pa);
-	device_visible[pa / PAGE_SIZE / 32] &= ~(1u << (pa / PAGE_SIZE % 32));
+	pmm_frame_flags[pa / PAGE_SIZE] &= (uint8_t)~PMM_DEVICE_VISIBLE;
 	if (pa / PAGE_SIZE < zscan)
 		zscan = pa / PAGE_SIZE;
 }

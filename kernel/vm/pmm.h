@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include "kern/multiboot.h"
+#include "i386/layout.h"
 
 void pmm_init(const struct multiboot_info *mbi);
 /* A zeroed page's physical address, or 0 when memory is exhausted. */
@@ -51,6 +52,58 @@ size_t pmm_free_pages(void);
  * False when the pool is full or no free frame is left to zero. */
 bool pmm_prezero_one(void);
 size_t pmm_total_pages(void);
+
+/* Inline forms of the holder counts, for pmap.c's per-page loops (an
+ * out-of-line transfer shares, maps and unmaps every page it carries, and
+ * a call per page cost more than the work). The functions above are
+ * defined by these; the records are pmm.c's, read and counted only here. */
+#define PMM_MAX_FRAMES ((DIRECT_END - KERNBASE) / PAGE_SIZE)
+extern uint8_t pmm_extra_refs[PMM_MAX_FRAMES];                  /* holders beyond the first */
+/* A byte per frame rather than two bitmaps: one load and test per page. */
+extern uint8_t pmm_frame_flags[PMM_MAX_FRAMES];
+#define PMM_KEPT 1                      /* pmm_keep_page */
+#define PMM_DEVICE_VISIBLE 2            /* pmm_mark_device_visible */
+
+static inline bool pmm_page_kept_inline(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	return f < PMM_MAX_FRAMES && (pmm_frame_flags[f] & PMM_KEPT);
+}
+
+static inline bool pmm_page_shared_inline(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	return f < PMM_MAX_FRAMES && (pmm_extra_refs[f] || (pmm_frame_flags[f] & PMM_KEPT));
+}
+
+static inline bool pmm_share_copy_on_write_inline(uintptr_t pa, bool cow)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	if (pa % PAGE_SIZE || f >= PMM_MAX_FRAMES || pmm_frame_flags[f])
+		return false;                   /* kept or device visible */
+	uint8_t refs = pmm_extra_refs[f];
+	if ((refs && !cow) || refs == UINT8_MAX)
+		return false;
+	pmm_extra_refs[f] = refs + 1;
+	return true;
+}
+
+/* pmm_free_page's first half: true when that is all it takes (the frame
+ * is kept, or one of its other holders' references is dropped); false
+ * when the caller holds the last reference and pmm_free_page must free
+ * the frame itself. */
+static inline bool pmm_drop_held_inline(uintptr_t pa)
+{
+	uint32_t f = pa / PAGE_SIZE;
+	if (pa % PAGE_SIZE || f >= PMM_MAX_FRAMES)
+		return false;
+	if (pmm_frame_flags[f] & PMM_KEPT)
+		return true;
+	if (!pmm_extra_refs[f])
+		return false;
+	pmm_extra_refs[f]--;
+	return true;
+}
 /* Highest physical address below which RAM is mapped by the kernel. */
 uintptr_t pmm_ram_top(void);
 #endif

@@ -159,6 +159,8 @@ static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, si
  * kernel maps some pages itself, e.g. device/virtio's DMA window), or 0. */
 static uintptr_t foreign_page(const struct task *t, uintptr_t start, uintptr_t end)
 {
+	if (!t->pmap.foreign_pages)
+		return 0;                       /* none anywhere: no page-table walk */
 	return pmap_first_present(&t->pmap, start, end);
 }
 
@@ -206,24 +208,6 @@ static kern_return_t reserve(struct task *t, uintptr_t *addr, size_t npages, boo
 static void apply_protection(struct task *t, uintptr_t va, int prot)
 {
 	pmap_protect(&t->pmap, va, prot != VM_PROT_NONE, prot & VM_PROT_WRITE);
-}
-
-/* Unmap and free the pages of [start, end) that regions cover. */
-static void free_pages(struct task *t, uintptr_t start, uintptr_t end)
-{
-	for (struct vm_region *r = vm_map_next(&t->map, start); r && r->start < end; r = r->next) {
-		uintptr_t lo = r->start > start ? r->start : start, hi = r->end < end ? r->end : end;
-		uintptr_t frames[64];
-		for (uintptr_t va = lo; va < hi; va += sizeof frames / sizeof frames[0] * PAGE_SIZE) {
-			size_t n = (hi - va) / PAGE_SIZE;
-			if (n > sizeof frames / sizeof frames[0])
-				n = sizeof frames / sizeof frames[0];
-			pmap_remove_range(&t->pmap, va, n, frames);
-			for (size_t i = 0; i < n; i++)
-				if (frames[i])
-					pmm_free_page(frames[i]);
-		}
-	}
 }
 
 kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool anywhere, int prot)
@@ -275,10 +259,16 @@ kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool 
 
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages)
 {
-	uintptr_t start = 0;
-	size_t charged = 0;
+	size_t held = 0;
 	for (size_t i = 0; i < npages; i++)
-		charged += frames[i] != 0;
+		held += frames[i] != 0;
+	return vm_map_enter_frames_held(t, addr, frames, npages, held);
+}
+
+kern_return_t vm_map_enter_frames_held(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages,
+				       size_t charged)
+{
+	uintptr_t start = 0;
 	kern_return_t kr = reserve(t, &start, npages, true, false);
 	if (kr == KERN_SUCCESS && t->pmap.user_pages + charged > t->page_limit) {
 		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
@@ -391,8 +381,18 @@ kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end)
 		coalesce(&t->map);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	free_pages(t, start, end);
-	unlink_range(t, start, end);
+	/* [start, end) are region boundaries now: one pass unmaps and drops
+	 * the records inside. */
+	struct vm_region **link = &t->map.regions;
+	while (*link && (*link)->start < start)
+		link = &(*link)->next;
+	while (*link && (*link)->start < end) {
+		struct vm_region *r = *link;
+		pmap_remove_range_free(&t->pmap, r->start, (r->end - r->start) / PAGE_SIZE);
+		*link = r->next;
+		kfree(r);
+		t->map.nregions--;
+	}
 	return KERN_SUCCESS;
 }
 

@@ -68,6 +68,10 @@ kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool 
  * frame some other holder still has); on success t
  * owns them. Fails like vm_map_allocate, leaving the frames with the caller. */
 kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages);
+/* The same for a caller that knows how many of the frames are not 0
+ * (`held`, what the task is charged): no pass to count them. */
+kern_return_t vm_map_enter_frames_held(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages,
+				       size_t held);
 /* npages = size rounded up to pages: physically contiguous frames in
  * [pmin, pmax) (pmax 0: no bound) aligned to palign (0: a page), zeroed if
  * `zero`, mapped anywhere in t read/write (vm_allocate_contiguous and

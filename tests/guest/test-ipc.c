@@ -168,6 +168,55 @@ static void test_port_sets(void)
 	mach_port_destroy(self, b);
 }
 
+/* A set delivers its members' messages oldest first however many members
+ * hold one, and whichever way a member came to hold it (sent while in the
+ * set, or queued before it joined); the set's count of members holding a
+ * message (kernel/ipc/mqueue.c) must follow every move, or a receive stops
+ * its walk short of the oldest, or misses the last one. */
+static void test_port_set_order(void)
+{
+	enum { N = 8 };
+	mach_port_t set = MACH_PORT_NULL, p[N];
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+	for (int i = 0; i < N; i++) {
+		p[i] = new_port();
+		if (i != 3)
+			CHECK_EQ(mach_port_move_member(self, p[i], set), KERN_SUCCESS);
+	}
+	/* Arrival order: 5, 3 (before it joins), 0, 7, 5 again, 2; then 6
+	 * leaves the set holding a message and comes back. */
+	static const int order[] = { 5, 3, 0, 7, 5, 2 };
+	for (int k = 0; k < 6; k++)
+		CHECK_EQ(send_simple(p[order[k]], MACH_MSG_TYPE_MAKE_SEND, 100 + k, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(send_simple(p[6], MACH_MSG_TYPE_MAKE_SEND, 106, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(mach_port_move_member(self, p[6], MACH_PORT_NULL), KERN_SUCCESS);
+	CHECK_EQ(mach_port_move_member(self, p[3], set), KERN_SUCCESS);
+	CHECK_EQ(mach_port_move_member(self, p[6], set), KERN_SUCCESS);
+	struct simple m;
+	for (int k = 0; k < 7; k++) {
+		CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, set, 0, 0), MACH_MSG_SUCCESS);
+		CHECK_EQ(m.head.msgh_id, 100 + k);
+		CHECK_EQ(m.head.msgh_local_port, p[k < 6 ? order[k] : 6]);
+	}
+	CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, set, 0, 0), MACH_RCV_TIMED_OUT);
+	/* Emptied, the set takes a new message at once (no count left over
+	 * that would turn a sender's hand-off check away). */
+	CHECK_EQ(send_simple(p[1], MACH_MSG_TYPE_MAKE_SEND, 200, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, set, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(m.head.msgh_id, 200);
+	/* A member destroyed holding a message takes it out of the set's count. */
+	CHECK_EQ(send_simple(p[4], MACH_MSG_TYPE_MAKE_SEND, 201, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(send_simple(p[2], MACH_MSG_TYPE_MAKE_SEND, 202, 0, 0), MACH_MSG_SUCCESS);
+	mach_port_destroy(self, p[4]);
+	CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, set, 0, 0), MACH_MSG_SUCCESS);
+	CHECK_EQ(m.head.msgh_id, 202);
+	CHECK_EQ(mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, set, 0, 0), MACH_RCV_TIMED_OUT);
+	mach_port_destroy(self, set);
+	for (int i = 0; i < N; i++)
+		if (i != 4)
+			mach_port_destroy(self, p[i]);
+}
+
 /* A kernel call whose caller receives on the reply port in the same
  * mach_msg: its reply is written straight into the buffer
  * (ipc_reply_in_place) only when that receive would take it at once, and
@@ -407,6 +456,7 @@ int main(void)
 	test_allocate_and_refs();
 	test_queue_limit();
 	test_port_sets();
+	test_port_set_order();
 	test_kernel_reply();
 	test_notifications();
 	test_body_rights();

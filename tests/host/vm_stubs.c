@@ -149,6 +149,7 @@ int pmap_create(struct pmap *pm)
 		abort();
 	pm->pd_phys = next_pd_phys += PAGE_SIZE;
 	pm->user_pages = 0;
+	pm->foreign_pages = 0;
 	return 0;
 }
 
@@ -297,6 +298,15 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 	}
 }
 
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t pa = pmap_remove(pm, va + i * PAGE_SIZE);
+		if (pa)
+			pmm_free_page(pa);
+	}
+}
+
 /* The range checks by the definition in vm/pmap.h, a lookup per page. */
 bool pmap_all_present(const struct pmap *pm, uintptr_t start, uintptr_t end)
 {
@@ -383,6 +393,8 @@ uintptr_t stub_map_foreign(struct task *t, uintptr_t va)
 		pmm_free_page(pa);
 		pa = 0;
 	}
+	if (pa)
+		t->pmap.foreign_pages++;        /* as device/virtio/vmem.c counts its pages */
 	return pa;
 }
 

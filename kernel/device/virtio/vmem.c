@@ -122,6 +122,7 @@ int vmem_alloc(struct task *t, struct vdev *dev, uint32_t pages, uintptr_t *uva,
 			kfree(m);
 			return KERN_RESOURCE_SHORTAGE;
 		}
+	t->pmap.foreign_pages += pages;          /* outside every region: vm/pmap.h */
 	*m = (struct vmapping){ mappings, t, dev, va, frames, pages };
 	mappings = m;
 	v->cursor = va + pages * PAGE_SIZE;
@@ -140,6 +141,8 @@ static uint32_t unmap(struct vmapping *m)
 	for (uint32_t i = 0; i < m->pages; i++) {
 		uintptr_t want = m->pa + i * PAGE_SIZE;
 		uintptr_t got = pmap_remove(&m->task->pmap, m->uva + i * PAGE_SIZE);
+		if (got && m->task->pmap.foreign_pages)
+			m->task->pmap.foreign_pages--;
 		if (got == want) {
 			pmm_free_page(want);
 			freed++;
