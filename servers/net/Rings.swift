@@ -43,10 +43,9 @@ extension Nic {
     /// Posts a free buffer into every free ring entry; kicks if any went in.
     func refillReceive() {
         var posted = false
-        while rxQueue.hasRoom(for: 1), let b = rxPool!.take() {
-            oneSegment[0] = Segment(physical: b.physical, length: UInt32(bufferBytes), deviceWrites: true)
-            guard rxQueue.submit(oneSegment, context: b) != nil else {
-                rxPool.give(b)
+        while rxQueue.hasRoom, let b = rxQueue.takeBuffer() {
+            guard rxQueue.submit(b, length: bufferBytes) else {
+                rxQueue.giveBuffer(b)
                 break
             }
             hw.rxRefills += 1
@@ -59,24 +58,22 @@ extension Nic {
         if posted && rxQueue.kickIfNeeded() { hw.rxKicks += 1 }
     }
 
-    /// One buffer the device filled (the SDK has bounded `written` by the
-    /// buffer): handed to the interface, then back to the pool.
-    func received(_ used: UsedChain, _ buffer: DMABuffer) {
+    /// One buffer the device filled (the ring has bounded `written` by the
+    /// buffer); handed to the interface.  The ring frees it afterwards.
+    func received(_ buffer: Int, _ written: Int) {
         // At least the header (5.1.6.4.1: the device fills it) and an
         // Ethernet header.
-        let written = Int(used.written)
         if written >= headerBytes + NetInterface.ethernetHeader {
-            let frame = UnsafeRawBufferPointer(start: buffer.address + headerBytes, count: written - headerBytes)
+            let frame = UnsafeRawBufferPointer(start: rxQueue.address(buffer) + headerBytes, count: written - headerBytes)
             if config.verbose { print("net: \(name): received \(frame.count) bytes") }
             interface.received(frame: frame)
         } else {
             interface.counters.rxFrames += 1
             interface.counters.rxBad += 1
             if interface.complaints.allow() {
-                print("net: \(name): the device reported \(used.written) bytes, less than the headers; dropped")
+                print("net: \(name): the device reported \(written) bytes, less than the headers; dropped")
             }
         }
-        rxPool.give(buffer)
     }
 
     // MARK: transmit
@@ -90,15 +87,16 @@ extension Nic {
             hw.txRingFull += 1
             return false
         }
+        let address = txQueue.address(b)
         // 5.1.6.2: flags 0 and gso_type NONE (no offloads negotiated);
         // num_buffers (modern header) 0.
-        b.address.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
-        (b.address + headerBytes).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
+        address.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
+        (address + headerBytes).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
         var bytes = frame.count
         if bytes < NetInterface.minimumFrame {
             // Ethernet's minimum frame: pad with zeros.
-            (b.address + headerBytes + bytes).initializeMemory(as: UInt8.self, repeating: 0,
-                                                                count: NetInterface.minimumFrame - bytes)
+            (address + headerBytes + bytes).initializeMemory(as: UInt8.self, repeating: 0,
+                                                              count: NetInterface.minimumFrame - bytes)
             bytes = NetInterface.minimumFrame
         }
         if txBacklog.isEmpty && submitTransmit(b, bytes) {
@@ -158,11 +156,11 @@ extension Nic {
 
     /// A free TX buffer, taking finished chains back first; nil when all
     /// are in the ring or the backlog (an interrupt is then asked for).
-    func takeTransmitBuffer() -> DMABuffer? {
+    func takeTransmitBuffer() -> Int? {
         reclaimTransmit()
-        if let b = txPool!.take() { return b }
+        if let b = txQueue.takeBuffer() { return b }
         armTransmit()
-        return txPool!.take()
+        return txQueue.takeBuffer()
     }
 
     /// Asks for an interrupt when the device returns the next TX chain; if
@@ -179,14 +177,13 @@ extension Nic {
         return n
     }
 
-    func submitTransmit(_ b: DMABuffer, _ bytes: Int) -> Bool {
-        oneSegment[0] = Segment(physical: b.physical, length: UInt32(headerBytes + bytes), deviceWrites: false)
-        return txQueue.submit(oneSegment, context: b) != nil
+    func submitTransmit(_ b: Int, _ bytes: Int) -> Bool {
+        txQueue.submit(b, length: headerBytes + bytes)
     }
 
-    /// Takes back finished TX chains (their buffers go back to the pool in
-    /// `onUsed`) and moves backlog frames into the ring; returns how many
-    /// chains came back.
+    /// Takes back finished TX chains (their buffers are free again) and
+    /// moves backlog frames into the ring; returns how many chains came
+    /// back.
     @discardableResult
     func reclaimTransmit() -> Int {
         let n = txQueue.drainUsed()
