@@ -35,6 +35,9 @@ final class Nic: ServedDevice {
     var txWrites = 0
     var txBackToBack = false
     var txSinceProbe = 0
+    var txWritesAtKickRequest = 0
+    /// The idle-time notification, one closure for the server's life.
+    var idleKick: () -> Void = {}
     static let transmitKickBatch = 32, transmitProbeEvery = 16
 
     /// virtio_net_hdr bytes before every frame (12 modern, 10 legacy).
@@ -91,7 +94,6 @@ final class Nic: ServedDevice {
         // Chains are taken back as frames are written; an interrupt is
         // asked for only when every buffer is in use (Rings.swift).
         tx.interruptsWanted = false
-        tx.onUsed = { [self] _, _ in hw.txReclaimed += 1 }
         if has(NetFeature.controlQueue) {
             let c: Virtqueue<Void> = try device.makeQueue(NetQueue.control, size: 0)
             c.onUsed = { [self] _, _ in controlAnswered = true }
@@ -108,8 +110,8 @@ final class Nic: ServedDevice {
         refillReceive()
         try device.driverOK()
         _ = rxQueue.kickIfNeeded()
-        interface.transmit = { [self] frame in self.transmit(frame) }
         interface.applyReceiveFlags = { [self] flags in self.setReceiveMode(flags) }
+        idleKick = { [self] in kickOnceIdle() }
         print("net: \(name): \(device.label) \(device.isModern ? "modern" : "legacy"), MAC \(macText), " +
               "MTU \(interface.mtu), link \(interface.linkUp ? "up" : "down")\(has(NetFeature.status) ? "" : " (assumed)"), " +
               "queues \(rx.size)/\(tx.size)\(rx.eventIndex ? " event-idx" : "")" +
@@ -166,8 +168,9 @@ final class Nic: ServedDevice {
 /// What the rings count (the interface counts the protocol's side).
 struct HardwareCounters {
     var interrupts: UInt32 = 0, rxRefills: UInt32 = 0, rxKicks: UInt32 = 0
-    var txReclaimed: UInt32 = 0, txRingFull: UInt32 = 0, txBacklogHWM: UInt32 = 0
+    var txRingFull: UInt32 = 0, txBacklogHWM: UInt32 = 0
     var controlCommands: UInt32 = 0, controlFailures: UInt32 = 0
-    /// The TX queue's own count of notifications at the last reset.
-    var txKicksAtReset = 0
+    /// The TX queue's own counts of notifications and of chains taken
+    /// back at the last reset.
+    var txKicksAtReset = 0, txReclaimedAtReset = 0
 }

@@ -41,14 +41,14 @@ public final class BufferRing: CompletingQueue {
 
     let desc: UnsafeMutableRawPointer
     let avail: UnsafeMutableRawPointer
-    let used: UnsafeMutableRawPointer
+    @usableFromInline let used: UnsafeMutableRawPointer
     let mask: UInt16
     /// Per buffer: where the driver and the device see it.
-    let addresses: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    @usableFromInline let addresses: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     let physicals: UnsafeMutablePointer<UInt64>
     /// Free buffers and free descriptors, as stacks.
-    let freeBuffers: UnsafeMutablePointer<UInt16>
-    var freeBufferCount = 0
+    @usableFromInline let freeBuffers: UnsafeMutablePointer<UInt16>
+    @usableFromInline var freeBufferCount = 0
     let freeDescs: UnsafeMutablePointer<UInt16>
     public private(set) var freeDescriptors: Int
     /// Per descriptor: the buffer it carries plus one; 0 when not in flight.
@@ -56,8 +56,10 @@ public final class BufferRing: CompletingQueue {
 
     var availIdx: UInt16 = 0        // the idx we publish next
     var decidedIdx: UInt16 = 0      // avail idx at the last notification decision
-    var lastUsed: UInt16 = 0
+    @usableFromInline var lastUsed: UInt16 = 0
     public private(set) var broken: String?
+    /// `broken != nil`, kept apart for the inlined checks.
+    @usableFromInline var isBroken = false
     public private(set) var stats = Stats()
 
     public struct Stats {
@@ -131,11 +133,11 @@ public final class BufferRing: CompletingQueue {
     // MARK: buffers
 
     /// Where the driver reads or writes buffer `b`.
-    @inline(__always)
+    @inlinable
     public func address(_ b: Int) -> UnsafeMutableRawPointer { addresses[b]! }
 
     /// A free buffer (neither in the ring nor held by the driver), or nil.
-    @inline(__always)
+    @inlinable
     public func takeBuffer() -> Int? {
         guard freeBufferCount > 0 else { return nil }
         freeBufferCount -= 1
@@ -205,9 +207,13 @@ public final class BufferRing: CompletingQueue {
         return wanted
     }
 
-    /// Whether the device has returned chains not taken yet.
-    @inline(__always)
-    public var hasUsed: Bool { vio_load16(used + 2) != lastUsed && broken == nil }
+    /// Whether the device has returned chains not taken yet (a compiler
+    /// barrier first, so the load is made here and now).
+    @inlinable
+    public var hasUsed: Bool {
+        vio_compiler_barrier()
+        return vio_load16(used + 2) != lastUsed && !isBroken
+    }
 
     /// Takes returned chains, oldest first: `body` gets each buffer and the
     /// bytes written into it, then the buffer is free again (`body` may
@@ -289,6 +295,7 @@ public final class BufferRing: CompletingQueue {
     func markBroken(_ why: String) {
         if broken == nil {
             broken = why
+            isBroken = true
             print("virtio: queue \(queueIndex) broken: \(why)")
         }
     }
