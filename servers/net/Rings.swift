@@ -190,7 +190,7 @@ extension Nic {
     /// back.
     @discardableResult
     func reclaimTransmit(_ tx: BufferRing) -> Int {
-        let n = tx.takeUsed { _, _ in }
+        let n = tx.reclaim()
         if !txBacklog.isEmpty { moveBacklog() }
         return n
     }

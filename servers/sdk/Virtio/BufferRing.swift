@@ -165,13 +165,18 @@ public final class BufferRing: CompletingQueue {
     public func submit(_ b: Int, length: Int) -> Bool {
         guard freeDescriptors > 0, broken == nil else { return false }
         freeDescriptors -= 1
-        let d = freeDescs[freeDescriptors]
-        carried[Int(d)] = UInt16(b + 1)
-        vio_desc_write(desc, d, physicals[b], UInt32(length),
-                       deviceWrites ? UInt16(VIRTQ_DESC_F_WRITE) : 0, 0)
+        let d = Int(freeDescs[freeDescriptors])
+        carried[d] = UInt16(b + 1)
+        // The descriptor (2.7.5) and the ring entry as plain stores: the
+        // device looks at neither before the index below exposes them, and
+        // the barrier keeps the compiler from moving them past it.
+        let entry = desc + 16 * d
+        entry.storeBytes(of: physicals[b], as: UInt64.self)
+        entry.storeBytes(of: UInt32(length), toByteOffset: 8, as: UInt32.self)
+        entry.storeBytes(of: deviceWrites ? UInt32(VIRTQ_DESC_F_WRITE) : 0, toByteOffset: 12, as: UInt32.self)
         // 2.7.13.2-3: the entry, then (after the barrier of 2.7.13.3.1)
         // the index that exposes it.
-        (avail + 4).storeBytes(of: d, toByteOffset: 2 * Int(availIdx & mask), as: UInt16.self)
+        (avail + 4).storeBytes(of: UInt16(d), toByteOffset: 2 * Int(availIdx & mask), as: UInt16.self)
         vio_compiler_barrier()
         availIdx &+= 1
         vio_store16(avail + 2, availIdx)
@@ -268,8 +273,35 @@ public final class BufferRing: CompletingQueue {
     /// Takes every returned chain through `onUsed`; returns how many.
     @discardableResult
     public func drainUsed() -> Int {
-        guard let onUsed else { return takeUsed { _, _ in } }
+        guard let onUsed else { return reclaim() }
         return takeUsed(onUsed)
+    }
+
+    /// Takes returned chains whose buffers need no look (a transmit ring):
+    /// each buffer is free again at once.  Returns how many; the same
+    /// checks as `takeUsed`, which handles whatever breaks them.
+    @discardableResult
+    public func reclaim() -> Int {
+        var taken = 0
+        while true {
+            let idx = vio_load16(used + 2)
+            if idx == lastUsed || broken != nil { break }
+            // 2.7.14: the entry is read after the index that covers it.
+            vio_compiler_barrier()
+            let id = Int(vio_load32(used + 4 + 8 * Int(lastUsed & mask)))
+            guard idx &- lastUsed <= size, id < Int(size), carried[id] != 0 else {
+                return taken + takeUsed { _, _ in }       // marks the ring broken, says why
+            }
+            lastUsed &+= 1
+            freeBuffers[freeBufferCount] = carried[id] &- 1
+            freeBufferCount += 1
+            carried[id] = 0
+            freeDescs[freeDescriptors] = UInt16(id)
+            freeDescriptors += 1
+            taken += 1
+        }
+        stats.completed &+= taken
+        return taken
     }
 
     /// `armInterrupt`, or, when interrupts are not wanted, only whether
