@@ -34,7 +34,14 @@ public enum MessageEvents {
     }
 
     static func handler(for port: PortName) -> ((UnsafeMutablePointer<mach_msg_header_t>) -> Void)? {
-        guard let i = ports.firstIndex(of: port) else { return nil }
-        return handlers[i]
+        // A plain loop over the raw names: firstIndex(of:) is a generic
+        // call through Equatable on every message.
+        let raw = port.raw
+        var i = 0
+        while i < ports.count {
+            if ports[i].raw == raw { return handlers[i] }
+            i += 1
+        }
+        return nil
     }
 }
