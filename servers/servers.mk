@@ -183,7 +183,7 @@ VIRTIO_SDK_LIB = $(SDK_DIR)/libvirtio.a
 # into a host test with a fake device.
 VIRTIO_SDK_RING_SWIFT = $(addprefix $(VIRTIO_SDK_SRC)/,Features.swift DMA.swift \
 	IndirectTables.swift Virtqueue.swift InterruptService.swift DMAPool.swift \
-	PageReserve.swift BootArguments.swift)
+	PageReserve.swift BootArguments.swift BufferRing.swift)
 VIRTIO_SDK_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_SRC)/,\
 	VirtioDevice.swift Interrupts.swift KernelPages.swift BatchedKick.swift VirtioServer.swift)
 VIRTIO_SDK_C_DEPS = $(addprefix $(VIRTIO_SDK_SRC)/include/,module.modulemap cvirtio.h \

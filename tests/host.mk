@@ -113,7 +113,7 @@ VIRTIO_SDK_TEST_SRC = $(top_srcdir)/servers/sdk/Virtio/Tests
 SWIFT_HOST_CHECK = $(top_srcdir)/tests/host/swift/Check.swift
 VIRTIO_RING_FAKE_H = $(top_srcdir)/tests/host/virtio_ring_fake.h
 VIRTIO_SDK_TEST_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(SWIFT_HOST_CHECK) $(addprefix $(VIRTIO_SDK_TEST_SRC)/,HostCheck.swift \
-	RingTests.swift PoolTests.swift)
+	RingTests.swift PoolTests.swift BufferRingTests.swift)
 $(HOST_OBJ_DIR)/virtio_sdk_test.o: $(VIRTIO_SDK_TEST_SWIFT) $(VIRTIO_RING_FAKE_H) \
 		$(top_srcdir)/tests/host/swift/module.modulemap \
 		$(VIRTIO_SDK_SRC)/include/vring_access.h $(top_srcdir)/include/sm/virtio_spec.h

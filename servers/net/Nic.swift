@@ -14,18 +14,18 @@ final class Nic: ServedDevice {
     let interface: NetInterface
     var name: String { interface.name }
 
-    /// Every chain carries the DMA buffer it uses (control chains: none).
-    var rxQueue: Virtqueue<DMABuffer>!
-    var txQueue: Virtqueue<DMABuffer>!
+    /// The receive and transmit rings, each with its own DMA buffers (one
+    /// descriptor per frame, BufferRing); the control queue's chains carry
+    /// nothing.
+    var rxQueue: BufferRing!
+    var txQueue: BufferRing!
     var controlQueue: Virtqueue<Void>?
-    var rxPool: DMAPool!
-    var txPool: DMAPool!
     /// The control command block (class, command, data, ack).
     var controlBlock: DMARegion?
     /// The device has used the control command in flight.
     var controlAnswered = false
     /// Frames in TX buffers waiting for ring space (oldest first).
-    var txBacklog: [(buffer: DMABuffer, bytes: Int)] = []
+    var txBacklog: [(buffer: Int, bytes: Int)] = []
     /// TX notifications (Rings.swift, kickTransmitSoon): frames made
     /// available since the last decision, whether one waits for the loop
     /// to be idle, writes so far, whether they arrive back to back, and
@@ -35,9 +35,10 @@ final class Nic: ServedDevice {
     var txWrites = 0
     var txBackToBack = false
     var txSinceProbe = 0
+    var txWritesAtKickRequest = 0
+    /// The idle-time notification, one closure for the server's life.
+    var idleKick: () -> Void = {}
     static let transmitKickBatch = 32, transmitProbeEvery = 16
-    /// The one-descriptor chain being submitted (reused: no array per frame).
-    var oneSegment = [Segment(physical: 0, length: 0, deviceWrites: false)]
 
     /// virtio_net_hdr bytes before every frame (12 modern, 10 legacy).
     var headerBytes = NetHeader.modernBytes
@@ -76,37 +77,29 @@ final class Nic: ServedDevice {
         // 1526 bytes; with MTU (5.1.4.2) room for an MTU-sized packet.
         let need = headerBytes + NetInterface.ethernetHeader + max(interface.mtu, 1500)
         bufferBytes = need <= 2048 ? 2048 : (need + pageSize - 1) & ~(pageSize - 1)
-        let rx: Virtqueue<DMABuffer> = try device.makeQueue(NetQueue.receive, size: UInt16(config.queueSize))
-        let tx: Virtqueue<DMABuffer> = try device.makeQueue(NetQueue.transmit, size: UInt16(config.queueSize))
+        // DMA memory is bounded per task (4 MiB, at most 1 MiB a call):
+        // each direction gets 1.5 MiB at most, so at most 256 receive
+        // buffers and 256 + backlog transmit buffers whatever the ring
+        // size, fewer when a large MTU makes buffers larger.
+        let budget = 1536 * 1024 / bufferBytes
+        let backlog = config.backlog
+        let rx = try device.makeBufferRing(NetQueue.receive, size: UInt16(config.queueSize), deviceWrites: true,
+                                           buffers: { min($0, 256, budget) }, bufferBytes: bufferBytes)
+        let tx = try device.makeBufferRing(NetQueue.transmit, size: UInt16(config.queueSize), deviceWrites: false,
+                                           buffers: { min(min($0, 256) + backlog, budget) }, bufferBytes: bufferBytes)
         rxQueue = rx
         txQueue = tx
-        rx.onUsed = { [self] used, buffer in received(used, buffer) }
+        rxBuffers = rx.bufferCount
+        rx.onUsed = { [self] buffer, written in received(buffer, written) }
         // Chains are taken back as frames are written; an interrupt is
         // asked for only when every buffer is in use (Rings.swift).
         tx.interruptsWanted = false
-        tx.onUsed = { [self] _, buffer in
-            txPool.give(buffer)
-            hw.txReclaimed += 1
-        }
         if has(NetFeature.controlQueue) {
             let c: Virtqueue<Void> = try device.makeQueue(NetQueue.control, size: 0)
             c.onUsed = { [self] _, _ in controlAnswered = true }
             controlQueue = c
             controlBlock = device.allocateDMA(pageSize)
         }
-        // DMA memory is bounded per task (4 MiB, at most 1 MiB a call):
-        // each direction gets 1.5 MiB at most, so at most 256 receive
-        // buffers and 256 + backlog transmit buffers whatever the ring
-        // size, fewer when a large MTU makes buffers larger.
-        let budget = 1536 * 1024 / bufferBytes
-        rxBuffers = min(Int(rx.size), 256, budget)
-        let txBuffers = min(min(Int(tx.size), 256) + config.backlog, budget)
-        let perCall = (1 << 20) / bufferBytes
-        let dev = device
-        rxPool = DMAPool(initial: min(rxBuffers, perCall), growBy: 16, limit: rxBuffers, bufferSize: bufferBytes,
-                         allocate: { dev.allocateDMA($0) })
-        txPool = DMAPool(initial: min(txBuffers, 64), growBy: 32, limit: txBuffers, bufferSize: bufferBytes,
-                         allocate: { dev.allocateDMA($0) })
         try device.listenForInterrupts(in: set) { [self] irq in afterInterrupt(irq) }
         // The filters' dead ports are reported on a port the loop serves.
         guard let notify = ReceiveRight.allocate() else { throw MachError(KERN_RESOURCE_SHORTAGE) }
@@ -117,8 +110,8 @@ final class Nic: ServedDevice {
         refillReceive()
         try device.driverOK()
         _ = rxQueue.kickIfNeeded()
-        interface.transmit = { [self] frame in self.transmit(frame) }
         interface.applyReceiveFlags = { [self] flags in self.setReceiveMode(flags) }
+        idleKick = { [self] in kickOnceIdle() }
         print("net: \(name): \(device.label) \(device.isModern ? "modern" : "legacy"), MAC \(macText), " +
               "MTU \(interface.mtu), link \(interface.linkUp ? "up" : "down")\(has(NetFeature.status) ? "" : " (assumed)"), " +
               "queues \(rx.size)/\(tx.size)\(rx.eventIndex ? " event-idx" : "")" +
@@ -175,8 +168,9 @@ final class Nic: ServedDevice {
 /// What the rings count (the interface counts the protocol's side).
 struct HardwareCounters {
     var interrupts: UInt32 = 0, rxRefills: UInt32 = 0, rxKicks: UInt32 = 0
-    var txReclaimed: UInt32 = 0, txRingFull: UInt32 = 0, txBacklogHWM: UInt32 = 0
+    var txRingFull: UInt32 = 0, txBacklogHWM: UInt32 = 0
     var controlCommands: UInt32 = 0, controlFailures: UInt32 = 0
-    /// The TX queue's own count of notifications at the last reset.
-    var txKicksAtReset = 0
+    /// The TX queue's own counts of notifications and of chains taken
+    /// back at the last reset.
+    var txKicksAtReset = 0, txReclaimedAtReset = 0
 }

@@ -29,9 +29,9 @@ extension Nic {
         if irq.configChanged { configurationChanged() }
         refillReceive()
         moveBacklog()
-        interface.transmitWaiting()
+        interface.transmitWaiting { transmit($0) }
         while (!txBacklog.isEmpty || interface.waitingWriteCount > 0) && armTransmit() > 0 {
-            interface.transmitWaiting()
+            interface.transmitWaiting { transmit($0) }
         }
         if let why = rxQueue.broken ?? txQueue.broken, interface.complaints.allow() {
             print("net: \(name): queue broken (\(why))")
@@ -43,10 +43,9 @@ extension Nic {
     /// Posts a free buffer into every free ring entry; kicks if any went in.
     func refillReceive() {
         var posted = false
-        while rxQueue.hasRoom(for: 1), let b = rxPool!.take() {
-            oneSegment[0] = Segment(physical: b.physical, length: UInt32(bufferBytes), deviceWrites: true)
-            guard rxQueue.submit(oneSegment, context: b) != nil else {
-                rxPool.give(b)
+        while rxQueue.hasRoom, let b = rxQueue.takeBuffer() {
+            guard rxQueue.submit(b, length: bufferBytes) else {
+                rxQueue.giveBuffer(b)
                 break
             }
             hw.rxRefills += 1
@@ -59,49 +58,54 @@ extension Nic {
         if posted && rxQueue.kickIfNeeded() { hw.rxKicks += 1 }
     }
 
-    /// One buffer the device filled (the SDK has bounded `written` by the
-    /// buffer): handed to the interface, then back to the pool.
-    func received(_ used: UsedChain, _ buffer: DMABuffer) {
+    /// One buffer the device filled (the ring has bounded `written` by the
+    /// buffer); handed to the interface.  The ring frees it afterwards.
+    func received(_ buffer: Int, _ written: Int) {
         // At least the header (5.1.6.4.1: the device fills it) and an
         // Ethernet header.
-        let written = Int(used.written)
         if written >= headerBytes + NetInterface.ethernetHeader {
-            let frame = UnsafeRawBufferPointer(start: buffer.address + headerBytes, count: written - headerBytes)
+            let frame = UnsafeRawBufferPointer(start: rxQueue.address(buffer) + headerBytes, count: written - headerBytes)
             if config.verbose { print("net: \(name): received \(frame.count) bytes") }
             interface.received(frame: frame)
         } else {
             interface.counters.rxFrames += 1
             interface.counters.rxBad += 1
             if interface.complaints.allow() {
-                print("net: \(name): the device reported \(used.written) bytes, less than the headers; dropped")
+                print("net: \(name): the device reported \(written) bytes, less than the headers; dropped")
             }
         }
-        rxPool.give(buffer)
     }
 
     // MARK: transmit
 
-    /// NetInterface.transmit: the frame into a DMA buffer behind a zeroed
-    /// header, then into the ring or, when the ring is full, the backlog.
-    /// False when every buffer is in the ring or the backlog: the TX queue
-    /// then asks for an interrupt, whose handler calls transmitWaiting.
+    /// The driver's side of NetInterface.write: the frame into a DMA
+    /// buffer behind a zeroed header, then into the ring or, when the ring
+    /// is full, the backlog.  False when every buffer is in the ring or the
+    /// backlog: the TX queue then asks for an interrupt, whose handler
+    /// calls transmitWaiting.
     func transmit(_ frame: UnsafeRawBufferPointer) -> Bool {
-        guard let b = takeTransmitBuffer() else {
+        let tx = txQueue!                   // one reference for the whole write
+        if tx.hasUsed { reclaimTransmit(tx) }
+        guard let b = tx.takeBuffer() ?? waitForTransmitBuffer(tx) else {
             hw.txRingFull += 1
             return false
         }
+        let address = tx.address(b)
         // 5.1.6.2: flags 0 and gso_type NONE (no offloads negotiated);
-        // num_buffers (modern header) 0.
-        b.address.initializeMemory(as: UInt8.self, repeating: 0, count: headerBytes)
-        (b.address + headerBytes).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
+        // num_buffers (modern header) 0.  Stored as words: the header is
+        // 10 or 12 bytes, not worth a memset call.
+        address.storeBytes(of: 0, as: UInt64.self)
+        address.storeBytes(of: 0, toByteOffset: 8, as: UInt16.self)
+        if headerBytes > 10 { address.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self) }
+        (address + headerBytes).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
         var bytes = frame.count
         if bytes < NetInterface.minimumFrame {
             // Ethernet's minimum frame: pad with zeros.
-            (b.address + headerBytes + bytes).initializeMemory(as: UInt8.self, repeating: 0,
-                                                                count: NetInterface.minimumFrame - bytes)
+            (address + headerBytes + bytes).initializeMemory(as: UInt8.self, repeating: 0,
+                                                              count: NetInterface.minimumFrame - bytes)
             bytes = NetInterface.minimumFrame
         }
-        if txBacklog.isEmpty && submitTransmit(b, bytes) {
+        if txBacklog.isEmpty && tx.submit(b, length: headerBytes + bytes) {
             kickTransmitSoon()
             return true
         }
@@ -143,12 +147,15 @@ extension Nic {
     func kickWhenIdle() {
         guard !txKickQueued else { return }
         txKickQueued = true
-        let writesThen = txWrites
-        WhenIdle.add { [self] in
-            txKickQueued = false
-            txBackToBack = txWrites != writesThen
-            kickTransmitNow()
-        }
+        txWritesAtKickRequest = txWrites
+        WhenIdle.add(idleKick)
+    }
+
+    /// What `idleKick` (made once, so asking allocates nothing) runs.
+    func kickOnceIdle() {
+        txKickQueued = false
+        txBackToBack = txWrites != txWritesAtKickRequest
+        kickTransmitNow()
     }
 
     func kickTransmitNow() {
@@ -156,13 +163,12 @@ extension Nic {
         _ = txQueue.kickIfNeeded()
     }
 
-    /// A free TX buffer, taking finished chains back first; nil when all
-    /// are in the ring or the backlog (an interrupt is then asked for).
-    func takeTransmitBuffer() -> DMABuffer? {
-        reclaimTransmit()
-        if let b = txPool!.take() { return b }
+    /// No TX buffer was free after taking back finished chains: asks for
+    /// an interrupt (taking back what came meanwhile) and tries again; nil
+    /// when every buffer is still in the ring or the backlog.
+    func waitForTransmitBuffer(_ tx: BufferRing) -> Int? {
         armTransmit()
-        return txPool!.take()
+        return tx.takeBuffer()
     }
 
     /// Asks for an interrupt when the device returns the next TX chain; if
@@ -172,32 +178,27 @@ extension Nic {
     func armTransmit() -> Int {
         var n = 0
         while txQueue.armInterrupt() {
-            let got = reclaimTransmit()
+            let got = reclaimTransmit(txQueue)
             if got == 0 { break }
             n += got
         }
         return n
     }
 
-    func submitTransmit(_ b: DMABuffer, _ bytes: Int) -> Bool {
-        oneSegment[0] = Segment(physical: b.physical, length: UInt32(headerBytes + bytes), deviceWrites: false)
-        return txQueue.submit(oneSegment, context: b) != nil
-    }
-
-    /// Takes back finished TX chains (their buffers go back to the pool in
-    /// `onUsed`) and moves backlog frames into the ring; returns how many
-    /// chains came back.
+    /// Takes back finished TX chains (their buffers are free again) and
+    /// moves backlog frames into the ring; returns how many chains came
+    /// back.
     @discardableResult
-    func reclaimTransmit() -> Int {
-        let n = txQueue.drainUsed()
-        moveBacklog()
+    func reclaimTransmit(_ tx: BufferRing) -> Int {
+        let n = tx.reclaim()
+        if !txBacklog.isEmpty { moveBacklog() }
         return n
     }
 
     /// Backlog frames into the ring while it has room.
     func moveBacklog() {
         var moved = false
-        while let first = txBacklog.first, submitTransmit(first.buffer, first.bytes) {
+        while let first = txBacklog.first, txQueue.submit(first.buffer, length: headerBytes + first.bytes) {
             txBacklog.removeFirst()
             moved = true
         }

@@ -16,7 +16,7 @@ extension Nic {
             return refuse("device_write", D_INVALID_SIZE, "frame of \(count) bytes")
         }
         let (code, w) = interface.write("device_write", UnsafeRawBufferPointer(start: data, count: bytes),
-                                        reply: { io.pendingReply() })
+                                        reply: { io.pendingReply() }, transmit: { transmit($0) })
         // On D_SUCCESS or MIG_NO_REPLY the data is ours: the frame is in
         // DMA memory, copied aside or dropped already, so it goes now.
         if code == D_SUCCESS || code == MIG_NO_REPLY {
@@ -29,7 +29,7 @@ extension Nic {
     func writeInband(_ io: DeviceIO, on open: DeviceOpen<Nic>, data: UnsafeBufferPointer<UInt8>,
                      written: inout Int32) -> kern_return_t {
         let (code, w) = interface.write("device_write_inband", UnsafeRawBufferPointer(data),
-                                        reply: { io.pendingReply() })
+                                        reply: { io.pendingReply() }, transmit: { transmit($0) })
         written = w
         return code
     }

@@ -26,7 +26,7 @@ extension Nic {
         s.interrupts = hw.interrupts
         s.rx_refills = hw.rxRefills
         s.rx_kicks = hw.rxKicks
-        s.tx_reclaimed = hw.txReclaimed
+        s.tx_reclaimed = UInt32(truncatingIfNeeded: txQueue.stats.completed - hw.txReclaimedAtReset)
         s.link_changes = c.linkChanges
         s.link_up = interface.linkUp ? 1 : 0
         s.filters = UInt32(interface.filterCount)
@@ -54,5 +54,6 @@ extension Nic {
         interface.counters = NetCounters()
         hw = HardwareCounters()
         hw.txKicksAtReset = txQueue.stats.notifies
+        hw.txReclaimedAtReset = txQueue.stats.completed
     }
 }

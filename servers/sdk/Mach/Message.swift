@@ -42,7 +42,7 @@ public struct MessageItem {
     }
 }
 
-/// A heap buffer for one Mach message, 16-byte aligned, that grows on
+/// A heap buffer for one Mach message, page aligned, that grows on
 /// demand (MACH_RCV_LARGE).  Noncopyable: it owns its memory and frees it
 /// when dropped.  Typed accessors cover the header; the body is reached
 /// through `items` or raw offsets, for SDK code and tests rather than
@@ -55,7 +55,7 @@ public struct MessageBuffer: ~Copyable {
     public init(capacity: Int) {
         let c = MessageBuffer.rounded(capacity)
         self.capacity = c
-        self.base = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
+        self.base = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: MessageBuffer.alignment)
         self.base.initializeMemory(as: UInt8.self, repeating: 0, count: c)
     }
 
@@ -63,12 +63,19 @@ public struct MessageBuffer: ~Copyable {
 
     static func rounded(_ n: Int) -> Int { (max(n, 64) + 15) & ~15 }
 
+    /// A page: a message under 4 KiB then lies in one page, which the
+    /// kernel reads and writes through a window onto it (and a direct
+    /// hand-off to a waiting receiver needs), instead of copying page by
+    /// page through a kernel buffer; a buffer merely 16-byte aligned
+    /// straddles a page boundary whenever malloc places it so.
+    static let alignment = 4096
+
     /// Makes room for `bytes` bytes.  Contents are not preserved.
     public mutating func reserve(_ bytes: Int) {
         guard bytes > capacity else { return }
         base.deallocate()
         capacity = MessageBuffer.rounded(bytes)
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: MessageBuffer.alignment)
         base.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
     }
 

@@ -9,24 +9,39 @@
 import CMach
 
 public enum MessageEvents {
-    /// The ports listened to and their handlers; a few per server, so a
-    /// scan is the lookup.
-    nonisolated(unsafe) static var listeners: [(port: PortName, handler: (UnsafeMutablePointer<mach_msg_header_t>) -> Void)] = []
+    /// The ports listened to and, at the same index, their handlers; a few
+    /// per server, so a scan is the lookup.  The ports are an array of
+    /// their own: every message the loop receives is looked up here, and
+    /// a scan over (port, handler) pairs would copy, so retain and release,
+    /// each handler it passes.
+    nonisolated(unsafe) static var ports: [PortName] = []
+    nonisolated(unsafe) static var handlers: [(UnsafeMutablePointer<mach_msg_header_t>) -> Void] = []
 
     /// From now on every message arriving on `port` (a member of the set a
     /// ReceiveLoop serves, or its port) calls `handler` with the message.
     public static func listen(on port: PortName,
                               _ handler: @escaping (UnsafeMutablePointer<mach_msg_header_t>) -> Void) {
-        listeners.append((port, handler))
+        ports.append(port)
+        handlers.append(handler)
     }
 
     /// Messages on `port` are requests again (for a port being destroyed).
     public static func stopListening(on port: PortName) {
-        listeners.removeAll { $0.port == port }
+        while let i = ports.firstIndex(of: port) {
+            ports.remove(at: i)
+            handlers.remove(at: i)
+        }
     }
 
     static func handler(for port: PortName) -> ((UnsafeMutablePointer<mach_msg_header_t>) -> Void)? {
-        for l in listeners where l.port == port { return l.handler }
+        // A plain loop over the raw names: firstIndex(of:) is a generic
+        // call through Equatable on every message.
+        let raw = port.raw
+        var i = 0
+        while i < ports.count {
+            if ports[i].raw == raw { return handlers[i] }
+            i += 1
+        }
         return nil
     }
 }

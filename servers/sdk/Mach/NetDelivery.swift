@@ -29,7 +29,9 @@ final class NetDelivery {
     let buffer: UnsafeMutableRawPointer
 
     init() {
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: NetDelivery.capacity, alignment: 16)
+        // Page aligned, so a message under 4 KiB lies in one page: the
+        // kernel then reads it through a window (see MessageBuffer).
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: NetDelivery.capacity, alignment: 4096)
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: NetDelivery.capacity)
     }
 

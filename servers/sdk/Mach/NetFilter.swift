@@ -58,8 +58,10 @@ public struct BPFInstruction {
     public let k: UInt32
 }
 
-/// A checked filter program, ready to run on frames.
-public struct NetFilter {
+/// A checked filter program, ready to run on frames.  A class: every
+/// frame runs it, and a struct holding three arrays would be copied (each
+/// array retained and released) on the way to each run.
+public final class NetFilter {
     public enum Language { case netf, bpf }
     public let language: Language
     /// NETF_IN / NETF_OUT as the client gave them.
@@ -187,71 +189,81 @@ extension NetFilter {
     }
 
     func runNETF(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Bool {
-        return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: NetFilterConstants.stackDepth) { stack in
-            var sp = 0
-            func word(_ b: UnsafeRawBufferPointer, _ n: Int) -> UInt16? {
-                guard n >= 0, 2 * n + 2 <= b.count else { return nil }
-                return b.loadUnaligned(fromByteOffset: 2 * n, as: UInt16.self)
+        // The program was checked (checkNETF): every PUSHLIT has its
+        // literal and the stack stays within its depth, so the words and
+        // the stack are read without further bounds checks.
+        words.withUnsafeBufferPointer { words in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: NetFilterConstants.stackDepth) { stack in
+                runNETF(words, stack.baseAddress!, header: header, payload: payload)
             }
-            var i = 0
-            while i < words.count {
-                let w = words[i]
-                let arg = w & 0x3ff, op = Int(w >> 10)
-                switch arg {
-                case NETF.noPush: break
-                case NETF.pushLiteral:
-                    i += 1
-                    stack[sp] = words[i]; sp += 1
-                case NETF.pushZero:
-                    stack[sp] = 0; sp += 1
-                case NETF.pushIndirect:
-                    guard let v = word(payload, Int(stack[sp - 1])) else { return false }
-                    stack[sp - 1] = v
-                case NETF.pushHeaderIndirect:
-                    guard let v = word(header, Int(stack[sp - 1])) else { return false }
-                    stack[sp - 1] = v
-                case NETF.pushStack...:
-                    stack[sp] = stack[sp - 1 - Int(arg - NETF.pushStack)]; sp += 1
-                case NETF.pushHeader...:
-                    guard let v = word(header, Int(arg - NETF.pushHeader)) else { return false }
-                    stack[sp] = v; sp += 1
-                default:                                    // PUSHWORD + n
-                    guard let v = word(payload, Int(arg - NETF.pushWord)) else { return false }
-                    stack[sp] = v; sp += 1
-                }
-                if op != NETF.nop {
-                    let top = stack[sp - 1], next = stack[sp - 2]
-                    var result: UInt16 = 0
-                    switch op {
-                    case NETF.cor: if top == next { return true }
-                    case NETF.cand: if top != next { return false }
-                    case NETF.cnor: if top == next { return false }
-                    case NETF.cnand: if top != next { return true }
-                    case NETF.eq: result = next == top ? 1 : 0
-                    case NETF.neq: result = next != top ? 1 : 0
-                    case NETF.lt: result = next < top ? 1 : 0
-                    case NETF.le: result = next <= top ? 1 : 0
-                    case NETF.gt: result = next > top ? 1 : 0
-                    case NETF.ge: result = next >= top ? 1 : 0
-                    case NETF.and: result = next & top
-                    case NETF.or: result = next | top
-                    case NETF.xor: result = next ^ top
-                    case NETF.lsh: result = top >= 16 ? 0 : next << top
-                    case NETF.rsh: result = top >= 16 ? 0 : next >> top
-                    case NETF.add: result = next &+ top
-                    default: result = next &- top              // NETF.sub
-                    }
-                    if op >= NETF.cor && op <= NETF.cnand {
-                        sp -= 2
-                    } else {
-                        sp -= 1
-                        stack[sp - 1] = result
-                    }
-                }
-                i += 1
-            }
-            return sp == 0 || stack[sp - 1] != 0
         }
+    }
+
+    private func runNETF(_ words: UnsafeBufferPointer<UInt16>, _ stack: UnsafeMutablePointer<UInt16>,
+                         header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Bool {
+        var sp = 0
+        func word(_ b: UnsafeRawBufferPointer, _ n: Int) -> UInt16? {
+            guard n >= 0, 2 * n + 2 <= b.count else { return nil }
+            return b.loadUnaligned(fromByteOffset: 2 * n, as: UInt16.self)
+        }
+        var i = 0
+        while i < words.count {
+            let w = words[i]
+            let arg = w & 0x3ff, op = Int(w >> 10)
+            switch arg {
+            case NETF.noPush: break
+            case NETF.pushLiteral:
+                i += 1
+                stack[sp] = words[i]; sp += 1
+            case NETF.pushZero:
+                stack[sp] = 0; sp += 1
+            case NETF.pushIndirect:
+                guard let v = word(payload, Int(stack[sp - 1])) else { return false }
+                stack[sp - 1] = v
+            case NETF.pushHeaderIndirect:
+                guard let v = word(header, Int(stack[sp - 1])) else { return false }
+                stack[sp - 1] = v
+            case NETF.pushStack...:
+                stack[sp] = stack[sp - 1 - Int(arg - NETF.pushStack)]; sp += 1
+            case NETF.pushHeader...:
+                guard let v = word(header, Int(arg - NETF.pushHeader)) else { return false }
+                stack[sp] = v; sp += 1
+            default:                                    // PUSHWORD + n
+                guard let v = word(payload, Int(arg - NETF.pushWord)) else { return false }
+                stack[sp] = v; sp += 1
+            }
+            if op != NETF.nop {
+                let top = stack[sp - 1], next = stack[sp - 2]
+                var result: UInt16 = 0
+                switch op {
+                case NETF.cor: if top == next { return true }
+                case NETF.cand: if top != next { return false }
+                case NETF.cnor: if top == next { return false }
+                case NETF.cnand: if top != next { return true }
+                case NETF.eq: result = next == top ? 1 : 0
+                case NETF.neq: result = next != top ? 1 : 0
+                case NETF.lt: result = next < top ? 1 : 0
+                case NETF.le: result = next <= top ? 1 : 0
+                case NETF.gt: result = next > top ? 1 : 0
+                case NETF.ge: result = next >= top ? 1 : 0
+                case NETF.and: result = next & top
+                case NETF.or: result = next | top
+                case NETF.xor: result = next ^ top
+                case NETF.lsh: result = top >= 16 ? 0 : next << top
+                case NETF.rsh: result = top >= 16 ? 0 : next >> top
+                case NETF.add: result = next &+ top
+                default: result = next &- top              // NETF.sub
+                }
+                if op >= NETF.cor && op <= NETF.cnand {
+                    sp -= 2
+                } else {
+                    sp -= 1
+                    stack[sp - 1] = result
+                }
+            }
+            i += 1
+        }
+        return sp == 0 || stack[sp - 1] != 0
     }
 }
 
@@ -261,7 +273,21 @@ extension NetFilter {
 struct Frame {
     let header: UnsafeRawBufferPointer
     let payload: UnsafeRawBufferPointer
-    var length: Int { header.count + payload.count }
+    let length: Int
+    /// The whole frame when the payload follows the header in memory (a
+    /// received frame always does): loads then read it in place.
+    let contiguous: UnsafeRawPointer?
+
+    init(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        self.header = header
+        self.payload = payload
+        length = header.count + payload.count
+        if let h = header.baseAddress, payload.count == 0 || h + header.count == payload.baseAddress {
+            contiguous = h
+        } else {
+            contiguous = nil
+        }
+    }
 
     func byte(_ at: Int) -> UInt8 {
         at < header.count ? header[at] : payload[at - header.count]
@@ -269,7 +295,15 @@ struct Frame {
 
     /// `bytes` (1, 2 or 4) big-endian at `offset`, or nil outside the frame.
     func load(_ offset: UInt32, _ bytes: Int) -> UInt32? {
-        guard let o = Int(exactly: offset), o <= length - bytes else { return nil }
+        guard offset <= UInt32(Int32.max), Int(offset) <= length - bytes else { return nil }
+        let o = Int(offset)
+        if let c = contiguous {
+            switch bytes {
+            case 1: return UInt32(c.load(fromByteOffset: o, as: UInt8.self))
+            case 2: return UInt32(UInt16(bigEndian: c.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+            default: return UInt32(bigEndian: c.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+            }
+        }
         var v: UInt32 = 0
         for i in 0..<bytes { v = v << 8 | UInt32(byte(o + i)) }
         return v
@@ -356,6 +390,11 @@ extension NetFilter {
 
     /// Runs a checked program (jumps stay inside, the last one returns).
     func runBPF(_ f: Frame) -> UInt32 {
+        // Checked (checkBPF): jumps stay inside, so no bounds checks.
+        program.withUnsafeBufferPointer { runBPF(f, $0) }
+    }
+
+    private func runBPF(_ f: Frame, _ program: UnsafeBufferPointer<BPFInstruction>) -> UInt32 {
         var a: UInt32 = 0, x: UInt32 = 0
         var mem = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
                    UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))

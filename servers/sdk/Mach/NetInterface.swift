@@ -10,8 +10,9 @@
 // (NetDelivery.swift: net_rcv_msg with a zero send timeout), answers
 // NET_STATUS / NET_ADDRESS / NET_FLAGS, checks device_write's frames and
 // counts what happens (the driver adds its own counters).  The driver
-// calls `received(frame:)` for each frame the device gives it and sets
-// `linkUp` on configuration changes.
+// calls `received(frame:)` for each frame the device gives it, passes its
+// transmit function to `write` and `transmitWaiting` (NetWrites.swift)
+// and sets `linkUp` on configuration changes.
 
 import CMach
 
@@ -69,11 +70,6 @@ public final class NetInterface {
     public var complaints = LogLimiter(burst: 40, every: 500)
     let delivery = NetDelivery()
 
-    /// Queues one frame (Ethernet header included, 14...MTU + 14 bytes)
-    /// for transmission: copies it into DMA memory and returns true, or
-    /// returns false when no DMA buffer is free now; the driver then calls
-    /// `transmitWaiting()` once buffers have come back.
-    public var transmit: (UnsafeRawBufferPointer) -> Bool = { _ in false }
     /// Writes whose frame waits for a DMA buffer, oldest first; their
     /// replies go once the frame is in DMA memory (NetWrites.swift).
     var waitingWrites: [WaitingWrite] = []

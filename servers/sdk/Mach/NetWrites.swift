@@ -25,20 +25,26 @@ final class WaitingWrite {
 
 extension NetInterface {
     /// A whole frame from a client (device_write, device_write_inband and
-    /// their device_request.defs forms).  Returns the reply's code and the
-    /// bytes written, or MIG_NO_REPLY when the frame waits (the reply,
-    /// taken from `reply`, goes later).
+    /// their device_request.defs forms), handed to `transmit` (the
+    /// driver's: copies the frame into DMA memory and returns true, or
+    /// returns false when no DMA buffer is free now; the driver then calls
+    /// `transmitWaiting` once buffers have come back).  Returns the reply's
+    /// code and the bytes written, or MIG_NO_REPLY when the frame waits
+    /// (the reply, taken from `reply`, goes later).  `transmit` is passed
+    /// in rather than kept by the interface: a call through a stored
+    /// closure costs its context's reference counting on every frame.
     public func write(_ routine: StaticString, _ frame: UnsafeRawBufferPointer,
-                      reply: () -> PendingReply) -> (kern_return_t, Int32) {
+                      reply: () -> PendingReply,
+                      transmit: (UnsafeRawBufferPointer) -> Bool) -> (kern_return_t, Int32) {
         guard frame.count >= NetInterface.ethernetHeader && frame.count <= maxFrame else {
             counters.txOversize += 1
             return (refuse(routine, D_INVALID_SIZE, "frame of \(frame.count) bytes (14 to \(maxFrame))"), 0)
         }
         counters.txFrames += 1
         counters.txBytes &+= UInt32(frame.count)
-        if !waitingWrites.isEmpty { transmitWaiting() }
+        if !waitingWrites.isEmpty { transmitWaiting(transmit) }
         if waitingWrites.isEmpty && transmit(frame) {
-            written(frame: frame)
+            if outgoingFilters > 0 { written(frame: frame) }
             return (D_SUCCESS, Int32(frame.count))
         }
         guard waitingWrites.count < maxWaitingWrites else {
@@ -46,16 +52,16 @@ extension NetInterface {
             if complaints.allow() { print("net: \(name): \(waitingWrites.count) writes wait already; frame dropped") }
             return (D_SUCCESS, Int32(frame.count))
         }
-        written(frame: frame)
+        if outgoingFilters > 0 { written(frame: frame) }
         counters.txDeferred += 1
         waitingWrites.append(WaitingWrite(frame: Array(frame), reply: reply()))
         counters.txWaitingHWM = max(counters.txWaitingHWM, UInt32(waitingWrites.count))
         return (MIG_NO_REPLY, 0)
     }
 
-    /// Hands waiting frames to the driver while it takes them, answering
+    /// Hands waiting frames to `transmit` while it takes them, answering
     /// each write; the driver calls it when DMA buffers have come back.
-    public func transmitWaiting() {
+    public func transmitWaiting(_ transmit: (UnsafeRawBufferPointer) -> Bool) {
         while let w = waitingWrites.first {
             guard w.frame.withUnsafeBytes({ transmit($0) }) else { return }
             waitingWrites.removeFirst()

@@ -150,6 +150,31 @@ public final class VirtioDevice {
         return q
     }
 
+    /// Sets up queue `index` as a BufferRing (BufferRing.swift: one
+    /// descriptor per chain, over DMA buffers of `bufferBytes` the ring
+    /// owns, as many as `buffers` says for the size the queue got);
+    /// interrupts service it like makeQueue's queues.
+    public func makeBufferRing(_ index: UInt16, size: UInt16 = 0, deviceWrites: Bool,
+                               buffers: (_ ringSize: Int) -> Int, bufferBytes: Int) throws(MachError) -> BufferRing {
+        var actual = natural_t(0)
+        var desc = vm_address_t(0), avail = vm_address_t(0), used = vm_address_t(0)
+        var descPhys: rpc_phys_addr_t = 0, availPhys: rpc_phys_addr_t = 0, usedPhys: rpc_phys_addr_t = 0
+        try MachError.check(virtio_queue_setup(port.raw, natural_t(index), natural_t(size), &actual,
+                                               &desc, &descPhys, &avail, &availPhys, &used, &usedPhys))
+        let devicePort = port.raw
+        let r = BufferRing(queueIndex: index, size: UInt16(actual),
+                           descriptors: UnsafeMutableRawPointer(bitPattern: UInt(desc))!,
+                           available: UnsafeMutableRawPointer(bitPattern: UInt(avail))!,
+                           used: UnsafeMutableRawPointer(bitPattern: UInt(used))!,
+                           features: accepted, deviceWrites: deviceWrites, buffers: buffers(Int(actual)),
+                           bufferBytes: bufferBytes, allocate: { self.allocateDMA($0) },
+                           notify: { _ = sm_virtio_notify(devicePort, UInt32(index)) })
+        guard r.bufferCount > 0 else { throw MachError(KERN_RESOURCE_SHORTAGE) }
+        queues.append(r)
+        queueIndices.append(index)
+        return r
+    }
+
     /// Physically contiguous memory in the kernel's DMA window
     /// (virtio_dma_alloc: at most 1 MiB per call, 4 MiB per task).
     public func allocateDMA(_ bytes: Int) -> DMARegion? {

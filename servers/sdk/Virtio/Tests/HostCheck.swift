@@ -18,6 +18,7 @@ func hostRegion(_ bytes: Int) -> DMARegion {
 func hostMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     ringTests()
     poolTests()
+    bufferRingTests()
     print("test_virtio_sdk: \(passed) passed, \(failed) failed")
     print("\(passed) passed, \(failed) failed")
     return failed == 0 ? 0 : 1
