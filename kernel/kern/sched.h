@@ -5,7 +5,8 @@
 #define KERN_SCHED_H
 #include <stdbool.h>
 #include <stdint.h>
-struct thread;
+#include <stddef.h>
+#include "kern/thread.h"
 
 void sched_init(void);
 void sched_make_ready(struct thread *t);
@@ -38,7 +39,6 @@ void sched_prefer_next(struct thread *t);
  * returns to user mode without blocking, sched_settle_direct queues t then,
  * preferred as above. One such thread at a time: a second call queues the
  * first. */
-void sched_wake_direct(struct thread *t);
 void sched_settle_direct_now(void);
 /* The thread sched_wake_direct set aside, or NULL: the test is inline,
  * since every mach_msg settles on its way out and few have one left. */
@@ -47,6 +47,14 @@ static inline void sched_settle_direct(void)
 {
 	if (sched_direct)
 		sched_settle_direct_now();
+}
+/* Inline: every message handed to a receiver in a send-and-receive makes it. */
+static inline void sched_wake_direct(struct thread *t)
+{
+	sched_settle_direct();
+	t->state = TH_READY;
+	t->run_next = NULL;
+	sched_direct = t;
 }
 /* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);
