@@ -56,6 +56,26 @@ static inline void sched_wake_direct(struct thread *t)
 	t->run_next = NULL;
 	sched_direct = t;
 }
+/* Wake the first waiter on q (NULL if none) with WAIT_AWAKENED and data, to
+ * run as soon as the current thread blocks, through no run queue
+ * (sched_wake_direct); as waitq_wake_one does otherwise. Inline: every
+ * message handed to a receiver in a send-and-receive makes it. */
+static inline struct thread *waitq_wake_direct(struct waitq *q, void *data)
+{
+	struct thread *t = q->head;
+	if (!t)
+		return NULL;
+	q->head = t->wait_next;                  /* off the queue, as waitq_remove takes its head */
+	if (q->tail == t)
+		q->tail = NULL;
+	t->waitq = NULL;
+	t->wait_next = NULL;
+	timeout_cancel(&t->wait_timeout);
+	t->wait_result = WAIT_AWAKENED;
+	t->wait_data = data;
+	sched_wake_direct(t);
+	return t;
+}
 /* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);
 /* Threads that want the CPU: the current one (unless idle) and the ready
