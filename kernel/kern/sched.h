@@ -32,13 +32,6 @@ bool sched_handoff(struct thread *target);
  * switch, so t cannot have ended meanwhile: it was woken inside thread_wait
  * and ends, if asked to, only after it has run. */
 void sched_prefer_next(struct thread *t);
-/* The run-queue bypass of a send-and-receive mach_msg (docs/architecture.md,
- * "Direct hand-off"): t, just woken, is put on no run queue; the current
- * thread's next switch goes straight to it unless a more urgent thread is
- * ready (then t is queued as any woken thread is). If the current thread
- * returns to user mode without blocking, sched_settle_direct queues t then,
- * preferred as above. One such thread at a time: a second call queues the
- * first. */
 void sched_settle_direct_now(void);
 /* The thread sched_wake_direct set aside, or NULL: the test is inline,
  * since every mach_msg settles on its way out and few have one left. */
@@ -48,7 +41,14 @@ static inline void sched_settle_direct(void)
 	if (sched_direct)
 		sched_settle_direct_now();
 }
-/* Inline: every message handed to a receiver in a send-and-receive makes it. */
+/* The run-queue bypass of a send-and-receive mach_msg (docs/architecture.md,
+ * "Direct hand-off"): t, just woken, is put on no run queue; the current
+ * thread's next switch goes straight to it unless a more urgent thread is
+ * ready (then t is queued as any woken thread is). If the current thread
+ * returns to user mode without blocking, sched_settle_direct queues t then,
+ * preferred as above. One such thread at a time: a second call queues the
+ * first. Inline: every message handed to a receiver in a send-and-receive
+ * makes it. */
 static inline void sched_wake_direct(struct thread *t)
 {
 	sched_settle_direct();
