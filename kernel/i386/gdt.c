@@ -36,16 +36,8 @@
  * and sti fault in user mode. */
 #include "i386/gdt.h"
 
-struct tss {
-	uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-	uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
-	uint32_t es, cs, ss, ds, fs, gs, ldt;
-	uint16_t trap, iomap_base;
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes: iomap_base = 104 lies past its limit");
-
 static uint64_t gdt[7];
-static struct tss tss;
+struct tss kernel_tss;
 static uint64_t ldt[LDT_ENTRIES];            /* the gate, an empty entry, user code and data */
 
 static uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
@@ -71,9 +63,9 @@ void gdt_init(void)
 	gdt[2] = segment(0, 0xFFFFF, 0x92, 0xC);   /* ring 0 data */
 	gdt[3] = 0;                                /* unused: the user segments are in the LDT */
 	gdt[4] = 0;
-	tss.ss0 = SEG_KDATA;
-	tss.iomap_base = sizeof tss;               /* no I/O bitmap: ring 3 gets no ports */
-	gdt[5] = segment((uint32_t)&tss, sizeof tss - 1, 0x89, 0x0);
+	kernel_tss.ss0 = SEG_KDATA;
+	kernel_tss.iomap_base = sizeof kernel_tss;               /* no I/O bitmap: ring 3 gets no ports */
+	gdt[5] = segment((uint32_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0x0);
 	ldt[LDT_SYSCALL_GATE] = call_gate(syscall_gate_entry);
 	ldt[LDT_USER_CODE] = segment(0, 0xFFFFF, 0xFA, 0xC);   /* ring 3 code, flat, 32-bit */
 	ldt[LDT_USER_DATA] = segment(0, 0xFFFFF, 0xF2, 0xC);   /* ring 3 data, flat */
@@ -123,9 +115,4 @@ void gdt_load_ldt(const uint64_t *table, uint32_t entries)
 bool gdt_ldt_is_loaded(const uint64_t *table)
 {
 	return table == loaded_ldt;
-}
-
-void tss_set_kernel_stack(uint32_t esp0)
-{
-	tss.esp0 = esp0;
 }

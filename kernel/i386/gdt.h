@@ -40,7 +40,18 @@ bool gdt_ldt_is_loaded(const uint64_t *table);
 /* LDTR names the kernel's LDT: a switch to a task without a table of its
  * own (most) then has nothing to load, which the scheduler tests inline. */
 extern bool gdt_kernel_ldt_loaded;
+/* The one TSS: only its esp0 (and ss0) matter, the kernel switching
+ * threads itself. In the header so that the scheduler sets esp0 on every
+ * switch with one store, not a call. */
+struct tss {
+	uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+	uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint32_t es, cs, ss, ds, fs, gs, ldt;
+	uint16_t trap, iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "the 32-bit TSS is 104 bytes: iomap_base = 104 lies past its limit");
+extern struct tss kernel_tss;
 /* The kernel stack top used on the next trap from user mode. */
-void tss_set_kernel_stack(uint32_t esp0);
+static inline void tss_set_kernel_stack(uint32_t esp0) { kernel_tss.esp0 = esp0; }
 #endif
 #endif

@@ -25,22 +25,10 @@
 
 static uint32_t overflow_total;      /* messages queued past their port's limit */
 static uint32_t arrivals;            /* stamps kmsg.arrival */
-static uint32_t handoffs;            /* messages handed straight to a waiting receiver */
+uint32_t ipc_mqueue_handoffs;        /* messages handed straight to a waiting receiver */
 
 uint32_t ipc_mqueue_overflow_count(void) { return overflow_total; }
-uint32_t ipc_mqueue_handoff_count(void) { return handoffs; }
-
-void ipc_mqueue_wake_handed(struct waitq *q, void *data)
-{
-	struct thread *self = current_thread();
-	handoffs++;
-	if (self->send_then_receive) {
-		waitq_wake_direct(q, data);
-	} else {
-		struct thread *t = waitq_wake_one(q, WAIT_AWAKENED, data);
-		sched_prefer_next(t);
-	}
-}
+uint32_t ipc_mqueue_handoff_count(void) { return ipc_mqueue_handoffs; }
 
 /* Direct hand-off (docs/architecture.md): a receiver already asleep in
  * mach_msg on p (or on p's set) with a buffer the message fits gets it in

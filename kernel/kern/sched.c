@@ -174,14 +174,6 @@ void sched_prefer_next(struct thread *t)
 	preferred = t;
 }
 
-void sched_wake_direct(struct thread *t)
-{
-	sched_settle_direct();
-	t->state = TH_READY;
-	t->run_next = NULL;
-	sched_direct = t;
-}
-
 void sched_settle_direct_now(void)
 {
 	struct thread *t = sched_direct;

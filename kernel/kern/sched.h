@@ -5,7 +5,8 @@
 #define KERN_SCHED_H
 #include <stdbool.h>
 #include <stdint.h>
-struct thread;
+#include <stddef.h>
+#include "kern/thread.h"
 
 void sched_init(void);
 void sched_make_ready(struct thread *t);
@@ -31,14 +32,6 @@ bool sched_handoff(struct thread *target);
  * switch, so t cannot have ended meanwhile: it was woken inside thread_wait
  * and ends, if asked to, only after it has run. */
 void sched_prefer_next(struct thread *t);
-/* The run-queue bypass of a send-and-receive mach_msg (docs/architecture.md,
- * "Direct hand-off"): t, just woken, is put on no run queue; the current
- * thread's next switch goes straight to it unless a more urgent thread is
- * ready (then t is queued as any woken thread is). If the current thread
- * returns to user mode without blocking, sched_settle_direct queues t then,
- * preferred as above. One such thread at a time: a second call queues the
- * first. */
-void sched_wake_direct(struct thread *t);
 void sched_settle_direct_now(void);
 /* The thread sched_wake_direct set aside, or NULL: the test is inline,
  * since every mach_msg settles on its way out and few have one left. */
@@ -47,6 +40,41 @@ static inline void sched_settle_direct(void)
 {
 	if (sched_direct)
 		sched_settle_direct_now();
+}
+/* The run-queue bypass of a send-and-receive mach_msg (docs/architecture.md,
+ * "Direct hand-off"): t, just woken, is put on no run queue; the current
+ * thread's next switch goes straight to it unless a more urgent thread is
+ * ready (then t is queued as any woken thread is). If the current thread
+ * returns to user mode without blocking, sched_settle_direct queues t then,
+ * preferred as above. One such thread at a time: a second call queues the
+ * first. Inline: every message handed to a receiver in a send-and-receive
+ * makes it. */
+static inline void sched_wake_direct(struct thread *t)
+{
+	sched_settle_direct();
+	t->state = TH_READY;
+	t->run_next = NULL;
+	sched_direct = t;
+}
+/* Wake the first waiter on q (NULL if none) with WAIT_AWAKENED and data, to
+ * run as soon as the current thread blocks, through no run queue
+ * (sched_wake_direct); as waitq_wake_one does otherwise. Inline: every
+ * message handed to a receiver in a send-and-receive makes it. */
+static inline struct thread *waitq_wake_direct(struct waitq *q, void *data)
+{
+	struct thread *t = q->head;
+	if (!t)
+		return NULL;
+	q->head = t->wait_next;                  /* off the queue, as waitq_remove takes its head */
+	if (q->tail == t)
+		q->tail = NULL;
+	t->waitq = NULL;
+	t->wait_next = NULL;
+	timeout_cancel(&t->wait_timeout);
+	t->wait_result = WAIT_AWAKENED;
+	t->wait_data = data;
+	sched_wake_direct(t);
+	return t;
 }
 /* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);

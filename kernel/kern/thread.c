@@ -272,7 +272,7 @@ enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms)
 	return t->wait_result;
 }
 
-static struct thread *wake_first(struct waitq *q, enum wait_result r, void *data, bool direct)
+static struct thread *wake_first(struct waitq *q, enum wait_result r, void *data)
 {
 	struct thread *t = q->head;
 	if (!t)
@@ -281,21 +281,13 @@ static struct thread *wake_first(struct waitq *q, enum wait_result r, void *data
 	timeout_cancel(&t->wait_timeout);
 	t->wait_result = r;
 	t->wait_data = data;
-	if (direct)
-		sched_wake_direct(t);
-	else
-		sched_make_ready(t);
+	sched_make_ready(t);
 	return t;
 }
 
 struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data)
 {
-	return wake_first(q, r, data, false);
-}
-
-struct thread *waitq_wake_direct(struct waitq *q, void *data)
-{
-	return wake_first(q, WAIT_AWAKENED, data, true);
+	return wake_first(q, r, data);
 }
 
 void waitq_wake_all(struct waitq *q, enum wait_result r)

@@ -132,9 +132,8 @@ uint64_t thread_run_cycles(struct thread *t);
 enum wait_result thread_wait(struct waitq *q, uint32_t timeout_ms);
 /* Wake the first waiter (NULL if none), handing it data and result. */
 struct thread *waitq_wake_one(struct waitq *q, enum wait_result r, void *data);
-/* The same, WAIT_AWAKENED, the first waiter to run as soon as the current
- * thread blocks, through no run queue (sched_wake_direct). */
-struct thread *waitq_wake_direct(struct waitq *q, void *data);
+/* waitq_wake_direct, the same through the scheduler's direct hand-off, is
+ * inline in kern/sched.h. */
 void waitq_wake_all(struct waitq *q, enum wait_result r);
 bool waitq_empty(const struct waitq *q);
 #endif

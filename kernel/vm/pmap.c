@@ -343,10 +343,3 @@ void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable
 	*pte = pa | PTE_P | user | (user && writable ? PTE_W : 0);
 	flush(pm, va);
 }
-
-void pmap_activate(const struct pmap *pm)
-{
-	assert(pm->pd != NULL);                      /* not a destroyed map */
-	if (read_cr3() != pm->pd_phys)
-		write_cr3(pm->pd_phys);
-}

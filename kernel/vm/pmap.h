@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "i386/layout.h"
+#include "i386/cpu.h"
+#include "kern/assert.h"
 
 #define PTE_P   0x001
 #define PTE_W   0x002
@@ -99,5 +101,12 @@ uintptr_t pmap_first_present(const struct pmap *pm, uintptr_t start, uintptr_t e
 size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames);
 bool pmap_is_cow(const struct pmap *pm, uintptr_t va);
 void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
-void pmap_activate(const struct pmap *pm);
+/* Load pm's directory into CR3 unless it is loaded (a load flushes the
+ * TLB). Inline: every switch between tasks makes it. */
+static inline void pmap_activate(const struct pmap *pm)
+{
+	assert(pm->pd != NULL);                      /* not a destroyed map */
+	if (read_cr3() != pm->pd_phys)
+		write_cr3(pm->pd_phys);
+}
 #endif

@@ -52,9 +52,16 @@ void sched_prefer_next(struct thread *t)
 	panic("ipc_stubs: sched_prefer_next(%p), and the host has no threads", (void *)t);
 }
 
-struct thread *waitq_wake_direct(struct waitq *q, void *data)
+/* waitq_wake_direct is inline (kern/sched.h): with no thread ever waiting
+ * on the host it returns at its first test, but it names these. */
+struct thread *sched_direct;
+void sched_settle_direct_now(void)
 {
-	panic("ipc_stubs: waitq_wake_direct(%p), and the host has no threads", (void *)q);
+	panic("ipc_stubs: sched_settle_direct_now, and the host has no threads");
+}
+void timeout_cancel_armed(struct timeout *t)
+{
+	panic("ipc_stubs: timeout_cancel_armed(%p), and the host has no threads", (void *)t);
 }
 
 /* The host has no threads: the running one is a zeroed thread of no task. */
