@@ -84,7 +84,9 @@ final class IORequest {
         zeroCopy = false
         source = nil
         sourceSize = 0
-        sourcePages.removeAll(keepingCapacity: true)
+        // Only writes read in place fill it: a read's renewal skips the
+        // array call.
+        if !sourcePages.isEmpty { sourcePages.removeAll(keepingCapacity: true) }
         unmap = false
     }
 }
