@@ -61,7 +61,12 @@ final class Disk: ServedDevice {
 
     // The engine's state.
     var waiting: [IORequest] = []
-    var spareRequests: [IORequest] = []     // finished, for the next requests (IORequest.swift)
+    /// Finished requests kept for the next ones (IORequest.swift): the
+    /// first `spareCount` entries, each holding a reference of its own, at
+    /// most config.inflight of them (a fixed block, so keeping and taking
+    /// one is a store and a load, with no array checks).
+    let spareRequests: UnsafeMutablePointer<Unmanaged<IORequest>>
+    var spareCount = 0
     var writesInFlight = 0
     /// Scratch for building one chain: its first `segmentCount` entries
     /// (sized for the longest chain the queue takes when it is made, and
@@ -81,7 +86,7 @@ final class Disk: ServedDevice {
         freeSlotCount = config.inflight
         chains = .allocate(capacity: config.inflight)
         slotBuffers = [[DMABuffer]](repeating: [], count: config.inflight)
-        spareRequests.reserveCapacity(config.inflight)
+        spareRequests = .allocate(capacity: config.inflight)
     }
 
     /// Writes of at least this many bytes are read by the device from the

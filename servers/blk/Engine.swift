@@ -16,6 +16,24 @@ extension Disk {
     /// Accepts a request: counts it and starts what can start.
     func accept(_ r: IORequest) {
         if r.bytes > chainBytes(for: r) { stats.splitRequests += 1 }
+        // The common case, nothing waiting: what pump would do with `r`
+        // alone, without putting it in the waiting array and taking it out
+        // again (an append, a removeFirst and their reference counts).
+        if waiting.isEmpty && r.kind != .flush && queue.broken == nil {
+            let deviceWasIdle = queue.inFlight == 0
+            var started = false
+            while startChain(r) {
+                started = true
+                if r.allStarted {
+                    stats.waitingChains = 0
+                    queue.kickSoon(wasIdle: deviceWasIdle)
+                    return
+                }
+            }
+            waiting.append(r)
+            pump(wasIdle: deviceWasIdle, started: started)
+            return
+        }
         waiting.append(r)
         pump()
     }
@@ -45,8 +63,13 @@ extension Disk {
     /// start; then notifies the device once for all of them (at once if
     /// it had nothing of ours, else when no request waits: kickSoon).
     func pump() {
-        var started = false
-        let deviceWasIdle = queue.inFlight == 0
+        pump(wasIdle: queue.inFlight == 0, started: false)
+    }
+
+    /// pump, continued from `accept`: `deviceWasIdle` as it was before
+    /// `started` (some chain was already started and needs the notification).
+    func pump(wasIdle deviceWasIdle: Bool, started startedBefore: Bool) {
+        var started = startedBefore
         if queue.broken != nil {
             failWaiting(D_IO_ERROR, "the request queue is broken")
         }

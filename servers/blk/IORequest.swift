@@ -84,7 +84,9 @@ final class IORequest {
         zeroCopy = false
         source = nil
         sourceSize = 0
-        sourcePages.removeAll(keepingCapacity: true)
+        // Only writes read in place fill it: a read's renewal skips the
+        // array call.
+        if !sourcePages.isEmpty { sourcePages.removeAll(keepingCapacity: true) }
         unmap = false
     }
 }
@@ -92,9 +94,11 @@ final class IORequest {
 extension Disk {
     /// A request to accept: a finished one kept by `retire`, or a new one.
     func newRequest(kind: IOKind, reply: consuming PendingReply, sector: UInt64, bytes: Int) -> IORequest {
-        guard let r = spareRequests.popLast() else {
+        guard spareCount > 0 else {
             return IORequest(kind: kind, reply: reply, sector: sector, bytes: bytes)
         }
+        spareCount -= 1
+        let r = spareRequests[spareCount].takeRetainedValue()
         r.renew(kind: kind, reply: reply, sector: sector, bytes: bytes)
         return r
     }
@@ -102,7 +106,9 @@ extension Disk {
     /// Keeps a request whose reply has gone, for `newRequest`; at most as
     /// many as can be in flight.  Nothing else may use it afterwards.
     func retire(_ r: IORequest) {
-        if spareRequests.count < config.inflight { spareRequests.append(r) }
+        guard spareCount < config.inflight else { return }
+        spareRequests[spareCount] = .passRetained(r)
+        spareCount += 1
     }
 }
 
