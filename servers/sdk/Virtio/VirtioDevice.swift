@@ -132,16 +132,10 @@ public final class VirtioDevice {
     /// VIRTIO_F_INDIRECT_DESC was accepted.  Interrupts service the queue.
     public func makeQueue<Context>(_ index: UInt16, size: UInt16 = 0,
                                    maxIndirect: Int = 0) throws(MachError) -> Virtqueue<Context> {
-        var actual = natural_t(0)
-        var desc = vm_address_t(0), avail = vm_address_t(0), used = vm_address_t(0)
-        var descPhys: rpc_phys_addr_t = 0, availPhys: rpc_phys_addr_t = 0, usedPhys: rpc_phys_addr_t = 0
-        try MachError.check(virtio_queue_setup(port.raw, natural_t(index), natural_t(size), &actual,
-                                               &desc, &descPhys, &avail, &availPhys, &used, &usedPhys))
+        let ring = try setUpRing(index, size: size)
         let devicePort = port.raw
-        let q = Virtqueue<Context>(queueIndex: index, size: UInt16(actual),
-                         descriptors: UnsafeMutableRawPointer(bitPattern: UInt(desc))!,
-                         available: UnsafeMutableRawPointer(bitPattern: UInt(avail))!,
-                         used: UnsafeMutableRawPointer(bitPattern: UInt(used))!,
+        let q = Virtqueue<Context>(queueIndex: index, size: ring.size,
+                         descriptors: ring.descriptors, available: ring.available, used: ring.used,
                          features: accepted, maxIndirect: maxIndirect,
                          allocate: { self.allocateDMA($0) },
                          notify: { _ = sm_virtio_notify(devicePort, UInt32(index)) })
@@ -156,23 +150,32 @@ public final class VirtioDevice {
     /// interrupts service it like makeQueue's queues.
     public func makeBufferRing(_ index: UInt16, size: UInt16 = 0, deviceWrites: Bool,
                                buffers: (_ ringSize: Int) -> Int, bufferBytes: Int) throws(MachError) -> BufferRing {
-        var actual = natural_t(0)
-        var desc = vm_address_t(0), avail = vm_address_t(0), used = vm_address_t(0)
-        var descPhys: rpc_phys_addr_t = 0, availPhys: rpc_phys_addr_t = 0, usedPhys: rpc_phys_addr_t = 0
-        try MachError.check(virtio_queue_setup(port.raw, natural_t(index), natural_t(size), &actual,
-                                               &desc, &descPhys, &avail, &availPhys, &used, &usedPhys))
+        let ring = try setUpRing(index, size: size)
         let devicePort = port.raw
-        let r = BufferRing(queueIndex: index, size: UInt16(actual),
-                           descriptors: UnsafeMutableRawPointer(bitPattern: UInt(desc))!,
-                           available: UnsafeMutableRawPointer(bitPattern: UInt(avail))!,
-                           used: UnsafeMutableRawPointer(bitPattern: UInt(used))!,
-                           features: accepted, deviceWrites: deviceWrites, buffers: buffers(Int(actual)),
+        let r = BufferRing(queueIndex: index, size: ring.size,
+                           descriptors: ring.descriptors, available: ring.available, used: ring.used,
+                           features: accepted, deviceWrites: deviceWrites, buffers: buffers(Int(ring.size)),
                            bufferBytes: bufferBytes, allocate: { self.allocateDMA($0) },
                            notify: { _ = sm_virtio_notify(devicePort, UInt32(index)) })
         guard r.bufferCount > 0 else { throw MachError(KERN_RESOURCE_SHORTAGE) }
         queues.append(r)
         queueIndices.append(index)
         return r
+    }
+
+    /// Where the kernel put queue `index`'s three rings (virtio_queue_setup
+    /// sizes them: `size`, or the device's maximum if 0 or smaller), for
+    /// makeQueue and makeBufferRing alike.
+    private func setUpRing(_ index: UInt16, size: UInt16) throws(MachError)
+        -> (size: UInt16, descriptors: UnsafeMutableRawPointer,
+            available: UnsafeMutableRawPointer, used: UnsafeMutableRawPointer) {
+        var actual = natural_t(0)
+        var desc = vm_address_t(0), avail = vm_address_t(0), used = vm_address_t(0)
+        var descPhys: rpc_phys_addr_t = 0, availPhys: rpc_phys_addr_t = 0, usedPhys: rpc_phys_addr_t = 0
+        try MachError.check(virtio_queue_setup(port.raw, natural_t(index), natural_t(size), &actual,
+                                               &desc, &descPhys, &avail, &availPhys, &used, &usedPhys))
+        return (UInt16(actual), UnsafeMutableRawPointer(bitPattern: UInt(desc))!,
+                UnsafeMutableRawPointer(bitPattern: UInt(avail))!, UnsafeMutableRawPointer(bitPattern: UInt(used))!)
     }
 
     /// Physically contiguous memory in the kernel's DMA window
