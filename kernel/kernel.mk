@@ -4,7 +4,7 @@
 
 KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-builtin -mgeneral-regs-only -fno-asynchronous-unwind-tables -std=gnu11 \
-	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL -ffunction-sections -fdata-sections \
 	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
 
 # Every .c and .S under kernel/ is part of the kernel, and so is the
@@ -30,14 +30,15 @@ KERNEL_MIG_SERVER += $(call mig_user_files,$(KERNEL_CLIENT_INTERFACES)) $(call m
 KERNEL_OBJS = $(KERNEL_ASM_FILES:%.S=kobj/%.o) $(KERNEL_C_FILES:%.c=kobj/%.o) $(KERNEL_MIG_OBJS)
 KERNEL_ELF = kernel/kernel.elf
 
-kobj/%.o: $(top_srcdir)/%.c $(KERNEL_MIG_SERVER)
+# The objects depend on this file so that a change of KERNEL_CFLAGS rebuilds them.
+kobj/%.o: $(top_srcdir)/%.c $(KERNEL_MIG_SERVER) $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The library's loops must stay loops, not calls to memset/memcpy (itself).
 kobj/freestanding/%.o: KERNEL_CFLAGS += -fno-tree-loop-distribute-patterns
 
-kobj/%.o: $(top_srcdir)/%.S
+kobj/%.o: $(top_srcdir)/%.S $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
 

@@ -4,7 +4,7 @@
  * trap_return with its user frame above (see thread.c). EFLAGS is not
  * switched: both threads are inside the kernel, whose flags every entry
  * (trapentry.S) has already made clean (DF and AC clear, IF off). */
-	.text
+	.section .text.swtch, "ax", @progbits     /* placed by kernel.ld's hot-path list */
 	.globl swtch
 swtch:
 	movl 4(%esp), %eax

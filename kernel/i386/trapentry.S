@@ -53,6 +53,10 @@ vector\num:
  * ESP + 4, past the near return address of its trap stub. The selectors are
  * pushed as doublewords whose upper halves the SDM leaves undefined; they
  * are cut to 16 bits so thread_get_state shows clean values. */
+	/* The gate, trap_common and trap_return run on every system call: a
+	 * section of their own lets kernel.ld put them with the rest of the
+	 * message path's code (see the hot-path list there). */
+	.section .text.trap_entry, "ax", @progbits
 	.globl syscall_gate_entry
 syscall_gate_entry:
 	cli
