@@ -14,10 +14,15 @@
  *   qemu-system-i386 ... -plugin ./page-touch.so,out=OUT
  * OUT gets, when QEMU exits:
  *   "switches N refills R"                 CR3 loads seen, pages refilled
- *   "page MODE ADDR EPOCHS KIND"           per page: k(ernel) or u(ser)
+ *   "page MODE ADDR EPOCHS KIND PC"        per page: k(ernel) or u(ser)
  *                                          mode, the page's address, in how
  *                                          many switch intervals it was
- *                                          touched, c(ode) and/or d(ata)
+ *                                          touched, c(ode) and/or d(ata),
+ *                                          and the address of the
+ *                                          instruction that touched it
+ *                                          first in its 100th interval
+ *                                          (for pages without symbols:
+ *                                          stacks, heap, page tables)
  *   "line ADDR EPOCHS"                     per 16 bytes of data from the
  *                                          kernel image's start (4 MiB), in
  *                                          how many intervals touched
@@ -75,6 +80,7 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 static uint32_t last_epoch[2][PAGES];
 static uint32_t epochs_touched[2][PAGES];
 static uint8_t kind[2][PAGES];
+static uint32_t first_toucher[2][PAGES];
 static uint32_t epoch = 1;
 
 /* The kernel image's data, by 16-byte line: in how many intervals each was
@@ -91,13 +97,17 @@ struct block { uint32_t pc, insns; uint64_t executions; };
 static struct block *blocks;
 static const char *out_path;
 
-static void touch(unsigned mode, uint32_t addr, uint8_t how)
+static void touch(unsigned mode, uint32_t addr, uint8_t how, uint32_t pc)
 {
 	uint32_t page = addr >> 12;
 	kind[mode][page] |= how;
 	if (last_epoch[mode][page] != epoch) {
 		last_epoch[mode][page] = epoch;
 		epochs_touched[mode][page]++;
+		/* The first toucher of the 100th interval: a hot page's, in the
+		 * middle of a run rather than in its setup or teardown. */
+		if (epochs_touched[mode][page] <= 100)
+			first_toucher[mode][page] = pc;
 		refills++;
 	}
 }
@@ -105,7 +115,7 @@ static void touch(unsigned mode, uint32_t addr, uint8_t how)
 static void on_insn(unsigned int vcpu, void *pc)
 {
 	uint32_t a = (uint32_t)(uintptr_t)pc;
-	touch(a >= KERNEL_BASE, a, 1);
+	touch(a >= KERNEL_BASE, a, 1, a);
 }
 
 static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *pc)
@@ -113,7 +123,7 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 	/* An access that crosses a page touches both pages; not told apart
 	 * here (a few bytes of a misaligned access). */
 	uint32_t line = ((uint32_t)vaddr - IMAGE_START) >> 4;
-	touch((uint32_t)(uintptr_t)pc >= KERNEL_BASE, (uint32_t)vaddr, 2);
+	touch((uint32_t)(uintptr_t)pc >= KERNEL_BASE, (uint32_t)vaddr, 2, (uint32_t)(uintptr_t)pc);
 	if (line < IMAGE_LINES && line_last_epoch[line] != epoch) {
 		line_last_epoch[line] = epoch;
 		line_epochs[line]++;
@@ -170,9 +180,9 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *unused)
 	for (unsigned mode = 0; mode < 2; mode++)
 		for (uint32_t p = 0; p < PAGES; p++)
 			if (epochs_touched[mode][p])
-				fprintf(f, "page %c %08x %u %s%s\n", mode ? 'k' : 'u', p << 12,
+				fprintf(f, "page %c %08x %u %s%s %08x\n", mode ? 'k' : 'u', p << 12,
 					epochs_touched[mode][p], kind[mode][p] & 1 ? "c" : "",
-					kind[mode][p] & 2 ? "d" : "");
+					kind[mode][p] & 2 ? "d" : "", first_toucher[mode][p]);
 	for (uint32_t i = 0; i < IMAGE_LINES; i++)
 		if (line_epochs[i])
 			fprintf(f, "line %08x %u\n", IMAGE_START + (i << 4), line_epochs[i]);

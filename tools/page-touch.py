@@ -7,7 +7,8 @@ A and B are tools/page-touch.c outputs of two runs that differ only in
 their operation count (OPS more in B). Prints the CR3 loads and the TLB
 refills (distinct pages per switch interval) per operation, split by mode
 (kernel, user) and kind (code, data), then every page touched at least once
-per ten operations with the symbols on it: the kernel's from KERNEL, a user
+per ten operations, with the kernel function that touched it first in its
+100th interval, and the symbols on it: the kernel's from KERNEL, a user
 page's from each user ELF given (tasks linked at the same base share
 addresses, so a user page lists every program's symbols there).
 docs/benchmarks.md ("Pages touched per round trip") has the procedure.
@@ -25,7 +26,7 @@ def load(path):
         if f[0] == 'switches':
             head = (int(f[1]), int(f[3]))
         elif f[0] == 'page':
-            pages[(f[1], int(f[2], 16))] = (int(f[3]), f[4] if len(f) > 4 else '')
+            pages[(f[1], int(f[2], 16))] = (int(f[3]), f[4], int(f[5], 16))
     return head, pages
 
 
@@ -46,6 +47,17 @@ def on_page(rows, page):
     return [name for size, name in sorted(hits, reverse=True)]
 
 
+def toucher(rows, pc):
+    """The function holding pc."""
+    best = '?'
+    for addr, size, name in rows:
+        if addr <= pc < addr + size:
+            return name
+        if addr <= pc:
+            best = name
+    return best
+
+
 def main(a, b, ops, kernel, programs):
     (sa, ra), pa = load(a)
     (sb, rb), pb = load(b)
@@ -53,23 +65,26 @@ def main(a, b, ops, kernel, programs):
     ksyms = symbols(kernel)
     usyms = [(spec.split('=', 1)[0], symbols(spec.split('=', 1)[1])) for spec in programs]
     split, hot = collections.Counter(), []
-    for key, (n, kind) in pb.items():
-        d = (n - pa.get(key, (0, ''))[0]) / ops
+    for key, (n, kind, pc) in pb.items():
+        d = (n - pa.get(key, (0,))[0]) / ops
         if d <= 0:
             continue
         mode, page = key
         split[(mode, 'code' if 'c' in kind else 'data')] += d
         if d >= 0.1:
-            hot.append((mode, page, d, kind))
+            hot.append((mode, page, d, kind, pc))
     for (mode, kind), d in sorted(split.items()):
         print(f'  {"kernel" if mode == "k" else "user"}-mode {kind} pages {d:6.1f}')
     print('(a page both executed and read counts as code)')
-    for mode, page, d, kind in sorted(hot):
+    for mode, page, d, kind, pc in sorted(hot):
         if page >= 0xc0000000:
             names = on_page(ksyms, page)
         else:
             names = [f'{prog}:{n}' for prog, rows in usyms for n in on_page(rows, page)]
-        print(f'{mode} {page:08x} {d:5.2f} {kind:2} {" ".join(names[:12])}')
+        # A page without symbols (stack, heap, page table, a user page seen
+        # through the kernel's direct map) is told by who touches it.
+        by = toucher(ksyms, pc) if pc >= 0xc0000000 else 'user code'
+        print(f'{mode} {page:08x} {d:5.2f} {kind:2} [{by}] {" ".join(names[:12])}')
 
 
 if __name__ == '__main__':
