@@ -57,8 +57,13 @@ kobj/gen/%_defaults.o: $(MIG_GEN)/%_defaults.c
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
 
-$(KERNEL_ELF): $(KERNEL_OBJS) $(top_srcdir)/kernel/i386/kernel.ld
+# kernel.ld places the hot path's functions and data by section name
+# (-ffunction-sections -fdata-sections); tools/check-hot-list.sh fails the
+# link when a name there is in no object, so the list stays true.
+$(KERNEL_ELF): $(KERNEL_OBJS) $(top_srcdir)/kernel/i386/kernel.ld $(top_srcdir)/tools/check-hot-list.sh
 	@mkdir -p $(@D)
+	$(AM_V_at)$(SHELL) $(top_srcdir)/tools/check-hot-list.sh $(top_srcdir)/kernel/i386/kernel.ld \
+		$(filter %.o,$(KERNEL_OBJS)) >/dev/null
 	$(SM_V_LD)$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,$(top_srcdir)/kernel/i386/kernel.ld \
 		-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(KERNEL_OBJS) $(LIBGCC32)
 
