@@ -35,8 +35,10 @@
  *
  * The mode of an access is that of the instruction making it, taken from
  * its address (from 0xC0000000 the kernel's): the kernel's accesses to user
- * pages (copyin, copyout) are kernel-mode refills, as in QEMU. A CR3 load
- * is recognised by its encoding (0F 22 /3); the count restarts just before it.
+ * pages (copyin, copyout) are kernel-mode refills, as in QEMU; so are a
+ * user instruction's accesses to the kernel half (the CPU's own, see
+ * on_mem). A CR3 load is recognised by its encoding (0F 22 /3); the count
+ * restarts just before it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -123,7 +125,11 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 	/* An access that crosses a page touches both pages; not told apart
 	 * here (a few bytes of a misaligned access). */
 	uint32_t line = ((uint32_t)vaddr - IMAGE_START) >> 4;
-	touch((uint32_t)(uintptr_t)pc >= KERNEL_BASE, (uint32_t)vaddr, 2, (uint32_t)(uintptr_t)pc);
+	/* A user instruction reaches the kernel half only through the CPU's
+	 * own accesses (descriptor tables, the kernel stack of a gate or an
+	 * interrupt), which QEMU makes in kernel mode. */
+	unsigned kernel_mode = (uint32_t)(uintptr_t)pc >= KERNEL_BASE || (uint32_t)vaddr >= KERNEL_BASE;
+	touch(kernel_mode, (uint32_t)vaddr, 2, (uint32_t)(uintptr_t)pc);
 	if (line < IMAGE_LINES && line_last_epoch[line] != epoch) {
 		line_last_epoch[line] = epoch;
 		line_epochs[line]++;
