@@ -70,6 +70,8 @@ int nc_udp_payload(const struct nc_frame *f, uint16_t sport, uint16_t dport, con
 
 /* ARP for the gateway through port (which must see ARP); 1 on success. */
 int nc_resolve_gateway(mach_port_t port);
-/* One echo round trip through port; its time in ns, or 0 if lost. */
+/* One echo round trip through port; its time in ns, or 0 if lost.
+ * nc_ping_written_ns: the last one's time until its write returned. */
 uint64_t nc_ping(mach_port_t port, uint16_t id, uint16_t seq, uint32_t timeout_ms);
+extern uint64_t nc_ping_written_ns;
 #endif
