@@ -17,7 +17,8 @@ SIGTERM; the harness stops it through the pid file after QEMU exits.
 The UDP service blocks in recvfrom (no select per datagram), as the Linux
 guest's peer does; the log is followed by a thread.
 With --daemon it returns once the port is bound (the serial log, which it
-deletes first so that an old one triggers nothing, may then be created).
+deletes first so that an old one triggers nothing, may then be created),
+serving on in the caller's session.
 """
 import argparse, json, os, signal, socket, struct, sys, threading, time
 
@@ -66,9 +67,14 @@ def main():
     u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     u.bind(("127.0.0.1", a.port))
     if a.daemon:
+        # No setsid: the service stays in the session (and so the
+        # scheduler's autogroup) of the QEMU it answers, as the Linux
+        # guest's peer does; in a group of its own, each echo waited for
+        # the host to schedule that group (UDP round trip min 95 against
+        # 73 us, docs/benchmarks.md "Round trips").  It still ends with
+        # the run: the harness stops it through the pid file.
         if os.fork():
             os._exit(0)
-        os.setsid()
         fd = os.open(os.devnull, os.O_RDWR)
         for i in (0, 1, 2):
             os.dup2(fd, i)
