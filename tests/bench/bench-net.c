@@ -9,7 +9,10 @@
  *              flight through device_request.defs)
  *   net.udprx  20000 64-byte datagrams the host sends as fast as it can;
  *              packets/s received
- * Output: "RESULT name value unit" lines (tools/run-netbench.sh).
+ * Output: "RESULT name value unit" lines (tools/run-netbench.sh; the round
+ * trips' p10/p50/p90/p99/min/max/avg), and for each round-trip probe INFO
+ * lines: a histogram, the split between the write and the wait for the
+ * answer, and what the server and the kernel counted meanwhile.
  * For counting instructions (docs/benchmarks.md, "Counted instructions"):
  * only=NAME runs one probe (icmp, udp, udptx, udptx_pipelined, udprx) and
  * ops=N makes it N operations instead of its usual count or 3 s. */
@@ -22,11 +25,13 @@
 #include "mach_port.h"
 #include "device.h"
 #include "device_request.h"
+#include "smhost.h"
 
 #define N 1000
 static uint16_t port;
 static uint8_t buf[1600];
 static uint32_t rtt[N];
+static uint32_t written[N];		/* per round trip: until its write returned */
 static const char *only;		/* only=NAME: that probe alone */
 static unsigned ops;			/* ops=N: its operations (0: the usual) */
 
@@ -43,39 +48,128 @@ static void sort(uint32_t *v, int n)
 		}
 }
 
+/* The round trips' distribution: percentiles as RESULT rows, and an INFO
+ * histogram in power-of-two microsecond buckets (where a bimodal or
+ * long-tailed spread shows; docs/benchmarks.md, "Round trips"). */
 static void report(const char *name, int ok, int lost)
 {
+	static const unsigned edges_us[] = { 64, 128, 256, 512, 1024, 2048, 4096, 8192 };
+	enum { BUCKETS = sizeof edges_us / sizeof edges_us[0] + 1 };
+	unsigned count[BUCKETS] = { 0 };
 	uint64_t sum = 0;
-	for (int i = 0; i < ok; i++)
+	for (int i = 0; i < ok; i++) {
+		unsigned b = 0;
+		while (b < BUCKETS - 1 && rtt[i] / 1000 >= edges_us[b])
+			b++;
+		count[b]++;
 		sum += rtt[i];
+	}
 	sort(rtt, ok);
 	if (ok) {
 		printf("RESULT %s.rtt_avg_us %u us\n", name, (unsigned)(sum / (unsigned)ok / 1000));
 		printf("RESULT %s.rtt_p50_us %u us\n", name, rtt[ok / 2] / 1000);
 		printf("RESULT %s.rtt_min_us %u us\n", name, rtt[0] / 1000);
 		printf("RESULT %s.rtt_p99_us %u us\n", name, rtt[ok * 99 / 100] / 1000);
+		printf("RESULT %s.rtt_p10_us %u us\n", name, rtt[ok / 10] / 1000);
+		printf("RESULT %s.rtt_p90_us %u us\n", name, rtt[ok * 9 / 10] / 1000);
+		printf("RESULT %s.rtt_max_us %u us\n", name, rtt[ok - 1] / 1000);
+		printf("INFO %s histogram (us):", name);
+		for (unsigned b = 0; b < BUCKETS; b++) {
+			if (b < BUCKETS - 1)
+				printf(" <%u:%u", edges_us[b], count[b]);
+			else
+				printf(" >=%u:%u", edges_us[b - 1], count[b]);
+		}
+		printf("\n");
 	}
 	printf("RESULT %s.lost %d count\n", name, lost);
+}
+
+/* Where the round trips went (INFO line, before `report` sorts rtt): the
+ * write (a device_write RPC until its reply) and the wait after it for the
+ * answer; an answer already queued when the write returned takes one
+ * receive (under 10 us), one that was not makes the client block and the
+ * guest go idle until the device interrupts. */
+static void report_split(const char *name, int ok)
+{
+	static uint32_t wait[N];
+	int queued = 0;
+	uint64_t rtt_sum_queued = 0, rtt_sum_waited = 0;
+	for (int i = 0; i < ok; i++) {
+		wait[i] = rtt[i] - written[i];
+		if (wait[i] < 10000) {
+			queued++;
+			rtt_sum_queued += rtt[i];
+		} else {
+			rtt_sum_waited += rtt[i];
+		}
+	}
+	sort(written, ok);
+	sort(wait, ok);
+	if (ok)
+		printf("INFO %s split: write p50 %u p90 %u us; wait p50 %u p90 %u us; answer already queued in %d of %d "
+		       "(round trip avg %u us), waited for in %d (avg %u us)\n", name,
+		       written[ok / 2] / 1000, written[ok * 9 / 10] / 1000, wait[ok / 2] / 1000, wait[ok * 9 / 10] / 1000,
+		       queued, ok, queued ? (unsigned)(rtt_sum_queued / (unsigned)queued / 1000) : 0, ok - queued,
+		       ok > queued ? (unsigned)(rtt_sum_waited / (unsigned)(ok - queued) / 1000) : 0);
+}
+
+/* What the server and the kernel counted during one probe (INFO line):
+ * interrupts and notifications per frame, and the kernel's clock ticks
+ * (1 ms each) and system calls. */
+struct counters {
+	struct net_stats net;
+	natural_t syscalls, interrupts, ticks;
+};
+
+static void count_now(struct counters *c)
+{
+	mach_msg_type_number_t n = NET_STATS_COUNT;
+	memset(c, 0, sizeof *c);
+	device_get_status(nc_dev, NET_GET_STATS, (int *)&c->net, &n);
+	sm_cpu_counters(smrt_host_port(), &c->syscalls, &c->interrupts, &c->ticks);
+}
+
+static void count_since(const char *name, const struct counters *a)
+{
+	struct counters b;
+	count_now(&b);
+	printf("INFO %s counters: rx %u frames, tx %u frames, %u net interrupts (%u device interrupts), "
+	       "%u RX kicks, %u TX kicks, %u syscalls, %u ticks\n", name,
+	       b.net.rx_frames - a->net.rx_frames, b.net.tx_frames - a->net.tx_frames,
+	       b.net.interrupts - a->net.interrupts, b.interrupts - a->interrupts, b.net.rx_kicks - a->net.rx_kicks,
+	       b.net.tx_kicks - a->net.tx_kicks, b.syscalls - a->syscalls, b.ticks - a->ticks);
 }
 
 static void icmp(mach_port_t b)
 {
 	int ok = 0, lost = 0, n = ops && ops < N ? (int)ops : N;
+	struct counters c;
+	count_now(&c);
 	for (int i = 0; i < n; i++) {
 		uint64_t t = nc_ping(b, 0x1234, (uint16_t)i, 1000);
-		if (t)
+		if (t) {
+			written[ok] = (uint32_t)nc_ping_written_ns;
 			rtt[ok++] = (uint32_t)t;
-		else
+		} else {
 			lost++;
+		}
 	}
+	count_since("net.icmp", &c);
+	report_split("net.icmp", ok);
 	report("net.icmp", ok, lost);
 }
 
-/* One UDP request and its answer on c (1 if it came within timeout_ms). */
+/* One UDP request and its answer on c (1 if it came within timeout_ms);
+ * udp_written_ns: the time until its write returned. */
+static uint64_t udp_written_ns;
+
 static int udp_call(mach_port_t c, const uint8_t *msg, int n, uint8_t *answer, int *got, uint32_t timeout_ms)
 {
 	struct nc_frame f;
+	uint64_t t0 = nc_now_ns();
 	nc_send(buf, nc_udp(buf, 41000, port, msg, n), 1);
+	udp_written_ns = nc_now_ns() - t0;
 	uint64_t end = nc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	while (nc_now_ns() < end) {
 		const uint8_t *p;
@@ -97,14 +191,20 @@ static void udprtt(mach_port_t c)
 	int ok = 0, lost = 0, got, n = ops && ops < N ? (int)ops : N;
 	memset(msg, 'x', sizeof msg);
 	msg[0] = 'E';
+	struct counters at;
+	count_now(&at);
 	for (int i = 0; i < n; i++) {
 		memcpy(msg + 1, &i, sizeof i);
 		uint64_t t0 = nc_now_ns();
-		if (udp_call(c, msg, sizeof msg, answer, &got, 1000) && got == 32 && memcmp(answer, msg, 32) == 0)
+		if (udp_call(c, msg, sizeof msg, answer, &got, 1000) && got == 32 && memcmp(answer, msg, 32) == 0) {
+			written[ok] = (uint32_t)udp_written_ns;
 			rtt[ok++] = (uint32_t)(nc_now_ns() - t0);
-		else
+		} else {
 			lost++;
+		}
 	}
+	count_since("net.udp", &at);
+	report_split("net.udp", ok);
 	report("net.udp", ok, lost);
 }
 

@@ -20,6 +20,7 @@
 #include "mach.h"
 #include "device.h"
 #include "device_request.h"
+#include "smhost.h"
 
 #define PINGS 1000
 
@@ -60,6 +61,26 @@ static void status(void)
 	static const uint8_t qemu_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 	CHECK(memcmp(nc_mac, qemu_mac, 6) == 0, "MAC %02x:%02x:%02x:%02x:%02x:%02x", nc_mac[0], nc_mac[1],
 	      nc_mac[2], nc_mac[3], nc_mac[4], nc_mac[5]);
+}
+
+/* The clock round trips are timed with (nc_now_ns, netbench's too) reads
+ * the kernel's time page: 100 readings make no system call (the kernel's
+ * count moves by the one that reads it), so none lands inside a timed
+ * round trip. */
+static void clock_makes_no_call(void)
+{
+	natural_t calls0 = 0, calls1 = 0, irqs, ticks;
+	uint64_t last = 0;
+	int ok = 1;
+	CHECK_EQ(sm_cpu_counters(smrt_host_port(), &calls0, &irqs, &ticks), KERN_SUCCESS);
+	for (int i = 0; i < 100; i++) {
+		uint64_t now = nc_now_ns();
+		ok &= now >= last && now != 0;
+		last = now;
+	}
+	CHECK_EQ(sm_cpu_counters(smrt_host_port(), &calls1, &irqs, &ticks), KERN_SUCCESS);
+	CHECK(ok, "the clock went back or read 0");
+	CHECK(calls1 - calls0 < 10, "100 clock readings made %u system calls", calls1 - calls0);
 }
 
 /* 1000 back-to-back echoes through B while A is flooded. */
@@ -412,6 +433,7 @@ int main(int argc, char **argv)
 	if (guest_failed)
 		return guest_summary("test-net");
 	status();
+	clock_makes_no_call();
 	struct net_stats s0 = stats();
 	CHECK_EQ(s0.modern, nc_arg(argc, argv, "legacy") ? 0 : 1);
 	CHECK_EQ(s0.queue_size_rx, nc_number(nc_arg(argc, argv, "queue"), 256));

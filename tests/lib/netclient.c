@@ -236,6 +236,8 @@ int nc_resolve_gateway(mach_port_t port)
 	return 0;
 }
 
+uint64_t nc_ping_written_ns;
+
 uint64_t nc_ping(mach_port_t port, uint16_t id, uint16_t seq, uint32_t timeout_ms)
 {
 	static uint8_t buf[128];
@@ -244,6 +246,7 @@ uint64_t nc_ping(mach_port_t port, uint16_t id, uint16_t seq, uint32_t timeout_m
 	uint64_t t0 = nc_now_ns();
 	if (nc_send(buf, len, 1) != D_SUCCESS)
 		return 0;
+	nc_ping_written_ns = nc_now_ns() - t0;
 	uint64_t end = t0 + (uint64_t)timeout_ms * 1000000ull;
 	for (;;) {
 		uint64_t now = nc_now_ns();

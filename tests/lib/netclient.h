@@ -10,6 +10,7 @@
 #include <mach/port.h>
 #include <device/device_types.h>
 #include <device/net_status.h>
+#include <sm/runtime.h>
 #include "vdisk.h"
 
 #define NC_MASTER	2
@@ -31,8 +32,11 @@ struct nc_frame {
 
 uint16_t nc_htons(uint16_t v);
 uint32_t nc_htonl(uint32_t v);
-/* The uptime clock and the test's arguments are tests/lib/vdisk.c's. */
-#define nc_now_ns vd_uptime_ns
+/* The uptime clock is the runtime's, read from the kernel's time page
+ * without a trap (as Linux's vDSO clock_gettime): a round trip is timed
+ * without kernel calls of its own.  The test's arguments are
+ * tests/lib/vdisk.c's. */
+#define nc_now_ns smrt_now_ns
 #define nc_arg vd_arg
 #define nc_number vd_number
 
@@ -70,6 +74,8 @@ int nc_udp_payload(const struct nc_frame *f, uint16_t sport, uint16_t dport, con
 
 /* ARP for the gateway through port (which must see ARP); 1 on success. */
 int nc_resolve_gateway(mach_port_t port);
-/* One echo round trip through port; its time in ns, or 0 if lost. */
+/* One echo round trip through port; its time in ns, or 0 if lost.
+ * nc_ping_written_ns: the last one's time until its write returned. */
 uint64_t nc_ping(mach_port_t port, uint16_t id, uint16_t seq, uint32_t timeout_ms);
+extern uint64_t nc_ping_written_ns;
 #endif

@@ -192,24 +192,15 @@ public final class BufferRing: CompletingQueue {
     @discardableResult
     public func kickIfNeeded() -> Bool {
         guard availIdx != decidedIdx, broken == nil else { return false }
-        // 2.7.13.4.1: a full barrier between publishing idx and reading
-        // flags or avail_event.
-        vio_full_barrier()
         let old = decidedIdx, new = availIdx
         decidedIdx = new
-        let wanted: Bool
-        if eventIndex {
-            wanted = Virtqueue<Void>.eventCrossed(event: vio_load16(virtq_avail_event(used, size)), new: new, old: old)
-        } else {
-            wanted = vio_load16(virtq_used_flags(used)) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
-        }
-        if wanted {
-            stats.notifies &+= 1
-            notify()
-        } else {
+        guard deviceWantsNotification(used: used, size: size, eventIndex: eventIndex, old: old, new: new) else {
             stats.suppressed &+= 1
+            return false
         }
-        return wanted
+        stats.notifies &+= 1
+        notify()
+        return true
     }
 
     /// Whether the device has returned chains not taken yet (a compiler
@@ -331,4 +322,22 @@ public final class BufferRing: CompletingQueue {
             print("virtio: queue \(queueIndex) broken: \(why)")
         }
     }
+}
+
+/// 2.7.10: whether the device wants an available-buffer notification for
+/// the chains a driver made available since it last decided (the avail idx
+/// moved from `old` to `new`): with VIRTIO_F_EVENT_IDX, whether the idx
+/// passed the device's avail_event; without, whether the used ring's
+/// NO_NOTIFY flag is clear.  The full barrier of 2.7.13.4.1 comes first,
+/// between publishing the idx and reading either, or a notification could
+/// be missed.  Both ring kinds decide with it (`BufferRing.kickIfNeeded`,
+/// `Virtqueue.kickIfNeeded`).
+@inline(__always)
+func deviceWantsNotification(used: UnsafeMutableRawPointer, size: UInt16, eventIndex: Bool,
+                             old: UInt16, new: UInt16) -> Bool {
+    vio_full_barrier()
+    if eventIndex {
+        return Virtqueue<Void>.eventCrossed(event: vio_load16(virtq_avail_event(used, size)), new: new, old: old)
+    }
+    return vio_load16(virtq_used_flags(used)) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
 }

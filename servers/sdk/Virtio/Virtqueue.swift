@@ -298,26 +298,16 @@ public final class Virtqueue<Context>: CompletingQueue {
     @discardableResult
     public func kickIfNeeded() -> Bool {
         guard availIdx != decidedIdx, broken == nil else { return false }
-        // 2.7.13.4.1: a full barrier between publishing idx and reading
-        // flags or avail_event, or a notification could be missed.
-        vio_full_barrier()
         let old = decidedIdx, new = availIdx
         decidedIdx = new
         lastBatch = Int(new &- old)
-        var wanted: Bool
-        if eventIndex {
-            let event = vio_load16(virtq_avail_event(used, size))
-            wanted = Virtqueue.eventCrossed(event: event, new: new, old: old)
-        } else {
-            wanted = vio_load16(virtq_used_flags(used)) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
-        }
-        if wanted {
-            stats.notifies += 1
-            notify()
-        } else {
+        guard deviceWantsNotification(used: used, size: size, eventIndex: eventIndex, old: old, new: new) else {
             stats.suppressed += 1
+            return false
         }
-        return wanted
+        stats.notifies += 1
+        notify()
+        return true
     }
 
     /// 2.7.10 with VIRTIO_F_EVENT_IDX: the other side asked to hear when the
