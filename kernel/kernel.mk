@@ -42,18 +42,19 @@ kobj/%.o: $(top_srcdir)/%.S $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
 
-kobj/gen/%_server.o: $(MIG_GEN)/%_server.c $(KERNEL_MIG_SERVER)
+kobj/gen/%_server.o: $(MIG_GEN)/%_server.c $(KERNEL_MIG_SERVER) $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
 
-kobj/gen/%_user.o: $(MIG_GEN)/%_user.c $(KERNEL_MIG_SERVER) $(top_srcdir)/kernel/ipc/kernel_rpc.h
+kobj/gen/%_user.o: $(MIG_GEN)/%_user.c $(KERNEL_MIG_SERVER) $(top_srcdir)/kernel/ipc/kernel_rpc.h \
+	$(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -include $(top_srcdir)/kernel/ipc/kernel_rpc.h -c -o $@ $<
 
 $(MIG_GEN)/%_defaults.c: $(MIG_GEN)/%_server.h $(top_srcdir)/tools/mig-defaults.py
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mig-defaults.py $< -o $@
 
-kobj/gen/%_defaults.o: $(MIG_GEN)/%_defaults.c
+kobj/gen/%_defaults.o: $(MIG_GEN)/%_defaults.c $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
 
