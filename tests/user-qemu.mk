@@ -105,16 +105,16 @@ tests/swift-client/swift-client: tests/swift-client/swift-client.o $(SDK_LIB) \
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp >/dev/null
 	$(AM_V_at)mv -f $@.tmp $@
 
-# The virtio transport test once per transport (tests/guest/virtio-transport.c,
-# docs/virtio-implementation.md): blk, net and rng at fixed PCI slots (3 and
+# The virtio transport test once per transport (tests/guest/virtio-transport.c
+# and virtio-lend.c, docs/virtio-implementation.md): blk, net and rng at fixed PCI slots (3 and
 # 4 share IRQ 11 on QEMU's i440FX), all given to the test, rng also to
 # virtio-quitter, which claims it and dies holding it. Each transport has
 # its own scratch disk from tools/mkdisk.py (sectors start with their number).
 VIRTIO_TESTS = tests/test-virtio_modern tests/test-virtio_legacy
-$(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transport.o tests/virtio-guest.o \
-		tests/guest-check.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-guest.o \
-		tests/guest-check.o $(USER_LIBS)
+$(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transport.o tests/virtio-lend.o \
+		tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-lend.o \
+		tests/virtio-guest.o tests/guest-check.o $(USER_LIBS)
 # test-hostile-df drives a null-co virtio-blk disk itself (tests/lib/virtio-guest.c)
 # while a thread spins with the direction flag set.
 tests/test-hostile-df: tests/test-hostile-df.o tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)

@@ -41,7 +41,9 @@ int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write);
  * no other holder is left. The write fault on such a page (vm_fault_fill)
  * does this, and so does the kernel before a device or another task could
  * write the frame without a fault (virtio_phys_pages, gsync's shared keys,
- * vm_map_share). Fails only with KERN_RESOURCE_SHORTAGE (logged). */
+ * vm_map_share). Fails with KERN_RESOURCE_SHORTAGE (no frame for the
+ * copy), or KERN_PROTECTION_FAILURE for a page t lent a device to read
+ * (pmap_lend_to_device: it stays as it is until t unmaps it); both logged. */
 kern_return_t vm_fault_unshare(struct task *t, uintptr_t va);
 /* Back an absent page of t at va with the given region protection,
  * whatever the access (the kernel copying a parent's page into a child's,
