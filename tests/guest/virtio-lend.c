@@ -140,6 +140,6 @@ void virtio_lend_test(struct vdev_u *d, struct vq_u *q, struct dma_u *m, const c
 	}
 	natural_t free2 = free_pages();
 	CHECK(free2 == free1, "free pages %u before 64 loans, %u after", free1, free2);
-	printf("%s: lent pages: the device wrote the client's data of the lend; free pages %u -> %u -> %u\n", topic,
+	printf("%s: lent pages: free pages %u at the start, %u and %u around 64 loans\n", topic,
 	       free0, free1, free2);
 }
