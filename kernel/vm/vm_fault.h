@@ -14,7 +14,10 @@
  * virtual copy (ipc/ool.c): the sender's pages and the receiver's map the
  * same frames read-only (PTE_COW, vm/pmap.h), and the first write on
  * either side, by the task or by the kernel's copyout, gives the writer a
- * copy of its own; the last holder just gets its page writable again. */
+ * copy of its own; the last holder just gets its page writable again. The
+ * one exception is a page its task lent a device to read
+ * (pmap_lend_to_device, virtio_lend_pages): that task's write is refused
+ * until it unmaps the page; the other holders still copy. */
 #ifndef VM_VM_FAULT_H
 #define VM_VM_FAULT_H
 #include <stdint.h>
