@@ -105,16 +105,16 @@ tests/swift-client/swift-client: tests/swift-client/swift-client.o $(SDK_LIB) \
 	$(AM_V_at)$(USER_CHECK_ELF) $@.tmp >/dev/null
 	$(AM_V_at)mv -f $@.tmp $@
 
-# The virtio transport test once per transport (tests/guest/virtio-transport.c,
-# docs/virtio-implementation.md): blk, net and rng at fixed PCI slots (3 and
+# The virtio transport test once per transport (tests/guest/virtio-transport.c
+# and virtio-lend.c, docs/virtio-implementation.md): blk, net and rng at fixed PCI slots (3 and
 # 4 share IRQ 11 on QEMU's i440FX), all given to the test, rng also to
 # virtio-quitter, which claims it and dies holding it. Each transport has
 # its own scratch disk from tools/mkdisk.py (sectors start with their number).
 VIRTIO_TESTS = tests/test-virtio_modern tests/test-virtio_legacy
-$(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transport.o tests/virtio-guest.o \
-		tests/guest-check.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-guest.o \
-		tests/guest-check.o $(USER_LIBS)
+$(VIRTIO_TESTS): tests/test-virtio_%: tests/test-virtio_%.o tests/virtio-transport.o tests/virtio-lend.o \
+		tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/test-virtio_$*.o tests/virtio-transport.o tests/virtio-lend.o \
+		tests/virtio-guest.o tests/guest-check.o $(USER_LIBS)
 # test-hostile-df drives a null-co virtio-blk disk itself (tests/lib/virtio-guest.c)
 # while a thread spins with the direction flag set.
 tests/test-hostile-df: tests/test-hostile-df.o tests/virtio-guest.o tests/guest-check.o $(USER_LINK_DEPS)
@@ -259,14 +259,24 @@ tests/test-blk-fuzz.iso: tests/blk-fuzz.args
 CLEANFILES += tests/blk-fuzz.args
 # Up to six rounds of BLK_FUZZ_ITERS requests (about 1 ms each under TCG).
 $(eval test_blk-fuzz_TIMEOUT = $$(shell expr 60 + $$(BLK_FUZZ_ITERS) / 50))
-tests/test-blk-hostile tests/test-blk-fuzz: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o \
-		$(USER_LINK_DEPS)
+# Large writes lent to the device, no copy (tests/guest/test-blk-zcwrite.c):
+# the same server arguments as the fuzzer's (a fixed pool, no read reserve),
+# so the kernel's free pages return exactly and an unused pool shows that
+# no write was copied.
+BLK_ZCWRITE_IMG = tests/blk-zcwrite.img
+$(eval test_blk-zcwrite_MODULES = $$(BLK_ELF):device=virtio-blk+zcchunk=1+pool=256+poolmax=256)
+$(eval test_blk-zcwrite_QEMU_ARGS = -nic none -drive file=$(BLK_ZCWRITE_IMG),if=none,id=vd0,format=raw \
+	-device virtio-blk-pci,drive=vd0)
+$(eval test_blk-zcwrite_SETUP = $$(PYTHON) $$(top_srcdir)/tools/mkdisk.py $(BLK_ZCWRITE_IMG) 8)
+tests/test-blk-hostile tests/test-blk-fuzz tests/test-blk-zcwrite: tests/%: tests/%.o tests/vdisk.o tests/blkmsg.o \
+		tests/guest-check.o $(USER_LINK_DEPS)
 	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/blkmsg.o tests/guest-check.o $(USER_LIBS)
-check-guest run-blk-hostile run-blk-fuzz check-blk-hostile check-blk-fuzz: $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
-$(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG): $(top_srcdir)/tools/mkdisk.py
+check-guest run-blk-hostile run-blk-fuzz run-blk-zcwrite check-blk-hostile check-blk-fuzz check-blk-zcwrite: \
+		$(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG) $(BLK_ZCWRITE_IMG)
+$(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG) $(BLK_ZCWRITE_IMG): $(top_srcdir)/tools/mkdisk.py
 	@mkdir -p $(@D)
 	$(AM_V_GEN)$(PYTHON) $(top_srcdir)/tools/mkdisk.py $@ 8
-CLEANFILES += $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG)
+CLEANFILES += $(BLK_HOSTILE_IMG) $(BLK_FUZZ_IMG) $(BLK_ZCWRITE_IMG)
 
 # I/O errors (tests/guest/test-blk-errors.c): a 4 MiB image behind QEMU's blkdebug
 # driver, whose rules (made from these numbers) fail every read and write

@@ -56,6 +56,15 @@ int pmap_create(struct pmap *pm)
 	return 0;
 }
 
+/* A page lent to a device (PTE_DEVICE_READS) is leaving its entry: the
+ * device's reference goes with it. The entry's own reference is still
+ * held, so this never frees the frame. */
+static inline void drop_device_reference(uint32_t e)
+{
+	if (e & PTE_DEVICE_READS)
+		pmm_free_page(FRAME(e));
+}
+
 void pmap_destroy(struct pmap *pm)
 {
 	if (read_cr3() == pm->pd_phys)
@@ -65,8 +74,10 @@ void pmap_destroy(struct pmap *pm)
 			continue;
 		uint32_t *pt = P2V(FRAME(pm->pd[i]));
 		for (unsigned j = 0; j < 1024; j++)
-			if ((pt[j] & PTE_P) && ((uintptr_t)i << 22 | (uintptr_t)j << 12) < USER_TOP)
+			if ((pt[j] & PTE_P) && ((uintptr_t)i << 22 | (uintptr_t)j << 12) < USER_TOP) {
+				drop_device_reference(pt[j]);
 				pmm_free_page(FRAME(pt[j]));        /* a shared page above USER_TOP is not ours */
+			}
 		pmm_free_page(FRAME(pm->pd[i]));
 	}
 	pmm_free_page(pm->pd_phys);
@@ -172,6 +183,7 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 		uintptr_t pa = 0;
 		if (pte && (*pte & PTE_P)) {
 			pa = FRAME(*pte);
+			drop_device_reference(*pte);
 			*pte = 0;
 			assert(pm->user_pages > 0);       /* every present user PTE was counted */
 			pm->user_pages--;
@@ -203,6 +215,7 @@ void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
 			pm->user_pages--;
 			if (current)
 				invlpg(va);
+			drop_device_reference(e);
 			if (!pmm_drop_held_inline(FRAME(e)))
 				pmm_free_page(FRAME(e));      /* the last holder: the frame itself */
 		}
@@ -339,7 +352,31 @@ void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable
 	uint32_t *pte = pmap_pte(pm, va);
 	if (va < USER_BASE || !pte || !(*pte & PTE_COW))
 		panic("pmap_replace_cow: %p is not a copy-on-write page", (void *)va);
+	if (*pte & PTE_DEVICE_READS)
+		panic("pmap_replace_cow: %p is lent to a device", (void *)va);   /* vm_fault_unshare refuses */
 	uint32_t user = *pte & PTE_U;
 	*pte = pa | PTE_P | user | (user && writable ? PTE_W : 0);
 	flush(pm, va);
+}
+
+bool pmap_lend_to_device(struct pmap *pm, uintptr_t va, uintptr_t *pa)
+{
+	uint32_t *pte = va >= USER_BASE ? pmap_pte(pm, va) : NULL;
+	if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+		return false;
+	uint32_t e = *pte;
+	*pa = FRAME(e);
+	if ((e & PTE_DEVICE_READS) || pmm_page_kept(*pa) || pmm_page_device_visible(*pa))
+		return true;
+	if (!pmm_share_page(*pa))
+		return false;
+	*pte = (e & ~(uint32_t)PTE_W) | PTE_COW | PTE_DEVICE_READS;
+	flush(pm, va);
+	return true;
+}
+
+bool pmap_lent_to_device(const struct pmap *pm, uintptr_t va)
+{
+	const uint32_t *pte = va >= USER_BASE ? pmap_pte(pm, va) : NULL;
+	return pte && (*pte & (PTE_P | PTE_DEVICE_READS)) == (PTE_P | PTE_DEVICE_READS);
 }

@@ -20,6 +20,12 @@
  * copy-on-write, so the entry stays read-only, whatever the region allows,
  * until a write fault gives the task a frame of its own (vm/vm_fault.c). */
 #define PTE_COW 0x200
+/* Software bit: the page is lent to a device for reading (pmap_lend_to_device):
+ * the entry holds a second reference to its frame, the device's, and stays
+ * copy-on-write. Whatever removes the entry (deallocation, a move out of
+ * the task, the task's death) drops both references; nothing replaces its
+ * frame meanwhile (vm_fault_unshare refuses). */
+#define PTE_DEVICE_READS 0x400
 
 struct pmap {
 	uint32_t *pd;           /* kernel virtual address of the page directory */
@@ -101,6 +107,18 @@ uintptr_t pmap_first_present(const struct pmap *pm, uintptr_t start, uintptr_t e
 size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames);
 bool pmap_is_cow(const struct pmap *pm, uintptr_t va);
 void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
+/* Lend the present user page at va to a device for reading: *pa gets its
+ * frame. The entry takes one more reference to the frame (pmm_share_page)
+ * and becomes read-only and copy-on-write (PTE_DEVICE_READS), so the frame
+ * is neither freed nor written in place until the entry goes: every other
+ * holder's write makes that holder a copy, since the frame stays shared,
+ * and the task's own write is refused. A page lent already just gives its
+ * frame. A frame the kernel keeps, or one a device may write anyway (the
+ * driver's own DMA memory, pmm_page_device_visible), is given as it is,
+ * not lent: the former is never freed, the latter is not the client's.
+ * False if the page is absent or the frame is at its holder limit. */
+bool pmap_lend_to_device(struct pmap *pm, uintptr_t va, uintptr_t *pa);
+bool pmap_lent_to_device(const struct pmap *pm, uintptr_t va);
 /* Load pm's directory into CR3 unless it is loaded (a load flushes the
  * TLB). Inline: every switch between tasks makes it. */
 static inline void pmap_activate(const struct pmap *pm)

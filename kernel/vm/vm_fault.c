@@ -40,6 +40,14 @@ kern_return_t vm_fault_unshare(struct task *t, uintptr_t va)
 	uintptr_t old;
 	if (!pmap_frame(&t->pmap, va, &old) || !pmap_is_cow(&t->pmap, va))
 		return KERN_SUCCESS;
+	if (pmap_lent_to_device(&t->pmap, va)) {
+		/* A copy would leave the device's frame held by nobody once
+		 * this task unmapped the page; writing the frame in place
+		 * would change what the device reads. */
+		kwarn("task %u (%s): writing the page at %p it lent a device to read (deallocate it once the device is done)\n",
+		      t->id, t->name, (void *)va);
+		return KERN_PROTECTION_FAILURE;
+	}
 	const struct vm_region *r = vm_map_lookup(&t->map, va);
 	bool writable = r && (r->prot & VM_PROT_WRITE);
 	t->cow_faults++;

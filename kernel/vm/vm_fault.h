@@ -14,7 +14,10 @@
  * virtual copy (ipc/ool.c): the sender's pages and the receiver's map the
  * same frames read-only (PTE_COW, vm/pmap.h), and the first write on
  * either side, by the task or by the kernel's copyout, gives the writer a
- * copy of its own; the last holder just gets its page writable again. */
+ * copy of its own; the last holder just gets its page writable again. The
+ * one exception is a page its task lent a device to read
+ * (pmap_lend_to_device, virtio_lend_pages): that task's write is refused
+ * until it unmaps the page; the other holders still copy. */
 #ifndef VM_VM_FAULT_H
 #define VM_VM_FAULT_H
 #include <stdint.h>
@@ -41,7 +44,9 @@ int vm_fault_fill_pmap(const struct pmap *pm, uintptr_t va, bool write);
  * no other holder is left. The write fault on such a page (vm_fault_fill)
  * does this, and so does the kernel before a device or another task could
  * write the frame without a fault (virtio_phys_pages, gsync's shared keys,
- * vm_map_share). Fails only with KERN_RESOURCE_SHORTAGE (logged). */
+ * vm_map_share). Fails with KERN_RESOURCE_SHORTAGE (no frame for the
+ * copy), or KERN_PROTECTION_FAILURE for a page t lent a device to read
+ * (pmap_lend_to_device: it stays as it is until t unmaps it); both logged. */
 kern_return_t vm_fault_unshare(struct task *t, uintptr_t va);
 /* Back an absent page of t at va with the given region protection,
  * whatever the access (the kernel copying a parent's page into a child's,

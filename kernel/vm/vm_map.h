@@ -11,7 +11,8 @@
  * frees the region records. A frame shared by several tasks (vm_map_share,
  * or copy-on-write after an out-of-line send, vm/vm_fault.h) is owned by
  * each of their pmaps (and by each message holding it) and freed when the last one lets go. A frame the kernel keeps
- * (pmm_keep_page: a kernel memory object's, vm_map_enter_kept) is never freed. A page outside every region is never mapped,
+ * (pmm_keep_page: a kernel memory object's, vm_map_enter_kept) is never freed. A page lent to a device
+ * (pmap_lend_to_device) holds a second reference, the device's, dropped with the mapping. A page outside every region is never mapped,
  * so a task touching one takes an ordinary page fault and is killed.
  *
  * Protection is kept in the page tables: VM_PROT_WRITE makes pages

@@ -61,11 +61,15 @@ extension Disk {
         r.sourceSize = wanted
         // Out-of-line data arrives in pages of its own: a large write is
         // read by the device in place, saving the copy into pool buffers
-        // (a page costs about what the kernel call to find it costs).  If
-        // the kernel refuses, sourcePages stays empty and the data is copied.
+        // (a page costs about what the kernel call to find it costs).  The
+        // pages are lent to the device (no copy even of pages the client
+        // still shares copy-on-write); Engine puts them in device-readable
+        // descriptors only, and nothing here writes them before the request
+        // ends and frees them.  If the kernel refuses, sourcePages stays
+        // empty and the data is copied.
         if d.config.zeroCopy && extent.bytes >= Disk.directWriteMin && d.pageChainBytes >= pageSize &&
             UInt(bitPattern: src) % UInt(pageSize) == 0 {
-            _ = d.device.physicalPages(of: src, bytes: extent.bytes, into: &r.sourcePages)
+            _ = d.device.lendPages(of: src, bytes: extent.bytes, into: &r.sourcePages)
         }
         d.accept(r)
         return MIG_NO_REPLY

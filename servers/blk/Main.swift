@@ -12,8 +12,8 @@
 // Scope: one request queue per disk (no VIRTIO_BLK_F_MQ), no zoned disks;
 // reads of a page or more are zero-copy (the device fills pages that are
 // then moved to the client); writes of two pages or more are read by the
-// device from the pages the data arrived in (virtio_phys_pages), smaller
-// ones are copied into DMA buffers.
+// device from the pages the data arrived in, lent to it with no copy
+// (virtio_lend_pages), smaller ones are copied into DMA buffers.
 
 import Mach
 import Virtio

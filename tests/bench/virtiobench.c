@@ -27,6 +27,7 @@
  * measurements, so a profiler can start logging there (docs/benchmarks.md). */
 #include "vdisk.h"
 #include "smhost.h"
+#include "mach.h"
 
 #define MAX_OPS		32768
 #define RANDOM_OPS	4000
@@ -220,7 +221,13 @@ int main(int argc, char **argv)
 		random_ops = RANDOM_OPS;
 	lat = malloc(MAX_OPS * sizeof *lat);
 	tmp = malloc(MAX_OPS * sizeof *tmp);
-	wbuf = malloc(65536);
+	/* Page aligned, as a client's vm_allocate'd buffer: device_write then
+	 * sends its pages copy-on-write and the server lends them to the
+	 * device, no copy anywhere (a malloc'd buffer, unaligned, would be
+	 * copied by the kernel at the send). */
+	vm_address_t wva = 0;
+	CHECK_EQ(vm_allocate(mach_task_self(), &wva, 65536, TRUE), KERN_SUCCESS);
+	wbuf = (uint8_t *)wva;
 	memset(wbuf, 0x5a, 65536);
 	CHECK_EQ(vd_open("vda", D_READ | D_WRITE, &disk), D_SUCCESS);
 	if (guest_failed)

@@ -4,7 +4,8 @@
  * (tools/mkdisk.py: every sector starts with its number), sends an ARP
  * request on virtio-net and receives QEMU's answer (with a vector per queue
  * when MSI-X is there), checks interrupts on the shared line and the MSI-X
- * refusals, times the notify paths, and watches a helper task
+ * refusals, lends a client's pages to the device for reading
+ * (virtio-lend.c), times the notify paths, and watches a helper task
  * (virtio-quitter) die holding a device. Devices, from the boot module
  * argument device=00:03.0,00:04.0,00:05.0: names 3 (blk), 4 (net), 5 (rng,
  * the quitter's). */
@@ -19,6 +20,9 @@
 #define DISK_SECTORS (16 * 2048)
 #define BENCH_N 2000
 #define BENCH_BATCHES 10
+
+/* virtio_lend_pages, its own file (virtio-lend.c). */
+void virtio_lend_test(struct vdev_u *d, struct vq_u *q, struct dma_u *m, const char *topic);
 
 static const char *topic;
 static mach_port_t blk_irq;           /* blk's device-wide interrupt port */
@@ -250,6 +254,7 @@ static void test_blk(struct vdev_u *d)
 	CHECK_EQ(vm_deallocate(mach_task_self(), fva, 2 * 4096), KERN_SUCCESS);
 	nphys = SM_VIRTIO_PAGES_MAX;
 	CHECK_EQ(virtio_phys_pages(BLK, fva, 4096, phys, &nphys), KERN_INVALID_ADDRESS);            /* freed */
+	virtio_lend_test(d, &q, &m, topic);
 	printf("%s: virtio-blk read and wrote sectors (%s transport, queue size %u)\n", topic,
 	       transport == SM_VIRTIO_MODERN ? "modern" : "legacy", q.ring.size);
 

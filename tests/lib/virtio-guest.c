@@ -91,6 +91,12 @@ int vg_wait_used(struct vdev_u *d, struct vq_u *q, unsigned timeout_ms)
 
 int vg_blk_submit(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector, uint32_t nsect)
 {
+	return vg_blk_submit_at(d, q, m, m->pa + 4096, type, sector, nsect);
+}
+
+int vg_blk_submit_at(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint64_t data_pa, uint32_t type,
+		     uint64_t sector, uint32_t nsect)
+{
 	struct virtio_blk_req_hdr *h = (struct virtio_blk_req_hdr *)m->va;
 	volatile uint8_t *status = m->va + 64;
 	h->type = type;
@@ -99,7 +105,7 @@ int vg_blk_submit(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t ty
 	*status = 0xFF;
 	struct vring_buf bufs[3] = {
 		{ m->pa, sizeof *h },
-		{ m->pa + 4096, nsect * VIRTIO_BLK_SECTOR_SIZE },
+		{ data_pa, nsect * VIRTIO_BLK_SECTOR_SIZE },
 		{ m->pa + 64, 1 },
 	};
 	bool out = type == VIRTIO_BLK_T_OUT;
@@ -111,8 +117,14 @@ int vg_blk_submit(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t ty
 
 int vg_blk_rw(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector, uint32_t nsect)
 {
+	return vg_blk_rw_at(d, q, m, m->pa + 4096, type, sector, nsect);
+}
+
+int vg_blk_rw_at(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint64_t data_pa, uint32_t type, uint64_t sector,
+		 uint32_t nsect)
+{
 	volatile uint8_t *status = m->va + 64;
-	int head = vg_blk_submit(d, q, m, type, sector, nsect);
+	int head = vg_blk_submit_at(d, q, m, data_pa, type, sector, nsect);
 	if (head < 0 || vg_wait_used(d, q, 2000) < 0)
 		return -1;
 	uint32_t len;

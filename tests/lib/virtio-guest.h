@@ -59,6 +59,13 @@ int vg_blk_submit(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t ty
 /* vg_blk_submit, then wait for it: returns the virtio status byte, or -1. */
 int vg_blk_rw(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint32_t type, uint64_t sector,
 	      uint32_t nsect);
+/* The same with the data at data_pa (any physically contiguous memory the
+ * device may reach, e.g. a page virtio_lend_pages gave) instead of m's
+ * second page; m still holds the header and the status. */
+int vg_blk_submit_at(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint64_t data_pa, uint32_t type,
+		     uint64_t sector, uint32_t nsect);
+int vg_blk_rw_at(struct vdev_u *d, struct vq_u *q, struct dma_u *m, uint64_t data_pa, uint32_t type,
+		 uint64_t sector, uint32_t nsect);
 
 /* Network device: bytes of virtio-net header for the accepted features. */
 unsigned vg_net_hdr_size(const struct vdev_u *d);

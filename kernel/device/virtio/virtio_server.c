@@ -310,37 +310,79 @@ kern_return_t virtio_fill_alloc(mach_port_t device, vm_size_t size, vm_address_t
 	return KERN_SUCCESS;
 }
 
+/* The checks virtio_phys_pages and virtio_lend_pages share: a page-aligned
+ * range of user space, 1 to SM_VIRTIO_PAGES_MAX pages, that fits the reply.
+ * *npages gets its length in pages. */
+static kern_return_t page_range_ok(struct vdev *d, const char *routine, vm_address_t address, vm_size_t size,
+				   mach_msg_type_number_t room, uint32_t *npages)
+{
+	uint32_t n = PAGE_ROUND_UP(size) / PAGE_SIZE;
+	if (size == 0 || n > room || n > SM_VIRTIO_PAGES_MAX || address % PAGE_SIZE ||
+	    !user_range_valid(address, (size_t)n * PAGE_SIZE)) {
+		vdev_refuse(d, "%s: %u bytes at %#x (page aligned, 1 to %u pages)", routine, size, address,
+			    SM_VIRTIO_PAGES_MAX);
+		return KERN_INVALID_ARGUMENT;
+	}
+	*npages = n;
+	return KERN_SUCCESS;
+}
+
+/* The owner's page at va present: a page reserved but never touched (a
+ * client's untouched buffer passed out of line) is backed now, so the
+ * device reads its zeros from a real frame (vm/vm_fault.h). */
+static kern_return_t page_present(struct vdev *d, const char *routine, uintptr_t va)
+{
+	uintptr_t pa;
+	if (pmap_lookup(&d->owner->pmap, va, &pa, NULL) ||
+	    (vm_fault_fill(d->owner, va, false) == KERN_SUCCESS && pmap_lookup(&d->owner->pmap, va, &pa, NULL)))
+		return KERN_SUCCESS;
+	vdev_refuse(d, "%s: %#x is not mapped", routine, va);
+	return KERN_INVALID_ADDRESS;
+}
+
 kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
 				mach_msg_type_number_t *count)
 {
 	OWNED_OR_RETURN(d, device);
-	uint32_t n = PAGE_ROUND_UP(size) / PAGE_SIZE;
-	if (size == 0 || n > *count || n > SM_VIRTIO_PAGES_MAX || address % PAGE_SIZE ||
-	    !user_range_valid(address, (size_t)n * PAGE_SIZE)) {
-		vdev_refuse(d, "virtio_phys_pages: %u bytes at %#x (page aligned, 1 to %u pages)", size, address,
-			    SM_VIRTIO_PAGES_MAX);
-		return KERN_INVALID_ARGUMENT;
-	}
+	uint32_t n;
+	if ((kr = page_range_ok(d, __func__, address, size, *count, &n)) != KERN_SUCCESS)
+		return kr;
 	for (uint32_t i = 0; i < n; i++) {
-		uintptr_t pa;
-		/* A page reserved but never touched (a client's untouched
-		 * buffer passed out of line) is backed now: the device reads
-		 * its zeros from a real frame (vm/vm_fault.h). */
-		if (!pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL) &&
-		    (vm_fault_fill(d->owner, address + i * PAGE_SIZE, false) != KERN_SUCCESS ||
-		     !pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL))) {
-			vdev_refuse(d, "virtio_phys_pages: %#x is not mapped", address + i * PAGE_SIZE);
-			return KERN_INVALID_ADDRESS;
-		}
+		uintptr_t va = address + i * PAGE_SIZE, pa;
+		if ((kr = page_present(d, __func__, va)) != KERN_SUCCESS)
+			return kr;
 		/* The device writes without a fault: a copy-on-write page
 		 * becomes the driver's own, and the frame is never shared
 		 * copy-on-write from now on (pmm_mark_device_visible). */
-		if (vm_fault_unshare(d->owner, address + i * PAGE_SIZE) != KERN_SUCCESS ||
-		    !pmap_lookup(&d->owner->pmap, address + i * PAGE_SIZE, &pa, NULL)) {
-			vdev_refuse(d, "virtio_phys_pages: no memory to copy the page at %#x", address + i * PAGE_SIZE);
-			return KERN_RESOURCE_SHORTAGE;
+		if ((kr = vm_fault_unshare(d->owner, va)) != KERN_SUCCESS || !pmap_lookup(&d->owner->pmap, va, &pa, NULL)) {
+			vdev_refuse(d, "%s: the page at %#x cannot be made the driver's own (%#x)", __func__, va, kr);
+			return kr != KERN_SUCCESS ? kr : KERN_INVALID_ADDRESS;
 		}
 		pmm_mark_device_visible(PAGE_ROUND_DOWN(pa));
+		pages[i] = pa;
+	}
+	*count = n;
+	return KERN_SUCCESS;
+}
+
+kern_return_t virtio_lend_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
+				mach_msg_type_number_t *count)
+{
+	OWNED_OR_RETURN(d, device);
+	uint32_t n;
+	if ((kr = page_range_ok(d, __func__, address, size, *count, &n)) != KERN_SUCCESS)
+		return kr;
+	for (uint32_t i = 0; i < n; i++) {
+		uintptr_t va = address + i * PAGE_SIZE, pa;
+		if ((kr = page_present(d, __func__, va)) != KERN_SUCCESS)
+			return kr;
+		/* No copy: the frame stays shared copy-on-write with whoever
+		 * else holds it, and the page's entry holds it for the device
+		 * until the driver unmaps the page (vm/pmap.h). */
+		if (!pmap_lend_to_device(&d->owner->pmap, va, &pa)) {
+			vdev_refuse(d, "%s: the frame of the page at %#x has too many holders", __func__, va);
+			return KERN_RESOURCE_SHORTAGE;
+		}
 		pages[i] = pa;
 	}
 	*count = n;

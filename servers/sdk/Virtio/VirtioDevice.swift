@@ -193,17 +193,22 @@ public final class VirtioDevice {
 
     /// The physical address of each page of `bytes` at `address` (page
     /// aligned, this task's own memory: e.g. data a client sent), appended
-    /// to `pages`, for the device to read in place (virtio_phys_pages, at
-    /// most 256 pages a call).  The caller keeps the memory until the
-    /// device is done with it.  False, and `pages` as it was, if refused.
-    public func physicalPages(of address: UnsafeMutableRawPointer, bytes: Int, into pages: inout [UInt64]) -> Bool {
+    /// to `pages`, for the device to READ in place: put them in
+    /// device-readable descriptors only (virtio_lend_pages, at most 256
+    /// pages a call).  No copy is made: the pages are lent to the device
+    /// until this task deallocates them, which must wait until the device
+    /// is done; meanwhile the client's writes to its own copy never reach
+    /// them, and this task may not write them (the kernel refuses the
+    /// fault).  False, and `pages` as it was, if refused (pages lent by
+    /// the calls before stay lent until deallocated).
+    public func lendPages(of address: UnsafeMutableRawPointer, bytes: Int, into pages: inout [UInt64]) -> Bool {
         let base = pages.count
         var done = 0
         while done < bytes {
             let n = min(bytes - done, Int(SM_VIRTIO_PAGES_MAX) * pageSize)
             var count = mach_msg_type_number_t(SM_VIRTIO_PAGES_MAX)
             let kr = withUnsafeTemporaryAllocation(of: natural_t.self, capacity: Int(SM_VIRTIO_PAGES_MAX)) { buf in
-                let kr = virtio_phys_pages(port.raw, vm_address_t(UInt(bitPattern: address + done)), vm_size_t(n),
+                let kr = virtio_lend_pages(port.raw, vm_address_t(UInt(bitPattern: address + done)), vm_size_t(n),
                                            buf.baseAddress, &count)
                 if kr == KERN_SUCCESS {
                     for i in 0..<Int(count) { pages.append(UInt64(buf[i])) }
@@ -211,7 +216,7 @@ public final class VirtioDevice {
                 return kr
             }
             guard kr == KERN_SUCCESS else {
-                print("virtio \(label): virtio_phys_pages(\(n) bytes) refused: \(hex(kr))")
+                print("virtio \(label): virtio_lend_pages(\(n) bytes) refused: \(hex(kr))")
                 pages.removeSubrange(base...)
                 return false
             }
