@@ -30,6 +30,8 @@
 #include "kern/string.h"
 #include "vm/copyio.h"
 
+uint32_t ipc_rpc_send_count;
+
 bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_entry *de, struct ipc_port *p)
 {
 	const mach_msg_header_t *uh = (const mach_msg_header_t *)src;
@@ -84,5 +86,6 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 	if (!rp)
 		ipc_port_release_send_once(p);   /* delivered: the destination right is used up */
 	ipc_direct_single_copies++;
+	ipc_rpc_send_count++;
 	return true;
 }

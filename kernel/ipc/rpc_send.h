@@ -27,4 +27,7 @@ static inline bool ipc_rpc_shape(mach_msg_bits_t bits)
  * (the send's result is MACH_MSG_SUCCESS, the receiver wakes to its own);
  * false, with nothing changed, if this path does not take it. */
 bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_entry *de, struct ipc_port *p);
+/* Messages it has delivered since boot (sm_ipc_rpc_sends); each is counted
+ * among the single copies too (ipc_direct_send_count). */
+extern uint32_t ipc_rpc_send_count;
 #endif
