@@ -39,9 +39,9 @@ static inline bool ipc_direct_send(struct task *task, uintptr_t uaddr, const cha
 	struct ipc_port *p = e ? e->port : NULL;
 	if (!p || p->kotype != IKOT_NONE || p->msgs_head || (!p->receivers.head && !p->pset))
 		return false;
-	/* A request or reply to a receiver waiting on the port: the same
-	 * delivery, with less done for it (ipc/rpc_send.c). */
-	if (ipc_rpc_shape(uh->msgh_bits) && p->receivers.head && ipc_rpc_send(task, *src, size, e, p)) {
+	/* A request or reply: the same delivery, with less done for it
+	 * (ipc/rpc_send.c). */
+	if (ipc_rpc_shape(uh->msgh_bits) && ipc_rpc_send(task, *src, size, e, p)) {
 		*result = MACH_MSG_SUCCESS;
 		return true;
 	}

@@ -1,9 +1,10 @@
 /* The RPC-shaped send (docs/architecture.md, "Direct hand-off", "The RPC
  * shape"): a request (COPY_SEND destination, MAKE_SEND_ONCE reply port) or
  * a reply (MOVE_SEND_ONCE destination, no reply port), simple, to a task's
- * port a thread of another task waits on in mach_msg receive, goes from the
- * sender's buffer into the receiver's with its two rights handled here, not
- * through a header-only kernel message and kmsg_copyin / kmsg_copyout.
+ * port a thread of another task waits on in mach_msg receive (on the port or
+ * on its set), goes from the sender's buffer into the receiver's with its two
+ * rights handled here, not through a header-only kernel message and
+ * kmsg_copyin / kmsg_copyout.
  *
  * The single-copy path (direct_send.c) would deliver the same message; this
  * one writes what that path would write, and leaves to it (false, nothing
@@ -12,12 +13,14 @@
  *   entry, a reply with a reply port, or a name that does not hold the
  *   right its disposition needs (the general path has the error to give);
  * - a dead destination, one with messages queued (checked by the caller) or
- *   a full queue, one in a port set, one with a dead-name request (moving
- *   its send-once right may send a notification that takes the receiver);
- * - no thread waiting on the port itself, a buffer too small for the
- *   message (MACH_RCV_TOO_LARGE, and MACH_RCV_LARGE's answer, are the
- *   general path's), a receiver in the sender's task, or a receiver buffer
- *   that cannot be written within one page.
+ *   a full queue, one with a dead-name request (moving its send-once right
+ *   may send a notification that takes the receiver);
+ * - no thread waiting on the port or its set (ipc_mqueue_waiting_receiver:
+ *   on the set only while no member holds a message, oldest first), a
+ *   buffer too small for the message (MACH_RCV_TOO_LARGE, and
+ *   MACH_RCV_LARGE's answer, are the general path's), a receiver in the
+ *   sender's task, or a receiver buffer that cannot be written within one
+ *   page.
  * Every test is made before any right moves or byte is written. */
 #include "ipc/rpc_send.h"
 #include "ipc/direct_send.h"
@@ -50,9 +53,14 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 		if (!(de->type & MACH_PORT_TYPE_SEND_ONCE) || reply != MACH_PORT_NULL || p->dnrequests)
 			return false;
 	}
-	struct thread *t = p->receivers.head;
-	if (!p->active || p->pset || !t || t->rcv_handoff_limit < size || t->task == task ||
-	    p->receiver != t->task->space)
+	struct waitq *q;
+	struct thread *t = ipc_mqueue_waiting_receiver(p, size, &q);
+	if (!p->active || !t || t->task == task)
+		return false;
+	/* The port, and the set it waits on if so, are its space's: then the
+	 * receiver names the port as the general path's kmsg_copyout would. */
+	struct ipc_space *rspace = t->task->space;
+	if (p->receiver != rspace || (q != &p->receivers && p->pset->receiver != rspace))
 		return false;
 	char *dst = user_window(&t->task->pmap, t->rcv_buffer, size, true);
 	if (!dst)
@@ -72,14 +80,14 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 		memcpy(dst + sizeof(mach_msg_header_t), src + sizeof(mach_msg_header_t), size - sizeof(mach_msg_header_t));
 	/* Off the wait queue before the reply right is named in its space:
 	 * as in direct_send.c, nothing that naming sends can be handed to it. */
-	ipc_mqueue_wake_handed(&p->receivers, IPC_HANDED_IN_PLACE);
+	ipc_mqueue_wake_handed(q, IPC_HANDED_IN_PLACE);
 	t->rcv_result = MACH_MSG_SUCCESS;
 	mach_msg_header_t *h = (mach_msg_header_t *)dst;
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(bits) |
 		       MACH_MSGH_BITS(rp ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0,
 				      rp ? MACH_MSG_TYPE_PORT_SEND : MACH_MSG_TYPE_PORT_SEND_ONCE);
 	h->msgh_size = size;
-	h->msgh_remote_port = rp ? ipc_right_copyout(t->task->space, rp, MACH_MSG_TYPE_PORT_SEND_ONCE) : MACH_PORT_NULL;
+	h->msgh_remote_port = rp ? ipc_right_copyout(rspace, rp, MACH_MSG_TYPE_PORT_SEND_ONCE) : MACH_PORT_NULL;
 	h->msgh_local_port = p->receiver_name;
 	h->msgh_seqno = p->seqno++;
 	h->msgh_id = id;

@@ -1,14 +1,16 @@
 /* test-rpc-send: the RPC-shaped send (kernel/ipc/rpc_send.c). A request
  * (COPY_SEND to the server, MAKE_SEND_ONCE reply port) or a reply
  * (MOVE_SEND_ONCE, no reply port) to a thread of another task waiting on
- * the port goes that way; every other case is left to the general path.
+ * the port or its set goes that way; every other case is left to the
+ * general path.
  * Here the server is a child task (task_create, inheriting this program)
  * that reports in each reply the header and body it received, so each
  * case checks both messages field by field: the fast RPC, and each case
- * the fast path must leave (receiver not waiting, receiver on a port set,
- * a port right or out-of-line memory in the body, a receive buffer too
+ * the fast path must leave (receiver not waiting, a port right or
+ * out-of-line memory in the body, a receive buffer too
  * small with and without MACH_RCV_LARGE, reply ports the receiver cannot
- * use or that are refused, timeouts, dead destinations both ways).
+ * use or that are refused, timeouts, dead destinations both ways), and a
+ * server waiting on a port set, which it takes.
  * sm_ipc_rpc_sends counts the messages the fast path delivered, so each
  * case also checks which of its two messages went that way. */
 #include "guest-check.h"
@@ -310,14 +312,17 @@ static void test_receiver_not_waiting(void)
 	mach_port_destroy(self, reply);
 }
 
-/* A server waiting on the set holding the port: the general path's
- * single copy, with the member's name. */
+/* A server waiting on the set holding the port: the fast way too, and
+ * the server sees the member's name and its sequence number. (The case it
+ * leaves, a member of the set holding a message while a thread waits on
+ * the set, lasts only until a woken receiver runs: it needs two receiving
+ * threads and is not driven here.) */
 static void test_receiver_on_set(void)
 {
 	mach_port_t reply = new_port();
 	uint32_t seq = 0;
 	rpc(CMD_NEXT_SET, reply, &seq, 2, "before the server receives on a set");
-	rpc(CMD_NEXT_PORT, reply, &seq, 1, "to a server waiting on the port's set");
+	rpc(CMD_NEXT_PORT, reply, &seq, 2, "to a server waiting on the port's set");
 	rpc(CMD_ECHO, reply, &seq, 2, "the port out of the set again");
 	mach_port_destroy(self, reply);
 }
