@@ -245,8 +245,9 @@ static void check_seen(const struct report *rep, const struct req *sent, uint32_
 	} else {
 		CHECK(seen->msgh_remote_port == MACH_PORT_NULL, "%s: no reply right (%x)", what, seen->msgh_remote_port);
 	}
-	uint32_t body[5] = { *(const uint32_t *)&sent->cmd_type, sent->cmd, sent->arg,
-			     *(const uint32_t *)&sent->item_type, item_word };
+	uint32_t body[5] = { 0, sent->cmd, sent->arg, 0, item_word };
+	memcpy(&body[0], &sent->cmd_type, sizeof body[0]);        /* the descriptors' words */
+	memcpy(&body[3], &sent->item_type, sizeof body[3]);
 	CHECK(memcmp(&rep->w[R_BODY], body, sizeof body) == 0, "%s: the body arrived as sent (%x %x %x %x %x)", what,
 	      rep->w[R_BODY], rep->w[R_BODY + 1], rep->w[R_BODY + 2], rep->w[R_BODY + 3], rep->w[R_BODY + 4]);
 	srv_seqno++;
