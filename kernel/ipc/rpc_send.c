@@ -40,6 +40,17 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 	const mach_msg_header_t *uh = (const mach_msg_header_t *)src;
 	mach_msg_bits_t bits = uh->msgh_bits;
 	mach_port_name_t dest = uh->msgh_remote_port, reply = uh->msgh_local_port;
+	/* The receiver first: a server busy when a request comes (most of a
+	 * block client's at QD32) is turned away before the names are read. */
+	struct waitq *q;
+	struct thread *t = ipc_mqueue_waiting_receiver(p, size, &q);
+	if (!p->active || !t || t->task == task)
+		return false;
+	/* The port, and the set it waits on if so, are its space's: then the
+	 * receiver names the port as the general path's kmsg_copyout would. */
+	struct ipc_space *rspace = t->task->space;
+	if (p->receiver != rspace || (q != &p->receivers && p->pset->receiver != rspace))
+		return false;
 	struct ipc_space *space = task->space;
 	struct ipc_entry *re = NULL;
 	if (MACH_MSGH_BITS_PORTS(bits) == IPC_RPC_REQUEST) {
@@ -53,15 +64,6 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 		if (!(de->type & MACH_PORT_TYPE_SEND_ONCE) || reply != MACH_PORT_NULL || p->dnrequests)
 			return false;
 	}
-	struct waitq *q;
-	struct thread *t = ipc_mqueue_waiting_receiver(p, size, &q);
-	if (!p->active || !t || t->task == task)
-		return false;
-	/* The port, and the set it waits on if so, are its space's: then the
-	 * receiver names the port as the general path's kmsg_copyout would. */
-	struct ipc_space *rspace = t->task->space;
-	if (p->receiver != rspace || (q != &p->receivers && p->pset->receiver != rspace))
-		return false;
 	char *dst = user_window(&t->task->pmap, t->rcv_buffer, size, true);
 	if (!dst)
 		return false;
