@@ -28,9 +28,9 @@
 #include "vm/copyio.h"
 #include "vm/kalloc.h"
 
-static uint32_t single_copies;
+uint32_t ipc_direct_single_copies;
 
-uint32_t ipc_direct_send_count(void) { return single_copies; }
+uint32_t ipc_direct_send_count(void) { return ipc_direct_single_copies; }
 
 /* The waiting receiver of p able to take a simple message of size bytes
  * in place, or NULL; *dst is then where its buffer lies in the kernel's
@@ -127,7 +127,7 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 	h->msgh_seqno = p->seqno++;
 	t->rcv_result = kmsg_copyout(t->task->space, m);
 	msg_header_copy((mach_msg_header_t *)dst, h);
-	single_copies++;
+	ipc_direct_single_copies++;
 	*result = MACH_MSG_SUCCESS;
 	return true;
 }

@@ -8,6 +8,7 @@
 #include <mach/message.h>
 #include "ipc/space.h"
 #include "kern/task.h"
+#include "ipc/rpc_send.h"
 struct task;
 
 /* A receiver's wait_data when its message was copied into its buffer whole
@@ -38,8 +39,15 @@ static inline bool ipc_direct_send(struct task *task, uintptr_t uaddr, const cha
 	struct ipc_port *p = e ? e->port : NULL;
 	if (!p || p->kotype != IKOT_NONE || p->msgs_head || (!p->receivers.head && !p->pset))
 		return false;
+	/* A request or reply: the same delivery, with less done for it
+	 * (ipc/rpc_send.c). */
+	if (ipc_rpc_shape(uh->msgh_bits) && ipc_rpc_send(task, *src, size, e, p)) {
+		*result = MACH_MSG_SUCCESS;
+		return true;
+	}
 	return ipc_direct_send_to(task, uaddr, src, size, p, result);
 }
-/* Messages delivered so since boot. */
+/* Messages delivered so since boot (this path's and ipc_rpc_send's). */
+extern uint32_t ipc_direct_single_copies;
 uint32_t ipc_direct_send_count(void);
 #endif

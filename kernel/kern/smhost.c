@@ -82,3 +82,11 @@ kern_return_t sm_ipc_counters(mach_port_t host, natural_t *handoffs, natural_t *
 	*single_copies = ipc_direct_send_count();
 	return KERN_SUCCESS;
 }
+
+kern_return_t sm_ipc_rpc_sends(mach_port_t host, natural_t *rpc_sends)
+{
+	if (!host_port_word_ok(host))
+		return KERN_INVALID_HOST;
+	*rpc_sends = ipc_rpc_send_count;
+	return KERN_SUCCESS;
+}
