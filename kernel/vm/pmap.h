@@ -102,11 +102,13 @@ size_t pmap_share_cow(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames
 bool pmap_is_cow(const struct pmap *pm, uintptr_t va);
 void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable);
 /* Load pm's directory into CR3 unless it is loaded (a load flushes the
- * TLB). Inline: every switch between tasks makes it. */
-static inline void pmap_activate(const struct pmap *pm)
+ * TLB); true if it loaded it. Inline: every switch between tasks makes it. */
+static inline bool pmap_activate(const struct pmap *pm)
 {
 	assert(pm->pd != NULL);                      /* not a destroyed map */
-	if (read_cr3() != pm->pd_phys)
-		write_cr3(pm->pd_phys);
+	if (read_cr3() == pm->pd_phys)
+		return false;
+	write_cr3(pm->pd_phys);
+	return true;
 }
 #endif
