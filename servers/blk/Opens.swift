@@ -27,7 +27,17 @@ extension Disk {
         return D_SUCCESS
     }
 
-    func opened(_ open: OpenDevice) { opens += 1 }
+    /// The open's port queues as many requests as the device takes at
+    /// once (inflight=), not Mach's default 5: a client with 32 reads in
+    /// flight blocked in its send at the sixth, so the server took them
+    /// six at a time, each batch with its own notification, interrupt and
+    /// two address-space switches (docs/benchmarks.md, "Where the QD32
+    /// time goes").  What does not fit the device waits in `waiting`.
+    func opened(_ open: OpenDevice) {
+        opens += 1
+        let kr = mach_port_set_qlimit(smrt_task_port(), open.port.raw, mach_port_msgcount_t(max(config.inflight, 5)))
+        if kr != KERN_SUCCESS { print("blk: \(name): queue limit of an open not set: \(hex(kr))") }
+    }
     /// Requests of a closed or forgotten open still in flight finish
     /// (their replies go to reply ports).
     func closed(_ open: OpenDevice) { opens -= 1 }
