@@ -290,7 +290,8 @@ static unsigned pipelined(void)
  * open's port queues that many: servers/blk/Opens.swift), so it takes them
  * all before notifying the device: one decision for the first (the device
  * was idle) and one for the rest, where Mach's default queue limit of 5
- * blocked this sender at the seventh and cost a decision per handful. */
+ * blocked this sender whenever five waited (one more was handed to the
+ * server straight) and cost a decision per handful. */
 static void burst(void)
 {
 	mach_port_t reply = mach_reply_port();
