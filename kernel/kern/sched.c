@@ -25,6 +25,7 @@ static struct thread *preferred;
  * on no run queue meanwhile (sched_wake_direct). */
 struct thread *sched_direct;
 static uint32_t preferred_switches;
+static uint32_t space_switches;          /* CR3 loads by switch_to */
 
 void sched_init(void)
 {
@@ -128,7 +129,8 @@ static void switch_to(struct thread *next)
 	 * is woken by it then resumes without a CR3 load, which under TCG
 	 * costs ~8 us of TLB and jump-cache flushing each (docs/benchmarks.md). */
 	if (next->task != idle_thread.task) {        /* the kernel task, without the call */
-		pmap_activate(&next->task->pmap);
+		if (pmap_activate(&next->task->pmap))
+			space_switches++;
 		if (next->task->ldt || !gdt_kernel_ldt_loaded)
 			user_ldt_activate(next->task);      /* its own LDT, or the kernel's */
 	}
@@ -183,6 +185,16 @@ void sched_settle_direct_now(void)
 }
 
 uint32_t sched_preferred_switch_count(void) { return preferred_switches; }
+
+uint64_t sched_idle_cycles(void)
+{
+	uint64_t c = idle_thread.run_cycles;
+	if (sched_running == &idle_thread)
+		c += rdtsc() - idle_thread.switched_in;
+	return c;
+}
+
+uint32_t sched_space_switch_count(void) { return space_switches; }
 
 void sched_yield(void)
 {

@@ -78,6 +78,11 @@ static inline struct thread *waitq_wake_direct(struct waitq *q, void *data)
 }
 /* Switches made either way since boot. */
 uint32_t sched_preferred_switch_count(void);
+/* TSC cycles the idle thread has run since boot (halted, or zeroing free
+ * pages ahead of need), and the address-space switches (CR3 loads) made
+ * by thread switches: for where a benchmark's time goes. */
+uint64_t sched_idle_cycles(void);
+uint32_t sched_space_switch_count(void);
 /* Threads that want the CPU: the current one (unless idle) and the ready
  * ones (for the load averages, kern/load.c). */
 unsigned sched_runnable(void);

@@ -90,3 +90,12 @@ kern_return_t sm_ipc_rpc_sends(mach_port_t host, natural_t *rpc_sends)
 	*rpc_sends = ipc_rpc_send_count;
 	return KERN_SUCCESS;
 }
+
+kern_return_t sm_sched_counters(mach_port_t host, uint64_t *idle_cycles, natural_t *space_switches)
+{
+	if (!host_port_word_ok(host))
+		return KERN_INVALID_HOST;
+	*idle_cycles = sched_idle_cycles();
+	*space_switches = sched_space_switch_count();
+	return KERN_SUCCESS;
+}

@@ -120,11 +120,13 @@ void pmap_replace_cow(struct pmap *pm, uintptr_t va, uintptr_t pa, bool writable
 bool pmap_lend_to_device(struct pmap *pm, uintptr_t va, uintptr_t *pa);
 bool pmap_lent_to_device(const struct pmap *pm, uintptr_t va);
 /* Load pm's directory into CR3 unless it is loaded (a load flushes the
- * TLB). Inline: every switch between tasks makes it. */
-static inline void pmap_activate(const struct pmap *pm)
+ * TLB); true if it loaded it. Inline: every switch between tasks makes it. */
+static inline bool pmap_activate(const struct pmap *pm)
 {
 	assert(pm->pd != NULL);                      /* not a destroyed map */
-	if (read_cr3() != pm->pd_phys)
-		write_cr3(pm->pd_phys);
+	if (read_cr3() == pm->pd_phys)
+		return false;
+	write_cr3(pm->pd_phys);
+	return true;
 }
 #endif

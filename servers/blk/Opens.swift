@@ -27,7 +27,21 @@ extension Disk {
         return D_SUCCESS
     }
 
-    func opened(_ open: OpenDevice) { opens += 1 }
+    /// The open's port queues half as many requests as the device takes
+    /// at once (inflight=), not Mach's default 5: a client with 32 reads in
+    /// flight blocked in its send whenever five waited, so the server took
+    /// them about seven at a time, each batch with its own notification (~30 µs of QEMU's vCPU
+    /// whatever it carries), interrupt and two address-space switches.
+    /// Half, not all: two batches, one in the device while the server and
+    /// the client work on the other; a single batch of 32 left the CPU idle
+    /// 40% of the time on a disk image, slower than before
+    /// (docs/benchmarks.md, "Where the QD32 time goes").  What does not fit
+    /// the device waits in `waiting`.
+    func opened(_ open: OpenDevice) {
+        opens += 1
+        let kr = mach_port_set_qlimit(smrt_task_port(), open.port.raw, mach_port_msgcount_t(max(config.inflight / 2, 5)))
+        if kr != KERN_SUCCESS { print("blk: \(name): queue limit of an open not set: \(hex(kr))") }
+    }
     /// Requests of a closed or forgotten open still in flight finish
     /// (their replies go to reply ports).
     func closed(_ open: OpenDevice) { opens -= 1 }

@@ -19,7 +19,10 @@
  * p50=L p90=L p99=L" (latencies in ns, from issue to reply, by TSC), then
  * a line "virtiobench: cost NAME syscalls_per_100=S interrupts_per_100=I"
  * (system calls of every task and device interrupts per 100 requests,
- * from the kernel's counters), then the server's statistics. Data is not checked here: test-virtio does that.
+ * from the kernel's counters), a line "virtiobench: sched NAME
+ * idle_permille=P switches_per_100=S" (the share of the measurement's time
+ * the CPU idled, in thousandths, and address-space switches per 100
+ * requests), then the server's statistics. Data is not checked here: test-virtio does that.
  * Arguments: mib=N limits the sequential passes to the first N MiB;
  * only=NAME runs that measurement alone, repeat=N runs it N times and
  * ops=N sets the random reads' count (4N at QD32), for profiling one path;
@@ -40,13 +43,21 @@ static uint8_t *wbuf;
 static const char *only;
 
 /* The kernel's counters when the current measurement began. */
-static natural_t syscalls_at, interrupts_at;
+static natural_t syscalls_at, interrupts_at, switches_at;
+static uint64_t idle_at, tsc_at;
 
 static void counters(natural_t *syscalls, natural_t *interrupts)
 {
 	natural_t ticks;
 	*syscalls = *interrupts = 0;
 	sm_cpu_counters(smrt_host_port(), syscalls, interrupts, &ticks);
+}
+
+/* TSC cycles the CPU has idled and address-space switches, since boot. */
+static void sched_counters(uint64_t *idle, natural_t *switches)
+{
+	*idle = 0, *switches = 0;
+	sm_sched_counters(smrt_host_port(), idle, switches);
 }
 
 /* Whether measurement NAME is to run (all of them unless only= names one);
@@ -56,6 +67,8 @@ static int wanted(const char *name)
 	if (only && strcmp(only, name) != 0)
 		return 0;
 	counters(&syscalls_at, &interrupts_at);
+	sched_counters(&idle_at, &switches_at);
+	tsc_at = vd_tsc();
 	return 1;
 }
 
@@ -89,7 +102,9 @@ static uint64_t ns_of(uint64_t ticks)
 
 static void report(const char *name, int ops, uint64_t bytes, uint64_t ns)
 {
-	natural_t syscalls, interrupts;
+	natural_t syscalls, interrupts, switches;
+	uint64_t idle, tsc = vd_tsc();
+	sched_counters(&idle, &switches);
 	counters(&syscalls, &interrupts);
 	sort(lat, ops);
 	printf("virtiobench: %s ops=%d bytes=%llu ns=%llu p50=%llu p90=%llu p99=%llu\n", name, ops, bytes, ns,
@@ -100,6 +115,12 @@ static void report(const char *name, int ops, uint64_t bytes, uint64_t ns)
 		printf("virtiobench: cost %s syscalls_per_100=%u interrupts_per_100=%u\n", name,
 		       (unsigned)((uint64_t)(syscalls - syscalls_at) * 100 / ops),
 		       (unsigned)((uint64_t)(interrupts - interrupts_at) * 100 / ops));
+	/* How much of it the CPU idled (waiting for the device: the kernel's
+	 * idle thread) and how many address spaces it switched, per 100. */
+	if (ops > 0 && tsc > tsc_at)
+		printf("virtiobench: sched %s idle_permille=%u switches_per_100=%u\n", name,
+		       (unsigned)((idle - idle_at) * 1000 / (tsc - tsc_at)),
+		       (unsigned)((uint64_t)(switches - switches_at) * 100 / ops));
 }
 
 /* One synchronous request, timed; returns its result. */
