@@ -37,11 +37,8 @@ extension Disk {
     /// 40% of the time on a disk image, slower than before
     /// (docs/benchmarks.md, "Where the QD32 time goes").  What does not fit
     /// the device waits in `waiting`.
-    func opened(_ open: OpenDevice) {
-        opens += 1
-        let kr = mach_port_set_qlimit(smrt_task_port(), open.port.raw, mach_port_msgcount_t(max(config.inflight / 2, 5)))
-        if kr != KERN_SUCCESS { print("blk: \(name): queue limit of an open not set: \(hex(kr))") }
-    }
+    var openQueueLimit: Int { max(config.inflight / 2, machDefaultQueueLimit) }
+    func opened(_ open: OpenDevice) { opens += 1 }
     /// Requests of a closed or forgotten open still in flight finish
     /// (their replies go to reply ports).
     func closed(_ open: OpenDevice) { opens -= 1 }

@@ -55,6 +55,13 @@ final class Nic: ServedDevice {
         try bringUp(set: set)
     }
 
+    /// An open's port queues 16 requests, not Mach's default 5, as the
+    /// block server's do: a client with many writes in flight
+    /// (device_write_request) blocks in its send whenever five wait, and
+    /// the server then takes its frames a few at a time (measured:
+    /// docs/benchmarks.md, "An open's queue limit on the network path").
+    var openQueueLimit: Int { 16 }
+
     func has(_ bit: Int) -> Bool { device.accepted.has(bit: bit) }
 
     /// 3.1.1 from reset to DRIVER_OK.  Refused on purpose (5.1.3): the

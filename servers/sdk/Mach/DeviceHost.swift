@@ -31,6 +31,12 @@ public protocol ServedDevice: AnyObject {
     /// of an open it had not closed): for the device's own counters.
     func opened(_ open: DeviceOpen<Self>)
     func closed(_ open: DeviceOpen<Self>)
+    /// Requests an open's port queues before a client's send blocks
+    /// (Mach's default is 5). A device that takes many requests at once
+    /// raises it, so that a client with many in flight hands them over in
+    /// batches instead of blocking after the fifth (docs/benchmarks.md,
+    /// "Where the QD32 time goes, and the open's queue limit").
+    var openQueueLimit: Int { get }
     /// Every request on one of this device's opens, closed or not, before
     /// it is checked (for a request counter).
     func requestArrived()
@@ -53,11 +59,15 @@ public protocol ServedDevice: AnyObject {
     func refuse(_ routine: StaticString, _ code: kern_return_t, _ why: String) -> kern_return_t
 }
 
+/// Mach's queue limit of a new port (MACH_PORT_QLIMIT_DEFAULT).
+public let machDefaultQueueLimit = Int(MACH_PORT_QLIMIT_DEFAULT)
+
 extension ServedDevice {
     public var openModes: dev_mode_t { dev_mode_t(D_READ | D_WRITE | D_NODELAY | D_NOWAIT) }
     public func mayOpen(mode: dev_mode_t) -> kern_return_t { D_SUCCESS }
     public func opened(_ open: DeviceOpen<Self>) {}
     public func closed(_ open: DeviceOpen<Self>) {}
+    public var openQueueLimit: Int { machDefaultQueueLimit }
     public func requestArrived() {}
     public func read(_ io: DeviceIO, on open: DeviceOpen<Self>, wanted: Int32, data: inout io_buf_ptr_t?,
                      count: inout mach_msg_type_number_t) -> kern_return_t {
@@ -175,6 +185,10 @@ public final class DeviceHost<Device: ServedDevice>: DeviceDriver {
             port = try opens.add(target: d, mode: mode)
         } catch {
             return d.refuse("device_open", error.code, error.why)
+        }
+        if d.openQueueLimit != machDefaultQueueLimit {
+            let kr = mach_port_set_qlimit(smrt_task_port(), port.raw, mach_port_msgcount_t(d.openQueueLimit))
+            if kr != KERN_SUCCESS { print("\(logPrefix): \(d.name): queue limit \(d.openQueueLimit) of an open not set: \(hex(kr))") }
         }
         if let o = opens.lookup(port) { d.opened(o) }
         return D_SUCCESS
