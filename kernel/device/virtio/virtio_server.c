@@ -340,53 +340,64 @@ static kern_return_t page_present(struct vdev *d, const char *routine, uintptr_t
 	return KERN_INVALID_ADDRESS;
 }
 
-kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
-				mach_msg_type_number_t *count)
+/* The device may write the page: a copy-on-write page becomes the driver's
+ * own, and the frame is never shared copy-on-write from now on
+ * (pmm_mark_device_visible). */
+static kern_return_t give_to_device(struct vdev *d, const char *routine, uintptr_t va, uintptr_t *pa)
 {
-	OWNED_OR_RETURN(d, device);
+	kern_return_t kr = vm_fault_unshare(d->owner, va);
+	if (kr != KERN_SUCCESS || !pmap_lookup(&d->owner->pmap, va, pa, NULL)) {
+		vdev_refuse(d, "%s: the page at %#x cannot be made the driver's own (%#x)", routine, va, kr);
+		return kr != KERN_SUCCESS ? kr : KERN_INVALID_ADDRESS;
+	}
+	pmm_mark_device_visible(PAGE_ROUND_DOWN(*pa));
+	return KERN_SUCCESS;
+}
+
+/* The device only reads the page: no copy, the frame stays shared
+ * copy-on-write with whoever else holds it, and the page's entry holds it
+ * for the device until the driver unmaps the page (vm/pmap.h). */
+static kern_return_t lend_to_device(struct vdev *d, const char *routine, uintptr_t va, uintptr_t *pa)
+{
+	if (pmap_lend_to_device(&d->owner->pmap, va, pa))
+		return KERN_SUCCESS;
+	vdev_refuse(d, "%s: the frame of the page at %#x has too many holders", routine, va);
+	return KERN_RESOURCE_SHORTAGE;
+}
+
+/* virtio_phys_pages and virtio_lend_pages: the checks, then each page
+ * present and handed over by `hand`, its physical address in pages[]. */
+static kern_return_t device_pages(struct vdev *d, const char *routine,
+				  kern_return_t (*hand)(struct vdev *, const char *, uintptr_t, uintptr_t *),
+				  vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
+				  mach_msg_type_number_t *count)
+{
+	kern_return_t kr;
 	uint32_t n;
-	if ((kr = page_range_ok(d, __func__, address, size, *count, &n)) != KERN_SUCCESS)
+	if ((kr = page_range_ok(d, routine, address, size, *count, &n)) != KERN_SUCCESS)
 		return kr;
 	for (uint32_t i = 0; i < n; i++) {
 		uintptr_t va = address + i * PAGE_SIZE, pa;
-		if ((kr = page_present(d, __func__, va)) != KERN_SUCCESS)
+		if ((kr = page_present(d, routine, va)) != KERN_SUCCESS || (kr = hand(d, routine, va, &pa)) != KERN_SUCCESS)
 			return kr;
-		/* The device writes without a fault: a copy-on-write page
-		 * becomes the driver's own, and the frame is never shared
-		 * copy-on-write from now on (pmm_mark_device_visible). */
-		if ((kr = vm_fault_unshare(d->owner, va)) != KERN_SUCCESS || !pmap_lookup(&d->owner->pmap, va, &pa, NULL)) {
-			vdev_refuse(d, "%s: the page at %#x cannot be made the driver's own (%#x)", __func__, va, kr);
-			return kr != KERN_SUCCESS ? kr : KERN_INVALID_ADDRESS;
-		}
-		pmm_mark_device_visible(PAGE_ROUND_DOWN(pa));
 		pages[i] = pa;
 	}
 	*count = n;
 	return KERN_SUCCESS;
 }
 
+kern_return_t virtio_phys_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
+				mach_msg_type_number_t *count)
+{
+	OWNED_OR_RETURN(d, device);
+	return device_pages(d, __func__, give_to_device, address, size, pages, count);
+}
+
 kern_return_t virtio_lend_pages(mach_port_t device, vm_address_t address, vm_size_t size, sm_virtio_pages_t pages,
 				mach_msg_type_number_t *count)
 {
 	OWNED_OR_RETURN(d, device);
-	uint32_t n;
-	if ((kr = page_range_ok(d, __func__, address, size, *count, &n)) != KERN_SUCCESS)
-		return kr;
-	for (uint32_t i = 0; i < n; i++) {
-		uintptr_t va = address + i * PAGE_SIZE, pa;
-		if ((kr = page_present(d, __func__, va)) != KERN_SUCCESS)
-			return kr;
-		/* No copy: the frame stays shared copy-on-write with whoever
-		 * else holds it, and the page's entry holds it for the device
-		 * until the driver unmaps the page (vm/pmap.h). */
-		if (!pmap_lend_to_device(&d->owner->pmap, va, &pa)) {
-			vdev_refuse(d, "%s: the frame of the page at %#x has too many holders", __func__, va);
-			return KERN_RESOURCE_SHORTAGE;
-		}
-		pages[i] = pa;
-	}
-	*count = n;
-	return KERN_SUCCESS;
+	return device_pages(d, __func__, lend_to_device, address, size, pages, count);
 }
 
 kern_return_t virtio_device_stats(mach_port_t device, sm_virtio_stats_t *stats)
