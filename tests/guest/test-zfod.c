@@ -238,15 +238,22 @@ static uint8_t hog_stacks[HOGS][8192] __attribute__((aligned(16)));
 
 /* Reserve a GiB and touch every page of it: the touch past the task's page
  * limit, or past the memory left, stops the task. Reports if it ever got
- * through (it must not). */
+ * through (it must not). A hog yields every 64 pages, so that hogs started
+ * together grow together and their sum runs into the machine's memory
+ * before each reaches its own limit: on a fast host one hog could otherwise
+ * reach its limit (and free its pages) within a time slice, the next one
+ * after it, and memory never ran out (CI saw that once). */
 static void __attribute__((noreturn, used)) hog_main(void *arg)
 {
 	(void)arg;
 	smrt_task_forked();
 	vm_address_t a = HOG_BASE;
 	if (vm_allocate(mach_task_self(), &a, GiB, FALSE) == KERN_SUCCESS)
-		for (uint32_t off = 0; off < GiB; off += PAGE)
+		for (uint32_t off = 0; off < GiB; off += PAGE) {
 			((volatile uint32_t *)(a + off))[0] = off;
+			if (off / PAGE % 64 == 63)
+				thread_switch(MACH_PORT_NULL, SWITCH_OPTION_NONE, 0);
+		}
 	mach_port_t boot = MACH_PORT_NULL;
 	task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &boot);
 	mach_msg_header_t h = { 0 };
