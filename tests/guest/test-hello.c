@@ -374,6 +374,27 @@ static uint32_t half_valid(uint32_t *buf, mach_port_t dev)
 	return sizeof *q;
 }
 
+/* A random body word read as an out-of-line type descriptor with the
+ * deallocate bit gives the kernel a random range of this task to take
+ * away, and now and then that range is mapped: the kernel rightly
+ * deallocates it (once CI saw this test's own stack page go, and the test
+ * die on its next push). So no word of a random complex body is an
+ * out-of-line descriptor (msgt_inline clear) with msgt_deallocate set:
+ * that bit is cleared in such words, and every other word, inline
+ * descriptors and out-of-line ones without the bit, keeps its random
+ * value, kernel addresses among them. */
+static void keep_own_memory(uint32_t *msg, uint32_t size)
+{
+	for (uint32_t i = sizeof(mach_msg_header_t) / 4; i < size / 4; i++) {
+		mach_msg_type_t t;
+		memcpy(&t, &msg[i], sizeof t);
+		if (!t.msgt_inline && t.msgt_deallocate) {
+			t.msgt_deallocate = 0;
+			memcpy(&msg[i], &t, sizeof t);
+		}
+	}
+}
+
 /* Thousands of random and half-valid messages at an open device's port;
  * every one that carries a reply port gets exactly one answer. */
 static void test_fuzz(int messages)
@@ -399,6 +420,8 @@ static void test_fuzz(int messages)
 			uint32_t complex = buf[0] & MACH_MSGH_BITS_COMPLEX;
 			header((mach_msg_header_t *)buf, dev, id, size, want_reply);
 			((mach_msg_header_t *)buf)->msgh_bits |= complex;
+			if (complex)
+				keep_own_memory(buf, size);
 		}
 		mach_msg_header_t *h = (mach_msg_header_t *)buf;
 		want_reply = h->msgh_local_port == rp;
