@@ -30,8 +30,9 @@ extension Disk {
     /// The open's port queues half as many requests as the device takes
     /// at once (inflight=), not Mach's default 5: a client with 32 reads in
     /// flight blocked in its send whenever five waited, so the server took
-    /// them about seven at a time, each batch with its own notification (~30 µs of QEMU's vCPU
-    /// whatever it carries), interrupt and two address-space switches.
+    /// them about seven at a time, each batch with its own notification
+    /// (~30 µs of QEMU's vCPU time, however many chains it carries),
+    /// interrupt and two address-space switches.
     /// Half, not all: two batches, one in the device while the server and
     /// the client work on the other; a single batch of 32 left the CPU idle
     /// 40% of the time on a disk image, slower than before
