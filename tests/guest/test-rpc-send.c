@@ -181,6 +181,10 @@ static uint32_t rpc_sends(void)
 {
 	natural_t n = 0;
 	CHECK_EQ(sm_ipc_rpc_sends(smrt_host_port(), &n), KERN_SUCCESS);
+	/* Only the host port reads the count. */
+	natural_t other = 7;
+	kern_return_t kr = sm_ipc_rpc_sends(self, &other);
+	CHECK(kr == KERN_INVALID_HOST && other == 7, "sm_ipc_rpc_sends on the task port: %#x, %u", kr, other);
 	return n;
 }
 

@@ -82,9 +82,27 @@ static void test_child_switches(void)
 	mach_port_deallocate(self, child);
 }
 
+/* Only the host port reads the counters: a task port, a receive right of
+ * our own and a null name are refused, and nothing is written. */
+static void test_not_the_host(void)
+{
+	mach_port_t mine = MACH_PORT_NULL;
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &mine), KERN_SUCCESS);
+	mach_port_t bad[] = { self, mine, MACH_PORT_NULL };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t idle = 7;
+		natural_t switches = 7;
+		kern_return_t kr = sm_sched_counters(bad[i], &idle, &switches);
+		CHECK(kr == KERN_INVALID_HOST || kr == MACH_SEND_INVALID_DEST, "port %u: %#x", i, kr);
+		CHECK(idle == 7 && switches == 7, "port %u: the counters were written", i);
+	}
+	mach_port_destroy(self, mine);
+}
+
 int main(void)
 {
 	self = mach_task_self();
+	test_not_the_host();
 	test_sleep_is_idle();
 	test_busy_is_not_idle();
 	test_child_switches();
