@@ -1,0 +1,184 @@
+/* vdisk-async: many requests in flight from one thread (vdisk.h's vd_async_*
+ * and vd_in_flight): device_request.defs requests, one reply port per slot,
+ * all reply ports in one port set. */
+#include "vdisk.h"
+#include <mach/mig_errors.h>
+#include "mach.h"
+#include "mach_port.h"
+
+void vd_async_init(struct vd_async *a, int slots)
+{
+	memset(a, 0, sizeof *a);
+	a->slots = slots;
+	mach_port_allocate(smrt_task_port(), MACH_PORT_RIGHT_PORT_SET, &a->set);
+	for (int i = 0; i < slots; i++) {
+		mach_port_allocate(smrt_task_port(), MACH_PORT_RIGHT_RECEIVE, &a->port[i]);
+		mach_port_move_member(smrt_task_port(), a->port[i], a->set);
+		a->free_mask[i / 32] |= 1u << (i % 32);
+		a->slot_of[a->port[i] % VD_SLOT_HASH] = (uint8_t)(i + 1);
+	}
+}
+
+static void set_busy(struct vd_async *a, int slot, int busy)
+{
+	a->busy[slot] = busy;
+	if (busy)
+		a->free_mask[slot / 32] &= ~(1u << (slot % 32));
+	else
+		a->free_mask[slot / 32] |= 1u << (slot % 32);
+}
+
+/* The lowest free slot, as the scan over busy[] it replaces found. */
+int vd_async_free_slot(const struct vd_async *a)
+{
+	for (int w = 0; w < VD_MAX_SLOTS / 32; w++)
+		if (a->free_mask[w])
+			return w * 32 + __builtin_ctz(a->free_mask[w]);
+	return -1;
+}
+
+/* The slot whose port is name, or -1. */
+static int slot_of_port(const struct vd_async *a, mach_port_t name)
+{
+	int s = a->slot_of[name % VD_SLOT_HASH] - 1;
+	if (s >= 0 && a->port[s] == name)
+		return s;
+	for (int i = 0; i < a->slots; i++)
+		if (a->port[i] == name)
+			return i;
+	return -1;
+}
+
+kern_return_t vd_async_read(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, uint32_t bytes)
+{
+	kern_return_t kr = device_read_request(d->port, a->port[slot], vd_read_mode, rec, (int)bytes);
+	set_busy(a, slot, kr == KERN_SUCCESS);
+	return kr;
+}
+
+kern_return_t vd_async_write(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, const void *src,
+			     uint32_t bytes)
+{
+	kern_return_t kr = device_write_request(d->port, a->port[slot], 0, rec, (io_buf_ptr_t)(src), bytes);
+	set_busy(a, slot, kr == KERN_SUCCESS);
+	return kr;
+}
+
+/* device_reply.defs messages as the client receives them. */
+union vd_reply_msg {
+	mig_reply_header_t h;
+	struct { mig_reply_header_t h; mach_msg_type_t t; int count; } write;
+	struct { mig_reply_header_t h; mach_msg_type_long_t t; io_buf_ptr_t data; } read;
+	struct { mig_reply_header_t h; mach_msg_type_t t; char data[IO_INBAND_MAX]; } inband;
+};
+
+mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned timeout_ms)
+{
+	union vd_reply_msg m;
+	/* Every field but inband (read only up to count, which sets it). */
+	r->slot = 0, r->id = 0, r->code = 0, r->count = 0, r->data = NULL;
+	memset(&m.h, 0, sizeof m.h);
+	mach_msg_return_t mr = mach_msg(&m.h.Head, MACH_RCV_MSG | (timeout_ms ? MACH_RCV_TIMEOUT : 0), 0, sizeof m,
+					a->set, timeout_ms, 0);
+	if (mr != MACH_MSG_SUCCESS)
+		return mr;
+	r->slot = slot_of_port(a, m.h.Head.msgh_local_port);
+	if (r->slot >= 0)
+		set_busy(a, r->slot, 0);
+	r->id = m.h.Head.msgh_id;
+	r->code = m.h.RetCode;
+	uint32_t size = m.h.Head.msgh_size;
+	if ((r->id == 2902 || r->id == 2903) && size >= sizeof m.write)
+		r->count = (uint32_t)m.write.count;
+	else if (r->id == 2904 && size >= sizeof m.read) {
+		r->count = m.read.t.msgtl_number;
+		r->data = ((void *)(m.read.data));
+	} else if (r->id == 2905 && size >= sizeof m.h + 4) {
+		r->count = m.inband.t.msgt_number;
+		if (r->count > IO_INBAND_MAX)
+			r->count = IO_INBAND_MAX;
+		memcpy(r->inband, m.inband.data, r->count);
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+struct flight {
+	uint32_t sector, nsect, gen;	/* gen 0: a read */
+	uint8_t *data;
+};
+
+static int overlaps(const struct flight *f, const struct vd_async *a, uint32_t sector, uint32_t nsect, int write)
+{
+	for (int i = 0; i < a->slots; i++)
+		if (a->busy[i] && (write || f[i].gen) && sector < f[i].sector + f[i].nsect && f[i].sector < sector + nsect)
+			return 1;
+	return 0;
+}
+
+/* One reply of vd_in_flight: check it, log and record a write. */
+static int flight_done(struct flight *q, const struct vd_reply *r, uint32_t seed, uint16_t *model)
+{
+	uint32_t bytes = q->nsect * VD_SECTOR;
+	if (q->gen) {
+		CHECK(r->id == 2902 && r->code == D_SUCCESS && r->count == bytes, "write reply %d: %x, %u of %u bytes",
+		      r->id, r->code, r->count, bytes);
+		if (r->code == D_SUCCESS && r->count) {
+			vd_log_write(seed, q->sector, r->count / VD_SECTOR, q->gen);
+			for (uint32_t k = 0; k < r->count / VD_SECTOR; k++)
+				model[q->sector + k] = (uint16_t)q->gen;
+		}
+		return r->code != D_SUCCESS;
+	}
+	int at = r->code == D_SUCCESS && r->count == bytes ? vd_verify(r->data, seed, q->sector, q->nsect, 0, model) : 0;
+	CHECK(r->id == 2904 && r->code == D_SUCCESS && r->count == bytes && at < 0,
+	      "read reply %d of %u sectors at %u: %x, %u bytes; sector %u holds %s", r->id, q->nsect, q->sector, r->code,
+	      r->count, q->sector + (at < 0 ? 0 : at), r->count > (uint32_t)at * VD_SECTOR && at >= 0 ?
+	      vd_describe((uint8_t *)r->data + at * VD_SECTOR) : "-");
+	vd_free(r->data, r->count);
+	return r->code != D_SUCCESS || at >= 0;
+}
+
+int vd_in_flight(struct vd_disk *d, uint32_t seed, uint32_t first, uint32_t nsect, uint16_t *model, uint16_t *gen,
+		 uint32_t *rng, int slots, int ops, int write_percent)
+{
+	static struct vd_async a;
+	static struct flight f[VD_MAX_SLOTS];
+	const uint32_t recs = nsect / d->spr, max = 65536 / d->record_size;
+	int issued = 0, done = 0, bad = 0, most = 0, in_flight = 0;
+	vd_async_init(&a, slots);
+	for (int i = 0; i < slots; i++)
+		if (!f[i].data)
+			f[i].data = malloc(65536);
+	while (done < issued || issued < ops) {
+		int slot;
+		while (issued < ops && (slot = vd_async_free_slot(&a)) >= 0) {
+			uint32_t n = 1 + vd_rand(rng) % max, rec = first / d->spr + vd_rand(rng) % (recs - n + 1);
+			int write = (int)(vd_rand(rng) % 100) < write_percent;
+			if (overlaps(f, &a, rec * d->spr, n * d->spr, write))
+				continue;
+			f[slot] = (struct flight){ rec * d->spr, n * d->spr, write ? (*gen)++ : 0, f[slot].data };
+			kern_return_t kr;
+			if (write) {
+				vd_fill(f[slot].data, seed, f[slot].sector, f[slot].nsect, f[slot].gen);
+				kr = vd_async_write(&a, slot, d, rec, f[slot].data, n * d->record_size);
+			} else {
+				kr = vd_async_read(&a, slot, d, rec, n * d->record_size);
+			}
+			CHECK_EQ(kr, KERN_SUCCESS);
+			if (kr != KERN_SUCCESS)
+				return most;
+			issued++;
+			if (++in_flight > most)
+				most = in_flight;
+		}
+		struct vd_reply r;
+		mach_msg_return_t mr = vd_async_wait(&a, &r, 20000);
+		CHECK(mr == MACH_MSG_SUCCESS && r.slot >= 0, "reply: %x, slot %d", mr, r.slot);
+		if (mr != MACH_MSG_SUCCESS || r.slot < 0)
+			break;
+		done++, in_flight--;
+		bad += flight_done(&f[r.slot], &r, seed, model);
+	}
+	CHECK(done == ops && bad == 0, "%d of %d requests answered, %d bad", done, ops, bad);
+	return most;
+}
