@@ -5,6 +5,7 @@
 #include <mach/mig_errors.h>
 #include "mach.h"
 #include "mach_port.h"
+#include <mach/vm_param.h>
 
 void vd_async_init(struct vd_async *a, int slots)
 {
@@ -72,34 +73,130 @@ union vd_reply_msg {
 	struct { mig_reply_header_t h; mach_msg_type_t t; char data[IO_INBAND_MAX]; } inband;
 };
 
+/* The reply in m (received on one of a's ports) into r; its slot becomes
+ * free. A message too short to hold a return code reads as
+ * MIG_REPLY_MISMATCH. */
+static void take_reply(struct vd_async *a, const union vd_reply_msg *m, struct vd_reply *r)
+{
+	uint32_t size = m->h.Head.msgh_size;
+	r->slot = slot_of_port(a, m->h.Head.msgh_local_port);
+	if (r->slot >= 0)
+		set_busy(a, r->slot, 0);
+	r->id = m->h.Head.msgh_id;
+	r->code = size >= sizeof m->h ? m->h.RetCode : MIG_REPLY_MISMATCH;
+	if ((r->id == 2902 || r->id == 2903) && size >= sizeof m->write)
+		r->count = (uint32_t)m->write.count;
+	else if (r->id == 2904 && size >= sizeof m->read) {
+		r->count = m->read.t.msgtl_number;
+		r->data = ((void *)(m->read.data));
+	} else if (r->id == 2905 && size >= sizeof m->h + 4) {
+		r->count = m->inband.t.msgt_number;
+		if (r->count > IO_INBAND_MAX)
+			r->count = IO_INBAND_MAX;
+		memcpy(r->inband, m->inband.data, r->count);
+	}
+}
+
+/* Every field but inband (read only up to count, which sets it). */
+static void clear_reply(struct vd_reply *r)
+{
+	r->slot = 0, r->id = 0, r->code = 0, r->count = 0, r->data = NULL;
+}
+
 mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned timeout_ms)
 {
 	union vd_reply_msg m;
-	/* Every field but inband (read only up to count, which sets it). */
-	r->slot = 0, r->id = 0, r->code = 0, r->count = 0, r->data = NULL;
-	memset(&m.h, 0, sizeof m.h);
+	clear_reply(r);
 	mach_msg_return_t mr = mach_msg(&m.h.Head, MACH_RCV_MSG | (timeout_ms ? MACH_RCV_TIMEOUT : 0), 0, sizeof m,
 					a->set, timeout_ms, 0);
-	if (mr != MACH_MSG_SUCCESS)
+	if (mr == MACH_MSG_SUCCESS)
+		take_reply(a, &m, r);
+	return mr;
+}
+
+/* device_read_request's message exactly as MIG lays it out. MIG keeps its
+ * Request struct inside the user stub (gen/device_request_user.c);
+ * tools/mig-sizecheck.py copies every one to file scope, with MIG's size
+ * asserted, into this generated file. */
+#include "device_request_user.sizecheck.c"
+typedef migchk_user_device_read_request_Request vd_read_request_msg;
+
+/* Message ids: device_request.defs is "subsystem device_request 2800" and
+ * device_read_request its fifth routine (open, skip, write, write_inband,
+ * read), numbered as device.defs' device_read. */
+#define VD_DEVICE_REQUEST_BASE	2800
+#define VD_READ_REQUEST_ID	(VD_DEVICE_REQUEST_BASE + 4)
+
+/* A mach_msg error of the send half (nothing was received). */
+static int send_failed(mach_msg_return_t mr)
+{
+	uint32_t code = (uint32_t)mr & ~(uint32_t)MACH_MSG_MASK;
+	return code >= MACH_SEND_IN_PROGRESS && code < MACH_RCV_IN_PROGRESS;
+}
+
+mach_msg_return_t vd_async_read_wait(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, uint32_t bytes,
+				     struct vd_reply *r, unsigned timeout_ms)
+{
+	static const mach_msg_type_t int32 = {
+		.msgt_name = MACH_MSG_TYPE_INTEGER_32, .msgt_size = 32, .msgt_number = 1, .msgt_inline = 1,
+	};
+	union { vd_read_request_msg q; union vd_reply_msg m; } u;
+	u.q.Head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	u.q.Head.msgh_size = sizeof u.q;
+	u.q.Head.msgh_remote_port = d->port;
+	u.q.Head.msgh_local_port = a->port[slot];
+	u.q.Head.msgh_seqno = 0;
+	u.q.Head.msgh_id = VD_READ_REQUEST_ID;
+	u.q.modeType = int32;
+	u.q.mode = vd_read_mode;
+	u.q.recnumType = int32;
+	u.q.recnum = rec;
+	u.q.bytes_wantedType = int32;
+	u.q.bytes_wanted = (int)bytes;
+	clear_reply(r);
+	mach_msg_return_t mr = mach_msg(&u.q.Head, MACH_SEND_MSG | MACH_RCV_MSG | (timeout_ms ? MACH_RCV_TIMEOUT : 0),
+					sizeof u.q, sizeof u.m, a->set, timeout_ms, 0);
+	if (send_failed(mr))
 		return mr;
-	r->slot = slot_of_port(a, m.h.Head.msgh_local_port);
-	if (r->slot >= 0)
-		set_busy(a, r->slot, 0);
-	r->id = m.h.Head.msgh_id;
-	r->code = m.h.RetCode;
-	uint32_t size = m.h.Head.msgh_size;
-	if ((r->id == 2902 || r->id == 2903) && size >= sizeof m.write)
-		r->count = (uint32_t)m.write.count;
-	else if (r->id == 2904 && size >= sizeof m.read) {
-		r->count = m.read.t.msgtl_number;
-		r->data = ((void *)(m.read.data));
-	} else if (r->id == 2905 && size >= sizeof m.h + 4) {
-		r->count = m.inband.t.msgt_number;
-		if (r->count > IO_INBAND_MAX)
-			r->count = IO_INBAND_MAX;
-		memcpy(r->inband, m.inband.data, r->count);
+	set_busy(a, slot, 1);            /* before the reply, which may be this slot's own */
+	if (mr == MACH_MSG_SUCCESS)
+		take_reply(a, &u.m, r);
+	return mr;
+}
+
+/* ---------------------------------------------------------------- free runs */
+
+void vd_free_run_init(struct vd_free_run *f, uint32_t max_bytes)
+{
+	memset(f, 0, sizeof *f);
+	f->max = max_bytes;
+}
+
+void vd_free_run_flush(struct vd_free_run *f)
+{
+	if (f->end == f->start)
+		return;
+	vm_deallocate(smrt_task_port(), (vm_address_t)f->start, f->end - f->start);
+	f->runs++;
+	uint32_t pages = (uint32_t)atop(f->end - f->start);
+	f->pages += pages;
+	if (pages > f->longest)
+		f->longest = pages;
+	f->start = f->end = 0;
+}
+
+void vd_free_later(struct vd_free_run *f, void *data, uint32_t bytes)
+{
+	if (!data || !bytes)
+		return;
+	uintptr_t start = trunc_page((uintptr_t)data), end = round_page((uintptr_t)data + bytes);
+	if (start != f->end || end - f->start > f->max) {
+		vd_free_run_flush(f);
+		f->start = start;
 	}
-	return MACH_MSG_SUCCESS;
+	f->end = end;
+	if (f->end - f->start >= f->max)
+		vd_free_run_flush(f);   /* now: the next reply then lands at the start of this gap */
 }
 
 struct flight {
