@@ -127,8 +127,7 @@ typedef migchk_user_device_read_request_Request vd_read_request_msg;
 #define VD_DEVICE_REQUEST_BASE	2800
 #define VD_READ_REQUEST_ID	(VD_DEVICE_REQUEST_BASE + 4)
 
-/* A mach_msg error of the send half (nothing was received). */
-static int send_failed(mach_msg_return_t mr)
+int vd_send_failed(mach_msg_return_t mr)
 {
 	uint32_t code = (uint32_t)mr & ~(uint32_t)MACH_MSG_MASK;
 	return code >= MACH_SEND_IN_PROGRESS && code < MACH_RCV_IN_PROGRESS;
@@ -156,7 +155,7 @@ mach_msg_return_t vd_async_read_wait(struct vd_async *a, int slot, struct vd_dis
 	clear_reply(r);
 	mach_msg_return_t mr = mach_msg(&u.q.Head, MACH_SEND_MSG | MACH_RCV_MSG | (timeout_ms ? MACH_RCV_TIMEOUT : 0),
 					sizeof u.q, sizeof u.m, a->set, timeout_ms, 0);
-	if (send_failed(mr))
+	if (vd_send_failed(mr))
 		return mr;
 	set_busy(a, slot, 1);            /* before the reply, which may be this slot's own */
 	if (mr == MACH_MSG_SUCCESS)
@@ -247,7 +246,9 @@ int vd_in_flight(struct vd_disk *d, uint32_t seed, uint32_t first, uint32_t nsec
 		if (!f[i].data)
 			f[i].data = malloc(65536);
 	while (done < issued || issued < ops) {
-		int slot;
+		int slot, waited = 0;
+		struct vd_reply r;
+		mach_msg_return_t mr = MACH_MSG_SUCCESS;
 		while (issued < ops && (slot = vd_async_free_slot(&a)) >= 0) {
 			uint32_t n = 1 + vd_rand(rng) % max, rec = first / d->spr + vd_rand(rng) % (recs - n + 1);
 			int write = (int)(vd_rand(rng) % 100) < write_percent;
@@ -258,8 +259,12 @@ int vd_in_flight(struct vd_disk *d, uint32_t seed, uint32_t first, uint32_t nsec
 			if (write) {
 				vd_fill(f[slot].data, seed, f[slot].sector, f[slot].nsect, f[slot].gen);
 				kr = vd_async_write(&a, slot, d, rec, f[slot].data, n * d->record_size);
-			} else {
+			} else if (in_flight < slots - 1) {
 				kr = vd_async_read(&a, slot, d, rec, n * d->record_size);
+			} else {        /* the last free slot: the read goes out with the receive */
+				mr = vd_async_read_wait(&a, slot, d, rec, n * d->record_size, &r, 20000);
+				kr = vd_send_failed(mr) ? mr : KERN_SUCCESS;
+				waited = 1;
 			}
 			CHECK_EQ(kr, KERN_SUCCESS);
 			if (kr != KERN_SUCCESS)
@@ -267,9 +272,11 @@ int vd_in_flight(struct vd_disk *d, uint32_t seed, uint32_t first, uint32_t nsec
 			issued++;
 			if (++in_flight > most)
 				most = in_flight;
+			if (waited)
+				break;
 		}
-		struct vd_reply r;
-		mach_msg_return_t mr = vd_async_wait(&a, &r, 20000);
+		if (!waited)
+			mr = vd_async_wait(&a, &r, 20000);
 		CHECK(mr == MACH_MSG_SUCCESS && r.slot >= 0, "reply: %x, slot %d", mr, r.slot);
 		if (mr != MACH_MSG_SUCCESS || r.slot < 0)
 			break;

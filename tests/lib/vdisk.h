@@ -114,6 +114,9 @@ mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned
  * busy until its reply), whatever the receive returned. */
 mach_msg_return_t vd_async_read_wait(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, uint32_t bytes,
 				     struct vd_reply *r, unsigned timeout_ms);
+/* Whether a mach_msg error is of the send half (MACH_SEND_*: nothing sent,
+ * nothing received). */
+int vd_send_failed(mach_msg_return_t mr);
 void vd_free(void *data, uint32_t bytes);
 /* Reply pages freed in runs. The kernel puts each received out-of-line
  * region at the lowest free address that fits (kernel/vm/vm_map.c
@@ -134,7 +137,8 @@ void vd_free_run_flush(struct vd_free_run *f);
  * within nsect sectors from first, at most slots of them in flight at once,
  * never two overlapping while one of them is a write, so that every result
  * is known: reads are checked against model, writes (generations *gen,
- * *gen + 1, ...) logged and recorded in it. rng is the caller's generator
+ * *gen + 1, ...) logged and recorded in it. A read into the last free slot
+ * goes out with the next receive (vd_async_read_wait). rng is the caller's generator
  * state. Returns the most requests in flight at once. */
 int vd_in_flight(struct vd_disk *d, uint32_t seed, uint32_t first, uint32_t nsect, uint16_t *model, uint16_t *gen,
 		 uint32_t *rng, int slots, int ops, int write_percent);
