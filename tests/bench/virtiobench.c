@@ -7,7 +7,10 @@
  *                                 (BLK_MODE_COPY / BLK_MODE_ZEROCOPY)
  *   rand_read_4k_qd1              random 4 KiB reads, one at a time
  *   rand_read_4k_qd32             the same with 32 device_read_request in
- *                                 flight from one thread
+ *                                 flight from one thread (once the queue is
+ *                                 full, each receive sends the next request
+ *                                 in the same mach_msg; reply pages freed in
+ *                                 runs of up to 32 pages)
  *   seq_read_64k_qd32_copy,       sequential 64 KiB reads, 32 in flight,
  *   seq_read_64k_qd32_zerocopy    forcing each read path
  *   seq_write_64k                 sequential device_write, one at a time
@@ -22,7 +25,9 @@
  * from the kernel's counters), a line "virtiobench: sched NAME
  * idle_permille=P switches_per_100=S" (the share of the measurement's time
  * the CPU idled, in thousandths, and address-space switches per 100
- * requests), then the server's statistics. Data is not checked here: test-virtio does that.
+ * requests); after each QD32 one "virtiobench: NAME reply pages freed in R
+ * runs of P pages (mean M, longest L)"; at the end the server's
+ * statistics. Data is not checked here: test-virtio does that.
  * Arguments: mib=N limits the sequential passes to the first N MiB;
  * only=NAME runs that measurement alone, repeat=N runs it N times and
  * ops=N sets the random reads' count (4N at QD32), for profiling one path;
@@ -31,6 +36,7 @@
 #include "vdisk.h"
 #include "smhost.h"
 #include "mach.h"
+#include <mach/vm_param.h>
 
 #define MAX_OPS		32768
 #define RANDOM_OPS	4000
@@ -211,7 +217,7 @@ static void pipelined(const char *name, dev_mode_t mode, uint32_t size, int sequ
 	if (sequential && (uint64_t)ops * size > (uint64_t)disk.sectors * VD_SECTOR)
 		ops = (int)((uint64_t)disk.sectors * VD_SECTOR / size);
 	vd_async_init(&a, QD);
-	vd_free_run_init(&run, QD * 4096);
+	vd_free_run_init(&run, QD * PAGE_SIZE);
 	vd_read_mode = mode;
 	uint64_t t0 = vd_uptime_ns();
 	while (done < ops) {

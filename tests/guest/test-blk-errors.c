@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include "mach.h"
 #include "mach_port.h"
+#include <mach/vm_param.h>
 
 #define ROUNDS 3
 
@@ -187,7 +188,8 @@ static int mapped(vm_address_t va)
 }
 
 /* device_read_request as vd_async_read_wait sends it, received where a
- * server would (device_request.defs, read as MIG's server stub checks it). */
+ * server would (device_request.defs, read as MIG's server stub checks it).
+ * Laid out here by hand on purpose: not vdisk's own definition under test. */
 struct read_request {
 	mach_msg_header_t h;
 	mach_msg_type_t mode_type;
@@ -257,7 +259,7 @@ static void pipeline(void)
 	vm_address_t page[PIPE_READS];
 	int issued = 0, done = 0, pages = 0, bad_at = PIPE_READS / 2;
 	vd_async_init(&a, PIPE_SLOTS);
-	vd_free_run_init(&run, PIPE_RUN * 4096);
+	vd_free_run_init(&run, PIPE_RUN * PAGE_SIZE);
 	while (done < PIPE_READS) {
 		int slot = vd_async_free_slot(&a);
 		mach_msg_return_t mr;

@@ -6,6 +6,12 @@
 #include "mach.h"
 #include "mach_port.h"
 #include <mach/vm_param.h>
+/* device_read_request's message exactly as MIG lays it out. MIG keeps its
+ * Request struct inside the user stub (gen/device_request_user.c);
+ * tools/mig-sizecheck.py copies every one to file scope, with MIG's size
+ * asserted, into this generated file. */
+#include "device_request_user.sizecheck.c"
+typedef migchk_user_device_read_request_Request vd_read_request_msg;
 
 void vd_async_init(struct vd_async *a, int slots)
 {
@@ -113,13 +119,6 @@ mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned
 		take_reply(a, &m, r);
 	return mr;
 }
-
-/* device_read_request's message exactly as MIG lays it out. MIG keeps its
- * Request struct inside the user stub (gen/device_request_user.c);
- * tools/mig-sizecheck.py copies every one to file scope, with MIG's size
- * asserted, into this generated file. */
-#include "device_request_user.sizecheck.c"
-typedef migchk_user_device_read_request_Request vd_read_request_msg;
 
 /* Message ids: device_request.defs is "subsystem device_request 2800" and
  * device_read_request its fifth routine (open, skip, write, write_inband,
