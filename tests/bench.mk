@@ -37,8 +37,8 @@ CLEANFILES += tests/bench-ipc tests/bench-server tests/bench-ipc.iso bench-resul
 # runs it alone (RUNS=N for another number of boots).
 VIRTIOBENCH_MIB = 64
 RUNS = 3
-tests/virtiobench: tests/virtiobench.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/virtiobench.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+tests/virtiobench: tests/virtiobench.o tests/vdisk.o tests/vdisk-async.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/virtiobench.o tests/vdisk.o tests/vdisk-async.o tests/guest-check.o $(USER_LIBS)
 tests/virtiobench.iso: $(KERNEL_ELF) tests/virtiobench $(call module_files,$(BLK_MODULE)) $(top_srcdir)/tools/mkiso.sh
 	$(AM_V_GEN)$(MKISO) $@ "exit-when-idle halt-when=virtiobench" $(KERNEL_ELF) tests/virtiobench $(BLK_MODULE)
 virtiobench: tests/virtiobench.iso

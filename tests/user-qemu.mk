@@ -214,8 +214,8 @@ $(eval test_virtio-8259_QEMU_ARGS += -cpu qemu32,-apic)
 VIRTIO_BLK_TOPICS = virtio virtio-legacy virtio-q64 virtio-4k virtio-ro virtio-intx virtio-8259
 GUEST_VARIANTS = $(filter-out virtio,$(VIRTIO_BLK_TOPICS)) virtio_modern-intx virtio_modern-noapic
 
-tests/test-virtio tests/virtio-client tests/test-blk-errors tests/test-blk-disks: tests/%: tests/%.o tests/vdisk.o tests/guest-check.o $(USER_LINK_DEPS)
-	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/guest-check.o $(USER_LIBS)
+tests/test-virtio tests/virtio-client tests/test-blk-errors tests/test-blk-disks: tests/%: tests/%.o tests/vdisk.o tests/vdisk-async.o tests/guest-check.o $(USER_LINK_DEPS)
+	$(SM_V_LD)$(USER_LINK) -o $@ tests/$*.o tests/vdisk.o tests/vdisk-async.o tests/guest-check.o $(USER_LIBS)
 CLEANFILES += tests/virtio-client $(VIRTIO_BLK_TOPICS:%=tests/vdisk-%.img) $(VIRTIO_BLK_TOPICS:%=tests/test-%.check)
 
 # The virtio-blk server's smoke test (tests/guest/test-blk-smoke.c): servers/blk

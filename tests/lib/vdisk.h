@@ -107,12 +107,38 @@ kern_return_t vd_async_write(struct vd_async *a, int slot, struct vd_disk *d, re
 /* Wait for one reply (timeout_ms, 0 = forever); MACH_MSG_SUCCESS or the
  * receive error. The slot becomes free. */
 mach_msg_return_t vd_async_wait(struct vd_async *a, struct vd_reply *r, unsigned timeout_ms);
+/* Send a device_read_request for slot (as vd_async_read) and receive the
+ * next reply of any slot (as vd_async_wait) in one mach_msg, as a GNU Mach
+ * client keeping its queue full does. A send error (MACH_SEND_*) leaves
+ * the slot free and r empty; otherwise the request is in flight (the slot
+ * busy until its reply), whatever the receive returned. */
+mach_msg_return_t vd_async_read_wait(struct vd_async *a, int slot, struct vd_disk *d, recnum_t rec, uint32_t bytes,
+				     struct vd_reply *r, unsigned timeout_ms);
+/* Whether a mach_msg error is of the send half (MACH_SEND_*: nothing sent,
+ * nothing received). */
+int vd_send_failed(mach_msg_return_t mr);
 void vd_free(void *data, uint32_t bytes);
+/* Reply pages freed in runs. The kernel puts each received out-of-line
+ * region at the lowest free address that fits (kernel/vm/vm_map.c
+ * find_space), so replies received one after another land side by side
+ * and one vm_deallocate can free many: vd_free_later keeps pages until
+ * the next do not follow them or the run holds max bytes (then frees it
+ * at once, so the next reply lands at the start of the gap again);
+ * vd_free_run_flush frees what is kept. */
+struct vd_free_run {
+	uintptr_t start, end;		/* the pages kept: [start, end) */
+	uint32_t max;			/* bytes in a run at most */
+	uint32_t runs, pages, longest;	/* vm_deallocate calls, pages they freed, the longest run */
+};
+void vd_free_run_init(struct vd_free_run *f, uint32_t max_bytes);
+void vd_free_later(struct vd_free_run *f, void *data, uint32_t bytes);
+void vd_free_run_flush(struct vd_free_run *f);
 /* ops random reads and writes (write_percent of them writes) of up to 64 KiB
  * within nsect sectors from first, at most slots of them in flight at once,
  * never two overlapping while one of them is a write, so that every result
  * is known: reads are checked against model, writes (generations *gen,
- * *gen + 1, ...) logged and recorded in it. rng is the caller's generator
+ * *gen + 1, ...) logged and recorded in it. A read into the last free slot
+ * goes out with the next receive (vd_async_read_wait). rng is the caller's generator
  * state. Returns the most requests in flight at once. */
 int vd_in_flight(struct vd_disk *d, uint32_t seed, uint32_t first, uint32_t nsect, uint16_t *model, uint16_t *gen,
 		 uint32_t *rng, int slots, int ops, int write_percent);
