@@ -110,6 +110,16 @@ void gdt_load_ldt(const uint64_t *table, uint32_t entries)
 	loaded_entries = entries;
 	gdt_kernel_ldt_loaded = table == ldt;
 	__asm__ volatile("lldt %w0" :: "r"(SEG_LDT) : "memory");
+	gdt_forget_user_segments();
+}
+
+/* FS and GS may cache a descriptor of the table just replaced or changed;
+ * trap_return reloads a register only when the frame's selector differs from
+ * it (trapentry.S), so they get the null selector, which no frame holding a
+ * real one matches. */
+void gdt_forget_user_segments(void)
+{
+	__asm__ volatile("mov %0, %%fs\n\tmov %0, %%gs" :: "r"(0) : "memory");
 }
 
 bool gdt_ldt_is_loaded(const uint64_t *table)

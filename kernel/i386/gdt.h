@@ -36,6 +36,7 @@ const uint64_t *gdt_kernel_ldt(void);
 /* Point LDTR at table (entries descriptors, in kernel memory), or at the
  * kernel's LDT when table is NULL. */
 void gdt_load_ldt(const uint64_t *table, uint32_t entries);
+void gdt_forget_user_segments(void);
 bool gdt_ldt_is_loaded(const uint64_t *table);
 /* LDTR names the kernel's LDT: a switch to a task without a table of its
  * own (most) then has nothing to load, which the scheduler tests inline. */

@@ -182,6 +182,7 @@ kern_return_t i386_set_ldt(mach_port_t target_thread, int first_selector, const_
 		return KERN_RESOURCE_SHORTAGE;
 	for (uint32_t i = 0; i < desc_listCnt; i++)
 		t->ldt[first + i] = list_entry(desc_list, o, i);
+	gdt_forget_user_segments();      /* the new entries apply at the next return, as a reload did */
 	return KERN_SUCCESS;
 }
 

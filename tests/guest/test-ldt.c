@@ -2,7 +2,11 @@
  *
  * A task sets a DPL 3 data segment based inside its own memory in its LDT,
  * loads it into %fs and reads and writes through it (the flat view at
- * base + offset sees the same bytes); i386_get_ldt returns what was set.
+ * base + offset sees the same bytes); i386_get_ldt returns what was set;
+ * replacing the entry %fs holds applies when the call returns. With a
+ * segment of its own in %ds and %es (flat, ending below USER_TOP) the task
+ * exchanges messages through the kernel and has both back afterwards, and
+ * with %es based 4 KiB up its received messages still land where it asked.
  * Every descriptor that could reach ring 0 or the kernel half is refused
  * with KERN_INVALID_ARGUMENT and changes nothing: call, interrupt, trap
  * and task gates, TSS and LDT descriptors, DPL 0-2 segments, segments whose
@@ -104,6 +108,100 @@ static void test_set_and_use(mach_port_t me)
 	__asm__ volatile("movw %w1, %%gs\n\tmovl %%gs:0, %0\n\tmovw %w2, %%gs" : "=r"(via_gs) : "r"(0xff), "r"(0) : "memory");
 	CHECK_EQ(via_gs, seg_page[512]);
 	CHECK(same(get_one(me, SEL_MINE), d), "growing the table kept entry 4");
+	/* Replacing the entry %fs holds takes effect at the call's return,
+	 * without the task loading %fs again (the kernel's return reloads a
+	 * selector whose descriptor may have changed). */
+	descriptor_t moved = user_data((uint32_t)&seg_page[256], 1023);
+	CHECK_EQ(i386_set_ldt(me, SEL_MINE, &moved, 1), KERN_SUCCESS);
+	CHECK_EQ(fs_read(0), seg_page[256]);
+	CHECK_EQ(i386_set_ldt(me, SEL_MINE, &d, 1), KERN_SUCCESS);
+	CHECK_EQ(fs_read(0), PARENT_MARK);
+}
+
+/* --- A data segment of the task's own in %ds and %es -------------------------- */
+
+#define SEL_FLAT    0x4f                    /* LDT entry 9 */
+#define SEL_SHIFTED 0x57                    /* LDT entry 10 */
+
+static uint16_t read_ds(void) { uint16_t v; __asm__ volatile("movw %%ds, %0" : "=r"(v)); return v; }
+static uint16_t read_es(void) { uint16_t v; __asm__ volatile("movw %%es, %0" : "=r"(v)); return v; }
+static void load_ds_es(uint16_t sel) { __asm__ volatile("movw %0, %%ds\n\tmovw %0, %%es" :: "r"(sel) : "memory"); }
+
+/* mach_msg_trap made with `sel` in %es for the trap alone (this task's own
+ * string instructions would use it too); *seen is %es right after it. */
+static mach_msg_return_t trap_with_es(uint16_t sel, mach_msg_header_t *msg, mach_msg_option_t option,
+				      mach_msg_size_t send_size, mach_msg_size_t rcv_size, mach_port_t rcv_name,
+				      uint16_t *seen)
+{
+	uint32_t args[7] = { (uint32_t)msg, option, send_size, rcv_size, rcv_name, 0, 0 };
+	uint32_t *argp = args, es;
+	mach_msg_return_t mr;
+	__asm__ volatile("pushl 24(%[a])\n\tpushl 20(%[a])\n\tpushl 16(%[a])\n\tpushl 12(%[a])\n\t"
+			 "pushl 8(%[a])\n\tpushl 4(%[a])\n\tpushl (%[a])\n\t"
+			 "movw %w[sel], %%es\n\tcall mach_msg_trap\n\t"
+			 "movw %%es, %w[seen]\n\tmovw %w[flat], %%es\n\taddl $28, %%esp"
+			 : "=&a"(mr), [seen] "=&S"(es), [a] "+c"(argp)
+			 : [sel] "b"((uint32_t)sel), [flat] "D"((uint32_t)0x1f)
+			 : "memory", "edx", "cc");
+	*seen = (uint16_t)es;
+	return mr;
+}
+
+/* The kernel runs on the task's %ds and %es only when they hold the flat
+ * user data selector 0x1f; any other selector is replaced for the kernel's
+ * own use and given back on return. A flat segment of the task's own, which
+ * ends below USER_TOP, would fault on the kernel's first access to its own
+ * memory if the kernel kept it. So: messages through the kernel with both
+ * registers holding one, and the registers afterwards. */
+static void test_own_data_segment(mach_port_t me)
+{
+	descriptor_t flat = descriptor(0, (USER_TOP >> 12) - 1, 0xF3, 0xC);   /* 4 KiB granular */
+	CHECK_EQ(i386_set_ldt(me, SEL_FLAT, &flat, 1), KERN_SUCCESS);
+	mach_port_t port = MACH_PORT_NULL;
+	CHECK_EQ(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
+	struct { mach_msg_header_t head; mach_msg_type_t type; uint32_t round, ok; } m;
+	int ok = 0;
+	uint16_t ds = 0, es = 0;
+	load_ds_es(SEL_FLAT);
+	for (uint32_t i = 0; i < 50; i++) {
+		m.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0), sizeof m, port, { 0 }, 0, 4700 };
+		m.type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 2, 1, 0, 0, 0 };
+		m.round = i, m.ok = ~i;
+		if (mach_msg(&m.head, MACH_SEND_MSG | MACH_RCV_MSG, sizeof m, sizeof m, port, 0, MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+			break;
+		ok += m.round == i && m.ok == ~i && m.head.msgh_id == 4700;
+	}
+	ds = read_ds(), es = read_es();
+	load_ds_es(0x1f);
+	CHECK_EQ(ok, 50);
+	CHECK_EQ(ds, SEL_FLAT);
+	CHECK_EQ(es, SEL_FLAT);
+	CHECK_EQ(read_ds(), 0x1f);
+
+	/* QEMU's TCG does not check segment limits, but it does add bases: with
+	 * %es based 4 KiB up, a kernel that kept it would copy the received
+	 * message 4 KiB past the buffer (its copies are rep movs, through %es). */
+	descriptor_t shifted = descriptor(4096, (USER_TOP >> 12) - 3, 0xF3, 0xC);
+	CHECK_EQ(i386_set_ldt(me, SEL_SHIFTED, &shifted, 1), KERN_SUCCESS);
+	ok = 0;
+	for (uint32_t i = 0; i < 20; i++) {
+		m.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0), sizeof m, port, { 0 }, 0, 4701 };
+		m.type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 2, 1, 0, 0, 0 };
+		m.round = i, m.ok = ~i;
+		/* Sent, then received into the cleared buffer, each by a trap
+		 * made with the shifted %es. */
+		uint16_t es_sent = 0;
+		mach_msg_return_t mr = trap_with_es(SEL_SHIFTED, &m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL,
+						    &es_sent);
+		memset(&m, 0, sizeof m);
+		if (mr == MACH_MSG_SUCCESS)
+			mr = trap_with_es(SEL_SHIFTED, &m.head, MACH_RCV_MSG, 0, sizeof m, port, &es);
+		es = es == es_sent ? es : 0;
+		ok += mr == MACH_MSG_SUCCESS && m.round == i && m.ok == ~i && m.head.msgh_id == 4701 && es == SEL_SHIFTED;
+	}
+	CHECK_EQ(ok, 20);
+	CHECK_EQ(read_es(), 0x1f);
+	mach_port_destroy(self, port);
 }
 
 /* i386_set_ldt with the list out of line (the stub sends it inline up to
@@ -415,6 +513,7 @@ int main(void)
 	host = mach_host_self();
 	mach_port_t me = mach_thread_self();
 	test_set_and_use(me);
+	test_own_data_segment(me);
 	test_out_of_line(me);
 	test_thread_state_selectors();
 	test_refused(me);
