@@ -10,21 +10,27 @@
 #include "kern/string.h"
 #include "vm/kalloc.h"
 
-/* One spare small message, kept by kmsg_free for the next kmsg_alloc: an
- * RPC allocates and frees a message each way, and the heap's size-class
- * lookup, free-list work and block checks were most of what that cost.
- * Every message of up to KMSG_SMALL_ROOM bytes gets that much room, so any
- * one of them can serve as the spare for any other. */
-static struct kmsg *spare;
+/* Small messages kept by kmsg_free for the next kmsg_alloc, up to
+ * KMSG_CACHE_MAX of them: an RPC allocates and frees a message each way,
+ * and a block client's 32 requests in flight, queued at a busy server,
+ * and their 32 replies queued for it, hold that many at once; the heap's
+ * size-class lookup, free-list work and block checks were most of what
+ * each cost. Every message of up to KMSG_SMALL_ROOM bytes gets that much
+ * room, so any one of them can serve for any other. */
+#define KMSG_CACHE_MAX 64
+static struct kmsg *kmsg_cache;
+static uint32_t kmsg_cached;
 
 struct kmsg *kmsg_alloc(uint32_t size)
 {
 	uint32_t room = size <= KMSG_SMALL_ROOM ? KMSG_SMALL_ROOM : size;
-	struct kmsg *m = room == KMSG_SMALL_ROOM ? spare : NULL;
-	if (m)
-		spare = NULL;
-	else
+	struct kmsg *m = room == KMSG_SMALL_ROOM ? kmsg_cache : NULL;
+	if (m) {
+		kmsg_cache = m->next;
+		kmsg_cached--;
+	} else {
 		m = kalloc_unzeroed(sizeof *m + room);
+	}
 	if (m) {
 		*m = (struct kmsg){ .size = size, .room = room };
 		msg_header_copy(m->hdr, &(const mach_msg_header_t){ 0 });
@@ -34,16 +40,23 @@ struct kmsg *kmsg_alloc(uint32_t size)
 
 void kmsg_free(struct kmsg *m)
 {
-	if (m && m->room == KMSG_SMALL_ROOM && !spare)
-		spare = m;
-	else
+	if (m && m->room == KMSG_SMALL_ROOM && kmsg_cached < KMSG_CACHE_MAX) {
+		m->next = kmsg_cache;
+		kmsg_cache = m;
+		kmsg_cached++;
+	} else {
 		kfree(m);
+	}
 }
 
 void kmsg_spare_release(void)
 {
-	kfree(spare);
-	spare = NULL;
+	while (kmsg_cache) {
+		struct kmsg *m = kmsg_cache;
+		kmsg_cache = m->next;
+		kfree(m);
+	}
+	kmsg_cached = 0;
 }
 
 /* Walk the port items of a kernel-form body that lie before `limit`. */

@@ -67,11 +67,12 @@ struct kmsg *kmsg_alloc(uint32_t size);
  * the heap's block header it still fits a 256-byte heap block. */
 #define KMSG_SMALL_ROOM 200
 /* Free a message that holds no rights (kmsg_destroy releases them first):
- * a small one may be kept as kmsg_alloc's spare. kfree is as correct, only
- * slower. NULL is ignored. */
+ * a small one may be kept for kmsg_alloc (ipc/kmsg.c's cache). kfree is as
+ * correct, only slower. NULL is ignored. */
 void kmsg_free(struct kmsg *m);
-/* Give the spare back to the heap: it is no message's, and the leak checks
- * (kern/smhost.c's sm_kernel_stats, the host tests) count only what is. */
+/* Give the kept small messages back to the heap: they are no message's, and
+ * the leak checks (kern/smhost.c's sm_kernel_stats, the host tests) count
+ * only what is. */
 void kmsg_spare_release(void);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);
