@@ -32,7 +32,7 @@ struct kmsg *kmsg_alloc(uint32_t size)
 		m = kalloc_unzeroed(sizeof *m + room);
 	}
 	if (m) {
-		*m = (struct kmsg){ .size = size, .room = room };
+		*m = (struct kmsg){ .size = size, .room = room, .nactive = KMSG_ACTIVE_WALK };
 		msg_header_copy(m->hdr, &(const mach_msg_header_t){ 0 });
 	}
 	return m;
@@ -212,6 +212,50 @@ static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_i
 	return MACH_MSG_SUCCESS;
 }
 
+/* The items of a task's body that copyin acts on (port rights and
+ * out-of-line items; inline data it leaves as it is), read in one walk
+ * that also makes the check for a receive right queued behind itself.
+ * BODY_ITEMS_WALK: more than fit, or a body the walk refuses (the copyin
+ * then walks it itself, as ever, to take and give back what lies before
+ * the fault). */
+#define BODY_ITEMS_MAX 4
+#define BODY_ITEMS_WALK (BODY_ITEMS_MAX + 1)
+struct body_items {
+	uint32_t n;
+	struct msg_item item[BODY_ITEMS_MAX];
+	struct ipc_space *space;
+	struct ipc_port *dest;
+	bool cycle;
+};
+
+static mach_msg_return_t note_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	struct body_items *b = ctx;
+	if (ipc_transit_item_would_cycle(b->space, msg, it, b->dest)) {
+		b->cycle = true;
+		return MACH_SEND_INVALID_RIGHT;
+	}
+	if (it->is_inline && !it->is_port)
+		return MACH_MSG_SUCCESS;
+	if (b->n < BODY_ITEMS_MAX)
+		b->item[b->n++] = *it;
+	else
+		b->n = BODY_ITEMS_WALK;
+	return MACH_MSG_SUCCESS;
+}
+
+/* True if the body would queue a receive right behind itself. */
+static bool read_items(struct ipc_space *space, struct kmsg *m, struct ipc_port *dest, struct body_items *b)
+{
+	b->n = 0;
+	b->space = space;
+	b->dest = dest;
+	b->cycle = false;
+	if (msg_body_walk((uint8_t *)m->hdr, m->size, note_item, b) != MACH_MSG_SUCCESS && !b->cycle)
+		b->n = BODY_ITEMS_WALK;
+	return b->cycle;
+}
+
 mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 {
 	mach_msg_header_t *h = m->hdr;
@@ -227,7 +271,9 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_REPLY;
 	if (has_reply && dest == reply && !same_name_rights_suffice(de, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
-	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) && ipc_transit_body_would_cycle(space, m, de->port))
+	struct body_items items;                      /* not zeroed: a simple message never reads it */
+	items.n = 0;
+	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) && read_items(space, m, de->port, &items))
 		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
@@ -253,7 +299,17 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 	if (!(h->msgh_bits & MACH_MSGH_BITS_COMPLEX))
 		return MACH_MSG_SUCCESS;
 	struct body_walk w = { space, m->size, 0 };
-	mach_msg_return_t r = msg_body_walk((uint8_t *)h, m->size, copyin_item, &w);
+	mach_msg_return_t r = MACH_MSG_SUCCESS;
+	if (items.n == BODY_ITEMS_WALK)
+		r = msg_body_walk((uint8_t *)h, m->size, copyin_item, &w);
+	else
+		for (uint32_t i = 0; i < items.n && r == MACH_MSG_SUCCESS; i++)
+			r = copyin_item(&w, (uint8_t *)h, &items.item[i]);
+	if (r == MACH_MSG_SUCCESS && items.n <= sizeof m->active / sizeof m->active[0]) {
+		for (uint32_t i = 0; i < items.n; i++)
+			m->active[i] = (uint16_t)items.item[i].desc_offset;
+		m->nactive = (uint8_t)items.n;
+	}
 	if (r != MACH_MSG_SUCCESS) {
 		/* The message is destroyed with the rights it already took. */
 		ipc_right_release(dp, dtype);
@@ -296,7 +352,15 @@ mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(rp ? rtype : 0, dtype);
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) {
 		struct body_walk w = { space, m->size, 0 };
-		msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
+		if (m->nactive == KMSG_ACTIVE_WALK) {
+			msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
+		} else {
+			/* The items copyin noted: read again where they lie. */
+			struct msg_item it;
+			for (uint32_t i = 0; i < m->nactive; i++)
+				if (msg_item_at((uint8_t *)h, m->size, m->active[i], &it) == MACH_MSG_SUCCESS)
+					copyout_item(&w, (uint8_t *)h, &it);
+		}
 		if (w.error)                               /* delivered, minus what did not fit */
 			return MACH_RCV_BODY_ERROR | w.error;
 	}
