@@ -45,6 +45,7 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_notify \
 	$(HOST_TEST_DIR)/test_ipc_model \
 	$(HOST_TEST_DIR)/test_ipc_transit \
+	$(HOST_TEST_DIR)/test_ipc_body_items \
 	$(HOST_TEST_DIR)/test_virtio \
 	$(HOST_TEST_DIR)/test_virtio_sdk \
 	$(HOST_TEST_DIR)/test_acpi_madt \
@@ -84,6 +85,8 @@ $(HOST_TEST_DIR)/test_ipc_notify: $(HOST_OBJ_DIR)/tests/host/test_ipc_notify.o \
 $(HOST_TEST_DIR)/test_ipc_model: $(HOST_OBJ_DIR)/tests/host/test_ipc_model.o \
 	$(HOST_IPC_OBJS)
 $(HOST_TEST_DIR)/test_ipc_transit: $(HOST_OBJ_DIR)/tests/host/test_ipc_transit.o \
+	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_body_items: $(HOST_OBJ_DIR)/tests/host/test_ipc_body_items.o \
 	$(HOST_IPC_OBJS)
 
 # A task's address map (kernel/vm/vm_map.c), unchanged, over a fake pmap,
@@ -224,6 +227,7 @@ check-host: $(HOST_TESTS)
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_notify.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_model.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_transit.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_body_items.d \
 	$(HOST_IPC_OBJS:.o=.d)
 
 CLEANFILES += $(HOST_TESTS) $(HOST_TESTS:=.log) $(HOST_TESTS:=.err) \
