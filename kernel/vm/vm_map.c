@@ -76,21 +76,29 @@ static struct vm_region *new_region(struct task *t)
 	return kalloc(sizeof(struct vm_region));
 }
 
+/* Cut region r at `end` and `start` (start <= end, both strictly inside
+ * it): r keeps [r->start, end), a new record after it takes [start,
+ * r->end), and what lies between belongs to neither. */
+static kern_return_t split(struct task *t, struct vm_region *r, uintptr_t end, uintptr_t start)
+{
+	struct vm_region *n = new_region(t);
+	if (!n)
+		return KERN_RESOURCE_SHORTAGE;
+	*n = *r;
+	n->start = start;
+	r->end = end;
+	r->next = n;
+	t->map.nregions++;
+	return KERN_SUCCESS;
+}
+
 /* Make addr a region boundary (split the region strictly containing it). */
 static kern_return_t clip(struct task *t, uintptr_t addr)
 {
 	struct vm_region *r = vm_map_lookup(&t->map, addr);
 	if (!r || r->start == addr)
 		return KERN_SUCCESS;
-	struct vm_region *n = new_region(t);
-	if (!n)
-		return KERN_RESOURCE_SHORTAGE;
-	*n = *r;
-	n->start = addr;
-	r->end = addr;
-	r->next = n;
-	t->map.nregions++;
-	return KERN_SUCCESS;
+	return split(t, r, addr, addr);
 }
 
 /* Add [start, end), which must be free. The caller coalesces once the
@@ -430,14 +438,7 @@ static kern_return_t cut_out_of(struct task *t, struct vm_region **link, uintptr
 	} else if (r->end == end) {
 		r->end = start;
 	} else {
-		struct vm_region *n = new_region(t);
-		if (!n)
-			return KERN_RESOURCE_SHORTAGE;
-		*n = *r;
-		n->start = end;
-		r->end = start;
-		r->next = n;
-		t->map.nregions++;
+		return split(t, r, start, end);
 	}
 	return KERN_SUCCESS;
 }

@@ -108,11 +108,8 @@ static uint32_t next_seq = 1;
 static void set_req(union msg *m, mach_port_t reply, uint32_t pages, uint32_t flags)
 {
 	memset(m, 0, sizeof *m);
-	m->req.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-	m->req.head.msgh_size = sizeof m->req;
-	m->req.head.msgh_remote_port = srv;
-	m->req.head.msgh_local_port = reply;
-	m->req.head.msgh_id = 600;
+	m->req.head = (mach_msg_header_t){ MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+					   sizeof m->req, srv, { reply }, 0, 600 };
 	m->req.type = (mach_msg_type_t){ MACH_MSG_TYPE_INTEGER_32, 32, 3, 1, 0, 0, 0 };
 	m->req.seq = next_seq++;
 	m->req.pages = pages;

@@ -40,15 +40,22 @@ static struct kmsg *build(int n, const mach_port_name_t *names, uint32_t disposi
 	return m;
 }
 
+/* In a fresh world, n new ports received in A and a message to P making
+ * a send right from each. */
+static struct kmsg *world_and_message(int n, struct ipc_port **port)
+{
+	setup();
+	mach_port_name_t name[MAX_PORTS];
+	for (int i = 0; i < n; i++)
+		port[i] = recv_in(A, &name[i]);
+	return build(n, name, MACH_MSG_TYPE_MAKE_SEND);
+}
+
 static void test_shapes(void)
 {
 	for (int n = 0; n <= MAX_PORTS; n++) {
-		setup();
 		struct ipc_port *port[MAX_PORTS];
-		mach_port_name_t name[MAX_PORTS];
-		for (int i = 0; i < n; i++)
-			port[i] = recv_in(A, &name[i]);
-		struct kmsg *m = build(n, name, MACH_MSG_TYPE_MAKE_SEND);
+		struct kmsg *m = world_and_message(n, port);
 		CHECK(kmsg_copyin(A, m) == MACH_MSG_SUCCESS, "%d ports: copied in", n);
 		for (int i = 0; i < n; i++)
 			CHECK(port[i]->srights == 1, "%d ports: item %d made one send right (%u)", n, i, port[i]->srights);
@@ -94,12 +101,8 @@ static void test_cycle_at(int n, int at)
 static void test_cut_short(void)
 {
 	for (int n = 1; n <= MAX_PORTS; n++) {
-		setup();
 		struct ipc_port *port[MAX_PORTS];
-		mach_port_name_t name[MAX_PORTS];
-		for (int i = 0; i < n; i++)
-			port[i] = recv_in(A, &name[i]);
-		struct kmsg *m = build(n, name, MACH_MSG_TYPE_MAKE_SEND);
+		struct kmsg *m = world_and_message(n, port);
 		struct body_msg *b = (struct body_msg *)m->hdr;
 		b->it[n - 1].data_type.msgt_number = 2;       /* the last datum runs past the end */
 		CHECK(kmsg_copyin(A, m) == MACH_SEND_MSG_TOO_SMALL, "%d ports, cut short: refused", n);
