@@ -33,25 +33,19 @@ static inline bool ipc_direct_send(struct task *task, uintptr_t uaddr, const cha
 	 * object, to a port nobody waits on) are turned away before anything
 	 * is copied or called. */
 	const mach_msg_header_t *uh = (const mach_msg_header_t *)*src;
-	bool complex = uh->msgh_bits & MACH_MSGH_BITS_COMPLEX;
-	if (complex && MACH_MSGH_BITS_PORTS(uh->msgh_bits) != IPC_RPC_REPLY)
+	if (uh->msgh_bits & MACH_MSGH_BITS_COMPLEX)
 		return false;
 	struct ipc_entry *e = ipc_space_lookup(task->space, uh->msgh_remote_port);
 	struct ipc_port *p = e ? e->port : NULL;
-	if (!p || p->kotype != IKOT_NONE || p->msgs_head)
-		return false;
-	/* No thread waits on the port, nor on its set with no member ready
-	 * (ipc_mqueue_waiting_receiver's test, made here so that a message to
-	 * a busy server, or a reply to a client not waiting, makes no call). */
-	if (!p->receivers.head && (!p->pset || p->pset->ready_members || !p->pset->receivers.head))
+	if (!p || p->kotype != IKOT_NONE || p->msgs_head || (!p->receivers.head && !p->pset))
 		return false;
 	/* A request or reply: the same delivery, with less done for it
-	 * (ipc/rpc_send.c); of complex messages, only replies that way. */
+	 * (ipc/rpc_send.c). */
 	if (ipc_rpc_shape(uh->msgh_bits) && ipc_rpc_send(task, *src, size, e, p)) {
 		*result = MACH_MSG_SUCCESS;
 		return true;
 	}
-	return !complex && ipc_direct_send_to(task, uaddr, src, size, p, result);
+	return ipc_direct_send_to(task, uaddr, src, size, p, result);
 }
 /* Messages delivered so since boot (this path's and ipc_rpc_send's). */
 extern uint32_t ipc_direct_single_copies;

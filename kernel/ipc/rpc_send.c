@@ -6,16 +6,9 @@
  * rights handled here, not through a header-only kernel message and
  * kmsg_copyin / kmsg_copyout.
  *
- * A reply may carry one out-of-line item besides inline data: its pages
- * move from the sender's map into the receiver's (ipc/ool_move.h) as the
- * general path would move them, without a kernel message or descriptor.
- *
- * The single-copy path (direct_send.c) would deliver the same simple
- * message, and the general path the complex one; this one writes what they
- * would write, and leaves to them (false, nothing changed) every case it
- * does not cover:
- * - a request with a complex body, a reply with any but one out-of-line
- *   item of whole pages to move (ool_move_take says which);
+ * The single-copy path (direct_send.c) would deliver the same message; this
+ * one writes what that path would write, and leaves to it (false, nothing
+ * changed) every case it does not cover:
  * - another combination of rights, a reply port naming the destination's
  *   entry, a reply with a reply port, or a name that does not hold the
  *   right its disposition needs (the general path has the error to give);
@@ -33,7 +26,6 @@
 #include "ipc/direct_send.h"
 #include "ipc/mqueue.h"
 #include "ipc/kmsg.h"
-#include "ipc/ool_move.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
 #include "kern/task.h"
@@ -75,12 +67,6 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 	char *dst = user_window(&t->task->pmap, t->rcv_buffer, size, true);
 	if (!dst)
 		return false;
-	/* A reply's out-of-line pages (a block read's page) leave the sender
-	 * last, once nothing else can turn the message away. */
-	struct ool_move mv;
-	bool complex = bits & MACH_MSGH_BITS_COMPLEX;
-	if (complex && (re || !ool_move_take(task, (const uint8_t *)src, size, &mv)))
-		return false;
 
 	/* The destination right: a copied send right would be used up on
 	 * delivery (one more send right and reference, then one fewer), so
@@ -96,8 +82,8 @@ bool ipc_rpc_send(struct task *task, const char *src, uint32_t size, struct ipc_
 		memcpy(dst + sizeof(mach_msg_header_t), src + sizeof(mach_msg_header_t), size - sizeof(mach_msg_header_t));
 	/* Off the wait queue before the reply right is named in its space:
 	 * as in direct_send.c, nothing that naming sends can be handed to it. */
-	t->rcv_result = complex ? ool_move_give(t->task, &mv, (uint8_t *)dst) : MACH_MSG_SUCCESS;
 	ipc_mqueue_wake_handed(q, IPC_HANDED_IN_PLACE);
+	t->rcv_result = MACH_MSG_SUCCESS;
 	mach_msg_header_t *h = (mach_msg_header_t *)dst;
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(bits) |
 		       MACH_MSGH_BITS(rp ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0,
