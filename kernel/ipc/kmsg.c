@@ -10,29 +10,40 @@
 #include "kern/string.h"
 #include "vm/kalloc.h"
 
-/* Small messages kept by kmsg_free for the next kmsg_alloc, up to
- * KMSG_CACHE_MAX of them: an RPC allocates and frees a message each way,
- * and a block client's 32 requests in flight, queued at a busy server,
- * and their 32 replies queued for it, hold that many at once; the heap's
- * size-class lookup, free-list work and block checks were most of what
- * each cost. Every message of up to KMSG_SMALL_ROOM bytes gets that much
- * room, so any one of them can serve for any other. */
+/* Small messages kept by kmsg_free for the next kmsg_alloc: an RPC
+ * allocates and frees a message each way, and a block client's 32 requests
+ * in flight, queued at a busy server, and their replies queued for it,
+ * hold that many at once; the heap's size-class lookup, free-list work and
+ * block checks were most of what each cost. The first is the spare, taken
+ * and given back with one test (all an RPC at a time needs); up to
+ * KMSG_CACHE_MAX more wait in a list behind it. Every message of up to
+ * KMSG_SMALL_ROOM bytes gets that much room, so any one of them can serve
+ * for any other. */
 #define KMSG_CACHE_MAX 64
-static struct kmsg *kmsg_cache;
+static struct kmsg *spare, *kmsg_cache;
 static uint32_t kmsg_cached;
 
 struct kmsg *kmsg_alloc(uint32_t size)
 {
 	uint32_t room = size <= KMSG_SMALL_ROOM ? KMSG_SMALL_ROOM : size;
-	struct kmsg *m = room == KMSG_SMALL_ROOM ? kmsg_cache : NULL;
+	struct kmsg *m = room == KMSG_SMALL_ROOM ? spare : NULL;
 	if (m) {
+		spare = NULL;
+	} else if (room == KMSG_SMALL_ROOM && (m = kmsg_cache)) {
 		kmsg_cache = m->next;
 		kmsg_cached--;
 	} else {
 		m = kalloc_unzeroed(sizeof *m + room);
 	}
 	if (m) {
-		*m = (struct kmsg){ .size = size, .room = room, .nactive = KMSG_ACTIVE_WALK };
+		/* Each field but active[] (read only when noted says so). */
+		m->next = NULL;
+		m->size = size;
+		m->arrival = 0;
+		m->beyond_qlimit = false;
+		m->noted = 0;
+		m->event = NULL;
+		m->room = room;
 		msg_header_copy(m->hdr, &(const mach_msg_header_t){ 0 });
 	}
 	return m;
@@ -40,7 +51,9 @@ struct kmsg *kmsg_alloc(uint32_t size)
 
 void kmsg_free(struct kmsg *m)
 {
-	if (m && m->room == KMSG_SMALL_ROOM && kmsg_cached < KMSG_CACHE_MAX) {
+	if (m && m->room == KMSG_SMALL_ROOM && !spare) {
+		spare = m;
+	} else if (m && m->room == KMSG_SMALL_ROOM && kmsg_cached < KMSG_CACHE_MAX) {
 		m->next = kmsg_cache;
 		kmsg_cache = m;
 		kmsg_cached++;
@@ -51,6 +64,8 @@ void kmsg_free(struct kmsg *m)
 
 void kmsg_spare_release(void)
 {
+	kfree(spare);
+	spare = NULL;
 	while (kmsg_cache) {
 		struct kmsg *m = kmsg_cache;
 		kmsg_cache = m->next;
@@ -271,8 +286,7 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_REPLY;
 	if (has_reply && dest == reply && !same_name_rights_suffice(de, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
-	struct body_items items;                      /* not zeroed: a simple message never reads it */
-	items.n = 0;
+	struct body_items items;                      /* filled by read_items: a simple message never reads it */
 	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) && read_items(space, m, de->port, &items))
 		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
@@ -308,7 +322,7 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 	if (r == MACH_MSG_SUCCESS && items.n <= sizeof m->active / sizeof m->active[0]) {
 		for (uint32_t i = 0; i < items.n; i++)
 			m->active[i] = (uint16_t)items.item[i].desc_offset;
-		m->nactive = (uint8_t)items.n;
+		m->noted = (uint8_t)(items.n + 1);
 	}
 	if (r != MACH_MSG_SUCCESS) {
 		/* The message is destroyed with the rights it already took. */
@@ -352,12 +366,12 @@ mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(rp ? rtype : 0, dtype);
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) {
 		struct body_walk w = { space, m->size, 0 };
-		if (m->nactive == KMSG_ACTIVE_WALK) {
+		if (!m->noted) {
 			msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
 		} else {
 			/* The items copyin noted: read again where they lie. */
 			struct msg_item it;
-			for (uint32_t i = 0; i < m->nactive; i++)
+			for (uint32_t i = 0; i + 1 < m->noted; i++)
 				if (msg_item_at((uint8_t *)h, m->size, m->active[i], &it) == MACH_MSG_SUCCESS)
 					copyout_item(&w, (uint8_t *)h, &it);
 		}

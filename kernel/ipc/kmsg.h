@@ -16,10 +16,10 @@ struct ipc_port;
 struct device_event;
 
 #define KMSG_MAX_SIZE (64 * 1024)   /* largest message, header included */
-/* struct kmsg's nactive when the body's items that copyout acts on (port
- * rights, out-of-line items) were not noted at copyin: a kernel-built
- * message, or more than fit active[]. Copyout then walks the body. */
-#define KMSG_ACTIVE_WALK 0xff
+/* struct kmsg's noted is 0 (its zero value, as kmsg_alloc leaves it) when
+ * the body's items that copyout acts on (port rights, out-of-line items)
+ * were not noted at copyin: a kernel-built message, or more than fit
+ * active[]. Copyout then walks the body. */
 
 /* The type descriptor of one inline 32-bit integer (a return code, a count):
  * what the kernel writes before each integer of a message it builds. */
@@ -30,7 +30,7 @@ struct kmsg {
 	uint32_t size;                  /* bytes of message in hdr */
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
 	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
-	uint8_t nactive;                /* body items kmsg_copyout acts on, at active[]; KMSG_ACTIVE_WALK: look */
+	uint8_t noted;                  /* 1 + body items kmsg_copyout acts on, at active[]; 0: it walks the body */
 	uint16_t active[2];             /* their descriptors' offsets (a message is under 64 KiB) */
 	struct device_event *event;     /* an interrupt message the device layer re-arms on receipt, or NULL */
 	uint32_t room;                  /* bytes allocated for hdr: size, or KMSG_SMALL_ROOM if more */

@@ -25,20 +25,23 @@ void ool_stats(uint32_t *descriptors, uint32_t *pages)
 	*pages = live_pages;
 }
 
-/* Small descriptors kept by ool_free_container for the next ool_new, up
- * to OOL_CACHE_MAX: every out-of-line item allocates one and frees it on
- * delivery, a block client's replies in flight hold one each, and the
- * heap's size-class lookup and free-list work were most of what that
- * cost. Descriptors of up to OOL_SMALL_WORDS words all get that many, so
- * any of them can serve for any other (64 KiB of data, or 16 ports); a
- * kept one's first word links it to the next. */
+/* Small descriptors kept by ool_free_container for the next ool_new:
+ * every out-of-line item allocates one and frees it on delivery, a block
+ * client's replies in flight hold one each, and the heap's size-class
+ * lookup and free-list work were most of what that cost. The first is the
+ * spare, taken and given back with one test; up to OOL_CACHE_MAX more wait
+ * in a list behind it, each kept one's first word linking it to the next.
+ * Descriptors of up to OOL_SMALL_WORDS words all get that many, so any of
+ * them can serve for any other (64 KiB of data, or 16 ports). */
 #define OOL_SMALL_WORDS 16
 #define OOL_CACHE_MAX 64
-static struct ool *ool_cache;
+static struct ool *spare, *ool_cache;
 static uint32_t ool_cached;
 
 void ool_spare_release(void)
 {
+	kfree(spare);
+	spare = NULL;
 	while (ool_cache) {
 		struct ool *o = ool_cache;
 		ool_cache = (struct ool *)o->words[0];
@@ -50,8 +53,10 @@ void ool_spare_release(void)
 static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 {
 	uint32_t room = count <= OOL_SMALL_WORDS ? OOL_SMALL_WORDS : count;
-	struct ool *o = room == OOL_SMALL_WORDS ? ool_cache : NULL;
+	struct ool *o = room == OOL_SMALL_WORDS ? spare : NULL;
 	if (o) {
+		spare = NULL;
+	} else if (room == OOL_SMALL_WORDS && (o = ool_cache)) {
 		ool_cache = (struct ool *)o->words[0];
 		ool_cached--;
 	} else {
@@ -71,7 +76,9 @@ static void ool_free_container(struct ool *o)
 {
 	o->magic = 0;
 	live_descriptors--;
-	if (o->room == OOL_SMALL_WORDS && ool_cached < OOL_CACHE_MAX) {
+	if (o->room == OOL_SMALL_WORDS && !spare) {
+		spare = o;
+	} else if (o->room == OOL_SMALL_WORDS && ool_cached < OOL_CACHE_MAX) {
 		o->words[0] = (uintptr_t)ool_cache;
 		ool_cache = o;
 		ool_cached++;
