@@ -45,6 +45,7 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_notify \
 	$(HOST_TEST_DIR)/test_ipc_model \
 	$(HOST_TEST_DIR)/test_ipc_transit \
+	$(HOST_TEST_DIR)/test_ipc_body_items \
 	$(HOST_TEST_DIR)/test_virtio \
 	$(HOST_TEST_DIR)/test_virtio_sdk \
 	$(HOST_TEST_DIR)/test_acpi_madt \
@@ -85,18 +86,22 @@ $(HOST_TEST_DIR)/test_ipc_model: $(HOST_OBJ_DIR)/tests/host/test_ipc_model.o \
 	$(HOST_IPC_OBJS)
 $(HOST_TEST_DIR)/test_ipc_transit: $(HOST_OBJ_DIR)/tests/host/test_ipc_transit.o \
 	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_body_items: $(HOST_OBJ_DIR)/tests/host/test_ipc_body_items.o \
+	$(HOST_IPC_OBJS)
 
 # A task's address map (kernel/vm/vm_map.c), unchanged, over a fake pmap,
 # frame pool and heap (tests/host/vm_stubs.c).  Before the generic link
 # rule below, which expands HOST_KERNEL_TESTS as it is read.
-HOST_TESTS += $(HOST_TEST_DIR)/test_vm_map $(HOST_TEST_DIR)/test_vm_map_model
+HOST_TESTS += $(HOST_TEST_DIR)/test_vm_map $(HOST_TEST_DIR)/test_vm_map_model $(HOST_TEST_DIR)/test_vm_map_move
 HOST_VM_OBJS = $(HOST_OBJ_DIR)/tests/host/vm_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
 	$(HOST_OBJ_DIR)/kernel/vm/vm_map.o
 $(HOST_TEST_DIR)/test_vm_map: $(HOST_OBJ_DIR)/tests/host/test_vm_map.o $(HOST_VM_OBJS)
 $(HOST_TEST_DIR)/test_vm_map_model: $(HOST_OBJ_DIR)/tests/host/test_vm_map_model.o \
 	$(HOST_VM_OBJS)
+$(HOST_TEST_DIR)/test_vm_map_move: $(HOST_OBJ_DIR)/tests/host/test_vm_map_move.o $(HOST_VM_OBJS)
 -include $(HOST_OBJ_DIR)/tests/host/test_vm_map.d \
-	$(HOST_OBJ_DIR)/tests/host/test_vm_map_model.d $(HOST_VM_OBJS:.o=.d)
+	$(HOST_OBJ_DIR)/tests/host/test_vm_map_model.d $(HOST_OBJ_DIR)/tests/host/test_vm_map_move.d \
+	$(HOST_VM_OBJS:.o=.d)
 
 # The virtio transport logic (kernel/device/virtio/core.c) over a fake device.
 $(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
@@ -222,6 +227,7 @@ check-host: $(HOST_TESTS)
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_notify.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_model.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_transit.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_body_items.d \
 	$(HOST_IPC_OBJS:.o=.d)
 
 CLEANFILES += $(HOST_TESTS) $(HOST_TESTS:=.log) $(HOST_TESTS:=.err) \

@@ -97,6 +97,7 @@ bool ipc_direct_send_to(struct task *task, uintptr_t uaddr, const char **src, ui
 	m->size = 0;
 	m->arrival = 0;
 	m->beyond_qlimit = false;
+	m->noted = 0;
 	m->event = NULL;
 	m->room = 0;
 	mach_msg_header_t *h = m->hdr;

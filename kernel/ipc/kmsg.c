@@ -10,23 +10,40 @@
 #include "kern/string.h"
 #include "vm/kalloc.h"
 
-/* One spare small message, kept by kmsg_free for the next kmsg_alloc: an
- * RPC allocates and frees a message each way, and the heap's size-class
- * lookup, free-list work and block checks were most of what that cost.
- * Every message of up to KMSG_SMALL_ROOM bytes gets that much room, so any
- * one of them can serve as the spare for any other. */
-static struct kmsg *spare;
+/* Small messages kept by kmsg_free for the next kmsg_alloc: an RPC
+ * allocates and frees a message each way, and a block client's 32 requests
+ * in flight, queued at a busy server, and their replies queued for it,
+ * hold that many at once; the heap's size-class lookup, free-list work and
+ * block checks were most of what each cost. The first is the spare, taken
+ * and given back with one test (all an RPC at a time needs); up to
+ * KMSG_CACHE_MAX more wait in a list behind it. Every message of up to
+ * KMSG_SMALL_ROOM bytes gets that much room, so any one of them can serve
+ * for any other. */
+#define KMSG_CACHE_MAX 64
+static struct kmsg *spare, *kmsg_cache;
+static uint32_t kmsg_cached;
 
 struct kmsg *kmsg_alloc(uint32_t size)
 {
 	uint32_t room = size <= KMSG_SMALL_ROOM ? KMSG_SMALL_ROOM : size;
 	struct kmsg *m = room == KMSG_SMALL_ROOM ? spare : NULL;
-	if (m)
-		spare = NULL;
-	else
-		m = kalloc_unzeroed(sizeof *m + room);
 	if (m) {
-		*m = (struct kmsg){ .size = size, .room = room };
+		spare = NULL;
+	} else if (room == KMSG_SMALL_ROOM && (m = kmsg_cache)) {
+		kmsg_cache = m->next;
+		kmsg_cached--;
+	} else {
+		m = kalloc_unzeroed(sizeof *m + room);
+	}
+	if (m) {
+		/* Each field but active[] (read only when noted says so). */
+		m->next = NULL;
+		m->size = size;
+		m->arrival = 0;
+		m->beyond_qlimit = false;
+		m->noted = 0;
+		m->event = NULL;
+		m->room = room;
 		msg_header_copy(m->hdr, &(const mach_msg_header_t){ 0 });
 	}
 	return m;
@@ -34,16 +51,27 @@ struct kmsg *kmsg_alloc(uint32_t size)
 
 void kmsg_free(struct kmsg *m)
 {
-	if (m && m->room == KMSG_SMALL_ROOM && !spare)
+	if (m && m->room == KMSG_SMALL_ROOM && !spare) {
 		spare = m;
-	else
+	} else if (m && m->room == KMSG_SMALL_ROOM && kmsg_cached < KMSG_CACHE_MAX) {
+		m->next = kmsg_cache;
+		kmsg_cache = m;
+		kmsg_cached++;
+	} else {
 		kfree(m);
+	}
 }
 
 void kmsg_spare_release(void)
 {
 	kfree(spare);
 	spare = NULL;
+	while (kmsg_cache) {
+		struct kmsg *m = kmsg_cache;
+		kmsg_cache = m->next;
+		kfree(m);
+	}
+	kmsg_cached = 0;
 }
 
 /* Walk the port items of a kernel-form body that lie before `limit`. */
@@ -199,6 +227,50 @@ static mach_msg_return_t copyin_item(void *ctx, uint8_t *msg, const struct msg_i
 	return MACH_MSG_SUCCESS;
 }
 
+/* The items of a task's body that copyin acts on (port rights and
+ * out-of-line items; inline data it leaves as it is), read in one walk
+ * that also makes the check for a receive right queued behind itself.
+ * BODY_ITEMS_WALK: more than fit, or a body the walk refuses (the copyin
+ * then walks it itself, as ever, to take and give back what lies before
+ * the fault). */
+#define BODY_ITEMS_MAX 4
+#define BODY_ITEMS_WALK (BODY_ITEMS_MAX + 1)
+struct body_items {
+	uint32_t n;
+	struct msg_item item[BODY_ITEMS_MAX];
+	struct ipc_space *space;
+	struct ipc_port *dest;
+	bool cycle;
+};
+
+static mach_msg_return_t note_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+{
+	struct body_items *b = ctx;
+	if (ipc_transit_item_would_cycle(b->space, msg, it, b->dest)) {
+		b->cycle = true;
+		return MACH_SEND_INVALID_RIGHT;
+	}
+	if (it->is_inline && !it->is_port)
+		return MACH_MSG_SUCCESS;
+	if (b->n < BODY_ITEMS_MAX)
+		b->item[b->n++] = *it;
+	else
+		b->n = BODY_ITEMS_WALK;
+	return MACH_MSG_SUCCESS;
+}
+
+/* True if the body would queue a receive right behind itself. */
+static bool read_items(struct ipc_space *space, struct kmsg *m, struct ipc_port *dest, struct body_items *b)
+{
+	b->n = 0;
+	b->space = space;
+	b->dest = dest;
+	b->cycle = false;
+	if (msg_body_walk((uint8_t *)m->hdr, m->size, note_item, b) != MACH_MSG_SUCCESS && !b->cycle)
+		b->n = BODY_ITEMS_WALK;
+	return b->cycle;
+}
+
 mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 {
 	mach_msg_header_t *h = m->hdr;
@@ -214,7 +286,8 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 		return MACH_SEND_INVALID_REPLY;
 	if (has_reply && dest == reply && !same_name_rights_suffice(de, rd, ld))
 		return MACH_SEND_INVALID_REPLY;
-	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) && ipc_transit_body_would_cycle(space, m, de->port))
+	struct body_items items;                      /* filled by read_items: a simple message never reads it */
+	if ((h->msgh_bits & MACH_MSGH_BITS_COMPLEX) && read_items(space, m, de->port, &items))
 		return MACH_SEND_INVALID_RIGHT;               /* refused before any right moves */
 	struct ipc_port *dp, *rp = NULL;
 	uint32_t dtype, rtype = 0;
@@ -240,7 +313,17 @@ mach_msg_return_t kmsg_copyin(struct ipc_space *space, struct kmsg *m)
 	if (!(h->msgh_bits & MACH_MSGH_BITS_COMPLEX))
 		return MACH_MSG_SUCCESS;
 	struct body_walk w = { space, m->size, 0 };
-	mach_msg_return_t r = msg_body_walk((uint8_t *)h, m->size, copyin_item, &w);
+	mach_msg_return_t r = MACH_MSG_SUCCESS;
+	if (items.n == BODY_ITEMS_WALK)
+		r = msg_body_walk((uint8_t *)h, m->size, copyin_item, &w);
+	else
+		for (uint32_t i = 0; i < items.n && r == MACH_MSG_SUCCESS; i++)
+			r = copyin_item(&w, (uint8_t *)h, &items.item[i]);
+	if (r == MACH_MSG_SUCCESS && items.n <= sizeof m->active / sizeof m->active[0]) {
+		for (uint32_t i = 0; i < items.n; i++)
+			m->active[i] = (uint16_t)items.item[i].desc_offset;
+		m->noted = (uint8_t)(items.n + 1);
+	}
 	if (r != MACH_MSG_SUCCESS) {
 		/* The message is destroyed with the rights it already took. */
 		ipc_right_release(dp, dtype);
@@ -283,7 +366,15 @@ mach_msg_return_t kmsg_copyout(struct ipc_space *space, struct kmsg *m)
 	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(rp ? rtype : 0, dtype);
 	if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) {
 		struct body_walk w = { space, m->size, 0 };
-		msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
+		if (!m->noted) {
+			msg_body_walk((uint8_t *)h, m->size, copyout_item, &w);
+		} else {
+			/* The items copyin noted: read again where they lie. */
+			struct msg_item it;
+			for (uint32_t i = 0; i + 1 < m->noted; i++)
+				if (msg_item_at((uint8_t *)h, m->size, m->active[i], &it) == MACH_MSG_SUCCESS)
+					copyout_item(&w, (uint8_t *)h, &it);
+		}
 		if (w.error)                               /* delivered, minus what did not fit */
 			return MACH_RCV_BODY_ERROR | w.error;
 	}

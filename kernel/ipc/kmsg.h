@@ -16,6 +16,10 @@ struct ipc_port;
 struct device_event;
 
 #define KMSG_MAX_SIZE (64 * 1024)   /* largest message, header included */
+/* struct kmsg's noted is 0 (its zero value, as kmsg_alloc leaves it) when
+ * the body's items that copyout acts on (port rights, out-of-line items)
+ * were not noted at copyin: a kernel-built message, or more than fit
+ * active[]. Copyout then walks the body. */
 
 /* The type descriptor of one inline 32-bit integer (a return code, a count):
  * what the kernel writes before each integer of a message it builds. */
@@ -26,6 +30,8 @@ struct kmsg {
 	uint32_t size;                  /* bytes of message in hdr */
 	uint32_t arrival;               /* queueing order (ipc_mqueue_send): a port set delivers oldest first */
 	bool beyond_qlimit;             /* queued past its port's limit (kernel/ipc/mqueue.c) */
+	uint8_t noted;                  /* 1 + body items kmsg_copyout acts on, at active[]; 0: it walks the body */
+	uint16_t active[2];             /* their descriptors' offsets (a message is under 64 KiB) */
 	struct device_event *event;     /* an interrupt message the device layer re-arms on receipt, or NULL */
 	uint32_t room;                  /* bytes allocated for hdr: size, or KMSG_SMALL_ROOM if more */
 	mach_msg_header_t hdr[];        /* followed by the body */
@@ -67,11 +73,12 @@ struct kmsg *kmsg_alloc(uint32_t size);
  * the heap's block header it still fits a 256-byte heap block. */
 #define KMSG_SMALL_ROOM 200
 /* Free a message that holds no rights (kmsg_destroy releases them first):
- * a small one may be kept as kmsg_alloc's spare. kfree is as correct, only
- * slower. NULL is ignored. */
+ * a small one may be kept for kmsg_alloc (ipc/kmsg.c's cache). kfree is as
+ * correct, only slower. NULL is ignored. */
 void kmsg_free(struct kmsg *m);
-/* Give the spare back to the heap: it is no message's, and the leak checks
- * (kern/smhost.c's sm_kernel_stats, the host tests) count only what is. */
+/* Give the kept small messages back to the heap: they are no message's, and
+ * the leak checks (kern/smhost.c's sm_kernel_stats, the host tests) count
+ * only what is. */
 void kmsg_spare_release(void);
 /* Destroy every right the message carries (ipc_right_destroy) and free it. */
 void kmsg_destroy(struct kmsg *m);

@@ -29,5 +29,9 @@ typedef mach_msg_return_t (*msg_item_fn)(void *ctx, uint8_t *msg, const struct m
  * MACH_SEND_INVALID_TYPE for a port item whose element size is not 32 bits;
  * a callback's non-success result stops the walk and is returned. */
 mach_msg_return_t msg_body_walk(uint8_t *msg, uint32_t size, msg_item_fn fn, void *ctx);
+/* The one item whose descriptor starts at offset off, with the walk's
+ * checks and results (a caller that noted where an item lies reads it again
+ * without walking to it). */
+mach_msg_return_t msg_item_at(const uint8_t *msg, uint32_t size, uint32_t off, struct msg_item *it);
 bool msg_type_is_port(uint32_t type_name);
 #endif

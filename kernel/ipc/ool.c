@@ -25,28 +25,43 @@ void ool_stats(uint32_t *descriptors, uint32_t *pages)
 	*pages = live_pages;
 }
 
-/* One spare descriptor, kept by ool_free_container for the next ool_new:
- * every out-of-line item allocates one and frees it on delivery, and the
- * heap's size-class lookup and free-list work were most of what that cost.
+/* Small descriptors kept by ool_free_container for the next ool_new:
+ * every out-of-line item allocates one and frees it on delivery, a block
+ * client's replies in flight hold one each, and the heap's size-class
+ * lookup and free-list work were most of what that cost. The first is the
+ * spare, taken and given back with one test; up to OOL_CACHE_MAX more wait
+ * in a list behind it, each kept one's first word linking it to the next.
  * Descriptors of up to OOL_SMALL_WORDS words all get that many, so any of
- * them can be the spare (64 KiB of data, or 16 ports). */
+ * them can serve for any other (64 KiB of data, or 16 ports). */
 #define OOL_SMALL_WORDS 16
-static struct ool *spare;
+#define OOL_CACHE_MAX 64
+static struct ool *spare, *ool_cache;
+static uint32_t ool_cached;
 
 void ool_spare_release(void)
 {
 	kfree(spare);
 	spare = NULL;
+	while (ool_cache) {
+		struct ool *o = ool_cache;
+		ool_cache = (struct ool *)o->words[0];
+		kfree(o);
+	}
+	ool_cached = 0;
 }
 
 static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 {
 	uint32_t room = count <= OOL_SMALL_WORDS ? OOL_SMALL_WORDS : count;
 	struct ool *o = room == OOL_SMALL_WORDS ? spare : NULL;
-	if (o)
+	if (o) {
 		spare = NULL;
-	else
+	} else if (room == OOL_SMALL_WORDS && (o = ool_cache)) {
+		ool_cache = (struct ool *)o->words[0];
+		ool_cached--;
+	} else {
 		o = kalloc_unzeroed(sizeof *o + (size_t)room * sizeof(uintptr_t));
+	}
 	if (!o)
 		return NULL;
 	/* Unzeroed: every caller writes all count words before anything reads
@@ -61,10 +76,15 @@ static void ool_free_container(struct ool *o)
 {
 	o->magic = 0;
 	live_descriptors--;
-	if (o->room == OOL_SMALL_WORDS && !spare)
+	if (o->room == OOL_SMALL_WORDS && !spare) {
 		spare = o;
-	else
+	} else if (o->room == OOL_SMALL_WORDS && ool_cached < OOL_CACHE_MAX) {
+		o->words[0] = (uintptr_t)ool_cache;
+		ool_cache = o;
+		ool_cached++;
+	} else {
 		kfree(o);
+	}
 }
 
 static void free_frames(struct ool *o)

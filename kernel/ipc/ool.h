@@ -56,7 +56,7 @@ struct ool {
 	uint32_t size;              /* OOL_DATA: bytes; OOL_PORTS: ports */
 	uint32_t count;             /* entries of words[] */
 	uint32_t kernel_type;       /* OOL_PORTS: MACH_MSG_TYPE_PORT_* each carries */
-	uint32_t room;              /* entries allocated for words[] (ool.c's spare) */
+	uint32_t room;              /* entries allocated for words[] (ool.c keeps small ones) */
 	uint32_t held;              /* OOL_DATA: words that hold a frame (not 0) */
 	uintptr_t words[];          /* frames (0: a zero page, never touched), or
 	                             * struct ipc_port * (0 = null, ~0 = dead) */
@@ -88,7 +88,7 @@ kern_return_t ool_data_from_task(struct task *t, uintptr_t addr, size_t len, ool
  * move into the descriptor, and on failure they are released. */
 kern_return_t ool_port_array(struct ipc_port **ports, uint32_t n, uint32_t kernel_type, ool_slot_t *slot);
 
-/* Give the spare descriptor back to the heap: it is no message's, and the
+/* Give the kept descriptors back to the heap: they are no message's, and the
  * heap leak checks (kern/smhost.c's sm_kernel_stats) count only what is. */
 void ool_spare_release(void);
 /* Descriptors alive and the frames they hold (for leak checks). */

@@ -111,31 +111,20 @@ bool ipc_transit_bind_body(struct kmsg *m, struct ipc_port *dest)
 }
 
 /* Looking through a user-form body for a receive right that would cycle. */
-struct precheck { struct ipc_space *space; struct ipc_port *dest; bool cycle; };
-
-static mach_msg_return_t precheck_item(void *ctx, uint8_t *msg, const struct msg_item *it)
+bool ipc_transit_item_would_cycle(struct ipc_space *space, const uint8_t *msg, const struct msg_item *it,
+				  struct ipc_port *dest)
 {
-	struct precheck *c = ctx;
 	if (!it->is_inline || it->type_name != MACH_MSG_TYPE_MOVE_RECEIVE)
-		return MACH_MSG_SUCCESS;
+		return false;
 	const uint32_t *names = (const uint32_t *)(msg + it->data_offset);
-	for (uint32_t i = 0; i < it->number && !c->cycle; i++) {
-		struct ipc_entry *e = MACH_PORT_VALID(names[i]) ? ipc_space_lookup(c->space, names[i]) : NULL;
-		if (e && (e->type & MACH_PORT_TYPE_RECEIVE) && ipc_transit_would_cycle(e->port, c->dest)) {
+	for (uint32_t i = 0; i < it->number; i++) {
+		struct ipc_entry *e = MACH_PORT_VALID(names[i]) ? ipc_space_lookup(space, names[i]) : NULL;
+		if (e && (e->type & MACH_PORT_TYPE_RECEIVE) && ipc_transit_would_cycle(e->port, dest)) {
 			kwarn("mach_msg: receive right %u would be queued behind itself: refused\n", names[i]);
-			c->cycle = true;
+			return true;
 		}
 	}
-	return MACH_MSG_SUCCESS;
-}
-
-bool ipc_transit_body_would_cycle(struct ipc_space *space, struct kmsg *m, struct ipc_port *dest)
-{
-	if (!(m->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX))
-		return false;
-	struct precheck c = { space, dest, false };
-	msg_body_walk((uint8_t *)m->hdr, m->size, precheck_item, &c);
-	return c.cycle;
+	return false;
 }
 
 bool ipc_kmsg_retarget(struct kmsg *m, struct ipc_port *dest)

@@ -49,8 +49,11 @@ bool ipc_transit_bind_body(struct kmsg *m, struct ipc_port *dest);
  * error instead of sending. */
 bool ipc_kmsg_retarget(struct kmsg *m, struct ipc_port *dest);
 /* Before a task's message to dest (user form, names of space) takes any
- * right: does an inline item move a receive right that would be queued
- * behind itself? Refusing then leaves the space as it was; the per-right
- * check of ipc_right_copyin_bound still covers out-of-line port arrays. */
-bool ipc_transit_body_would_cycle(struct ipc_space *space, struct kmsg *m, struct ipc_port *dest);
+ * right: does inline item it of the body at msg move a receive right that
+ * would be queued behind itself? kmsg_copyin asks it of every item before
+ * the copyin, so refusing leaves the space as it was; the per-right check
+ * of ipc_right_copyin_bound still covers out-of-line port arrays. */
+struct msg_item;
+bool ipc_transit_item_would_cycle(struct ipc_space *space, const uint8_t *msg, const struct msg_item *it,
+				  struct ipc_port *dest);
 #endif

@@ -76,21 +76,29 @@ static struct vm_region *new_region(struct task *t)
 	return kalloc(sizeof(struct vm_region));
 }
 
+/* Cut region r at `end` and `start` (start <= end, both strictly inside
+ * it): r keeps [r->start, end), a new record after it takes [start,
+ * r->end), and what lies between belongs to neither. */
+static kern_return_t split(struct task *t, struct vm_region *r, uintptr_t end, uintptr_t start)
+{
+	struct vm_region *n = new_region(t);
+	if (!n)
+		return KERN_RESOURCE_SHORTAGE;
+	*n = *r;
+	n->start = start;
+	r->end = end;
+	r->next = n;
+	t->map.nregions++;
+	return KERN_SUCCESS;
+}
+
 /* Make addr a region boundary (split the region strictly containing it). */
 static kern_return_t clip(struct task *t, uintptr_t addr)
 {
 	struct vm_region *r = vm_map_lookup(&t->map, addr);
 	if (!r || r->start == addr)
 		return KERN_SUCCESS;
-	struct vm_region *n = new_region(t);
-	if (!n)
-		return KERN_RESOURCE_SHORTAGE;
-	*n = *r;
-	n->start = addr;
-	r->end = addr;
-	r->next = n;
-	t->map.nregions++;
-	return KERN_SUCCESS;
+	return split(t, r, addr, addr);
 }
 
 /* Add [start, end), which must be free. The caller coalesces once the
@@ -136,11 +144,14 @@ static bool range_free(const struct vm_map *map, uintptr_t start, uintptr_t end)
 	return !r || r->start >= end;
 }
 
-/* First fit of size bytes in [lo, hi). */
-static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr)
+/* First fit of size bytes in [lo, hi); *before is then the last region
+ * below it (NULL: none), whose next is the first above it. */
+static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr,
+			struct vm_region **before)
 {
 	uintptr_t at = lo;
-	for (const struct vm_region *r = map->regions; r; r = r->next) {
+	struct vm_region *prev = NULL;
+	for (struct vm_region *r = map->regions; r; prev = r, r = r->next) {
 		if (r->end <= at)
 			continue;
 		if (r->start >= at && r->start - at >= size)
@@ -152,6 +163,7 @@ static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, si
 	if (at >= hi || hi - at < size)
 		return false;
 	*addr = at;
+	*before = prev;
 	return true;
 }
 
@@ -164,9 +176,10 @@ static uintptr_t foreign_page(const struct task *t, uintptr_t start, uintptr_t e
 	return pmap_first_present(&t->pmap, start, end);
 }
 
-static bool fit_unmapped(struct task *t, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr)
+static bool fit_unmapped(struct task *t, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr,
+			 struct vm_region **before)
 {
-	while (fit_between(&t->map, lo, hi, size, addr)) {
+	while (fit_between(&t->map, lo, hi, size, addr, before)) {
 		uintptr_t busy = foreign_page(t, *addr, *addr + size);
 		if (!busy)
 			return true;
@@ -175,12 +188,18 @@ static bool fit_unmapped(struct task *t, uintptr_t lo, uintptr_t hi, size_t size
 	return false;
 }
 
-static kern_return_t find_space(struct task *t, size_t size, uintptr_t *addr)
+static kern_return_t find_space_after(struct task *t, size_t size, uintptr_t *addr, struct vm_region **before)
 {
-	if (fit_unmapped(t, VM_ANYWHERE_MIN, USER_TOP, size, addr) ||
-	    fit_unmapped(t, USER_BASE, VM_ANYWHERE_MIN, size, addr))
+	if (fit_unmapped(t, VM_ANYWHERE_MIN, USER_TOP, size, addr, before) ||
+	    fit_unmapped(t, USER_BASE, VM_ANYWHERE_MIN, size, addr, before))
 		return KERN_SUCCESS;
 	return KERN_NO_SPACE;
+}
+
+static kern_return_t find_space(struct task *t, size_t size, uintptr_t *addr)
+{
+	struct vm_region *before;
+	return find_space_after(t, size, addr, &before);
 }
 
 /* The common checks before npages new pages go into t at *addr; `charged`
@@ -265,11 +284,56 @@ kern_return_t vm_map_enter_frames(struct task *t, uintptr_t *addr, const uintptr
 	return vm_map_enter_frames_held(t, addr, frames, npages, held);
 }
 
+/* The attributes of frames entered for a task (an out-of-line item). */
+static const struct vm_region entered = { .prot = VM_PROT_DEFAULT, .max_prot = VM_PROT_ALL,
+					  .inherit = VM_INHERIT_DEFAULT };
+
+/* Whether region r (NULL: none) can grow over an entered range that it
+ * touches at r's end (at_end) or at r's start. */
+static bool grows_over(const struct vm_region *r, uintptr_t touch, bool at_end)
+{
+	return r && (at_end ? r->end : r->start) == touch && same_attributes(r, &entered);
+}
+
+/* Record [start, end), just entered, between before (NULL: the map's
+ * start) and its next: merged into a neighbour that touches it and agrees
+ * (so the map stays coalesced without a pass over it), or as n, which the
+ * caller made when neither does. */
+static void record_entered(struct task *t, struct vm_region *before, uintptr_t start, uintptr_t end,
+			   struct vm_region *n)
+{
+	struct vm_region *after = before ? before->next : t->map.regions;
+	bool grow_before = grows_over(before, start, true), grow_after = grows_over(after, end, false);
+	if (grow_before && grow_after) {
+		before->end = after->end;
+		before->next = after->next;
+		kfree(after);
+		t->map.nregions--;
+	} else if (grow_before) {
+		before->end = end;
+	} else if (grow_after) {
+		after->start = start;
+	} else {
+		*n = entered;
+		n->start = start;
+		n->end = end;
+		n->next = after;
+		if (before)
+			before->next = n;
+		else
+			t->map.regions = n;
+		t->map.nregions++;
+	}
+}
+
 kern_return_t vm_map_enter_frames_held(struct task *t, uintptr_t *addr, const uintptr_t *frames, size_t npages,
 				       size_t charged)
 {
+	if (npages == 0 || npages > (USER_TOP - USER_BASE) / PAGE_SIZE)
+		return KERN_INVALID_ARGUMENT;
 	uintptr_t start = 0;
-	kern_return_t kr = reserve(t, &start, npages, true, false);
+	struct vm_region *before;
+	kern_return_t kr = find_space_after(t, npages * PAGE_SIZE, &start, &before);
 	if (kr == KERN_SUCCESS && t->pmap.user_pages + charged > t->page_limit) {
 		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
 		      (unsigned)charged, (unsigned)t->page_limit);
@@ -278,13 +342,17 @@ kern_return_t vm_map_enter_frames_held(struct task *t, uintptr_t *addr, const ui
 	if (kr != KERN_SUCCESS)
 		return kr;
 	uintptr_t end = start + npages * PAGE_SIZE;
-	if ((kr = insert(t, start, end, VM_PROT_DEFAULT)) != KERN_SUCCESS)
-		return kr;
+	/* The record is made (if a neighbour cannot grow over the range)
+	 * before anything is mapped, so no failure has pages to take back. */
+	bool merges = grows_over(before, start, true) || grows_over(before ? before->next : t->map.regions, end, false);
+	struct vm_region *n = merges ? NULL : new_region(t);
+	if (!merges && !n)
+		return KERN_RESOURCE_SHORTAGE;
 	if (pmap_enter_frames(&t->pmap, start, frames, npages) < 0) {
-		vm_map_remove(t, start, end);           /* nothing mapped: the caller keeps the frames */
+		kfree(n);                               /* nothing mapped: the caller keeps the frames */
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	coalesce(&t->map);
+	record_entered(t, before, start, end, n);
 	*addr = start;
 	return KERN_SUCCESS;
 }
@@ -353,10 +421,46 @@ bool vm_map_shares(const struct task *t, uintptr_t start, size_t len)
 	return false;
 }
 
+/* vm_map_extract's records when [start, end) lies within one region r
+ * found by link (*link == r): r is cut around the range in place, with one
+ * record found by the one walk and at most one made (the range in r's
+ * middle), where two clips and an unlink walk the list three more times,
+ * make two and free one. */
+static kern_return_t cut_out_of(struct task *t, struct vm_region **link, uintptr_t start, uintptr_t end)
+{
+	struct vm_region *r = *link;
+	if (r->start == start && r->end == end) {
+		*link = r->next;
+		kfree(r);
+		t->map.nregions--;
+	} else if (r->start == start) {
+		r->start = end;
+	} else if (r->end == end) {
+		r->end = start;
+	} else {
+		return split(t, r, start, end);
+	}
+	return KERN_SUCCESS;
+}
+
 kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uintptr_t *frames)
 {
 	uintptr_t end = start + npages * PAGE_SIZE;
-	if (npages == 0 || start % PAGE_SIZE || !user_range(start, end) || !vm_map_covered(&t->map, start, end))
+	if (npages == 0 || start % PAGE_SIZE || !user_range(start, end))
+		return KERN_INVALID_ADDRESS;
+	/* The common case (a server handing on a page of its pool): one
+	 * region holds the whole range. */
+	struct vm_region **link = &t->map.regions;
+	while (*link && (*link)->end <= start)
+		link = &(*link)->next;
+	struct vm_region *r = *link;
+	if (r && r->start <= start && end <= r->end && r->prot != VM_PROT_NONE) {
+		if (cut_out_of(t, link, start, end) != KERN_SUCCESS)
+			return KERN_RESOURCE_SHORTAGE;
+		pmap_remove_range(&t->pmap, start, npages, frames);
+		return KERN_SUCCESS;
+	}
+	if (!vm_map_covered(&t->map, start, end))
 		return KERN_INVALID_ADDRESS;
 	/* A page never touched travels as a zero page (frame 0); one the
 	 * task may not read (VM_PROT_NONE: the only regions whose pages are
