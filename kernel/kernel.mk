@@ -5,7 +5,8 @@
 KERNEL_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-builtin -mgeneral-regs-only -fno-asynchronous-unwind-tables -std=gnu11 \
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -DKERNEL -ffunction-sections -fdata-sections \
-	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen
+	-I$(top_srcdir)/kernel -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/gen \
+	-flto
 
 # Every .c and .S under kernel/ is part of the kernel, and so is the
 # freestanding library (freestanding/: string and printf routines, shared
@@ -35,8 +36,10 @@ kobj/%.o: $(top_srcdir)/%.c $(KERNEL_MIG_SERVER) $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# The library's loops must stay loops, not calls to memset/memcpy (itself).
-kobj/freestanding/%.o: KERNEL_CFLAGS += -fno-tree-loop-distribute-patterns
+# The library's loops must stay loops, not calls to memset/memcpy (itself);
+# kept out of link-time optimization, where that option might not follow
+# each function into the link's own compilation.
+kobj/freestanding/%.o: KERNEL_CFLAGS += -fno-tree-loop-distribute-patterns -fno-lto
 
 kobj/%.o: $(top_srcdir)/%.S $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
@@ -58,15 +61,29 @@ kobj/gen/%_defaults.o: $(MIG_GEN)/%_defaults.c $(top_srcdir)/kernel/kernel.mk
 	@mkdir -p $(@D)
 	$(SM_V_CC)$(CC) $(KERNEL_CFLAGS) -w -c -o $@ $<
 
-# kernel.ld places the hot path's functions and data by section name
-# (-ffunction-sections -fdata-sections); tools/check-hot-list.sh fails the
-# link when a name there is in no object, so the list stays true.
-$(KERNEL_ELF): $(KERNEL_OBJS) $(top_srcdir)/kernel/i386/kernel.ld $(top_srcdir)/tools/check-hot-list.sh
+# The kernel is optimized as one program at link time (-flto above): calls
+# across files are inlined like calls within one, and the message path's
+# calls and returns, each of which QEMU's TCG enters through a lookup, are
+# fewer (docs/benchmarks.md, "The kernel optimized at link time"). First the
+# objects become one relocatable object, compiled as one partition with its
+# functions and data in sections of their own; then kernel.ld places them.
+# kernel.ld places the hot path's functions and data by section name;
+# tools/check-hot-list.sh fails the link when a name there is in no section
+# of that object, so the list stays true. The link's compilation does not
+# repeat -Wmaybe-uninitialized: each file was checked when it was compiled,
+# and across files it flags MIG stubs' out-parameters that are read only
+# when the routine succeeded.
+KERNEL_LTO_OBJ = kobj/kernel-lto.o
+$(KERNEL_LTO_OBJ): $(KERNEL_OBJS)
+	$(SM_V_LD)$(CC) $(KERNEL_CFLAGS) -Wno-maybe-uninitialized -flto-partition=one \
+		-flinker-output=nolto-rel -nostdlib -r -Wl,-z,noexecstack -o $@ $(KERNEL_OBJS)
+
+$(KERNEL_ELF): $(KERNEL_LTO_OBJ) $(top_srcdir)/kernel/i386/kernel.ld $(top_srcdir)/tools/check-hot-list.sh
 	@mkdir -p $(@D)
 	$(AM_V_at)$(SHELL) $(top_srcdir)/tools/check-hot-list.sh $(top_srcdir)/kernel/i386/kernel.ld \
-		$(filter %.o,$(KERNEL_OBJS)) >/dev/null
+		$(KERNEL_LTO_OBJ) >/dev/null
 	$(SM_V_LD)$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,$(top_srcdir)/kernel/i386/kernel.ld \
-		-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(KERNEL_OBJS) $(LIBGCC32)
+		-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -o $@ $(KERNEL_LTO_OBJ) $(LIBGCC32)
 
 -include $(KERNEL_OBJS:.o=.d)
 

@@ -20,15 +20,15 @@
  * KMSG_SMALL_ROOM bytes gets that much room, so any one of them can serve
  * for any other. */
 #define KMSG_CACHE_MAX 64
-static struct kmsg *spare, *kmsg_cache;
+static struct kmsg *kmsg_spare, *kmsg_cache;
 static uint32_t kmsg_cached;
 
 struct kmsg *kmsg_alloc(uint32_t size)
 {
 	uint32_t room = size <= KMSG_SMALL_ROOM ? KMSG_SMALL_ROOM : size;
-	struct kmsg *m = room == KMSG_SMALL_ROOM ? spare : NULL;
+	struct kmsg *m = room == KMSG_SMALL_ROOM ? kmsg_spare : NULL;
 	if (m) {
-		spare = NULL;
+		kmsg_spare = NULL;
 	} else if (room == KMSG_SMALL_ROOM && (m = kmsg_cache)) {
 		kmsg_cache = m->next;
 		kmsg_cached--;
@@ -51,8 +51,8 @@ struct kmsg *kmsg_alloc(uint32_t size)
 
 void kmsg_free(struct kmsg *m)
 {
-	if (m && m->room == KMSG_SMALL_ROOM && !spare) {
-		spare = m;
+	if (m && m->room == KMSG_SMALL_ROOM && !kmsg_spare) {
+		kmsg_spare = m;
 	} else if (m && m->room == KMSG_SMALL_ROOM && kmsg_cached < KMSG_CACHE_MAX) {
 		m->next = kmsg_cache;
 		kmsg_cache = m;
@@ -64,8 +64,8 @@ void kmsg_free(struct kmsg *m)
 
 void kmsg_spare_release(void)
 {
-	kfree(spare);
-	spare = NULL;
+	kfree(kmsg_spare);
+	kmsg_spare = NULL;
 	while (kmsg_cache) {
 		struct kmsg *m = kmsg_cache;
 		kmsg_cache = m->next;

@@ -35,13 +35,13 @@ void ool_stats(uint32_t *descriptors, uint32_t *pages)
  * them can serve for any other (64 KiB of data, or 16 ports). */
 #define OOL_SMALL_WORDS 16
 #define OOL_CACHE_MAX 64
-static struct ool *spare, *ool_cache;
+static struct ool *ool_spare, *ool_cache;
 static uint32_t ool_cached;
 
 void ool_spare_release(void)
 {
-	kfree(spare);
-	spare = NULL;
+	kfree(ool_spare);
+	ool_spare = NULL;
 	while (ool_cache) {
 		struct ool *o = ool_cache;
 		ool_cache = (struct ool *)o->words[0];
@@ -53,9 +53,9 @@ void ool_spare_release(void)
 static struct ool *ool_new(enum ool_kind kind, uint32_t count)
 {
 	uint32_t room = count <= OOL_SMALL_WORDS ? OOL_SMALL_WORDS : count;
-	struct ool *o = room == OOL_SMALL_WORDS ? spare : NULL;
+	struct ool *o = room == OOL_SMALL_WORDS ? ool_spare : NULL;
 	if (o) {
-		spare = NULL;
+		ool_spare = NULL;
 	} else if (room == OOL_SMALL_WORDS && (o = ool_cache)) {
 		ool_cache = (struct ool *)o->words[0];
 		ool_cached--;
@@ -76,8 +76,8 @@ static void ool_free_container(struct ool *o)
 {
 	o->magic = 0;
 	live_descriptors--;
-	if (o->room == OOL_SMALL_WORDS && !spare) {
-		spare = o;
+	if (o->room == OOL_SMALL_WORDS && !ool_spare) {
+		ool_spare = o;
 	} else if (o->room == OOL_SMALL_WORDS && ool_cached < OOL_CACHE_MAX) {
 		o->words[0] = (uintptr_t)ool_cache;
 		ool_cache = o;

@@ -57,7 +57,7 @@ static uint32_t sys_mach_print(const uint32_t *a)
 }
 
 
-static const struct trap_entry traps[] = {
+static const struct trap_entry syscall_traps[] = {
 	{ -25, 7, sys_mach_msg, "mach_msg_trap" },
 	{ -26, 0, sys_mach_reply_port, "mach_reply_port" },
 	{ -27, 0, sys_mach_thread_self, "mach_thread_self" },
@@ -81,7 +81,7 @@ static const struct trap_entry traps[] = {
 	{ -76, 1, trap_syscall_thread_depress_abort, "syscall_thread_depress_abort" },
 };
 
-/* traps[] by trap number: by_number[-n] is trap n's entry, or NULL. The
+/* syscall_traps[] by trap number: by_number[-n] is trap n's entry, or NULL. The
  * table is built on the first system call (traps[] never changes), so the
  * dispatch is one bounds check and one load instead of a search. */
 #define LOWEST_TRAP (-76)
@@ -90,17 +90,17 @@ static bool indexed;
 
 static void index_traps(void)
 {
-	for (unsigned i = 0; i < sizeof traps / sizeof traps[0]; i++) {
-		int n = traps[i].number;
+	for (unsigned i = 0; i < sizeof syscall_traps / sizeof syscall_traps[0]; i++) {
+		int n = syscall_traps[i].number;
 		if (n < LOWEST_TRAP || n > 0)
 			panic("syscall: trap %d is outside the dispatch table", n);
-		by_number[-n] = &traps[i];
+		by_number[-n] = &syscall_traps[i];
 	}
 	indexed = true;
 }
 
 /* mach_msg, by far the most frequent trap, straight to its implementation:
- * its seven arguments (traps[0]) are checked as the general path checks
+ * its seven arguments (syscall_traps[0]) are checked as the general path checks
  * them, then read from the stack page's window into the call, before the
  * call can block. False if they are not in one mapped page: the general
  * path then copies them in (or refuses them) itself. */
@@ -126,7 +126,7 @@ void syscall(struct trapframe *tf)
 		index_traps();
 	const struct trap_entry *t = number <= 0 && number >= LOWEST_TRAP ? by_number[-number] : NULL;
 	if (!t)
-		t = device_trap_find(number);              /* the device classes' own traps */
+		t = device_trap_find(number);              /* the device classes' own syscall_traps */
 	if (t) {
 		uint32_t args[MAX_ARGS];          /* a trap reads only its nargs */
 		uint32_t bytes = t->nargs * sizeof(uint32_t);

@@ -403,7 +403,7 @@ uint32_t virtio_vector_ack_trap(const uint32_t *args)
 
 extern boolean_t virtio_server(mach_msg_header_t *, mach_msg_header_t *);
 
-static const struct trap_entry traps[] = {
+static const struct trap_entry vdev_traps[] = {
 	{ SM_TRAP_VIRTIO_NOTIFY, 2, virtio_notify_trap, "sm_virtio_notify" },
 	{ SM_TRAP_VIRTIO_IRQ_ACK, 1, virtio_irq_ack_trap, "sm_virtio_irq_ack" },
 	{ SM_TRAP_VIRTIO_VECTOR_ACK, 2, virtio_vector_ack_trap, "sm_virtio_vector_ack" },
@@ -421,7 +421,7 @@ const struct device_class virtio_class = {
 	.name = "virtio",
 	.grant = virtio_grant_from_args,
 	.task_cleanup = virtio_task_cleanup,
-	.traps = traps, .ntraps = sizeof traps / sizeof traps[0],
+	.traps = vdev_traps, .ntraps = sizeof vdev_traps / sizeof vdev_traps[0],
 	.server = virtio_server,
 	.task_drives = virtio_task_drives,
 };
