@@ -9,7 +9,9 @@
 # servers/blk on QEMU's null-co disk by QEMU's multiboot loader, RUNS times
 # (default 3), and prints per run the p50 latency in instructions (for a
 # QD32 measurement divided by 32: the instructions one read costs, since 32
-# are in flight) and the kernel's per-100-request counters virtiobench
+# are in flight), busy/read (the measurement's instructions less the idle
+# thread's share, per read: steadier than the p50 from build to build)
+# and the kernel's per-100-request counters virtiobench
 # prints (system calls, interrupts, address-space switches). Run from the
 # build directory (modules from tests/ and servers/ there); the serial log
 # of the last run is left in icount-read.log.
@@ -30,9 +32,10 @@ while [ "$i" -le "$runs" ]; do
 	grep -q 'virtiobench: [0-9]* passed, 0 failed' icount-read.log ||
 		{ echo "icount-read.sh: run failed, see icount-read.log" >&2; exit 1; }
 	tr -d '\r' < icount-read.log | awk -v m="$meas" -v per=$per '
-		$1 == "virtiobench:" && $2 == m && $3 ~ /^ops=/ { sub("p50=", "", $6); p50 = $6 / per }
+		$1 == "virtiobench:" && $2 == m && $3 ~ /^ops=/ { sub("p50=", "", $6); p50 = $6 / per
+			sub("ops=", "", $3); sub("ns=", "", $5); ops = $3; ns = $5 }
 		$2 == "cost" && $3 == m { cost = $4 " " $5 }
-		$2 == "sched" && $3 == m { sched = $5 }
-		END { printf "%s p50/%d=%.0f %s %s\n", m, per, p50, cost, sched }'
+		$2 == "sched" && $3 == m { sched = $5; idle = $4; sub("idle_permille=", "", idle) }
+		END { printf "%s p50/%d=%.0f busy/read=%.0f %s %s\n", m, per, p50, ns * (1000 - idle) / 1000 / ops, cost, sched }'
 	i=$((i + 1))
 done
