@@ -46,6 +46,7 @@ HOST_TESTS = \
 	$(HOST_TEST_DIR)/test_ipc_model \
 	$(HOST_TEST_DIR)/test_ipc_transit \
 	$(HOST_TEST_DIR)/test_ipc_body_items \
+	$(HOST_TEST_DIR)/test_ipc_pset \
 	$(HOST_TEST_DIR)/test_virtio \
 	$(HOST_TEST_DIR)/test_virtio_sdk \
 	$(HOST_TEST_DIR)/test_acpi_madt \
@@ -87,6 +88,8 @@ $(HOST_TEST_DIR)/test_ipc_model: $(HOST_OBJ_DIR)/tests/host/test_ipc_model.o \
 $(HOST_TEST_DIR)/test_ipc_transit: $(HOST_OBJ_DIR)/tests/host/test_ipc_transit.o \
 	$(HOST_IPC_OBJS)
 $(HOST_TEST_DIR)/test_ipc_body_items: $(HOST_OBJ_DIR)/tests/host/test_ipc_body_items.o \
+	$(HOST_IPC_OBJS)
+$(HOST_TEST_DIR)/test_ipc_pset: $(HOST_OBJ_DIR)/tests/host/test_ipc_pset.o \
 	$(HOST_IPC_OBJS)
 
 # A task's address map (kernel/vm/vm_map.c), unchanged, over a fake pmap,
@@ -228,6 +231,7 @@ check-host: $(HOST_TESTS)
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_model.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_transit.d \
 	$(HOST_OBJ_DIR)/tests/host/test_ipc_body_items.d \
+	$(HOST_OBJ_DIR)/tests/host/test_ipc_pset.d \
 	$(HOST_IPC_OBJS:.o=.d)
 
 CLEANFILES += $(HOST_TESTS) $(HOST_TESTS:=.log) $(HOST_TESTS:=.err) \

@@ -173,7 +173,7 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 		struct ipc_entry *e = ipc_space_lookup(task->space, name);
 		if (!e || !(e->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)))
 			return MACH_RCV_INVALID_NAME;
-		/* From a port set: the first member with a message. */
+		/* From a port set: the member whose first message is the oldest. */
 		struct ipc_port *waitee = e->port, *p = waitee;
 		if (waitee->is_set)
 			p = ipc_pset_ready_member(waitee);

@@ -77,7 +77,7 @@ mach_msg_return_t ipc_mqueue_enqueue(struct ipc_port *p, struct kmsg *m)
 	} else {
 		p->msgs_head = m;
 		if (p->pset)
-			p->pset->ready_members++;
+			ipc_pset_first_queued(p);
 	}
 	p->msgs_tail = m;
 	p->msgcount++;
@@ -93,30 +93,32 @@ struct kmsg *ipc_mqueue_dequeue(struct ipc_port *p)
 		return NULL;
 	assert(p->msgcount > 0 && p->msgs_tail);
 	p->msgs_head = m->next;
-	if (!p->msgs_head) {
+	if (!p->msgs_head)
 		p->msgs_tail = NULL;
-		if (p->pset)
-			p->pset->ready_members--;
-	}
 	p->msgcount--;
 	if (m->beyond_qlimit) {
 		m->beyond_qlimit = false;
 		overflow_total--;
 	}
 	waitq_wake_one(&p->senders, WAIT_AWAKENED, NULL);
+	/* Last, after the call: the set's work then keeps nothing but p live
+	 * across it (fewer registers saved), and a port in no set pays one
+	 * test. */
+	if (p->pset)
+		ipc_pset_dequeued(p);
 	return m;
 }
 
 void ipc_mqueue_requeue_head(struct ipc_port *p, struct kmsg *m)
 {
 	assert(m != p->msgs_head);
-	if (!p->msgs_head && p->pset)
-		p->pset->ready_members++;
 	m->next = p->msgs_head;
 	p->msgs_head = m;
 	if (!p->msgs_tail)
 		p->msgs_tail = m;
 	p->msgcount++;
+	if (p->pset)
+		ipc_pset_place(p);            /* its first message is older now */
 	if (!waitq_wake_one(&p->receivers, WAIT_AWAKENED, NULL) && p->pset)
 		waitq_wake_one(&p->pset->receivers, WAIT_AWAKENED, NULL);
 }

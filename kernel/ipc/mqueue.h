@@ -42,7 +42,7 @@ static inline struct thread *ipc_mqueue_waiting_receiver(struct ipc_port *p, uin
 		/* Through the set only while no member holds an older message
 		 * (one whose woken receiver has not run yet): the set delivers
 		 * oldest first. */
-		if (!p->pset || p->pset->ready_members)
+		if (!p->pset || ipc_pset_has_ready(p->pset))
 			return NULL;
 		*q = &p->pset->receivers;
 	}

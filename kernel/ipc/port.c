@@ -39,8 +39,10 @@ struct ipc_port *ipc_port_alloc_kobject(enum ikot type, void *object)
 struct ipc_port *ipc_pset_alloc(void)
 {
 	struct ipc_port *set = ipc_port_alloc();
-	if (set)
+	if (set) {
 		set->is_set = true;
+		set->set_next = set->set_prev = set;      /* a ring of no members */
+	}
 	return set;
 }
 
@@ -57,24 +59,18 @@ void ipc_port_release_last(struct ipc_port *p)
 void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 {
 	if (p->pset) {
-		struct ipc_port **m = &p->pset->members;
-		while (*m && *m != p)
-			m = &(*m)->next_member;
-		if (*m)
-			*m = p->next_member;
-		if (p->msgs_head)
-			p->pset->ready_members--;
-		ipc_port_release(p->pset);
+		struct ipc_port *old = p->pset;
+		ipc_pset_unlink(p);
+		p->set_next = p->set_prev = NULL;
 		p->pset = NULL;
-		p->next_member = NULL;
+		ipc_port_release(old);
 	}
 	if (set) {
 		p->pset = set;
 		ipc_port_ref(set);
-		p->next_member = set->members;
-		set->members = p;
+		ipc_pset_insert_after(p, set);  /* first: with the members holding no message */
 		if (p->msgs_head) {             /* a receiver on the set may take it now */
-			set->ready_members++;
+			ipc_pset_place(p);
 			waitq_wake_one(&set->receivers, WAIT_AWAKENED, NULL);
 		}
 		/* Threads receiving on the port itself would take the next
@@ -84,26 +80,29 @@ void ipc_pset_move(struct ipc_port *p, struct ipc_port *set)
 	}
 }
 
-/* The member whose first message was queued before every other member's:
- * a set delivers in arrival order. Taking the first member with a message
- * instead starves the others while it keeps getting messages (a client with
- * 32 reply ports in a set, reusing the lowest free one, left replies on its
- * last ports unreceived for 5-20 ms; docs/benchmarks.md). */
-struct ipc_port *ipc_pset_ready_member(struct ipc_port *set)
+/* Whether a's first message arrived before b's (the stamps wrap). */
+static bool arrived_before(const struct ipc_port *a, const struct ipc_port *b)
 {
-	/* The walk stops once it has seen every member holding a message (the
-	 * set counts them): a client with 32 reply ports in a set, a few of
-	 * them answered, walked all 32 on every receive. */
-	struct ipc_port *oldest = NULL;
-	uint32_t left = set->ready_members;
-	for (struct ipc_port *m = set->members; m && left; m = m->next_member)
-		if (m->msgs_head) {
-			left--;
-			if (!oldest || (int32_t)(m->msgs_head->arrival - oldest->msgs_head->arrival) < 0)
-				oldest = m;
-		}
-	assert(!left);                        /* the count matches the members */
-	return oldest;
+	return (int32_t)(a->msgs_head->arrival - b->msgs_head->arrival) < 0;
+}
+
+void ipc_pset_place(struct ipc_port *p)
+{
+	struct ipc_port *set = p->pset;
+	/* The oldest, and still before the next: a member holding a burst of
+	 * messages stays ahead of one that got a message since the burst. */
+	if (p == set->oldest_ready && (p->set_next == set || arrived_before(p, p->set_next)))
+		return;
+	ipc_pset_unlink(p);
+	/* From the newest back: past the check above, p's next message is
+	 * newer than some other member's first, and a message just queued is
+	 * newer than all. */
+	struct ipc_port *q = set->set_prev;
+	while (q != set && q->msgs_head && arrived_before(p, q))
+		q = q->set_prev;
+	ipc_pset_insert_after(p, q);
+	if (q == set || !q->msgs_head)  /* nothing before it holds a message */
+		set->oldest_ready = p;
 }
 
 void ipc_port_destroy(struct ipc_port *p)
@@ -112,8 +111,8 @@ void ipc_port_destroy(struct ipc_port *p)
 		return;
 	if (p->is_set) {
 		p->active = false;
-		while (p->members)
-			ipc_pset_move(p->members, NULL);
+		while (p->set_next != p)
+			ipc_pset_move(p->set_next, NULL);
 		waitq_wake_all(&p->receivers, WAIT_INTERRUPTED);
 		return;
 	}

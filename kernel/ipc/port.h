@@ -60,11 +60,17 @@ struct ipc_port {
 	/* a receive right travelling in a message (kernel/ipc/transit.c) */
 	struct ipc_port *transit_dest; /* where that message is bound; holds a reference */
 
-	/* port sets (is_set is above, beside active) */
+	/* port sets (is_set is above, beside active): a set's members are on a
+	 * ring through set_next/set_prev whose head is the set itself. First
+	 * come the members holding no message, then, from oldest_ready on, those
+	 * holding one, in the arrival order of their first messages; the queue
+	 * operations (kernel/ipc/mqueue.c) keep it so through the helpers below.
+	 * A receive on the set then takes oldest_ready's first message without
+	 * looking at another member, however many the set has. */
 	struct ipc_port *pset;        /* the set this receive right is in */
-	struct ipc_port *members;     /* of a set */
-	uint32_t ready_members;       /* of a set: members with a message queued (kernel/ipc/mqueue.c) */
-	struct ipc_port *next_member;
+	struct ipc_port *set_next;    /* of a member: the next on its set's ring; of a set: the first */
+	struct ipc_port *set_prev;    /* of a member: the previous one; of a set: the last */
+	struct ipc_port *oldest_ready; /* of a set: the member whose first message is oldest, or NULL */
 };
 
 struct ipc_port *ipc_port_alloc(void);
@@ -129,8 +135,64 @@ void ipc_port_destroy_send_once(struct ipc_port *p);
 struct ipc_port *ipc_pset_alloc(void);
 /* Move a receive right into set (or out of any set when set is NULL). */
 void ipc_pset_move(struct ipc_port *p, struct ipc_port *set);
-/* The member of set whose first message is the oldest, or NULL. */
-struct ipc_port *ipc_pset_ready_member(struct ipc_port *set);
+/* The member of set whose first message is the oldest, or NULL: the set
+ * delivers in arrival order across its members. Taking any member with a
+ * message instead starves the others while it keeps getting messages (a
+ * client with 32 reply ports in a set, reusing the lowest free one, left
+ * replies on its last ports unreceived for 5-20 ms; docs/benchmarks.md). */
+static inline struct ipc_port *ipc_pset_ready_member(struct ipc_port *set) { return set->oldest_ready; }
+/* Whether a member of set holds a message. */
+static inline bool ipc_pset_has_ready(const struct ipc_port *set) { return set->oldest_ready != NULL; }
+/* Take member p off its set's ring (p's set stays p->pset). */
+static inline void ipc_pset_unlink(struct ipc_port *p)
+{
+	struct ipc_port *set = p->pset;
+	if (set->oldest_ready == p)       /* every member after it holds a message */
+		set->oldest_ready = p->set_next != set ? p->set_next : NULL;
+	p->set_prev->set_next = p->set_next;
+	p->set_next->set_prev = p->set_prev;
+}
+/* Put p (off the ring) on its set's ring after node (a member, or the set
+ * itself: then first). */
+static inline void ipc_pset_insert_after(struct ipc_port *p, struct ipc_port *node)
+{
+	p->set_prev = node;
+	p->set_next = node->set_next;
+	node->set_next->set_prev = p;
+	node->set_next = p;
+}
+/* Member p holding messages, on its set's ring: move it to where its first
+ * message's arrival puts it among the members holding one (out of line: it
+ * compares arrivals, struct kmsg's). */
+void ipc_pset_place(struct ipc_port *p);
+/* Member p's queue was empty and now holds one message, the newest of all
+ * (kernel/ipc/mqueue.c stamps them in order): p goes last. */
+static inline void ipc_pset_first_queued(struct ipc_port *p)
+{
+	struct ipc_port *set = p->pset;
+	if (set->set_prev != p) {
+		ipc_pset_unlink(p);
+		ipc_pset_insert_after(p, set->set_prev);
+	}
+	if (!set->oldest_ready)
+		set->oldest_ready = p;
+}
+/* Member p's first message was taken. Emptied, the oldest member with a
+ * message (the one a receive on the set takes from) stays where it is, now
+ * the last of those without, and the next member is the oldest; one that
+ * still holds messages moves to where its next one's arrival puts it. */
+static inline void ipc_pset_dequeued(struct ipc_port *p)
+{
+	struct ipc_port *set = p->pset;
+	if (p->msgs_head) {
+		ipc_pset_place(p);
+	} else if (set->oldest_ready == p) {
+		set->oldest_ready = p->set_next != set ? p->set_next : NULL;
+	} else {
+		ipc_pset_unlink(p);
+		ipc_pset_insert_after(p, set);
+	}
+}
 /* The word MACH_PORT_DEAD travels as in a kernel-form message: a right that
  * was a dead name when sent. It is never a port's address (the kernel half
  * ends below it), and neither is MACH_PORT_NULL. */

@@ -118,6 +118,20 @@ __attribute__((unused)) static struct ipc_port *so_right(struct ipc_port *p)
 	return p;
 }
 
+/* A kernel-form message of just a header, with a send-once right to p as
+ * its destination (what ipc_mqueue_enqueue takes), and id as msgh_id. */
+__attribute__((unused)) static struct kmsg *note_to_id(struct ipc_port *p, mach_msg_id_t id)
+{
+	struct kmsg *m = kmsg_alloc(sizeof(mach_msg_header_t));
+	m->hdr->msgh_bits = MACH_MSGH_BITS(K_SO, 0);
+	m->hdr->msgh_size = sizeof(mach_msg_header_t);
+	m->hdr->msgh_remote_port = (uint32_t)so_right(p);
+	m->hdr->msgh_id = id;
+	return m;
+}
+
+__attribute__((unused)) static struct kmsg *note_to(struct ipc_port *p) { return note_to_id(p, 0); }
+
 /* One copyin expected to succeed with the given port and kernel type. */
 __attribute__((unused)) static struct ipc_port *copyin_ok(struct ipc_space *s, mach_port_name_t name, uint32_t disp,
 				  struct ipc_port *want, uint32_t want_type)

@@ -148,7 +148,7 @@ static void test_port_destroyed(void)
 	ipc_pset_move(P, set);
 	P->pdrequest = so_right(N);
 	ipc_space_release_entry(A, pa);
-	CHECK(P->active && P->receiver == NULL && P->pset == NULL && set->members == NULL && !P->pdrequest,
+	CHECK(P->active && P->receiver == NULL && P->pset == NULL && set->set_next == set && !P->pdrequest,
 	      "the receive right is out, in the notification");
 	int i = find_note(N, MACH_NOTIFY_PORT_DESTROYED, K_RECV, (uint32_t)P);
 	CHECK(stub_nmsgs == 1 && i == 0, "port-destroyed carrying the port (%d messages)", stub_nmsgs);

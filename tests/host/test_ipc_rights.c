@@ -196,13 +196,13 @@ static void test_move_receive(void)
 	struct ipc_port *set = ipc_pset_alloc();
 	mach_port_name_t sn = ipc_space_insert(B, set, MACH_PORT_TYPE_PORT_SET);
 	ipc_pset_move(P, set);
-	CHECK(P->pset == set && set->members == P, "in the set");
+	CHECK(P->pset == set && set->set_next == P && P->set_next == set && P->set_prev == set, "in the set");
 	p = copyin_ok(B, b, MACH_MSG_TYPE_MOVE_RECEIVE, P, K_RECV);
-	CHECK(P->pset == NULL && set->members == NULL,
-	      "a receive right moved out of its space leaves its port set (pset %p, members %p)",
-	      (void *)P->pset, (void *)set->members);
+	CHECK(P->pset == NULL && set->set_next == set && set->set_prev == set && !P->set_next,
+	      "a receive right moved out of its space leaves its port set (pset %p, first member %p)",
+	      (void *)P->pset, (void *)set->set_next);
 	ipc_right_destroy(p, K_RECV);
-	CHECK(!P->active && P->pset == NULL && set->members == NULL, "dead port out of the set");
+	CHECK(!P->active && P->pset == NULL && set->set_next == set, "dead port out of the set");
 	CHECK_ENTRY(B, sn, set, MACH_PORT_TYPE_PORT_SET, 0);
 	teardown(__func__);
 }

@@ -318,7 +318,7 @@ static void test_destroy_everything(void)
 	CHECK(sn && s[0]->table[sn].type == MACH_PORT_TYPE_PORT_SET, "set named %u", sn);
 	ipc_pset_move(p[0], set);
 	ipc_pset_move(p[3], set);
-	CHECK(set->members && set->refs == 3, "set refs %u", set->refs);
+	CHECK(set->set_next == p[3] && set->set_prev == p[0] && set->refs == 3, "set refs %u", set->refs);
 	/* dead-name requests, a no-senders request and a port-destroyed request */
 	for (int i = 0; i < 6; i++) {
 		struct ipc_space *t = s[(i + 1) % 3];

@@ -146,16 +146,6 @@ static void test_rename_keeps_receiver_name(void)
 	teardown(__func__);
 }
 
-/* A message with a send-once right to p as its destination. */
-static struct kmsg *note_to(struct ipc_port *p)
-{
-	struct kmsg *m = kmsg_alloc(sizeof(mach_msg_header_t));
-	m->hdr->msgh_bits = MACH_MSGH_BITS(K_SO, 0);
-	m->hdr->msgh_size = sizeof(mach_msg_header_t);
-	m->hdr->msgh_remote_port = (uint32_t)so_right(p);
-	return m;
-}
-
 static void test_queue_bounds(void)
 {
 	setup();
