@@ -30,7 +30,8 @@ while [ "$i" -le "$runs" ]; do
 	grep -q 'virtiobench: [0-9]* passed, 0 failed' icount-read.log ||
 		{ echo "icount-read.sh: run failed, see icount-read.log" >&2; exit 1; }
 	tr -d '\r' < icount-read.log | awk -v m="$meas" -v per=$per '
-		$1 == "virtiobench:" && $2 == m { sub("p50=", "", $6); p50 = $6 / per }
+		$1 == "virtiobench:" && $2 == m && $3 ~ /^ops=/ {
+			for (i = 3; i <= NF; i++) if ($i ~ /^p50=/) { sub("p50=", "", $i); p50 = $i / per } }
 		$2 == "cost" && $3 == m { cost = $4 " " $5 }
 		$2 == "sched" && $3 == m { sched = $5 }
 		END { printf "%s p50/%d=%.0f %s %s\n", m, per, p50, cost, sched }'
