@@ -268,25 +268,35 @@ static void as_received(mach_msg_header_t *in, struct ipc_port *dest, uint32_t d
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(rtype, dtype);
 }
 
-mach_msg_return_t kobject_receive(struct kmsg *m)
+/* Serve request in (size bytes in kernel form as sent: remote the object,
+ * local the reply port; m its kernel message, or NULL if it has none) with
+ * out as the reply buffer, which is given back; direct as for send_reply.
+ * The request is used up. */
+static mach_msg_return_t serve_request(struct kmsg *m, mach_msg_header_t *in, uint32_t size, mig_reply_header_t *out,
+				       bool direct)
 {
-	mach_msg_header_t *in = m->hdr;
-	struct ipc_port *dest = kmsg_remote(m), *reply = kmsg_local(m);
+	struct ipc_port *dest = (struct ipc_port *)in->msgh_remote_port, *reply = (struct ipc_port *)in->msgh_local_port;
 	uint32_t dtype = MACH_MSGH_BITS_REMOTE(in->msgh_bits), rtype = MACH_MSGH_BITS_LOCAL(in->msgh_bits);
-	mig_reply_header_t *out = reply_buffer_get();
-	if (!out) {
-		kmsg_destroy(m);
-		return MACH_SEND_NO_BUFFER;
-	}
 	as_received(in, dest, dtype, reply, rtype);
 	mach_msg_id_t id = in->msgh_id;
 	bool kept;
 	bool body_taken = run_routine(in, out, &kept);
 	if (kept)
 		reply = NULL;                           /* the routine holds it now */
-	release_request(in, m->size, body_taken, dest, dtype);
-	kmsg_destroy(m);                                /* with the body's rights if not taken */
-	return send_reply(out, id, reply, rtype, false);
+	release_request(in, size, body_taken, dest, dtype);
+	if (m)
+		kmsg_destroy(m);                        /* with the body's rights if not taken */
+	return send_reply(out, id, reply, rtype, direct);
+}
+
+mach_msg_return_t kobject_receive(struct kmsg *m)
+{
+	mig_reply_header_t *out = reply_buffer_get();
+	if (!out) {
+		kmsg_destroy(m);
+		return MACH_SEND_NO_BUFFER;
+	}
+	return serve_request(m, m->hdr, m->size, out, false);
 }
 
 uint32_t kobject_fast_calls;
@@ -294,7 +304,7 @@ uint32_t kobject_fast_calls;
 /* Requests this size or smaller, simple, are copied to the stack: no kernel
  * message is allocated for them (every RPC stub's request for a kernel
  * call is well under it). */
-#define CALL_STACK_MAX 256
+#define CALL_STACK_MAX 128
 
 /* The kernel-object call (kobject.h). Every test that sends the call the
  * general way is made before any right moves; what follows is what that
@@ -344,14 +354,14 @@ bool kobject_call_serve(struct task *task, const char *src, uint32_t size, mach_
 		dest->srights++;                        /* COPY_SEND, as kmsg_copyin takes it */
 		ipc_port_ref(dest);
 		ipc_port_make_send_once(reply);          /* MAKE_SEND_ONCE */
-	}
-	kobject_fast_calls++;
-	mig_reply_header_t *out = reply_buffer_get();
-	if (!out) {
 		in->msgh_remote_port = (uint32_t)dest;
 		in->msgh_local_port = (uint32_t)reply;
 		in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) |
 				MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE);
+	}
+	kobject_fast_calls++;
+	mig_reply_header_t *out = reply_buffer_get();
+	if (!out) {
 		if (m) {
 			kmsg_destroy(m);
 		} else {
@@ -361,15 +371,6 @@ bool kobject_call_serve(struct task *task, const char *src, uint32_t size, mach_
 		*result = MACH_SEND_NO_BUFFER;
 		return true;
 	}
-	as_received(in, dest, MACH_MSG_TYPE_PORT_SEND, reply, MACH_MSG_TYPE_PORT_SEND_ONCE);
-	mach_msg_id_t id = in->msgh_id;
-	bool kept;
-	bool body_taken = run_routine(in, out, &kept);
-	if (kept)
-		reply = NULL;                           /* the routine holds it now */
-	release_request(in, size, body_taken, dest, MACH_MSG_TYPE_PORT_SEND);
-	if (m)
-		kmsg_destroy(m);                        /* with the body's rights if not taken */
-	*result = send_reply(out, id, reply, MACH_MSG_TYPE_PORT_SEND_ONCE, true);
+	*result = serve_request(m, in, size, out, true);
 	return true;
 }
