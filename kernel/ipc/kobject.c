@@ -31,6 +31,10 @@
 #include "device/device_layer.h"
 #include "vm/kalloc.h"
 #include "ipc/mach_msg.h"
+#include "ipc/rpc_send.h"
+#include "ipc/space.h"
+#include "kern/task.h"
+#include "kern/thread.h"
 #include <mach/mig_errors.h>
 #include <stdbool.h>
 
@@ -135,71 +139,89 @@ void kobject_reply_error(struct kmsg *m, kern_return_t code)
 	ipc_mqueue_send(r);
 }
 
-mach_msg_return_t kobject_receive(struct kmsg *m)
-{
-	mach_msg_header_t *in = m->hdr;
-	struct ipc_port *dest = kmsg_remote(m), *reply = kmsg_local(m);
-	uint32_t dtype = MACH_MSGH_BITS_REMOTE(in->msgh_bits), rtype = MACH_MSGH_BITS_LOCAL(in->msgh_bits);
-	/* Present the request as a receiver sees it: remote = reply, local = dest. */
-	in->msgh_remote_port = (uint32_t)reply;
-	in->msgh_local_port = (uint32_t)dest;
-	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(rtype, dtype);
+/* The stub writes its reply into a scratch buffer; only the reply's real
+ * size is allocated afterwards, and only if it is queued rather than written
+ * into the caller's receive buffer. A routine that sends to a kernel object
+ * itself nests here, and a call made while another thread is blocked inside
+ * a routine comes here with the scratch buffer taken: each gets a buffer of
+ * its own. NULL when the heap is exhausted. */
+static uint32_t scratch[KOBJECT_REPLY_MAX / 4];
+static int depth;
 
-	/* The stub writes its reply into a scratch buffer; only the reply's real
-	 * size is allocated afterwards, and only if it is queued rather than
-	 * written into the caller's receive buffer (ipc_reply_in_place). A
-	 * routine that sends to a kernel object itself nests here, and a call
-	 * made while another thread is blocked inside a routine comes here
-	 * with the scratch buffer taken: each gets a buffer of its own. */
-	static uint32_t scratch[KOBJECT_REPLY_MAX / 4];
-	static int depth;
+static mig_reply_header_t *reply_buffer_get(void)
+{
 	mig_reply_header_t *out = depth ? kalloc(KOBJECT_REPLY_MAX) : (mig_reply_header_t *)scratch;
-	if (!out) {
-		in->msgh_remote_port = (uint32_t)dest;
-		in->msgh_local_port = (uint32_t)reply;
-		in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(dtype, rtype);
-		kmsg_destroy(m);
-		return MACH_SEND_NO_BUFFER;
-	}
-	depth++;
+	if (out)
+		depth++;
+	return out;
+}
+
+static void reply_buffer_put(mig_reply_header_t *out)
+{
+	if (out != (mig_reply_header_t *)scratch)
+		kfree(out);
+	depth--;                                        /* the scratch buffer is free again */
+}
+
+/* Run the routine for request in (kernel form, as a receiver sees it:
+ * remote the reply port, local the object), its reply written to out, which
+ * always holds a reply afterwards unless it is MIG_NO_REPLY. *reply_kept:
+ * the routine holds the request's reply right now (kobject_take_reply).
+ * Returns whether the routine took the body's rights (it succeeded). */
+static bool run_routine(mach_msg_header_t *in, mig_reply_header_t *out, bool *reply_kept)
+{
 	mach_msg_id_t id = in->msgh_id;
-	bool served = false, outer_taken = reply_taken;
+	bool outer_taken = reply_taken;
 	reply_taken = false;
-	served = serve(in, &out->Head);
-	if (reply_taken && served && out->RetCode == MIG_NO_REPLY)
-		reply = NULL;                           /* the routine holds it now */
+	bool served = serve(in, &out->Head);
+	*reply_kept = reply_taken && served && out->RetCode == MIG_NO_REPLY;
 	reply_taken = outer_taken;
 	if (!served) {
 		kwarn("kernel object: no routine for message id %d\n", id);
 		error_reply(out, id, MIG_BAD_ID);
 	}
-
-	/* The request is used up: the destination right goes, and the body's
-	 * rights too unless the routine succeeded and so took them. */
 	bool body_taken = served && (out->RetCode == KERN_SUCCESS || out->RetCode == MIG_NO_REPLY);
+	if (out->RetCode != MIG_NO_REPLY &&
+	    (out->Head.msgh_size > KOBJECT_REPLY_MAX || out->Head.msgh_size < sizeof(mig_reply_header_t))) {
+		kwarn("kernel object: routine %d wrote a reply of %u bytes\n", id, out->Head.msgh_size);
+		error_reply(out, id, KERN_FAILURE);             /* a routine bug: answer, never hang */
+	}
+	return body_taken;
+}
+
+/* The request of size bytes is used up: the destination right goes, and
+ * the body's OOL memory too if the routine took the body (its rights are
+ * the routine's then). What is left in it is the caller's to destroy: the
+ * body's rights when the routine failed. The header then holds no right. */
+static void release_request(mach_msg_header_t *in, uint32_t size, bool body_taken, struct ipc_port *dest,
+			    uint32_t dtype)
+{
 	if (body_taken) {
-		ool_clean_request(in, m->size);           /* OOL memory stays the kernel's to free */
+		ool_clean_request(in, size);              /* OOL memory stays the kernel's to free */
 		in->msgh_bits &= ~MACH_MSGH_BITS_COMPLEX;
 	}
 	ipc_right_release(dest, dtype);                 /* used, even a send-once one */
 	in->msgh_local_port = 0;
 	in->msgh_remote_port = 0;
 	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits);
-	kmsg_destroy(m);
+}
 
-	if (out->RetCode != MIG_NO_REPLY &&
-	    (out->Head.msgh_size > KOBJECT_REPLY_MAX || out->Head.msgh_size < sizeof(mig_reply_header_t))) {
-		kwarn("kernel object: routine %d wrote a reply of %u bytes\n", id, out->Head.msgh_size);
-		error_reply(out, id, KERN_FAILURE);             /* a routine bug: answer, never hang */
-	}
+/* Send the reply in out (a routine's, to request id) to reply with a right
+ * of kernel type rtype (reply NULL: nobody to answer, the reply's rights
+ * are destroyed), and give the buffer back. A simple reply goes straight
+ * into the caller's receive buffer when ipc_reply_in_place can; with
+ * direct (the caller is in the send half of that very RPC) a complex one is
+ * delivered as its receive would take it (ipc_reply_deliver); otherwise
+ * the reply is queued. */
+static mach_msg_return_t send_reply(mig_reply_header_t *out, mach_msg_id_t id, struct ipc_port *reply, uint32_t rtype,
+				    bool direct)
+{
 	bool no_reply = out->RetCode == MIG_NO_REPLY;
 	bool in_place = !no_reply && reply && ipc_reply_in_place(reply, rtype, &out->Head);
 	struct kmsg *r = no_reply || in_place ? NULL : kmsg_alloc(out->Head.msgh_size);
 	if (r)
 		memcpy(r->hdr, out, out->Head.msgh_size);
-	if (out != (mig_reply_header_t *)scratch)
-		kfree(out);
-	depth--;                                        /* the scratch buffer is free again */
+	reply_buffer_put(out);
 	if (in_place)
 		return MACH_MSG_SUCCESS;                /* the reply is the caller's already */
 	if (r && (r->hdr->msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
@@ -226,10 +248,129 @@ mach_msg_return_t kobject_receive(struct kmsg *m)
 		}
 		return r || no_reply ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 	}
-	out = (mig_reply_header_t *)r->hdr;
-	out->Head.msgh_remote_port = (uint32_t)reply;
-	out->Head.msgh_local_port = 0;
-	out->Head.msgh_bits = MACH_MSGH_BITS_OTHER(out->Head.msgh_bits) | MACH_MSGH_BITS(rtype, 0);
+	mach_msg_header_t *h = r->hdr;
+	h->msgh_remote_port = (uint32_t)reply;
+	h->msgh_local_port = 0;
+	h->msgh_bits = MACH_MSGH_BITS_OTHER(h->msgh_bits) | MACH_MSGH_BITS(rtype, 0);
+	if (direct && ipc_reply_deliver(reply, r))
+		return MACH_MSG_SUCCESS;
 	ipc_mqueue_send(r);
 	return MACH_MSG_SUCCESS;
+}
+
+/* Present a request as a receiver sees it: remote the reply, local the
+ * object, and the rights' types swapped. */
+static void as_received(mach_msg_header_t *in, struct ipc_port *dest, uint32_t dtype, struct ipc_port *reply,
+			uint32_t rtype)
+{
+	in->msgh_remote_port = (uint32_t)reply;
+	in->msgh_local_port = (uint32_t)dest;
+	in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) | MACH_MSGH_BITS(rtype, dtype);
+}
+
+/* Serve request in (size bytes in kernel form as sent: remote the object,
+ * local the reply port; m its kernel message, or NULL if it has none) with
+ * out as the reply buffer, which is given back; direct as for send_reply.
+ * The request is used up. */
+static mach_msg_return_t serve_request(struct kmsg *m, mach_msg_header_t *in, uint32_t size, mig_reply_header_t *out,
+				       bool direct)
+{
+	struct ipc_port *dest = (struct ipc_port *)in->msgh_remote_port, *reply = (struct ipc_port *)in->msgh_local_port;
+	uint32_t dtype = MACH_MSGH_BITS_REMOTE(in->msgh_bits), rtype = MACH_MSGH_BITS_LOCAL(in->msgh_bits);
+	as_received(in, dest, dtype, reply, rtype);
+	mach_msg_id_t id = in->msgh_id;
+	bool kept;
+	bool body_taken = run_routine(in, out, &kept);
+	if (kept)
+		reply = NULL;                           /* the routine holds it now */
+	release_request(in, size, body_taken, dest, dtype);
+	if (m)
+		kmsg_destroy(m);                        /* with the body's rights if not taken */
+	return send_reply(out, id, reply, rtype, direct);
+}
+
+mach_msg_return_t kobject_receive(struct kmsg *m)
+{
+	mig_reply_header_t *out = reply_buffer_get();
+	if (!out) {
+		kmsg_destroy(m);
+		return MACH_SEND_NO_BUFFER;
+	}
+	return serve_request(m, m->hdr, m->size, out, false);
+}
+
+uint32_t kobject_fast_calls;
+
+/* Requests this size or smaller, simple, are copied to the stack: no kernel
+ * message is allocated for them (every RPC stub's request for a kernel
+ * call is well under it). */
+#define CALL_STACK_MAX 128
+
+/* The kernel-object call (kobject.h). Every test that sends the call the
+ * general way is made before any right moves; what follows is what that
+ * way does, in order, minus the queue: copyin (by kmsg_copyin for a complex
+ * or large request, by hand for the header's two rights otherwise, taking
+ * the same rights), the routine, the request's release, the reply. */
+bool kobject_call_serve(struct task *task, const char *src, uint32_t size, mach_msg_return_t *result)
+{
+	const mach_msg_header_t *uh = (const mach_msg_header_t *)src;
+	mach_port_name_t dname = uh->msgh_remote_port, rname = uh->msgh_local_port;
+	if (MACH_MSGH_BITS_PORTS(uh->msgh_bits) != IPC_RPC_REQUEST || !rname ||
+	    rname != current_thread()->reply_rcv_name || rname == dname)
+		return false;
+	struct ipc_space *space = task->space;
+	struct ipc_entry *de = ipc_space_lookup(space, dname);
+	struct ipc_port *dest = de && (de->type & MACH_PORT_TYPE_SEND) ? de->port : NULL;
+	/* The device master and the host's privileged port may hand the
+	 * request on to a task (ipc_mqueue_send): theirs is the general way. */
+	if (!dest || !dest->active || dest->kotype == IKOT_NONE || dest->kotype == IKOT_DEVICE_MASTER ||
+	    dest->kotype == IKOT_HOST_PRIV)
+		return false;
+	struct ipc_entry *re = ipc_space_lookup(space, rname);
+	struct ipc_port *reply = re && (re->type & MACH_PORT_TYPE_RECEIVE) ? re->port : NULL;
+	/* A reply the caller's receive would not take at once (a message
+	 * queued ahead, a set, another receiver) goes the general way. */
+	if (!reply || !reply->active || reply->is_set || reply->pset || reply->msgs_head || reply->receivers.head)
+		return false;
+
+	uint32_t stack[CALL_STACK_MAX / 4];
+	struct kmsg *m = NULL;
+	mach_msg_header_t *in = (mach_msg_header_t *)stack;
+	if ((uh->msgh_bits & MACH_MSGH_BITS_COMPLEX) || size > CALL_STACK_MAX) {
+		if (!(m = kmsg_alloc(size)))
+			return false;                   /* the general way has the answer */
+		msg_copy(m->hdr, src, size);
+		m->hdr->msgh_size = size;
+		mach_msg_return_t r = kmsg_copyin(space, m);
+		if (r != MACH_MSG_SUCCESS) {
+			kmsg_free(m);
+			*result = r;
+			return true;
+		}
+		in = m->hdr;
+	} else {
+		msg_copy(in, src, size);
+		in->msgh_size = size;
+		dest->srights++;                        /* COPY_SEND, as kmsg_copyin takes it */
+		ipc_port_ref(dest);
+		ipc_port_make_send_once(reply);          /* MAKE_SEND_ONCE */
+		in->msgh_remote_port = (uint32_t)dest;
+		in->msgh_local_port = (uint32_t)reply;
+		in->msgh_bits = MACH_MSGH_BITS_OTHER(in->msgh_bits) |
+				MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE);
+	}
+	kobject_fast_calls++;
+	mig_reply_header_t *out = reply_buffer_get();
+	if (!out) {
+		if (m) {
+			kmsg_destroy(m);
+		} else {
+			ipc_right_destroy(dest, MACH_MSG_TYPE_PORT_SEND);
+			ipc_right_destroy(reply, MACH_MSG_TYPE_PORT_SEND_ONCE);
+		}
+		*result = MACH_SEND_NO_BUFFER;
+		return true;
+	}
+	*result = serve_request(m, in, size, out, true);
+	return true;
 }

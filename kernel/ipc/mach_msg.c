@@ -3,6 +3,7 @@
 #include "ipc/mach_msg.h"
 #include "ipc/mqueue.h"
 #include "ipc/direct_send.h"
+#include "ipc/rpc_send.h"
 #include "ipc/kmsg.h"
 #include "ipc/port.h"
 #include "ipc/space.h"
@@ -86,6 +87,10 @@ static mach_msg_return_t send_from_user(struct task *task, uintptr_t uaddr, uint
 	const char *src = user_window(&task->pmap, uaddr, size, false);
 	mach_msg_return_t r;
 	if (src && ipc_direct_send(task, uaddr, &src, size, &r))
+		return r;
+	if (src && current_thread()->reply_rcv_name &&
+	    MACH_MSGH_BITS_PORTS(((const mach_msg_header_t *)src)->msgh_bits) == IPC_RPC_REQUEST &&
+	    kobject_call_serve(task, src, size, &r))
 		return r;
 	/* Copied in first, as Mach does: a sender that waits for queue space
 	 * sends what its buffer held when it called. */
@@ -245,19 +250,49 @@ static mach_msg_return_t receive_to_user(struct task *task, uintptr_t uaddr, uin
 	}
 }
 
+/* Whether the current thread's receive, run next, would take a message of
+ * size bytes from reply at once, into its own buffer: the receive names
+ * reply, its own, not in a set, with nothing queued and no other thread of
+ * its task receiving on it, and the message fits. */
+static inline bool reply_receivable(struct thread *self, struct ipc_port *reply, uint32_t size)
+{
+	struct ipc_space *space = self->task->space;
+	if (!self->reply_rcv_name || reply->receiver_name != self->reply_rcv_name || reply->receiver != space ||
+	    !reply->active || reply->is_set || reply->pset || reply->msgs_head || reply->receivers.head ||
+	    size > self->reply_rcv_size)
+		return false;
+	struct ipc_entry *e = ipc_space_lookup(space, self->reply_rcv_name);
+	return e && e->port == reply && (e->type & MACH_PORT_TYPE_RECEIVE);
+}
+
+bool ipc_reply_deliver(struct ipc_port *reply, struct kmsg *r)
+{
+	struct thread *self = current_thread();
+	struct task *task = self->task;
+	if (!reply_receivable(self, reply, r->size))
+		return false;
+	uintptr_t uaddr = self->reply_rcv_buffer;
+	char *dst = receive_window(task, uaddr, r);
+	if (!dst && copyout_check(&task->pmap, uaddr, r->size) < 0)
+		return false;                             /* the receive's MACH_RCV_INVALID_DATA */
+	/* As receive_to_user would take it off the queue. */
+	r->hdr->msgh_seqno = reply->seqno++;
+	r->hdr->msgh_size = r->size;
+	self->rcv_result = kmsg_copyout(task->space, r);   /* maps OOL memory */
+	write_received(task, uaddr, dst, r);
+	self->reply_rcv_name = 0;
+	self->reply_in_place = true;
+	return true;
+}
+
 bool ipc_reply_in_place(struct ipc_port *reply, uint32_t rtype, const mach_msg_header_t *out)
 {
 	struct thread *self = current_thread();
 	struct task *task = self->task;
 	uint32_t size = out->msgh_size;
-	if (!self->reply_rcv_name || reply->receiver_name != self->reply_rcv_name ||
-	    reply->receiver != task->space || !reply->active || reply->is_set || reply->pset ||
-	    reply->msgs_head || reply->receivers.head || (out->msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
-	    size > self->reply_rcv_size)
+	if ((out->msgh_bits & MACH_MSGH_BITS_COMPLEX) || !reply_receivable(self, reply, size))
 		return false;
-	struct ipc_entry *e = ipc_space_lookup(task->space, self->reply_rcv_name);
-	char *dst = e && e->port == reply && (e->type & MACH_PORT_TYPE_RECEIVE)
-		? user_window(&task->pmap, self->reply_rcv_buffer, size, true) : NULL;
+	char *dst = user_window(&task->pmap, self->reply_rcv_buffer, size, true);
 	if (!dst)
 		return false;
 	/* As receive_to_user and kmsg_copyout would deliver it: the next

@@ -16,4 +16,12 @@ struct ipc_port;
  * result is what that receive would see, and the right is used up. Returns
  * false and changes nothing otherwise: the caller queues the reply. */
 bool ipc_reply_in_place(struct ipc_port *reply, uint32_t rtype, const mach_msg_header_t *out);
+/* The same for a kernel object's reply r in queued form (remote reply with
+ * its right, any body): delivered, through kmsg_copyout, as the receive
+ * would take it off reply's queue, its result left for that receive. False,
+ * nothing changed, when that receive would not take it at once, or its
+ * buffer cannot be written (the caller queues it: the receive then gives
+ * its error). */
+struct kmsg;
+bool ipc_reply_deliver(struct ipc_port *reply, struct kmsg *r);
 #endif

@@ -12,6 +12,7 @@
 #include "ipc/mqueue.h"
 #include "ipc/direct_send.h"
 #include "ipc/kmsg.h"
+#include "ipc/kobject.h"
 #include "kern/sched.h"
 #include "i386/trap.h"
 #include "vm/pmm.h"
@@ -88,6 +89,14 @@ kern_return_t sm_ipc_rpc_sends(mach_port_t host, natural_t *rpc_sends)
 	if (!host_port_word_ok(host))
 		return KERN_INVALID_HOST;
 	*rpc_sends = ipc_rpc_send_count;
+	return KERN_SUCCESS;
+}
+
+kern_return_t sm_kobject_fast_calls(mach_port_t host, natural_t *fast_calls)
+{
+	if (!host_port_word_ok(host))
+		return KERN_INVALID_HOST;
+	*fast_calls = kobject_fast_calls;
 	return KERN_SUCCESS;
 }
 

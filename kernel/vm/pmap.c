@@ -171,27 +171,37 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 	return 0;
 }
 
+/* A page table at a time, as pmap_remove_range_free: its directory entry
+ * read once (pmap_pte, inline), then each PTE read in the loop, with no
+ * call per page (a run of pages with no table costs one test). */
 void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames)
 {
 	bool current = read_cr3() == pm->pd_phys;
-	uint32_t *pte = NULL;
-	for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
-		if (!pte || PT_INDEX(va) == 0)
-			pte = pte_for(pm, va, false);       /* once per page table */
-		else
-			pte++;
-		uintptr_t pa = 0;
-		if (pte && (*pte & PTE_P)) {
-			pa = FRAME(*pte);
-			drop_device_reference(*pte);
-			*pte = 0;
-			assert(pm->user_pages > 0);       /* every present user PTE was counted */
-			pm->user_pages--;
-			if (current)
-				invlpg(va);
+	for (size_t i = 0; i < n;) {
+		size_t end = i + table_run(va, n - i);
+		uint32_t *pte = pmap_pte(pm, va);
+		if (!pte) {
+			if (frames)
+				memset(frames + i, 0, (end - i) * sizeof *frames);
+			va += (end - i) * PAGE_SIZE;
+			i = end;
+			continue;
 		}
-		if (frames)
-			frames[i] = pa;
+		for (; i < end; i++, va += PAGE_SIZE, pte++) {
+			uint32_t e = *pte;
+			uintptr_t pa = 0;
+			if (e & PTE_P) {
+				pa = FRAME(e);
+				drop_device_reference(e);
+				*pte = 0;
+				assert(pm->user_pages > 0);       /* every present user PTE was counted */
+				pm->user_pages--;
+				if (current)
+					invlpg(va);
+			}
+			if (frames)
+				frames[i] = pa;
+		}
 	}
 }
 

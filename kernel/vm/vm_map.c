@@ -421,7 +421,7 @@ bool vm_map_shares(const struct task *t, uintptr_t start, size_t len)
 	return false;
 }
 
-/* vm_map_extract's records when [start, end) lies within one region r
+/* vm_map_extract's and vm_map_remove's records when [start, end) lies within one region r
  * found by link (*link == r): r is cut around the range in place, with one
  * record found by the one walk and at most one made (the range in r's
  * middle), where two clips and an unlink walk the list three more times,
@@ -477,25 +477,38 @@ kern_return_t vm_map_extract(struct task *t, uintptr_t start, size_t npages, uin
 	return KERN_SUCCESS;
 }
 
+/* In one walk of the list: the records the range overlaps are trimmed in
+ * place (a head or a tail left), dropped when wholly inside, and only a
+ * range in one region's middle makes a record (cut_out_of's split). So
+ * only that case can fail at VM_MAP_MAX_REGIONS, with nothing changed. */
 kern_return_t vm_map_remove(struct task *t, uintptr_t start, uintptr_t end)
 {
 	if (start % PAGE_SIZE || end % PAGE_SIZE || !user_range(start, end))
 		return KERN_INVALID_ADDRESS;
-	if (clip(t, start) != KERN_SUCCESS || clip(t, end) != KERN_SUCCESS) {
-		coalesce(&t->map);
-		return KERN_RESOURCE_SHORTAGE;
-	}
-	/* [start, end) are region boundaries now: one pass unmaps and drops
-	 * the records inside. */
-	struct vm_region **link = &t->map.regions;
-	while (*link && (*link)->start < start)
+	struct vm_region **link = &t->map.regions, *r;
+	while (*link && (*link)->end <= start)
 		link = &(*link)->next;
-	while (*link && (*link)->start < end) {
-		struct vm_region *r = *link;
-		pmap_remove_range_free(&t->pmap, r->start, (r->end - r->start) / PAGE_SIZE);
-		*link = r->next;
-		kfree(r);
-		t->map.nregions--;
+	r = *link;
+	if (r && r->start <= start && end <= r->end) {  /* within one region: vm_deallocate's usual case */
+		if (cut_out_of(t, link, start, end) != KERN_SUCCESS)
+			return KERN_RESOURCE_SHORTAGE;
+		pmap_remove_range_free(&t->pmap, start, (end - start) / PAGE_SIZE);
+		return KERN_SUCCESS;
+	}
+	while ((r = *link) && r->start < end) {
+		uintptr_t lo = r->start > start ? r->start : start, hi = r->end < end ? r->end : end;
+		pmap_remove_range_free(&t->pmap, lo, (hi - lo) / PAGE_SIZE);
+		if (r->start < start) {                 /* its head stays */
+			r->end = start;
+			link = &r->next;
+		} else if (end < r->end) {              /* its tail stays: the last one */
+			r->start = end;
+			break;
+		} else {
+			*link = r->next;
+			kfree(r);
+			t->map.nregions--;
+		}
 	}
 	return KERN_SUCCESS;
 }

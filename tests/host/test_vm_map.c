@@ -252,20 +252,18 @@ static void test_region_cap(void)
 	CHECK(vm_map_protect(t, C + P, C + 2 * P, false, VM_PROT_READ) == KERN_RESOURCE_SHORTAGE &&
 	      t->map.nregions == VM_MAP_MAX_REGIONS - 1 && pages_are(t, C, 3, RW), "a 3-way split is refused whole");
 	CHECK_MAP(t);
-	/* Removing the middle page leaves 4096 regions: either it succeeds, or
-	 * it is refused and the map is as it was (4095 regions, so the next
-	 * allocation still fits). */
+	/* Removing the middle page leaves 4096 regions: the one split it
+	 * needs fits (test_remove_at_cap has the refusal at 4096). */
 	kr = vm_map_remove(t, C + P, C + 2 * P);
-	CHECK(kr == KERN_SUCCESS ? absent(t, C + P, 1) && t->map.nregions == VM_MAP_MAX_REGIONS
-	      : kr == KERN_RESOURCE_SHORTAGE && page_is(t, C + P, RW) && t->map.nregions == VM_MAP_MAX_REGIONS - 1,
-	      "vm_map_remove at the cap: kr %d, %u regions (a failed second clip leaves the first split)",
-	      kr, (unsigned)t->map.nregions);
+	CHECK(kr == KERN_SUCCESS && absent(t, C + P, 1) && t->map.nregions == VM_MAP_MAX_REGIONS,
+	      "vm_map_remove at the cap: kr %d, %u regions", kr, (unsigned)t->map.nregions);
 	CHECK(!stub_map_invalid(&t->map), "after vm_map_remove: %s", stub_map_invalid(&t->map));
-	if (kr == KERN_SUCCESS)
-		CHECK(fixed(t, C + P, 1, RW) == KERN_SUCCESS, "refill");
-	else if ((kr = fixed(t, X, 1, RW)) == KERN_SUCCESS)
-		vm_map_remove(t, X, X + P);
-	CHECK(kr == KERN_SUCCESS, "a 4096th region after the refused vm_map_remove: %d", kr);
+	/* Back to 4095 with the page refilled: a single page goes, the
+	 * refill merges the three, the single page comes back. */
+	CHECK(vm_map_remove(t, C + 4 * P, C + 5 * P) == KERN_SUCCESS, "a whole region");
+	CHECK(fixed(t, C + P, 1, RW) == KERN_SUCCESS, "refill");
+	vm_map_inherit(t, C, C + P, VM_INHERIT_DEFAULT);	/* coalesces the whole map */
+	CHECK(fixed(t, C + 4 * P, 1, RW) == KERN_SUCCESS, "the single page back");
 	vm_map_inherit(t, C + 4 * P, C + 5 * P, VM_INHERIT_DEFAULT);	/* coalesces the whole map */
 	CHECK(t->map.nregions == VM_MAP_MAX_REGIONS - 1, "%u regions", (unsigned)t->map.nregions);
 	uintptr_t out[1] = { 0 };
@@ -277,6 +275,46 @@ static void test_region_cap(void)
 	if (out[0])
 		pmm_free_page(out[0]);
 	vm_map_inherit(t, C + 4 * P, C + 5 * P, VM_INHERIT_DEFAULT);
+	finish(t, 0);
+}
+
+/* vm_map_remove at the cap (4096 regions: 5 pages at C, 4094 single pages
+ * after it, one at X): trimming a region's head or tail, or dropping whole
+ * regions, makes no record and succeeds; only a hole in one region's middle
+ * needs one, and is refused with nothing changed. */
+static void test_remove_at_cap(void)
+{
+	struct task *t = stub_task_new(1 << 20);
+	const uintptr_t C = 0x1000000, X = 0x20000000;
+	bool ok = fixed(t, C, 5, RW) == KERN_SUCCESS;
+	for (unsigned i = 0; i < VM_MAP_MAX_REGIONS - 2; i++)
+		ok &= fixed(t, C + (6 + 2 * i) * P, 1, RW) == KERN_SUCCESS;
+	ok &= fixed(t, X, 1, RW) == KERN_SUCCESS;
+	CHECK(ok && t->map.nregions == VM_MAP_MAX_REGIONS, "%u regions", (unsigned)t->map.nregions);
+	size_t frames = stub_pmm_outstanding;
+	CHECK(vm_map_remove(t, C + 2 * P, C + 3 * P) == KERN_RESOURCE_SHORTAGE, "a hole in the middle is refused");
+	CHECK(t->map.nregions == VM_MAP_MAX_REGIONS && stub_pmm_outstanding == frames && pages_are(t, C, 5, RW) &&
+	      reg_is(t, 0, C, C + 5 * P, RW, VM_PROT_ALL, VM_INHERIT_DEFAULT), "and changes nothing");
+	CHECK_MAP(t);
+	CHECK(vm_map_remove(t, C, C + P) == KERN_SUCCESS && absent(t, C, 1) && pages_are(t, C + P, 4, RW) &&
+	      t->map.nregions == VM_MAP_MAX_REGIONS && reg_is(t, 0, C + P, C + 5 * P, RW, VM_PROT_ALL, VM_INHERIT_DEFAULT),
+	      "a head trimmed in place at the cap");
+	CHECK(vm_map_remove(t, C + 4 * P, C + 5 * P) == KERN_SUCCESS && absent(t, C + 4 * P, 1) &&
+	      t->map.nregions == VM_MAP_MAX_REGIONS && reg_is(t, 0, C + P, C + 4 * P, RW, VM_PROT_ALL, VM_INHERIT_DEFAULT),
+	      "a tail trimmed in place at the cap");
+	CHECK(stub_pmm_outstanding == frames - 2, "two frames freed: %zu of %zu", stub_pmm_outstanding, frames);
+	/* From the middle of the first region across the next two and half
+	 * way (a hole) up to the third: its tail trimmed, two dropped. */
+	CHECK(vm_map_remove(t, C + 3 * P, C + 9 * P) == KERN_SUCCESS && absent(t, C + 3 * P, 6) &&
+	      pages_are(t, C + P, 2, RW) && page_is(t, C + 10 * P, RW) && t->map.nregions == VM_MAP_MAX_REGIONS - 2 &&
+	      reg_is(t, 0, C + P, C + 3 * P, RW, VM_PROT_ALL, VM_INHERIT_DEFAULT) &&
+	      reg_is(t, 1, C + 10 * P, C + 11 * P, RW, VM_PROT_ALL, VM_INHERIT_DEFAULT), "across regions in one walk");
+	CHECK(stub_pmm_outstanding == frames - 5, "five frames freed: %zu of %zu", stub_pmm_outstanding, frames);
+	CHECK_MAP(t);
+	CHECK(vm_map_remove(t, C + 2 * P, C + 3 * P) == KERN_SUCCESS && absent(t, C + 2 * P, 1), "a tail below the cap");
+	CHECK(vm_map_remove(t, X + P, X + 4 * P) == KERN_SUCCESS && t->map.nregions == VM_MAP_MAX_REGIONS - 2,
+	      "nothing there: nothing changed");
+	CHECK_MAP(t);
 	finish(t, 0);
 }
 
@@ -419,6 +457,7 @@ int main(void)
 	test_inherit();
 	test_coalesce();
 	test_region_cap();
+	test_remove_at_cap();
 	test_page_limit();
 	test_failures();
 	test_frames_in_out();
