@@ -114,10 +114,9 @@ $(HOST_TEST_DIR)/test_virtio: $(HOST_OBJ_DIR)/tests/host/test_virtio.o \
 # too (tests/host/virtio_ring_fake.c, a Clang module through
 # tests/host/swift/module.modulemap), compiled as for the guest (Embedded,
 # i686) and linked into a 32-bit Linux program (docs/sdk.md).  Twice: at
-# -Osize, as the drivers built for size compile the SDK into themselves,
-# and at -O (test_virtio_sdk_speed), as blk and the SDK's own objects are
-# (servers/servers.mk), since the ring code must not depend on what the
-# optimizer does with it.
+# -Osize, as most drivers compile the SDK into themselves, and at -O
+# (test_virtio_sdk_speed), as blk does (servers/servers.mk), since the
+# ring code must not depend on what the optimizer does with it.
 VIRTIO_SDK_TEST_SRC = $(top_srcdir)/servers/sdk/Virtio/Tests
 # The assertion helpers every Swift host test shares.
 SWIFT_HOST_CHECK = $(top_srcdir)/tests/host/swift/Check.swift
