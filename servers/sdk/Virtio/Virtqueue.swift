@@ -172,15 +172,29 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// memory) has no room now, the queue is broken, or the chain breaks a
     /// rule (empty, readable after writable, over 4 GiB, 2.7.5.2).  Does not
     /// notify: call `kickIfNeeded` (or, in a server, `kickWhenIdle`) after a batch.
-    public func submit(_ segments: [Segment], count: Int? = nil, context: Context) -> UInt16? {
-        let n = count ?? segments.count
-        guard broken == nil, n > 0, n <= segments.count else { return nil }
+    public func submit(_ segments: UnsafeBufferPointer<Segment>, context: Context) -> UInt16? {
+        let n = segments.count
+        guard broken == nil, n > 0 else { return nil }
         guard freeDescriptors >= descriptorsNeeded(n) else {
             stats.fullRefusals += 1
             return nil
         }
+        return indirect && n > 1 ? submitIndirect(segments, n, context) : submitDirect(segments, n, context)
+    }
+
+    /// `submit` of the chain a ChainBuilder holds, read in place (nil for
+    /// one that overflowed its builder).
+    public func submit(_ chain: borrowing ChainBuilder, context: Context) -> UInt16? {
+        guard !chain.overflowed else { return nil }
+        return submit(chain.segments, context: context)
+    }
+
+    /// `submit` of the first `count` (default: all) of an array's segments.
+    public func submit(_ segments: [Segment], count: Int? = nil, context: Context) -> UInt16? {
+        let n = count ?? segments.count
+        guard n <= segments.count else { return nil }
         return segments.withUnsafeBufferPointer { segs -> UInt16? in
-            indirect && n > 1 ? submitIndirect(segs, n, context) : submitDirect(segs, n, context)
+            submit(UnsafeBufferPointer(start: segs.baseAddress, count: n), context: context)
         }
     }
 
