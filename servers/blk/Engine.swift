@@ -180,7 +180,10 @@ extension Disk {
         if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
         cmd.pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
         cmd.pointee.status = 0xFF         // the device must overwrite it
-        guard let head = queue.submit(chain, context: slot) else { return giveUp(slot, &buffers) }
+        // The queue lives as long as the disk (the device keeps it): no
+        // reference counted around the call.
+        let submitted = Unmanaged.passUnretained(queue)._withUnsafeGuaranteedRef { $0.submit(chain, context: slot) }
+        guard let head = submitted else { return giveUp(slot, &buffers) }
         // The slot is this chain's until finishChain: its context in the
         // queue, which hands back only contexts it was given.
         chains[slot] = ChainRecord(request: .passRetained(r), offset: offset, length: len, isWrite: isWrite,
