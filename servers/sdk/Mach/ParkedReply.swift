@@ -38,14 +38,17 @@ enum ParkedReply {
     static let readReplyID: mach_msg_id_t = 2904
     static let oolAddressOffset = 44, oolCountOffset = 40
 
-    /// Parks the `size` bytes at `message` (a header and body ready to
-    /// send), sending any parked one first.  False (nothing parked) when
-    /// no receive loop runs or the message does not fit: send it yourself.
-    static func park(_ message: UnsafeRawPointer, size: Int) -> Bool {
-        guard enabled, size <= capacity else { return false }
+    /// Parks the message `build` writes straight into the parked slot (a
+    /// header and body ready to send, at most `capacity` bytes; `build`
+    /// returns its size), sending any parked one first.  False (nothing
+    /// built) when no receive loop runs: build and send it yourself.
+    /// Built in place, not built elsewhere and copied: a reply per read.
+    static func park(building build: (UnsafeMutableRawPointer) -> Int) -> Bool {
+        guard enabled else { return false }
         flush()
-        withUnsafeMutableBytes(of: &storage) { $0.baseAddress!.copyMemory(from: message, byteCount: size) }
-        self.size = size
+        let n = withUnsafeMutableBytes(of: &storage) { build($0.baseAddress!) }
+        precondition(n <= capacity, "parked reply over its slot")
+        size = n
         return true
     }
 
