@@ -110,9 +110,11 @@ final class Disk: ServedDevice {
         // The longest chain: a header, the data (at most maxSegments - 2),
         // the status; a range command is three.
         chain = ChainBuilder(capacity: max(q.maxSegments, 3))
-        // unowned(unsafe): the queue, and so this closure, belongs to the
-        // disk, which the server keeps for its whole life; no count per chain.
-        q.onUsed = { [unowned(unsafe) self] used, slot in self.finishChain(used, slot: slot) }
+        // Unretained: the queue, and so this closure, belongs to the disk,
+        // which the server keeps for its whole life; no count per chain
+        // (unowned(unsafe) still counted one around each call).
+        let disk = Unmanaged.passUnretained(self)
+        q.onUsed = { used, slot in disk._withUnsafeGuaranteedRef { $0.finishChain(used, slot: slot) } }
         planChains()
         guard let b = device.allocateDMA((config.inflight * BLK_COMMAND_SIZE + pageSize - 1) & ~(pageSize - 1)) else {
             throw MachError(KERN_RESOURCE_SHORTAGE)

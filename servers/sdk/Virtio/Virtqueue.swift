@@ -226,7 +226,15 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// A chain in an indirect table (2.7.5.3): the table's descriptors in
     /// order, checked as they are written, then one ring descriptor.
     func submitIndirect(_ segs: UnsafeBufferPointer<Segment>, _ n: Int, _ context: Context) -> UInt16? {
-        let tables = tables.unsafelyUnwrapped        // indirect: made in init
+        // Indirect: made in init, and the queue keeps it for its life, so
+        // no reference is counted for this call.
+        Unmanaged.passUnretained(tables.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            submitIndirect(segs, n, context, $0)
+        }
+    }
+
+    func submitIndirect(_ segs: UnsafeBufferPointer<Segment>, _ n: Int, _ context: Context,
+                        _ tables: IndirectTables) -> UInt16? {
         guard n <= tables.entries, let t = tables.take() else { return nil }
         let table = tables.address(t)
         var check = ChainCheck()
