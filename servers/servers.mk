@@ -237,10 +237,8 @@ NET_ELF = servers/net/net
 # path (and the SDK code Embedded Swift compiles into it: the virtqueue,
 # the receive loop) takes ~700 fewer guest instructions per 4 KiB read at
 # QD32 with -O, for ~11 KB more text (docs/benchmarks.md, "Fewer
-# instructions per read in the block server and the client").  Loops are
-# not aligned: the padding before a loop is run as nops on the way in
-# (~6 per read; docs/benchmarks.md, "The block server's own cuts").
-SWIFT_DRIVER_OPT_blk = -O -Xllvm -align-loops=1
+# instructions per read in the block server and the client").
+SWIFT_DRIVER_OPT_blk = -O
 
 # swift_driver NAME: the object and the checked program of servers/NAME.
 define swift_driver
