@@ -194,7 +194,7 @@ VIRTIO_SDK_LIB = $(SDK_DIR)/libvirtio.a
 # The ring logic (no kernel calls) comes first: tests/host.mk builds it
 # into a host test with a fake device.
 VIRTIO_SDK_RING_SWIFT = $(addprefix $(VIRTIO_SDK_SRC)/,Features.swift DMA.swift \
-	IndirectTables.swift Virtqueue.swift InterruptService.swift DMAPool.swift \
+	IndirectTables.swift Virtqueue.swift ChainBuilder.swift InterruptService.swift DMAPool.swift \
 	PageReserve.swift BootArguments.swift BufferRing.swift)
 VIRTIO_SDK_SWIFT = $(VIRTIO_SDK_RING_SWIFT) $(addprefix $(VIRTIO_SDK_SRC)/,\
 	VirtioDevice.swift Interrupts.swift KernelPages.swift BatchedKick.swift VirtioServer.swift)

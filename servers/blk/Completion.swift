@@ -38,8 +38,6 @@ extension Disk {
         let record = chains[slot]
         let r = record.request.takeRetainedValue()
         let offset = record.offset, length = record.length, isWrite = record.isWrite
-        var buffers: [DMABuffer] = []
-        if record.pooled { swap(&buffers, &slotBuffers[slot]) }
         giveBack(slot)
         stats.chains += 1
         if isWrite { writesInFlight -= 1 }
@@ -57,16 +55,24 @@ extension Disk {
                           "(status \(status)): D_IO_ERROR")
                 }
             }
-        } else {
-            if r.kind == .read && !r.zeroCopy {
-                copyOut(r.region!.address + offset, length, buffers)
-            }
         }
-        if record.pooled {
-            pool.give(all: &buffers)
-            swap(&buffers, &slotBuffers[slot])      // its capacity, for the slot's next chain
-        }
+        // Only the copying paths hold pool buffers: a zero-copy read
+        // touches no array here.
+        if record.pooled { finishPooled(slot, r, offset, length, ok: status == UInt8(VIRTIO_BLK_S_OK)) }
         if r.finished { finishRequest(r) }
+    }
+
+    /// The pool buffers of the chain in `slot` (given back by finishChain,
+    /// not reused before this returns): a successful read's data copied
+    /// out of them, then they go back to the pool.
+    func finishPooled(_ slot: Int, _ r: IORequest, _ offset: Int, _ length: Int, ok: Bool) {
+        var buffers: [DMABuffer] = []
+        swap(&buffers, &slotBuffers[slot])
+        if ok && r.kind == .read && !r.zeroCopy {
+            copyOut(r.region!.address + offset, length, buffers)
+        }
+        pool.give(all: &buffers)
+        swap(&buffers, &slotBuffers[slot])          // its capacity, for the slot's next chain
     }
 
     /// Sends the reply and lets go of everything the request held.

@@ -68,11 +68,10 @@ final class Disk: ServedDevice {
     let spareRequests: UnsafeMutablePointer<Unmanaged<IORequest>>
     var spareCount = 0
     var writesInFlight = 0
-    /// Scratch for building one chain: its first `segmentCount` entries
-    /// (sized for the longest chain the queue takes when it is made, and
-    /// never shrunk, so building a chain allocates nothing).
-    var segments: [Segment] = []
-    var segmentCount = 0
+    /// Scratch for building one chain (sized for the longest chain the
+    /// queue takes when it is made, so building a chain allocates nothing,
+    /// and submitted in place).
+    var chain = ChainBuilder(capacity: 0)
     var stats = DiskStats()
     var opens = 0
     var complaints = LogLimiter(burst: 40, every: 200)
@@ -110,11 +109,12 @@ final class Disk: ServedDevice {
         queue = q
         // The longest chain: a header, the data (at most maxSegments - 2),
         // the status; a range command is three.
-        segments = [Segment](repeating: Segment(physical: 0, length: 0, deviceWrites: false),
-                             count: max(q.maxSegments, 3))
-        // unowned(unsafe): the queue, and so this closure, belongs to the
-        // disk, which the server keeps for its whole life; no count per chain.
-        q.onUsed = { [unowned(unsafe) self] used, slot in self.finishChain(used, slot: slot) }
+        chain = ChainBuilder(capacity: max(q.maxSegments, 3))
+        // Unretained: the queue, and so this closure, belongs to the disk,
+        // which the server keeps for its whole life; no count per chain
+        // (unowned(unsafe) still counted one around each call).
+        let disk = Unmanaged.passUnretained(self)
+        q.onUsed = { used, slot in disk._withUnsafeGuaranteedRef { $0.finishChain(used, slot: slot) } }
         planChains()
         guard let b = device.allocateDMA((config.inflight * BLK_COMMAND_SIZE + pageSize - 1) & ~(pageSize - 1)) else {
             throw MachError(KERN_RESOURCE_SHORTAGE)

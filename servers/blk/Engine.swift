@@ -139,7 +139,7 @@ extension Disk {
         var sector = r.sector + UInt64(offset / Disk.sectorSize)
         var buffers: [DMABuffer] = []
         var isWrite = false
-        segmentCount = 0
+        chain.reset()
         addSegment(Segment(physical: blk.physical, length: UInt32(MemoryLayout<virtio_blk_req_hdr>.size),
                            deviceWrites: false))
         switch r.kind {
@@ -176,11 +176,14 @@ extension Disk {
             sector = 0                  // unused for these commands (5.2.6)
         }
         addSegment(Segment(physical: blk.physical + UInt64(BLK_COMMAND_STATUS), length: 1, deviceWrites: true))
-        guard segmentCount <= segments.count, queue.hasRoom(for: segmentCount) else { return giveUp(slot, &buffers) }
+        guard !chain.overflowed, queue.hasRoom(for: chain.count) else { return giveUp(slot, &buffers) }
         if r.kind == .write && r.sourcePages.isEmpty { copyIn(r.source! + offset, len, buffers) }
         cmd.pointee.header = virtio_blk_req_hdr(type: type, reserved: 0, sector: sector)
         cmd.pointee.status = 0xFF         // the device must overwrite it
-        guard let head = queue.submit(segments, count: segmentCount, context: slot) else { return giveUp(slot, &buffers) }
+        // The queue lives as long as the disk (the device keeps it): no
+        // reference counted around the call.
+        let submitted = Unmanaged.passUnretained(queue)._withUnsafeGuaranteedRef { $0.submit(chain, context: slot) }
+        guard let head = submitted else { return giveUp(slot, &buffers) }
         // The slot is this chain's until finishChain: its context in the
         // queue, which hands back only contexts it was given.
         chains[slot] = ChainRecord(request: .passRetained(r), offset: offset, length: len, isWrite: isWrite,
@@ -210,13 +213,11 @@ extension Disk {
         freeSlotCount += 1
     }
 
-    /// Adds a segment to the chain being built; past the scratch array's
-    /// length (a chain longer than the queue takes) it is only counted,
+    /// Adds a segment to the chain being built; past the builder's
+    /// capacity (a chain longer than the queue takes) it is only counted,
     /// and startChain gives the chain up.
-    func addSegment(_ s: Segment) {
-        if segmentCount < segments.count { segments[segmentCount] = s }
-        segmentCount += 1
-    }
+    @inline(__always)
+    func addSegment(_ s: Segment) { chain.add(s) }
 
     /// Buffers for `len` bytes, all or none; a request that has to wait for
     /// them is counted once.

@@ -68,14 +68,13 @@ extension PendingReply {
     }
 
     /// Builds header and return code, lets `fill` write the rest of the body
-    /// (from its offset 8; it returns the body's bytes) and sends.
+    /// (from its offset 8; it returns the body's bytes) and sends.  In a
+    /// receive loop the message is built in the parked slot and goes with
+    /// the loop's next receive (ParkedReply.swift).
     static func sendDeviceReply(_ port: mach_port_t, _ poly: mach_msg_type_name_t, id: mach_msg_id_t,
                                 code: kern_return_t, complex: Bool,
                                 _ fill: (UnsafeMutableRawPointer) -> Int) -> mach_msg_return_t {
-        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        let once = poly == mach_msg_type_name_t(MACH_MSG_TYPE_PORT_SEND_ONCE)
-        let mr = withUnsafeMutableBytes(of: &storage) { raw -> mach_msg_return_t in
-            let m = raw.baseAddress!
+        func build(_ m: UnsafeMutableRawPointer) -> Int {
             let body = m + MemoryLayout<mach_msg_header_t>.size
             body.storeBytes(of: integer32TypeWord, as: UInt32.self)
             body.storeBytes(of: code, toByteOffset: 4, as: kern_return_t.self)
@@ -86,9 +85,16 @@ extension PendingReply {
             h.pointee.msgh_remote_port = port
             h.pointee.msgh_local_port = 0
             h.pointee.msgh_id = id
-            // In a receive loop the reply goes with its next receive (ParkedReply.swift).
-            if ParkedReply.park(m, size: size) { return MACH_MSG_SUCCESS }
-            return mach_msg(h, MACH_SEND_MSG | (once ? 0 : MACH_SEND_TIMEOUT), mach_msg_size_t(size), 0, 0, 0, 0)
+            return size
+        }
+        if ParkedReply.park(building: { build($0) }) { return MACH_MSG_SUCCESS }
+        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let once = poly == mach_msg_type_name_t(MACH_MSG_TYPE_PORT_SEND_ONCE)
+        let mr = withUnsafeMutableBytes(of: &storage) { raw -> mach_msg_return_t in
+            let m = raw.baseAddress!
+            let size = build(m)
+            return mach_msg(m.assumingMemoryBound(to: mach_msg_header_t.self), MACH_SEND_MSG | (once ? 0 : MACH_SEND_TIMEOUT),
+                            mach_msg_size_t(size), 0, 0, 0, 0)
         }
         if mr != MACH_MSG_SUCCESS { Message.release(PortName(port), disposition: poly) }
         return mr

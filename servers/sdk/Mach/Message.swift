@@ -79,14 +79,6 @@ public struct MessageBuffer: ~Copyable {
         base.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
     }
 
-    /// Exchanges the two buffers' memory (a receive loop's request and
-    /// reply buffers trade roles after a combined send and receive).
-    public mutating func swapStorage(with other: inout MessageBuffer) {
-        let (b, c) = (base, capacity)
-        (base, capacity) = (other.base, other.capacity)
-        (other.base, other.capacity) = (b, c)
-    }
-
     public var header: UnsafeMutablePointer<mach_msg_header_t> {
         base.assumingMemoryBound(to: mach_msg_header_t.self)
     }

@@ -5,17 +5,20 @@
 // when the device has finished) sent each reply with a trap of its own, and
 // the receive loop then made another trap to receive.  mach_msg does both
 // in one call (MACH_SEND_MSG | MACH_RCV_MSG, the send first), so while a
-// ReceiveLoop runs, the device replies (DeviceReplies.swift) are parked
-// here and the loop sends the parked one with its next receive.  A second
-// reply sends the parked one at once and takes its place, so at most one
-// waits and replies leave in the order they were made; every other reply
-// (the loop's MIG replies, PendingReply.send, a MIG stub's) sends the
+// ReceiveLoop runs, the device replies (DeviceReplies.swift, built in
+// place here) and the loop's own simple MIG replies are parked here, and
+// the loop sends the parked one with its next receive.  A second reply
+// sends the parked one at once and takes its place, so at most one waits
+// and replies leave in the order they were made; every other reply (the
+// loop's complex MIG replies, PendingReply.send, a MIG stub's) sends the
 // parked one first too, which matters to a client that has several
 // requests answered on one reply port.  Nothing waits longer than the
 // handling of the current message: the loop receives right after.
 //
 // A parked reply whose send fails is cleaned up as a failed direct send
-// is: its reply right is released, and out-of-line data it carried with
+// is (the one rule for every parked reply; the loop parks only replies
+// with nothing else in them): its reply right is released, and
+// out-of-line data it carried with
 // the deallocate bit (a read reply's pages) is deallocated here, since
 // the code that made it has moved on; the failure is logged.  So a caller
 // that parks gives its data away whether or not the send later succeeds.
@@ -38,14 +41,17 @@ enum ParkedReply {
     static let readReplyID: mach_msg_id_t = 2904
     static let oolAddressOffset = 44, oolCountOffset = 40
 
-    /// Parks the `size` bytes at `message` (a header and body ready to
-    /// send), sending any parked one first.  False (nothing parked) when
-    /// no receive loop runs or the message does not fit: send it yourself.
-    static func park(_ message: UnsafeRawPointer, size: Int) -> Bool {
-        guard enabled, size <= capacity else { return false }
+    /// Parks the message `build` writes straight into the parked slot (a
+    /// header and body ready to send, at most `capacity` bytes; `build`
+    /// returns its size), sending any parked one first.  False (nothing
+    /// built) when no receive loop runs: build and send it yourself.
+    /// Built in place, not built elsewhere and copied: a reply per read.
+    static func park(building build: (UnsafeMutableRawPointer) -> Int) -> Bool {
+        guard enabled else { return false }
         flush()
-        withUnsafeMutableBytes(of: &storage) { $0.baseAddress!.copyMemory(from: message, byteCount: size) }
-        self.size = size
+        let n = withUnsafeMutableBytes(of: &storage) { build($0.baseAddress!) }
+        precondition(n <= capacity, "parked reply over its slot")
+        size = n
         return true
     }
 

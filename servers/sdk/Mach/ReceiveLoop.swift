@@ -71,7 +71,9 @@ public struct LogLimiter {
 ///    that cannot be delivered is destroyed.
 /// Under `run()` a reply goes out with the receive of the next request, in
 /// one mach_msg (send and receive options together): one trap per request
-/// instead of two.
+/// instead of two.  The loop's own small replies take the same way as the
+/// device replies a server sends later (ParkedReply.swift): parked, then
+/// sent by the next receive; one rule for both.
 /// Requests larger than `maxRequestSize` are dropped by the kernel;
 /// requests whose out-of-line memory or rights did not fit are answered
 /// `refusalCode`.
@@ -87,9 +89,8 @@ public struct ReceiveLoop: ~Copyable {
     public var refusalCode: kern_return_t = KERN_RESOURCE_SHORTAGE
     var request: MessageBuffer
     var reply: MessageBuffer
-    /// The reply buffer holds a reply that goes out with the next receive
-    /// (`run()` sets `combineReplies`; `serveOne` alone sends at once).
-    var replyWaiting = false
+    /// Replies are parked for the next receive (`run()` sets it; `serveOne`
+    /// alone sends at once).
     var combineReplies = false
     public private(set) var stats = Stats()
     var unusual = LogLimiter()
@@ -102,7 +103,7 @@ public struct ReceiveLoop: ~Copyable {
         public var refused = 0
         /// Messages handed to a MessageEvents handler (no reply).
         public var events = 0
-        /// Replies sent in the same mach_msg as the next receive.
+        /// Replies parked to go in the same mach_msg as the next receive.
         public var combined = 0
     }
 
@@ -113,9 +114,7 @@ public struct ReceiveLoop: ~Copyable {
         ownedPort = consume port
         ownedSet = nil
         self.interfaces = interfaces
-        // The two buffers swap roles (a reply goes out of the buffer the
-        // next request comes into): each holds the largest reply.
-        request = MessageBuffer(capacity: max(requestCapacity, ReceiveLoop.replySize(interfaces)))
+        request = MessageBuffer(capacity: requestCapacity)
         reply = MessageBuffer(capacity: ReceiveLoop.replySize(interfaces))
     }
 
@@ -126,7 +125,7 @@ public struct ReceiveLoop: ~Copyable {
         ownedPort = nil
         ownedSet = consume set
         self.interfaces = interfaces
-        request = MessageBuffer(capacity: max(requestCapacity, ReceiveLoop.replySize(interfaces)))
+        request = MessageBuffer(capacity: requestCapacity)
         reply = MessageBuffer(capacity: ReceiveLoop.replySize(interfaces))
     }
 
@@ -151,7 +150,6 @@ public struct ReceiveLoop: ~Copyable {
         combineReplies = true
         defer {
             combineReplies = false
-            if replyWaiting { replyWaiting = false; sendReply() }
             ParkedReply.flush()
             ParkedReply.enabled = false
         }
@@ -189,16 +187,9 @@ public struct ReceiveLoop: ~Copyable {
     /// dispatched: what did arrive is destroyed and the sender gets
     /// `refusalCode`; the result is still MACH_RCV_BODY_ERROR.
     public mutating func serveOne(timeout: UInt32? = nil) -> mach_msg_return_t {
-        // The loop's own MIG reply goes with this receive if one waits;
-        // otherwise a parked device reply (ParkedReply.swift) does.  Both
-        // cannot wait at once in the wrong order: sendReply sends a parked
-        // reply before marking its own.
-        var mr = replyWaiting ? replyAndReceive(timeout: timeout) : MACH_RCV_TOO_LARGE
-        if mr == MACH_RCV_TOO_LARGE {
-            // No reply waiting, or the request did not fit the reply's
-            // buffer (it is still queued): the request buffer grows to it.
-            mr = receiveSendingParked(timeout: timeout)
-        }
+        // A parked reply (the loop's own or a device reply) goes with this
+        // receive (ParkedReply.swift).
+        let mr = receiveSendingParked(timeout: timeout)
         if mr == MACH_RCV_TOO_LARGE {
             stats.dropped += 1
             if unusual.allow() { note("request over \(maxRequestSize) bytes dropped") }
@@ -223,7 +214,9 @@ public struct ReceiveLoop: ~Copyable {
 
     /// Receives into the request buffer; a parked reply (ParkedReply.swift)
     /// goes out in the same mach_msg.  If that send fails, the reply is
-    /// cleaned up and the receive made on its own.
+    /// cleaned up and the receive made on its own.  Inlined into its one
+    /// caller: at Mach's -O the two were left calls of their own in blk.
+    @inline(__always)
     mutating func receiveSendingParked(timeout: UInt32?) -> mach_msg_return_t {
         request.reserve(ParkedReply.capacity)
         let parked = ParkedReply.take(into: UnsafeMutableRawPointer(request.header))
@@ -286,44 +279,30 @@ public struct ReceiveLoop: ~Copyable {
     }
 
     /// Sends the reply buffer's message to its remote port, never waiting
-    /// for room; a reply that cannot go is destroyed.  Under `run()` it
-    /// only marks the reply for the next receive (`replyAndReceive`).
+    /// for room; a reply that cannot go is destroyed.  Under `run()` a
+    /// simple reply (no rights or memory in its body) that fits the parked
+    /// slot is parked instead and leaves with the next receive; if that
+    /// send fails, ParkedReply releases its reply right, which is all a
+    /// simple reply holds.  A complex one is sent now, so that what it
+    /// carries is destroyed here if it cannot go.
     mutating func sendReply() {
-        ParkedReply.flush()                         // replies leave in the order they were made
         guard reply.remotePort.isValid else {
+            ParkedReply.flush()                     // replies leave in the order they were made
             reply.destroyResources(keepReply: true)
             return
         }
-        if combineReplies {
-            replyWaiting = true
-            return
+        let size = reply.size
+        if combineReplies && !reply.isComplex && size <= ParkedReply.capacity {
+            let from = UnsafeRawPointer(reply.header)
+            if ParkedReply.park(building: { $0.copyMemory(from: from, byteCount: size); return size }) {
+                stats.replied += 1
+                stats.combined += 1
+                return
+            }
         }
+        ParkedReply.flush()                         // replies leave in the order they were made
         let once = reply.remoteDisposition == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE)
         noteSend(reply.send(timeout: once ? nil : 0))
-    }
-
-    /// The waiting reply, and the next request received into the same
-    /// buffer, in one mach_msg; the buffers then swap roles.  Returns the
-    /// receive's result; MACH_RCV_TOO_LARGE (the request is left queued)
-    /// or a failed send (handled here) leave the receive to the caller.
-    mutating func replyAndReceive(timeout: UInt32?) -> mach_msg_return_t {
-        replyWaiting = false
-        let once = reply.remoteDisposition == UInt32(MACH_MSG_TYPE_MOVE_SEND_ONCE)
-        var options = MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_LARGE
-        if !once { options |= MACH_SEND_TIMEOUT }      // a zero send timeout, as sendReply's
-        if timeout != nil { options |= MACH_RCV_TIMEOUT }
-        let mr = mach_msg(reply.header, options, mach_msg_size_t(reply.size), mach_msg_size_t(reply.capacity),
-                          name.raw, timeout ?? 0, 0)
-        if mr & ~MACH_MSG_MASK >= MACH_SEND_IN_PROGRESS && mr & ~MACH_MSG_MASK <= MACH_SEND_NO_NOTIFY {
-            noteSend(mr)                      // nothing was received
-            return MACH_RCV_TOO_LARGE
-        }
-        stats.replied += 1
-        stats.combined += 1
-        if mr == MACH_MSG_SUCCESS || mr & ~MACH_MSG_MASK == MACH_RCV_BODY_ERROR {
-            request.swapStorage(with: &reply)
-        }
-        return mr
     }
 
     /// After a reply's send: counted; one that failed is logged and, if it

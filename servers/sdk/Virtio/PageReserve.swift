@@ -30,7 +30,10 @@ public final class PageReserve {
     let maxRuns: Int
     let allocate: DMAAllocator
     let release: (DMARegion) -> Void
-    var runs: [DMARegion] = []
+    /// The partly used chunks: the first `runCount` of `maxRuns` entries
+    /// (a fixed block, so the per-read `take` checks no array).
+    let runs: UnsafeMutablePointer<DMARegion>
+    var runCount = 0
     public private(set) var stats = Stats()
 
     public struct Stats {
@@ -47,17 +50,44 @@ public final class PageReserve {
         self.maxRuns = max(maxRuns, 1)
         self.allocate = allocate
         self.release = release
+        runs = .allocate(capacity: self.maxRuns)
+    }
+
+    deinit {
+        runs.deinitialize(count: runCount)
+        runs.deallocate()
     }
 
     /// `pages` contiguous pages (virtually and physically), or nil if the
     /// kernel has no such memory for us now.
+    ///
+    /// Inlined into the caller for the common case, one kept run with more
+    /// than `pages` left (a driver taking a page per read from its chunk):
+    /// the run is cut in place.  Every other case is `takeSearching`'s.
+    @inline(__always)
     public func take(pages: Int) -> DMARegion? {
+        if runCount == 1 && pages > 0 {
+            let r = runs.pointee
+            let bytes = pages * pageSize
+            if r.size > bytes {                 // so pages < chunkPages: a run is at most a chunk
+                runs.pointee = r.advanced(by: bytes, size: r.size &- bytes)
+                stats.pagesHeld -= pages
+                stats.pagesTaken += pages
+                return DMARegion(address: r.address, physical: r.physical, size: bytes)
+            }
+        }
+        return takeSearching(pages: pages)
+    }
+
+    /// `take` in full: the smallest kept run that is large enough, else a
+    /// new chunk (or, for `chunkPages` or more, an allocation of its own).
+    @inline(never)
+    func takeSearching(pages: Int) -> DMARegion? {
         precondition(pages > 0)
         let bytes = pages * pageSize
-        // The smallest kept run that is large enough.
         var best = -1
-        for (i, r) in runs.enumerated() where r.size >= bytes {
-            if best < 0 || r.size < runs[best].size { best = i }
+        for i in 0..<runCount where runs[i].size >= bytes {
+            if best < 0 || runs[i].size < runs[best].size { best = i }
         }
         if best < 0 {
             if pages >= chunkPages {
@@ -75,25 +105,34 @@ public final class PageReserve {
             }
             stats.chunks += 1
             stats.pagesHeld += chunkPages
-            if runs.count >= maxRuns {
+            if runCount >= maxRuns {
                 // Keep the larger runs; the smallest goes back to the kernel.
                 var smallest = 0
-                for (i, r) in runs.enumerated() where r.size < runs[smallest].size { smallest = i }
-                discardHeld(runs.remove(at: smallest))
+                for i in 0..<runCount where runs[i].size < runs[smallest].size { smallest = i }
+                discardHeld(removeRun(smallest))
             }
-            runs.append(chunk)
-            best = runs.count - 1
+            (runs + runCount).initialize(to: chunk)
+            runCount += 1
+            best = runCount - 1
         }
         let r = runs[best]
         let taken = DMARegion(address: r.address, physical: r.physical, size: bytes)
         if r.size == bytes {
-            runs.remove(at: best)
+            _ = removeRun(best)
         } else {
             runs[best] = r.advanced(by: bytes, size: r.size - bytes)
         }
         stats.pagesHeld -= pages
         stats.pagesTaken += pages
         return taken
+    }
+
+    /// Takes run `i` out of the block (the last one moves into its place).
+    func removeRun(_ i: Int) -> DMARegion {
+        let r = runs[i]
+        runCount -= 1
+        if i != runCount { runs[i] = runs[runCount] }
+        return r
     }
 
     /// Gives back pages taken and not sent after all.

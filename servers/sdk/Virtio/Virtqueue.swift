@@ -138,12 +138,12 @@ public final class Virtqueue<Context>: CompletingQueue {
         // The rings are zeroed by the kernel; say what we start from anyway:
         // interrupts wanted (avail flags 0, used_event 0), and 2.7.10.1 "The
         // driver MUST initialize flags in the used ring to 0".
-        vio_store16(virtq_avail_flags(avail), 0)
-        vio_store16(virtq_used_flags(used), 0)
-        if eventIndex { vio_store16(virtq_used_event(avail, size), 0) }
-        availIdx = vio_load16(virtq_avail_idx(avail))
+        vio_store16(vio_avail_flags(avail), 0)
+        vio_store16(vio_used_flags(used), 0)
+        if eventIndex { vio_store16(vio_used_event(avail, size), 0) }
+        availIdx = vio_load16(vio_avail_idx(avail))
         decidedIdx = availIdx
-        lastUsed = vio_load16(virtq_used_idx(used))
+        lastUsed = vio_load16(vio_used_idx(used))
     }
 
     deinit {
@@ -172,15 +172,29 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// memory) has no room now, the queue is broken, or the chain breaks a
     /// rule (empty, readable after writable, over 4 GiB, 2.7.5.2).  Does not
     /// notify: call `kickIfNeeded` (or, in a server, `kickWhenIdle`) after a batch.
-    public func submit(_ segments: [Segment], count: Int? = nil, context: Context) -> UInt16? {
-        let n = count ?? segments.count
-        guard broken == nil, n > 0, n <= segments.count else { return nil }
+    public func submit(_ segments: UnsafeBufferPointer<Segment>, context: Context) -> UInt16? {
+        let n = segments.count
+        guard broken == nil, n > 0 else { return nil }
         guard freeDescriptors >= descriptorsNeeded(n) else {
             stats.fullRefusals += 1
             return nil
         }
+        return indirect && n > 1 ? submitIndirect(segments, n, context) : submitDirect(segments, n, context)
+    }
+
+    /// `submit` of the chain a ChainBuilder holds, read in place (nil for
+    /// one that overflowed its builder).
+    public func submit(_ chain: borrowing ChainBuilder, context: Context) -> UInt16? {
+        guard !chain.overflowed else { return nil }
+        return submit(chain.segments, context: context)
+    }
+
+    /// `submit` of the first `count` (default: all) of an array's segments.
+    public func submit(_ segments: [Segment], count: Int? = nil, context: Context) -> UInt16? {
+        let n = count ?? segments.count
+        guard n <= segments.count else { return nil }
         return segments.withUnsafeBufferPointer { segs -> UInt16? in
-            indirect && n > 1 ? submitIndirect(segs, n, context) : submitDirect(segs, n, context)
+            submit(UnsafeBufferPointer(start: segs.baseAddress, count: n), context: context)
         }
     }
 
@@ -212,7 +226,15 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// A chain in an indirect table (2.7.5.3): the table's descriptors in
     /// order, checked as they are written, then one ring descriptor.
     func submitIndirect(_ segs: UnsafeBufferPointer<Segment>, _ n: Int, _ context: Context) -> UInt16? {
-        let tables = tables.unsafelyUnwrapped        // indirect: made in init
+        // Indirect: made in init, and the queue keeps it for its life, so
+        // no reference is counted for this call.
+        Unmanaged.passUnretained(tables.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            submitIndirect(segs, n, context, $0)
+        }
+    }
+
+    func submitIndirect(_ segs: UnsafeBufferPointer<Segment>, _ n: Int, _ context: Context,
+                        _ tables: IndirectTables) -> UInt16? {
         guard n <= tables.entries, let t = tables.take() else { return nil }
         let table = tables.address(t)
         var check = ChainCheck()
@@ -285,10 +307,10 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// 2.7.13.2-3: the head goes into the next ring entry, then (after the
     /// barrier of 2.7.13.3.1) the index that exposes it.
     func publish(_ head: UInt16) {
-        vio_store16(virtq_avail_entry(avail, size, availIdx), head)
+        vio_store16(vio_avail_entry(avail, size, availIdx), head)
         vio_compiler_barrier()
         availIdx &+= 1
-        vio_store16(virtq_avail_idx(avail), availIdx)
+        vio_store16(vio_avail_idx(avail), availIdx)
     }
 
     /// Notifies the device if chains were added since the last decision and
@@ -319,7 +341,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     }
 
     /// Whether the device has finished chains not taken yet.
-    public var hasUsed: Bool { broken == nil && vio_load16(virtq_used_idx(used)) != lastUsed }
+    public var hasUsed: Bool { broken == nil && vio_load16(vio_used_idx(used)) != lastUsed }
 
     /// Takes finished chains off the used ring, oldest first, up to `limit`:
     /// recycles each one's descriptors (and indirect table), then calls
@@ -331,7 +353,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func takeUsed(limit: Int = Int.max, _ body: (UsedChain, Context) -> Void) -> Int {
         var taken = 0
         while taken < limit, broken == nil {
-            let idx = vio_load16(virtq_used_idx(used))
+            let idx = vio_load16(vio_used_idx(used))
             if idx == lastUsed { break }
             if idx &- lastUsed > size {
                 markBroken("used idx \(idx) is more than the queue size past \(lastUsed)")
@@ -416,7 +438,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func rearm() -> Bool {
         guard interruptsWanted else {
             vio_full_barrier()
-            return broken == nil && vio_load16(virtq_used_idx(used)) != lastUsed
+            return broken == nil && vio_load16(vio_used_idx(used)) != lastUsed
         }
         return armInterrupt()
     }
@@ -428,10 +450,10 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func armInterrupt() -> Bool {
         guard broken == nil else { return false }
         if eventIndex {
-            vio_store16(virtq_used_event(avail, size), lastUsed)
+            vio_store16(vio_used_event(avail, size), lastUsed)
         }
         vio_full_barrier()
-        return vio_load16(virtq_used_idx(used)) != lastUsed
+        return vio_load16(vio_used_idx(used)) != lastUsed
     }
 
     /// Indirect tables in use and allocated, for statistics.

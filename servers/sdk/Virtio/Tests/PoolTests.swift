@@ -68,6 +68,34 @@ func pageReserve() {
     checkEqual(calls.n, 6, "six allocations in all")
 }
 
+/// The path a zero-copy read takes, one page at a time from one chunk
+/// (`take`'s inlined case): pages carved in order, the chunk's last page
+/// ends the run, and the next page comes from a new chunk; the counters
+/// agree with the full search's.
+func pageReserveOneChunk() {
+    let calls = Counter()
+    let r = PageReserve(chunkPages: 3, maxRuns: 4, allocate: { bytes in
+        calls.n += 1
+        return hostRegion(bytes)
+    }, release: { _ in })
+    let a = r.take(pages: 1)!, b = r.take(pages: 1)!
+    checkEqual(calls.n, 1, "one chunk")
+    check(b.address == a.address + 4096 && b.physical == a.physical + 4096 && b.size == 4096,
+          "the second page follows the first")
+    checkEqual(r.stats.pagesHeld, 1, "one page of the chunk held")
+    let c = r.take(pages: 1)!
+    check(c.address == a.address + 2 * 4096, "the chunk's last page")
+    checkEqual(r.stats.pagesHeld, 0, "nothing held")
+    checkEqual(r.runCount, 0, "an emptied run is not kept")
+    let d = r.take(pages: 1)!, e = r.take(pages: 1)!
+    checkEqual(calls.n, 2, "the next page from a new chunk")
+    check(e.address == d.address + 4096, "carved in order again")
+    check(r.take(pages: 3) != nil && calls.n == 3, "a chunk's worth: an allocation of its own")
+    checkEqual(r.stats.pagesTaken, 8, "pages taken")
+    checkEqual(r.stats.pagesHeld, 1, "one page of the second chunk held")
+    checkEqual(r.stats.chunks, 3, "three chunks")
+}
+
 func bootArguments() {
     let a = BootArguments(words: ["device=virtio-blk", "inflight=16", "zerocopy=0", "queue=abc",
                                   "chain=9999", "verbose", "inflight=8"])
@@ -89,5 +117,6 @@ func bootArguments() {
 func poolTests() {
     dmaPool()
     pageReserve()
+    pageReserveOneChunk()
     bootArguments()
 }

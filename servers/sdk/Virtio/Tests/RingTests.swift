@@ -95,6 +95,31 @@ func basicChain() {
     checkEqual(rig.queue.inFlight, 0, "nothing in flight")
 }
 
+/// A chain built in a ChainBuilder goes to the device as built, the
+/// builder is reused for the next, and one that overflowed is refused.
+func builtChains() {
+    let rig = Rig(size: 8, features: [.indirectDescriptors], maxIndirect: 16)
+    var chain = ChainBuilder(capacity: 4)
+    let want = segs(1, 2)
+    chain.reset()
+    for s in want { chain.add(s) }
+    checkEqual(chain.count, 3, "three added")
+    check(rig.queue.submit(chain, context: 5) != nil, "built chain submitted")
+    chain.reset()
+    chain.add(want[0])
+    check(rig.queue.submit(chain, context: 6) != nil, "the builder reused for a one-segment chain")
+    let c1 = rig.take(), c2 = rig.take()
+    check(c1 != nil && sameSegments(want, c1!.segments), "device sees the built segments: \(rig.error ?? "")")
+    check(c2 != nil && sameSegments([want[0]], c2!.segments), "and then the second chain alone")
+    chain.reset()
+    for s in segs(3, 2) { chain.add(s) }
+    check(chain.overflowed && chain.segments.count == 4, "five added to a builder of four: overflowed")
+    check(rig.queue.submit(chain, context: 7) == nil, "an overflowed chain is refused")
+    checkEqual(rig.queue.inFlight, 2, "and nothing of it kept")
+    chain.reset()
+    check(rig.queue.submit(chain, context: 8) == nil, "an empty chain is refused")
+}
+
 func fullRingAndOrder() {
     let rig = Rig(size: 8)
     var contextOf = [Int](repeating: -1, count: 8)
@@ -346,6 +371,7 @@ func interruptHelper() {
 
 func ringTests() {
     basicChain()
+    builtChains()
     fullRingAndOrder()
     wrapAround()
     indirect()
