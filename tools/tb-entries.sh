@@ -7,8 +7,9 @@
 # QEMU's lookup (a return, an indirect or cross-page jump) or from its main
 # loop (after an interrupt, a trap, iret, lcall, popf, or a load of DS, ES
 # or SS, each of which ends the block) costs tens to hundreds. The guest's
-# instruction count does not show them; this does, exactly enough to compare
-# two trees. With chaining on, `-d exec` logs a "Trace" line only for such
+# instruction count does not show them; this does, to within ~5% from boot
+# to boot (null-co completes on the host's clock, so batches differ a
+# little): enough to compare two trees, better over two boots each. With chaining on, `-d exec` logs a "Trace" line only for such
 # entries. Two whole runs (ops=N1 and ops=N2, 4 reads per op) are logged
 # under -icount shift=0,sleep=off, so that idle time and timer interrupts
 # fall at the same instruction counts in both (with sleep=on they follow the
