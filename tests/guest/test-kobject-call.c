@@ -293,6 +293,13 @@ int main(void)
 	CHECK_EQ(vm_allocate(self, &page, 4096, TRUE), KERN_SUCCESS);
 	memset((void *)page, 'z', 4096);
 
+	/* Only the host port reads the count; a wrong port leaves it unwritten. */
+	natural_t other = 7;
+	kern_return_t wrong = sm_kobject_fast_calls(self, &other);
+	CHECK(wrong == KERN_INVALID_HOST && other == 7, "sm_kobject_fast_calls on the task port: %#x, %u", wrong, other);
+	wrong = sm_kobject_fast_calls(MACH_PORT_NULL, &other);
+	CHECK(wrong != KERN_SUCCESS && other == 7, "sm_kobject_fast_calls on no port: %#x, %u", wrong, other);
+
 	both_ways("inline", 7, inline_args);
 	compare("inline", 7);
 	CHECK_EQ(kr[0][0], KERN_SUCCESS);
