@@ -93,12 +93,12 @@ $(HOST_TEST_DIR)/test_ipc_body_items: $(HOST_OBJ_DIR)/tests/host/test_ipc_body_i
 $(HOST_TEST_DIR)/test_ipc_pset: $(HOST_OBJ_DIR)/tests/host/test_ipc_pset.o \
 	$(HOST_IPC_OBJS)
 
-# A task's address map (kernel/vm/vm_map.c), unchanged, over a fake pmap,
+# A task's address map (kernel/vm/vm_map.c, vm_space.c), unchanged, over a fake pmap,
 # frame pool and heap (tests/host/vm_stubs.c).  Before the generic link
 # rule below, which expands HOST_KERNEL_TESTS as it is read.
 HOST_TESTS += $(HOST_TEST_DIR)/test_vm_map $(HOST_TEST_DIR)/test_vm_map_model $(HOST_TEST_DIR)/test_vm_map_move
 HOST_VM_OBJS = $(HOST_OBJ_DIR)/tests/host/vm_stubs.o $(HOST_OBJ_DIR)/tests/host/kernel_stubs.o \
-	$(HOST_OBJ_DIR)/kernel/vm/vm_map.o
+	$(HOST_OBJ_DIR)/kernel/vm/vm_map.o $(HOST_OBJ_DIR)/kernel/vm/vm_space.o
 $(HOST_TEST_DIR)/test_vm_map: $(HOST_OBJ_DIR)/tests/host/test_vm_map.o $(HOST_VM_OBJS)
 $(HOST_TEST_DIR)/test_vm_map_model: $(HOST_OBJ_DIR)/tests/host/test_vm_map_model.o \
 	$(HOST_VM_OBJS)

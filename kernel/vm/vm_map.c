@@ -1,4 +1,5 @@
 #include "vm/vm_map.h"
+#include "vm/vm_space.h"
 #include "vm/pmap.h"
 #include "vm/pmm.h"
 #include "vm/kalloc.h"
@@ -8,11 +9,6 @@
 #include "i386/layout.h"
 
 /* Physical pages kept back from user allocations for the kernel itself. */
-
-static bool user_range(uintptr_t start, uintptr_t end)
-{
-	return start >= USER_BASE && start < end && end <= USER_TOP;
-}
 
 void vm_map_destroy(struct vm_map *map)
 {
@@ -138,92 +134,6 @@ static void unlink_range(struct task *t, uintptr_t start, uintptr_t end)
 	}
 }
 
-static bool range_free(const struct vm_map *map, uintptr_t start, uintptr_t end)
-{
-	struct vm_region *r = vm_map_next(map, start);
-	return !r || r->start >= end;
-}
-
-/* First fit of size bytes in [lo, hi); *before is then the last region
- * below it (NULL: none), whose next is the first above it. */
-static bool fit_between(const struct vm_map *map, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr,
-			struct vm_region **before)
-{
-	uintptr_t at = lo;
-	struct vm_region *prev = NULL;
-	for (struct vm_region *r = map->regions; r; prev = r, r = r->next) {
-		if (r->end <= at)
-			continue;
-		if (r->start >= at && r->start - at >= size)
-			break;
-		at = r->end;
-		if (at >= hi)
-			return false;
-	}
-	if (at >= hi || hi - at < size)
-		return false;
-	*addr = at;
-	*before = prev;
-	return true;
-}
-
-/* A page of [start, end) that is mapped although no region covers it (the
- * kernel maps some pages itself, e.g. device/virtio's DMA window), or 0. */
-static uintptr_t foreign_page(const struct task *t, uintptr_t start, uintptr_t end)
-{
-	if (!t->pmap.foreign_pages)
-		return 0;                       /* none anywhere: no page-table walk */
-	return pmap_first_present(&t->pmap, start, end);
-}
-
-static bool fit_unmapped(struct task *t, uintptr_t lo, uintptr_t hi, size_t size, uintptr_t *addr,
-			 struct vm_region **before)
-{
-	while (fit_between(&t->map, lo, hi, size, addr, before)) {
-		uintptr_t busy = foreign_page(t, *addr, *addr + size);
-		if (!busy)
-			return true;
-		lo = busy + PAGE_SIZE;
-	}
-	return false;
-}
-
-static kern_return_t find_space_after(struct task *t, size_t size, uintptr_t *addr, struct vm_region **before)
-{
-	if (fit_unmapped(t, VM_ANYWHERE_MIN, USER_TOP, size, addr, before) ||
-	    fit_unmapped(t, USER_BASE, VM_ANYWHERE_MIN, size, addr, before))
-		return KERN_SUCCESS;
-	return KERN_NO_SPACE;
-}
-
-static kern_return_t find_space(struct task *t, size_t size, uintptr_t *addr)
-{
-	struct vm_region *before;
-	return find_space_after(t, size, addr, &before);
-}
-
-/* The common checks before npages new pages go into t at *addr; `charged`
- * when they take frames now (a reservation takes none until touched). */
-static kern_return_t reserve(struct task *t, uintptr_t *addr, size_t npages, bool anywhere, bool charged)
-{
-	size_t size = npages * PAGE_SIZE;
-	if (npages == 0 || npages > (USER_TOP - USER_BASE) / PAGE_SIZE)
-		return KERN_INVALID_ARGUMENT;
-	if (charged && t->pmap.user_pages + npages > t->page_limit) {
-		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
-		      (unsigned)npages, (unsigned)t->page_limit);
-		return KERN_RESOURCE_SHORTAGE;
-	}
-	if (anywhere)
-		return find_space(t, size, addr);
-	if (*addr % PAGE_SIZE)
-		return KERN_INVALID_ARGUMENT;
-	if (!user_range(*addr, *addr + size) || *addr + size < *addr)
-		return KERN_INVALID_ADDRESS;
-	return range_free(&t->map, *addr, *addr + size) && !foreign_page(t, *addr, *addr + size)
-		? KERN_SUCCESS : KERN_NO_SPACE;
-}
-
 static void apply_protection(struct task *t, uintptr_t va, int prot)
 {
 	pmap_protect(&t->pmap, va, prot != VM_PROT_NONE, prot & VM_PROT_WRITE);
@@ -235,7 +145,7 @@ kern_return_t vm_map_allocate(struct task *t, uintptr_t *addr, size_t size, bool
 		return KERN_INVALID_ARGUMENT;
 	size_t npages = size / PAGE_SIZE;
 	uintptr_t start = *addr;
-	kern_return_t kr = reserve(t, &start, npages, anywhere, true);
+	kern_return_t kr = vm_space_check(t, &start, npages, anywhere, true);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if (pmm_free_pages() < npages + KERNEL_RESERVE_PAGES) {
@@ -266,7 +176,7 @@ kern_return_t vm_map_reserve(struct task *t, uintptr_t *addr, size_t size, bool 
 	if (size % PAGE_SIZE)
 		return KERN_INVALID_ARGUMENT;
 	uintptr_t start = *addr;
-	kern_return_t kr = reserve(t, &start, size / PAGE_SIZE, anywhere, false);
+	kern_return_t kr = vm_space_check(t, &start, size / PAGE_SIZE, anywhere, false);
 	if (kr == KERN_SUCCESS)
 		kr = insert(t, start, start + size, prot);
 	if (kr != KERN_SUCCESS)
@@ -333,7 +243,7 @@ kern_return_t vm_map_enter_frames_held(struct task *t, uintptr_t *addr, const ui
 		return KERN_INVALID_ARGUMENT;
 	uintptr_t start = 0;
 	struct vm_region *before;
-	kern_return_t kr = find_space_after(t, npages * PAGE_SIZE, &start, &before);
+	kern_return_t kr = vm_space_find(t, npages * PAGE_SIZE, &start, &before);
 	if (kr == KERN_SUCCESS && t->pmap.user_pages + charged > t->page_limit) {
 		kwarn("task %u (%s): %u more pages would exceed its limit of %u pages\n", t->id, t->name,
 		      (unsigned)charged, (unsigned)t->page_limit);
@@ -361,7 +271,7 @@ kern_return_t vm_map_enter_kept(struct task *t, uintptr_t *addr, const uintptr_t
 			    bool anywhere, int prot)
 {
 	uintptr_t start = *addr;
-	kern_return_t kr = reserve(t, &start, npages, anywhere, true);
+	kern_return_t kr = vm_space_check(t, &start, npages, anywhere, true);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	uintptr_t end = start + npages * PAGE_SIZE;
@@ -385,7 +295,7 @@ kern_return_t vm_map_enter_kept(struct task *t, uintptr_t *addr, const uintptr_t
 kern_return_t vm_map_share(struct task *from, struct task *to, uintptr_t start, uintptr_t end, int prot)
 {
 	uintptr_t at = start;
-	kern_return_t kr = reserve(to, &at, (end - start) / PAGE_SIZE, false, true);
+	kern_return_t kr = vm_space_check(to, &at, (end - start) / PAGE_SIZE, false, true);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if ((kr = insert(to, start, end, prot)) != KERN_SUCCESS)
