@@ -171,10 +171,13 @@ int pmap_enter_frames(struct pmap *pm, uintptr_t va, const uintptr_t *frames, si
 	return 0;
 }
 
-/* A page table at a time, as pmap_remove_range_free: its directory entry
- * read once (pmap_pte, inline), then each PTE read in the loop, with no
- * call per page (a run of pages with no table costs one test). */
-void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames)
+/* Clear the PTEs of n pages from va, a page table at a time: its directory
+ * entry read once (pmap_pte, inline), then each PTE in the loop, with no
+ * call per page (a run of pages with no table costs one test). With frames,
+ * each page's frame goes to frames[i] (0 where none was present); with
+ * free_frames, each frame's holder reference is dropped (pmap_remove_range_free).
+ * Both callers pass constants, so each gets a loop of its own. */
+static inline void remove_ptes(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames, bool free_frames)
 {
 	bool current = read_cr3() == pm->pd_phys;
 	for (size_t i = 0; i < n;) {
@@ -189,35 +192,8 @@ void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frame
 		}
 		for (; i < end; i++, va += PAGE_SIZE, pte++) {
 			uint32_t e = *pte;
-			uintptr_t pa = 0;
-			if (e & PTE_P) {
-				pa = FRAME(e);
-				drop_device_reference(e);
-				*pte = 0;
-				assert(pm->user_pages > 0);       /* every present user PTE was counted */
-				pm->user_pages--;
-				if (current)
-					invlpg(va);
-			}
 			if (frames)
-				frames[i] = pa;
-		}
-	}
-}
-
-void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
-{
-	bool current = read_cr3() == pm->pd_phys;
-	for (size_t i = 0; i < n;) {
-		size_t end = i + table_run(va, n - i);
-		uint32_t *pte = pte_for(pm, va, false);
-		if (!pte) {
-			va += (end - i) * PAGE_SIZE;
-			i = end;
-			continue;
-		}
-		for (; i < end; i++, va += PAGE_SIZE, pte++) {
-			uint32_t e = *pte;
+				frames[i] = e & PTE_P ? FRAME(e) : 0;
 			if (!(e & PTE_P))
 				continue;
 			*pte = 0;
@@ -226,10 +202,20 @@ void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
 			if (current)
 				invlpg(va);
 			drop_device_reference(e);
-			if (!pmm_drop_held_inline(FRAME(e)))
+			if (free_frames && !pmm_drop_held_inline(FRAME(e)))
 				pmm_free_page(FRAME(e));      /* the last holder: the frame itself */
 		}
 	}
+}
+
+void pmap_remove_range(struct pmap *pm, uintptr_t va, size_t n, uintptr_t *frames)
+{
+	remove_ptes(pm, va, n, frames, false);
+}
+
+void pmap_remove_range_free(struct pmap *pm, uintptr_t va, size_t n)
+{
+	remove_ptes(pm, va, n, NULL, true);
 }
 
 uintptr_t pmap_remove(struct pmap *pm, uintptr_t va)
