@@ -351,8 +351,7 @@ bool kobject_call_serve(struct task *task, const char *src, uint32_t size, mach_
 	} else {
 		msg_copy(in, src, size);
 		in->msgh_size = size;
-		dest->srights++;                        /* COPY_SEND, as kmsg_copyin takes it */
-		ipc_port_ref(dest);
+		ipc_port_copy_send(dest);               /* COPY_SEND, as kmsg_copyin takes it */
 		ipc_port_make_send_once(reply);          /* MAKE_SEND_ONCE */
 		in->msgh_remote_port = (uint32_t)dest;
 		in->msgh_local_port = (uint32_t)reply;

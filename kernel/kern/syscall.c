@@ -82,7 +82,7 @@ static const struct trap_entry syscall_traps[] = {
 };
 
 /* syscall_traps[] by trap number: by_number[-n] is trap n's entry, or NULL. The
- * table is built on the first system call (traps[] never changes), so the
+ * table is built on the first system call (syscall_traps[] never changes), so the
  * dispatch is one bounds check and one load instead of a search. */
 #define LOWEST_TRAP (-76)
 static const struct trap_entry *by_number[1 - LOWEST_TRAP];
@@ -126,7 +126,7 @@ void syscall(struct trapframe *tf)
 		index_traps();
 	const struct trap_entry *t = number <= 0 && number >= LOWEST_TRAP ? by_number[-number] : NULL;
 	if (!t)
-		t = device_trap_find(number);              /* the device classes' own syscall_traps */
+		t = device_trap_find(number);              /* the device classes' own traps */
 	if (t) {
 		uint32_t args[MAX_ARGS];          /* a trap reads only its nargs */
 		uint32_t bytes = t->nargs * sizeof(uint32_t);
