@@ -139,20 +139,26 @@ struct virtq_used {			/* 2.7.8, aligned to 4 */
  * Ring positions are taken modulo size (a power of two, 2.7). With
  * VIRTIO_F_EVENT_IDX, used_event follows the available ring's entries
  * (2.7.6) and avail_event the used ring's (2.7.8). */
-static inline uint16_t *virtq_avail_flags(void *avail) { return &((struct virtq_avail *)avail)->flags; }
-static inline uint16_t *virtq_avail_idx(void *avail) { return &((struct virtq_avail *)avail)->idx; }
-static inline uint16_t *virtq_avail_entry(void *avail, uint16_t size, uint16_t at)
+/* Always inlined: the Swift SDK calls these per descriptor and per used
+ * entry, and clang gives the C functions it emits for Swift "no-builtins"
+ * (-ffreestanding), which LLVM's inliner does not merge into Swift code
+ * unless the callee is always_inline: each was a call of its own (~75
+ * instructions per 4 KiB read in the block server, docs/benchmarks.md). */
+#define VIRTQ_RING_INLINE static inline __attribute__((always_inline))
+VIRTQ_RING_INLINE uint16_t *virtq_avail_flags(void *avail) { return &((struct virtq_avail *)avail)->flags; }
+VIRTQ_RING_INLINE uint16_t *virtq_avail_idx(void *avail) { return &((struct virtq_avail *)avail)->idx; }
+VIRTQ_RING_INLINE uint16_t *virtq_avail_entry(void *avail, uint16_t size, uint16_t at)
 {
 	return &((struct virtq_avail *)avail)->ring[at & (size - 1)];
 }
-static inline uint16_t *virtq_used_event(void *avail, uint16_t size) { return &((struct virtq_avail *)avail)->ring[size]; }
-static inline uint16_t *virtq_used_flags(void *used) { return &((struct virtq_used *)used)->flags; }
-static inline uint16_t *virtq_used_idx(void *used) { return &((struct virtq_used *)used)->idx; }
-static inline struct virtq_used_elem *virtq_used_entry(void *used, uint16_t size, uint16_t at)
+VIRTQ_RING_INLINE uint16_t *virtq_used_event(void *avail, uint16_t size) { return &((struct virtq_avail *)avail)->ring[size]; }
+VIRTQ_RING_INLINE uint16_t *virtq_used_flags(void *used) { return &((struct virtq_used *)used)->flags; }
+VIRTQ_RING_INLINE uint16_t *virtq_used_idx(void *used) { return &((struct virtq_used *)used)->idx; }
+VIRTQ_RING_INLINE struct virtq_used_elem *virtq_used_entry(void *used, uint16_t size, uint16_t at)
 {
 	return &((struct virtq_used *)used)->ring[at & (size - 1)];
 }
-static inline uint16_t *virtq_avail_event(void *used, uint16_t size)
+VIRTQ_RING_INLINE uint16_t *virtq_avail_event(void *used, uint16_t size)
 {
 	return (uint16_t *)&((struct virtq_used *)used)->ring[size];
 }

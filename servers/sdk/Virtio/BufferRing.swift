@@ -122,12 +122,12 @@ public final class BufferRing: CompletingQueue {
         for i in 0..<bufferCount { freeBuffers[i] = UInt16(bufferCount - 1 - i) }
         freeBufferCount = bufferCount
         // As Virtqueue: interrupts wanted, and 2.7.10.1's used flags 0.
-        vio_store16(vio_avail_flags(avail), 0)
-        vio_store16(vio_used_flags(used), 0)
-        if eventIndex { vio_store16(vio_used_event(avail, size), 0) }
-        availIdx = vio_load16(vio_avail_idx(avail))
+        vio_store16(virtq_avail_flags(avail), 0)
+        vio_store16(virtq_used_flags(used), 0)
+        if eventIndex { vio_store16(virtq_used_event(avail, size), 0) }
+        availIdx = vio_load16(virtq_avail_idx(avail))
         decidedIdx = availIdx
-        lastUsed = vio_load16(vio_used_idx(used))
+        lastUsed = vio_load16(virtq_used_idx(used))
     }
 
     // MARK: buffers
@@ -310,7 +310,7 @@ public final class BufferRing: CompletingQueue {
     /// chains came back meanwhile, which raise no interrupt of their own.
     public func armInterrupt() -> Bool {
         guard broken == nil else { return false }
-        if eventIndex { vio_store16(vio_used_event(avail, size), lastUsed) }
+        if eventIndex { vio_store16(virtq_used_event(avail, size), lastUsed) }
         vio_full_barrier()
         return vio_load16(used + 2) != lastUsed
     }
@@ -337,7 +337,7 @@ func deviceWantsNotification(used: UnsafeMutableRawPointer, size: UInt16, eventI
                              old: UInt16, new: UInt16) -> Bool {
     vio_full_barrier()
     if eventIndex {
-        return Virtqueue<Void>.eventCrossed(event: vio_load16(vio_avail_event(used, size)), new: new, old: old)
+        return Virtqueue<Void>.eventCrossed(event: vio_load16(virtq_avail_event(used, size)), new: new, old: old)
     }
-    return vio_load16(vio_used_flags(used)) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
+    return vio_load16(virtq_used_flags(used)) & UInt16(VIRTQ_USED_F_NO_NOTIFY) == 0
 }

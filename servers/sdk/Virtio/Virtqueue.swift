@@ -138,12 +138,12 @@ public final class Virtqueue<Context>: CompletingQueue {
         // The rings are zeroed by the kernel; say what we start from anyway:
         // interrupts wanted (avail flags 0, used_event 0), and 2.7.10.1 "The
         // driver MUST initialize flags in the used ring to 0".
-        vio_store16(vio_avail_flags(avail), 0)
-        vio_store16(vio_used_flags(used), 0)
-        if eventIndex { vio_store16(vio_used_event(avail, size), 0) }
-        availIdx = vio_load16(vio_avail_idx(avail))
+        vio_store16(virtq_avail_flags(avail), 0)
+        vio_store16(virtq_used_flags(used), 0)
+        if eventIndex { vio_store16(virtq_used_event(avail, size), 0) }
+        availIdx = vio_load16(virtq_avail_idx(avail))
         decidedIdx = availIdx
-        lastUsed = vio_load16(vio_used_idx(used))
+        lastUsed = vio_load16(virtq_used_idx(used))
     }
 
     deinit {
@@ -307,10 +307,10 @@ public final class Virtqueue<Context>: CompletingQueue {
     /// 2.7.13.2-3: the head goes into the next ring entry, then (after the
     /// barrier of 2.7.13.3.1) the index that exposes it.
     func publish(_ head: UInt16) {
-        vio_store16(vio_avail_entry(avail, size, availIdx), head)
+        vio_store16(virtq_avail_entry(avail, size, availIdx), head)
         vio_compiler_barrier()
         availIdx &+= 1
-        vio_store16(vio_avail_idx(avail), availIdx)
+        vio_store16(virtq_avail_idx(avail), availIdx)
     }
 
     /// Notifies the device if chains were added since the last decision and
@@ -341,7 +341,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     }
 
     /// Whether the device has finished chains not taken yet.
-    public var hasUsed: Bool { broken == nil && vio_load16(vio_used_idx(used)) != lastUsed }
+    public var hasUsed: Bool { broken == nil && vio_load16(virtq_used_idx(used)) != lastUsed }
 
     /// Takes finished chains off the used ring, oldest first, up to `limit`:
     /// recycles each one's descriptors (and indirect table), then calls
@@ -353,7 +353,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func takeUsed(limit: Int = Int.max, _ body: (UsedChain, Context) -> Void) -> Int {
         var taken = 0
         while taken < limit, broken == nil {
-            let idx = vio_load16(vio_used_idx(used))
+            let idx = vio_load16(virtq_used_idx(used))
             if idx == lastUsed { break }
             if idx &- lastUsed > size {
                 markBroken("used idx \(idx) is more than the queue size past \(lastUsed)")
@@ -438,7 +438,7 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func rearm() -> Bool {
         guard interruptsWanted else {
             vio_full_barrier()
-            return broken == nil && vio_load16(vio_used_idx(used)) != lastUsed
+            return broken == nil && vio_load16(virtq_used_idx(used)) != lastUsed
         }
         return armInterrupt()
     }
@@ -450,10 +450,10 @@ public final class Virtqueue<Context>: CompletingQueue {
     public func armInterrupt() -> Bool {
         guard broken == nil else { return false }
         if eventIndex {
-            vio_store16(vio_used_event(avail, size), lastUsed)
+            vio_store16(virtq_used_event(avail, size), lastUsed)
         }
         vio_full_barrier()
-        return vio_load16(vio_used_idx(used)) != lastUsed
+        return vio_load16(virtq_used_idx(used)) != lastUsed
     }
 
     /// Indirect tables in use and allocated, for statistics.

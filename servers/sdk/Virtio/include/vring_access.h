@@ -13,12 +13,8 @@
  * full barrier is a locked add to the stack, not mfence: mfence is SSE2 and
  * the servers are built without SSE (servers/runtime/check-user-elf.sh).
  *
- * Every function here is always inlined: Swift calls them per descriptor
- * and per used entry, and the C functions clang emits for Swift carry
- * "no-builtins" (-ffreestanding), which LLVM's inliner will not merge into
- * Swift code without it unless the callee is always_inline; each access
- * was a call of its own (~75 instructions per 4 KiB read in the block
- * server, docs/benchmarks.md).
+ * Every function here is always inlined, as <sm/virtio_spec.h>'s ring
+ * positions are (VIRTQ_RING_INLINE says why).
  */
 #ifndef SDK_VRING_ACCESS_H
 #define SDK_VRING_ACCESS_H
@@ -35,38 +31,15 @@ VIO_INLINE uint16_t vio_load16(const void *p) { return *(const volatile uint16_t
 VIO_INLINE uint32_t vio_load32(const void *p) { return *(const volatile uint32_t *)p; }
 VIO_INLINE void vio_store16(void *p, uint16_t v) { *(volatile uint16_t *)p = v; }
 
-/* Where each ring field lies: the positions of <sm/virtio_spec.h>'s
- * virtq_* helpers, from the same structs, written out here because those
- * helpers are not always_inline and an always_inline wrapper calling them
- * would leave the call in the Swift code.  The host tests' fake device
- * uses the virtq_* ones, so a difference fails them (RingTests). */
-VIO_INLINE uint16_t *vio_avail_flags(void *avail) { return &((struct virtq_avail *)avail)->flags; }
-VIO_INLINE uint16_t *vio_avail_idx(void *avail) { return &((struct virtq_avail *)avail)->idx; }
-VIO_INLINE uint16_t *vio_avail_entry(void *avail, uint16_t size, uint16_t at)
-{
-	return &((struct virtq_avail *)avail)->ring[at & (size - 1)];
-}
-VIO_INLINE uint16_t *vio_used_event(void *avail, uint16_t size) { return &((struct virtq_avail *)avail)->ring[size]; }
-VIO_INLINE uint16_t *vio_used_flags(void *used) { return &((struct virtq_used *)used)->flags; }
-VIO_INLINE uint16_t *vio_used_idx(void *used) { return &((struct virtq_used *)used)->idx; }
-VIO_INLINE struct virtq_used_elem *vio_used_entry(void *used, uint16_t size, uint16_t at)
-{
-	return &((struct virtq_used *)used)->ring[at & (size - 1)];
-}
-VIO_INLINE uint16_t *vio_avail_event(void *used, uint16_t size)
-{
-	return (uint16_t *)&((struct virtq_used *)used)->ring[size];
-}
-
 /* Used ring entry `at` (struct virtq_used_elem, 2.7.8): the chain's head
  * and the bytes the device says it wrote, loaded once each. */
 VIO_INLINE uint32_t vio_used_id(void *used, uint16_t size, uint16_t at)
 {
-	return vio_load32(&vio_used_entry(used, size, at)->id);
+	return vio_load32(&virtq_used_entry(used, size, at)->id);
 }
 VIO_INLINE uint32_t vio_used_len(void *used, uint16_t size, uint16_t at)
 {
-	return vio_load32(&vio_used_entry(used, size, at)->len);
+	return vio_load32(&virtq_used_entry(used, size, at)->len);
 }
 
 /* Descriptor i of a table (struct virtq_desc, 2.7.5).  The 64-bit address
