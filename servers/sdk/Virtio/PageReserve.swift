@@ -66,15 +66,8 @@ public final class PageReserve {
     /// the run is cut in place.  Every other case is `takeSearching`'s.
     @inline(__always)
     public func take(pages: Int) -> DMARegion? {
-        if runCount == 1 && pages > 0 {
-            let r = runs.pointee
-            let bytes = pages * pageSize
-            if r.size > bytes {                 // so pages < chunkPages: a run is at most a chunk
-                runs.pointee = r.advanced(by: bytes, size: r.size &- bytes)
-                stats.pagesHeld -= pages
-                stats.pagesTaken += pages
-                return DMARegion(address: r.address, physical: r.physical, size: bytes)
-            }
+        if runCount == 1 && pages > 0 && runs.pointee.size > pages * pageSize {
+            return cut(0, pages: pages)         // so pages < chunkPages: a run is at most a chunk
         }
         return takeSearching(pages: pages)
     }
@@ -115,16 +108,23 @@ public final class PageReserve {
             runCount += 1
             best = runCount - 1
         }
-        let r = runs[best]
-        let taken = DMARegion(address: r.address, physical: r.physical, size: bytes)
+        return cut(best, pages: pages)
+    }
+
+    /// The first `pages` pages of kept run `i` (at least that long), taken:
+    /// the run shrinks, or goes if nothing of it is left.
+    @inline(__always)
+    func cut(_ i: Int, pages: Int) -> DMARegion {
+        let r = runs[i]
+        let bytes = pages * pageSize
         if r.size == bytes {
-            _ = removeRun(best)
+            _ = removeRun(i)
         } else {
-            runs[best] = r.advanced(by: bytes, size: r.size - bytes)
+            runs[i] = r.advanced(by: bytes, size: r.size &- bytes)
         }
         stats.pagesHeld -= pages
         stats.pagesTaken += pages
-        return taken
+        return DMARegion(address: r.address, physical: r.physical, size: bytes)
     }
 
     /// Takes run `i` out of the block (the last one moves into its place).
